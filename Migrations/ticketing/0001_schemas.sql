@@ -1,0 +1,11 @@
+-- One schema per module of the monolith; a module's tables live only in its own schema.
+CREATE SCHEMA IF NOT EXISTS profiles;
+CREATE SCHEMA IF NOT EXISTS matches;
+CREATE SCHEMA IF NOT EXISTS inventory;
+CREATE SCHEMA IF NOT EXISTS orders;
+CREATE SCHEMA IF NOT EXISTS payments;
+CREATE SCHEMA IF NOT EXISTS tickets;
+CREATE SCHEMA IF NOT EXISTS quotas;
+CREATE SCHEMA IF NOT EXISTS security;
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE SCHEMA IF NOT EXISTS outbox;

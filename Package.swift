@@ -1,0 +1,96 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+extension Target.Dependency {
+    static let hummingbird: Self = .product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdWebSocket: Self = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+    static let hummingbirdTesting: Self = .product(name: "HummingbirdTesting", package: "hummingbird")
+    static let postgres: Self = .product(name: "PostgresNIO", package: "postgres-nio")
+    static let ahc: Self = .product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let crypto: Self = .product(name: "Crypto", package: "swift-crypto")
+    static let jwt: Self = .product(name: "JWTKit", package: "jwt-kit")
+    static let yams: Self = .product(name: "Yams", package: "Yams")
+    static let lifecycle: Self = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let argumentParser: Self = .product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let logging: Self = .product(name: "Logging", package: "swift-log")
+    static let metrics: Self = .product(name: "Metrics", package: "swift-metrics")
+    static let prometheus: Self = .product(name: "Prometheus", package: "swift-prometheus")
+    static let nioCore: Self = .product(name: "NIOCore", package: "swift-nio")
+    static let nioPosix: Self = .product(name: "NIOPosix", package: "swift-nio")
+}
+
+let package = Package(
+    name: "hns-ticketing",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hns-ticketing", targets: ["hns-ticketing"]),
+        .executable(name: "hns-queue", targets: ["hns-queue"]),
+        .executable(name: "hns-stripe-router", targets: ["hns-stripe-router"]),
+        .executable(name: "hns-eventbus", targets: ["hns-eventbus"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // Shared core
+        .target(name: "HNSCore", dependencies: [
+            .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .argumentParser,
+        ], swiftSettings: upcoming),
+        .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
+        .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),
+        .target(name: "HNSBus", dependencies: ["HNSCore", .ahc, .logging, .nioCore], swiftSettings: upcoming),
+        .target(name: "HNSIdentity", dependencies: ["HNSCore", .jwt, .crypto, .ahc], swiftSettings: upcoming),
+
+        // One library per daemon
+        .target(name: "EventBus", dependencies: [
+            "HNSCore", "HNSPostgres", "HNSBus", .yams, .ahc, .hummingbird, .argumentParser, .lifecycle, .metrics,
+        ], swiftSettings: upcoming),
+        .target(name: "StripeRouter", dependencies: [
+            "HNSCore", "HNSBus", .yams, .crypto, .hummingbird, .argumentParser, .lifecycle, .metrics, .ahc,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ], swiftSettings: upcoming),
+        .target(name: "WaitingRoom", dependencies: [
+            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .hummingbirdWebSocket, .argumentParser, .lifecycle,
+        ], swiftSettings: upcoming),
+        .target(name: "Ticketing", dependencies: [
+            "HNSCore", "HNSPostgres", "HNSRedis", "HNSIdentity", "HNSBus", .hummingbird, .argumentParser, .lifecycle,
+        ], swiftSettings: upcoming),
+
+        // Thin executables
+        .executableTarget(name: "hns-ticketing", dependencies: ["Ticketing"], swiftSettings: upcoming),
+        .executableTarget(name: "hns-queue", dependencies: ["WaitingRoom"], swiftSettings: upcoming),
+        .executableTarget(name: "hns-stripe-router", dependencies: ["StripeRouter"], swiftSettings: upcoming),
+        .executableTarget(name: "hns-eventbus", dependencies: ["EventBus"], swiftSettings: upcoming),
+
+        // Test support and tests
+        .target(name: "HNSTestSupport", dependencies: [
+            "HNSCore", "HNSPostgres", "HNSRedis", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc, .lifecycle,
+        ], swiftSettings: upcoming),
+        .testTarget(name: "HNSCoreTests", dependencies: ["HNSCore", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
+        .testTarget(name: "HNSPostgresTests", dependencies: ["HNSPostgres", "HNSTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HNSRedisTests", dependencies: ["HNSRedis", "HNSTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HNSBusTests", dependencies: ["HNSBus", "HNSTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
+        .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Ticketing", "WaitingRoom", "HNSTestSupport", .hummingbirdTesting,
+        ], swiftSettings: upcoming),
+    ]
+)

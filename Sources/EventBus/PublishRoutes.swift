@@ -1,0 +1,114 @@
+import HTTPTypes
+import CoreMetrics
+import Foundation
+import HNSBus
+import HNSCore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `POST /v1/publish/{subject}` and the atomic batch form `POST /v1/publish`.
+struct PublishRoutes: Sendable {
+    let stream: StreamConfig
+    let sequencer: Sequencer
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/v1/publish/{subject}") { request, context in try await self.publishOne(request, context: context) }
+        router.post("/v1/publish") { request, context in try await self.publishBatch(request, context: context) }
+    }
+
+    private func publisher(_ request: Request) throws -> StreamConfig.Publisher {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw Problem.unauthorized("A publisher Bearer token is required.")
+        }
+        guard let publisher = self.stream.publisher(forToken: String(header.dropFirst(7))) else {
+            throw Problem.unauthorized("The Bearer token is not a known publisher token.")
+        }
+        return publisher
+    }
+
+    /// Checks one message; returns the problem for the first fault.
+    private func check(subject: String, msgID: String?, bytes: ByteBuffer, publisher: StreamConfig.Publisher, field: String) throws -> LogStore.Item {
+        guard Subject.isValidLiteral(subject) else {
+            throw Problem.validation(field: field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
+        }
+        guard self.stream.acceptsSubject(subject) else {
+            throw Problem(status: .badRequest, slug: "unknown-subject", detail: "Subject \(subject) is not captured by stream \(self.stream.name).",
+                          errors: [.init(field: field + "subject", message: "not in the stream's subjects")])
+        }
+        guard publisher.allow.contains(where: { Subject.matches(subject, filter: $0) }) else {
+            throw Problem.forbidden("Publisher \(publisher.name) may not publish to \(subject).")
+        }
+        if let msgID, msgID.isEmpty || msgID.utf8.count > 256 {
+            throw Problem.validation(field: field.isEmpty ? "Msg-Id" : field + "msg_id", "must be 1 to 256 bytes")
+        }
+        guard bytes.readableBytes <= self.stream.maxMessageSize else {
+            throw Problem(status: .contentTooLarge, slug: "too-large", detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
+        }
+        let data = Data(bytes.readableBytesView)
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil, let text = String(data: data, encoding: .utf8) else {
+            throw Problem(status: .badRequest, slug: "malformed-json", detail: "The message body must be JSON.",
+                          errors: [.init(field: field.isEmpty ? "body" : field + "data", message: "not valid JSON")])
+        }
+        return LogStore.Item(subject: subject, msgID: msgID, data: text)
+    }
+
+    private func publishOne(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let publisher = try self.publisher(request)
+        let subject = context.parameters.get("subject") ?? ""
+        let body = try await request.body.collect(upTo: self.stream.maxMessageSize + 1)
+        let item = try self.check(subject: subject, msgID: request.headers[.msgID], bytes: body, publisher: publisher, field: "")
+        let stored = try await self.commit([item])[0]
+        return HealthRoutes.json(.accepted, .object([
+            "stream": .string(self.stream.name), "seq": .number(Double(stored.seq)), "duplicate": .bool(stored.duplicate),
+        ]))
+    }
+
+    private func publishBatch(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let publisher = try self.publisher(request)
+        let limit = min(self.stream.maxMessageSize * 16, 16 << 20)
+        let body = try await request.body.collect(upTo: limit)
+        guard let array = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [Any] else {
+            throw Problem(status: .badRequest, slug: "malformed-json", detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
+        }
+        guard !array.isEmpty, array.count <= 1000 else {
+            throw Problem.validation(field: "body", "a batch holds 1 to 1000 messages")
+        }
+        var items: [LogStore.Item] = []
+        for (i, element) in array.enumerated() {
+            let field = "[\(i)]."
+            guard let object = element as? [String: Any] else { throw Problem.validation(field: "[\(i)]", "must be an object") }
+            guard let subject = object["subject"] as? String else { throw Problem.validation(field: field + "subject", "is required") }
+            guard let data = object["data"] else { throw Problem.validation(field: field + "data", "is required") }
+            let msgID = object["msg_id"] as? String
+            let bytes = try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])
+            items.append(try self.check(subject: subject, msgID: msgID, bytes: ByteBuffer(bytes: bytes), publisher: publisher, field: field))
+        }
+        let stored = try await self.commit(items)
+        let acks: [JSONValue] = stored.map {
+            .object(["stream": .string(self.stream.name), "seq": .number(Double($0.seq)), "duplicate": .bool($0.duplicate)])
+        }
+        return HealthRoutes.json(.accepted, .object(["acks": .array(acks)]))
+    }
+
+    private func commit(_ items: [LogStore.Item]) async throws -> [LogStore.Stored] {
+        do {
+            let stored = try await self.sequencer.append(items)
+            for (item, s) in zip(items, stored) {
+                if s.duplicate { EventBusMetrics.duplicates.increment() } else {
+                    EventBusMetrics.published.increment()
+                    EventBusMetrics.publishedBytes.increment(by: item.data.utf8.count)
+                }
+            }
+            return stored
+        } catch let unavailable as Sequencer.Unavailable {
+            var problem = Problem.unavailable("The message was not stored: \(unavailable.description). Retry with the same Msg-Id.")
+            problem.extraHeaders[.retryAfter] = "1"
+            throw problem
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let msgID = HTTPField.Name("Msg-Id")!
+}

@@ -1,0 +1,52 @@
+import Foundation
+import HNSCore
+import NIOCore
+
+/// What a subscriber receives: `{"subject","data","timestamp","message_id"}` with `data` the
+/// published JSON exactly as stored (spliced in as raw bytes, never re-encoded).
+public enum Envelope {
+    public static func encode(subject: String, data: ByteBuffer, timestamp: Date, messageID: String) -> ByteBuffer {
+        var out = ByteBuffer()
+        out.reserveCapacity(data.readableBytes + subject.utf8.count + messageID.utf8.count + 96)
+        out.writeString("{\"subject\":")
+        out.writeString(jsonString(subject))
+        out.writeString(",\"data\":")
+        var body = data
+        if body.readableBytes == 0 { out.writeString("null") } else { out.writeBuffer(&body) }
+        out.writeString(",\"timestamp\":")
+        out.writeString(jsonString(rfc3339(timestamp)))
+        out.writeString(",\"message_id\":")
+        out.writeString(jsonString(messageID))
+        out.writeString("}")
+        return out
+    }
+
+    /// RFC 3339 UTC with milliseconds, e.g. `2026-04-01T18:00:00.123Z`.
+    public static func rfc3339(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The decoded form, for subscribers written in Swift (the monolith, tests).
+    public struct Decoded: Decodable, Sendable {
+        public let subject: String
+        public let data: JSONValue
+        public let timestamp: String
+        public let message_id: String
+    }
+}

@@ -1,0 +1,68 @@
+/// NATS subject grammar: dot-separated, non-empty tokens without whitespace. In a filter, `*` is
+/// exactly one token and `>` (last token only) one or more trailing tokens. Published subjects must
+/// be literal. Mirrors nats-server `IsValidSubject` / `SubjectMatchesFilter`.
+public enum Subject {
+    public static let maxLength = 256
+
+    /// A valid filter (wildcards allowed).
+    public static func isValidFilter(_ subject: String) -> Bool {
+        guard !subject.isEmpty, subject.utf8.count <= maxLength else { return false }
+        let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
+        for (i, token) in tokens.enumerated() {
+            guard !token.isEmpty else { return false }
+            if token.contains(where: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) { return false }
+            if token.count > 1, token.contains(where: { $0 == "*" || $0 == ">" }) { return false }
+            if token == ">", i != tokens.count - 1 { return false }
+        }
+        return true
+    }
+
+    /// A valid literal subject for publishing: a filter without wildcards.
+    public static func isValidLiteral(_ subject: String) -> Bool {
+        guard self.isValidFilter(subject) else { return false }
+        return !subject.split(separator: ".").contains { $0 == "*" || $0 == ">" }
+    }
+
+    /// Does literal `subject` match `filter`?
+    public static func matches(_ subject: String, filter: String) -> Bool {
+        let s = subject.split(separator: ".", omittingEmptySubsequences: false)
+        let f = filter.split(separator: ".", omittingEmptySubsequences: false)
+        var i = 0
+        while i < f.count {
+            if f[i] == ">" { return s.count > i }
+            guard i < s.count else { return false }
+            if f[i] != "*", f[i] != s[i] { return false }
+            i += 1
+        }
+        return s.count == f.count
+    }
+
+    /// Does every subject matched by `inner` also match `outer`? (Used to check that a publisher's or
+    /// subscription's patterns lie inside the stream's subjects.)
+    public static func isSubset(_ inner: String, of outer: String) -> Bool {
+        let a = inner.split(separator: ".", omittingEmptySubsequences: false)
+        let b = outer.split(separator: ".", omittingEmptySubsequences: false)
+        var i = 0
+        while i < b.count {
+            if b[i] == ">" { return a.count > i }
+            guard i < a.count else { return false }
+            if a[i] == ">" { return false }
+            if b[i] != "*", b[i] != a[i] { return false }
+            i += 1
+        }
+        return a.count == b.count
+    }
+
+    /// Could some literal subject match both filters?
+    public static func overlaps(_ x: String, _ y: String) -> Bool {
+        let a = x.split(separator: ".", omittingEmptySubsequences: false)
+        let b = y.split(separator: ".", omittingEmptySubsequences: false)
+        var i = 0
+        while i < a.count, i < b.count {
+            if a[i] == ">" || b[i] == ">" { return true }
+            if a[i] != "*", b[i] != "*", a[i] != b[i] { return false }
+            i += 1
+        }
+        return a.count == b.count
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An RFC 9457 problem: the one shape every HTTP error of every daemon takes.
+public struct Problem: Error, HTTPResponseError, Encodable, Sendable, CustomStringConvertible {
+    public struct FieldError: Encodable, Sendable, Equatable {
+        public let field: String
+        public let message: String
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public let type: String
+    public let title: String
+    public let statusCode: Int
+    public let detail: String?
+    public let errors: [FieldError]?
+    public var extraHeaders: HTTPFields = [:]
+    /// Extra members, e.g. `conflicts` for a refused seat-map edit.
+    public var extensions: [String: JSONValue]
+
+    public static let typeBase = "https://hns.hr/problems/"
+
+    public init(
+        status: HTTPResponse.Status, slug: String? = nil, title: String? = nil, detail: String? = nil,
+        errors: [FieldError]? = nil, extensions: [String: JSONValue] = [:]
+    ) {
+        self.statusCode = status.code
+        self.type = slug.map { Problem.typeBase + $0 } ?? "about:blank"
+        self.title = title ?? status.reasonPhrase
+        self.detail = detail
+        self.errors = errors
+        self.extensions = extensions
+    }
+
+    public var status: HTTPResponse.Status { .init(code: self.statusCode) }
+
+    public var description: String {
+        "Problem(\(self.statusCode) \(self.type): \(self.detail ?? self.title))"
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        self.response()
+    }
+
+    public func response() -> Response {
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        headers.append(contentsOf: self.extraHeaders)
+        return Response(status: self.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: self.jsonBytes())))
+    }
+
+    public func jsonBytes() -> [UInt8] {
+        var object: [String: JSONValue] = self.extensions
+        object["type"] = .string(self.type)
+        object["title"] = .string(self.title)
+        object["status"] = .number(Double(self.statusCode))
+        if let detail { object["detail"] = .string(detail) }
+        if let errors {
+            object["errors"] = .array(errors.map { .object(["field": .string($0.field), "message": .string($0.message)]) })
+        }
+        return JSONValue.object(object).encoded()
+    }
+
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(self.type, forKey: .type)
+        try c.encode(self.title, forKey: .title)
+        try c.encode(self.statusCode, forKey: .status)
+        try c.encodeIfPresent(self.detail, forKey: .detail)
+        try c.encodeIfPresent(self.errors, forKey: .errors)
+    }
+}
+
+extension Problem {
+    public static func badRequest(_ detail: String, slug: String = "bad-request") -> Problem {
+        Problem(status: .badRequest, slug: slug, detail: detail)
+    }
+
+    public static func validation(_ errors: [FieldError], detail: String = "The request has invalid fields.") -> Problem {
+        Problem(status: .unprocessableContent, slug: "validation", title: "Validation failed", detail: detail, errors: errors)
+    }
+
+    public static func validation(field: String, _ message: String) -> Problem {
+        .validation([FieldError(field: field, message: message)])
+    }
+
+    public static func notFound(_ detail: String = "No such resource.") -> Problem {
+        Problem(status: .notFound, slug: "not-found", detail: detail)
+    }
+
+    public static func unauthorized(_ detail: String) -> Problem {
+        var p = Problem(status: .unauthorized, slug: "unauthorized", detail: detail)
+        p.extraHeaders[.wwwAuthenticate] = "Bearer"
+        return p
+    }
+
+    public static func forbidden(_ detail: String) -> Problem {
+        Problem(status: .forbidden, slug: "forbidden", detail: detail)
+    }
+
+    public static func conflict(_ detail: String, slug: String = "conflict") -> Problem {
+        Problem(status: .conflict, slug: slug, detail: detail)
+    }
+
+    public static func unavailable(_ detail: String) -> Problem {
+        Problem(status: .serviceUnavailable, slug: "unavailable", detail: detail)
+    }
+}
+
+/// Minimal JSON value used for problem extensions and envelopes whose payload we must not reshape.
+public enum JSONValue: Sendable, Equatable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let n = try? c.decode(Double.self) { self = .number(n) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let n): try c.encode(n)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+}

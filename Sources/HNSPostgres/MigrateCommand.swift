@@ -1,0 +1,37 @@
+import ArgumentParser
+import HNSCore
+import Logging
+import PostgresNIO
+
+/// What every daemon's `migrate` subcommand does: apply (or, dry-run, list) its group's files and
+/// exit non-zero on a dry run with pending work, so a deploy pipeline can gate on it.
+public func runMigrations(group: String, directory: String, postgres: PostgresClient.Configuration, dryRun: Bool) async throws {
+    LoggingBootstrap.bootstrap(level: .info)
+    let logger = Logger.daemon("migrate", level: .info)
+    let migrator: Migrator
+    do {
+        migrator = try Migrator(group: group, directory: directory)
+    } catch let failure as Migrator.Failure {
+        throw ValidationError(failure.description)
+    }
+    let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
+    let report = try await withThrowingTaskGroup(of: Migrator.Report?.self) { tasks in
+        tasks.addTask { await client.run(); return nil }
+        defer { tasks.cancelAll() }
+        do {
+            return try await migrator.migrate(client: client, logger: logger, dryRun: dryRun)
+        } catch let failure as Migrator.Failure {
+            throw ValidationError(failure.description)
+        }
+    }
+    if dryRun {
+        if report.pending.isEmpty {
+            print("\(group): up to date")
+        } else {
+            print("\(group): pending \(report.pending.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+    } else {
+        print(report.applied.isEmpty ? "\(group): up to date" : "\(group): applied \(report.applied.joined(separator: ", "))")
+    }
+}

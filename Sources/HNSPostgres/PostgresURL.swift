@@ -1,0 +1,59 @@
+import Foundation
+import HNSCore
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// `postgres://user:pass@host:port/db?sslmode=disable|prefer|require&max_connections=N` →
+/// a `PostgresClient` configuration.
+public enum PostgresURL {
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public static func configuration(from raw: String) throws(Invalid) -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: raw),
+              let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
+        else { throw Invalid(description: "not a postgres:// URL") }
+        guard let host = components.host, !host.isEmpty else { throw Invalid(description: "has no host") }
+        guard let user = components.user, !user.isEmpty else { throw Invalid(description: "has no user name") }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        guard !database.isEmpty else { throw Invalid(description: "has no database name") }
+        let port = components.port ?? 5432
+        var query: [String: String] = [:]
+        for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
+
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "disable" {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case let other: throw Invalid(description: "has unknown sslmode \(other)")
+        }
+        var config = PostgresClient.Configuration(
+            host: host, port: port, username: user.removingPercentEncoding ?? user,
+            password: components.password?.removingPercentEncoding, database: database, tls: tls
+        )
+        if let raw = query["max_connections"] {
+            guard let n = Int(raw), n > 0 else { throw Invalid(description: "max_connections must be a positive number") }
+            config.options.maximumConnections = n
+        }
+        config.options.connectTimeout = .seconds(5)
+        return config
+    }
+
+    /// Reads a URL setting through the environment reader, recording a problem if it is malformed.
+    public static func read(_ name: String, from env: EnvironmentReader, fallback: String? = nil) -> PostgresClient.Configuration? {
+        let raw = env.string(name) ?? fallback.flatMap { env.string($0) }
+        guard let raw else {
+            env.problem("\(name) is not set" + (fallback.map { " (nor \($0))" } ?? "") + " (postgres://user:pass@host:5432/db)")
+            return nil
+        }
+        do {
+            return try self.configuration(from: raw)
+        } catch {
+            env.problem("\(name) \(error.description)")
+            return nil
+        }
+    }
+}

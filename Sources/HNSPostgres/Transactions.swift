@@ -1,0 +1,79 @@
+import HNSCore
+import Logging
+import Metrics
+import PostgresNIO
+
+/// SQLSTATE classes we act on.
+public enum SQLState {
+    public static func of(_ error: any Error) -> String? {
+        if let tx = error as? PostgresTransactionError {
+            for inner in [tx.beginError, tx.closureError, tx.commitError] {
+                if let inner, let code = self.of(inner) { return code }
+            }
+            return nil
+        }
+        if let psql = error as? PSQLError { return psql.serverInfo?[.sqlState] }
+        return nil
+    }
+
+    /// Serialization failure, deadlock, lock not available: the whole transaction may simply be run again.
+    public static func isRetryable(_ error: any Error) -> Bool {
+        guard let code = self.of(error) else { return false }
+        return code == "40001" || code == "40P01" || code == "55P03"
+    }
+
+    public static func isUniqueViolation(_ error: any Error) -> Bool { self.of(error) == "23505" }
+    public static func isExclusionViolation(_ error: any Error) -> Bool { self.of(error) == "23P01" }
+
+    /// The error a transaction body threw, unwrapped from postgres-nio's wrapper.
+    public static func underlying(_ error: any Error) -> any Error {
+        if let tx = error as? PostgresTransactionError {
+            return tx.closureError ?? tx.beginError ?? tx.commitError ?? error
+        }
+        return error
+    }
+
+    /// Could not reach the server at all (as opposed to the server refusing a statement).
+    public static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let psql = error as? PSQLError {
+            switch psql.code {
+            case .connectionError, .serverClosedConnection, .uncleanShutdown, .poolClosed, .clientClosedConnection: return true
+            default: return false
+            }
+        }
+        return false
+    }
+}
+
+extension PostgresClient {
+    /// Runs `body` in a transaction, retrying the whole transaction on retryable SQLSTATEs
+    /// (serialization failure, deadlock, lock not available) with exponential backoff and jitter.
+    /// Errors thrown by `body` itself come back unwrapped.
+    public func withRetryingTransaction<Result: Sendable>(
+        logger: Logger,
+        attempts: Int = 3,
+        backoff: Backoff = Backoff(base: .milliseconds(10), maximum: .milliseconds(200)),
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await self.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch {
+                if SQLState.isRetryable(error), attempt < attempts {
+                    Counter(label: "hns_db_transaction_retries_total", dimensions: [("sqlstate", SQLState.of(error) ?? "")]).increment()
+                    logger.debug("retrying transaction", metadata: ["attempt": "\(attempt)", "sqlstate": "\(SQLState.of(error) ?? "")"])
+                    try await Task.sleep(for: backoff.delay(attempt: attempt))
+                    attempt += 1
+                    continue
+                }
+                throw SQLState.underlying(error)
+            }
+        }
+    }
+
+    /// A readiness probe: one real round trip.
+    public func ping(logger: Logger) async throws {
+        try await self.query("SELECT 1", logger: logger)
+    }
+}

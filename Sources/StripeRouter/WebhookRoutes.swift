@@ -1,0 +1,107 @@
+import CoreMetrics
+import Dispatch
+import Foundation
+import HNSBus
+import HNSCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `POST /webhook/stripe`: verify once, route by `data.object.metadata.site`, publish the raw body with
+/// `Msg-Id` = the event id, and answer Stripe only after the bus has committed it.
+struct WebhookRoutes: Sendable {
+    let config: StripeRouterConfiguration
+    let table: RoutingTableWatcher
+    let publisher: BusPublisher
+
+    static let unroutableSubject = "stripe.unroutable"
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.post("/webhook/stripe") { request, context in try await self.receive(request, context: context) }
+        for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+            router.on("/webhook/stripe", method: method) { _, _ -> Response in
+                var problem = Problem(status: .methodNotAllowed, slug: "method-not-allowed", detail: "Stripe webhooks are POSTed.")
+                problem.extraHeaders[.allow] = "POST"
+                throw problem
+            }
+        }
+    }
+
+    func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        Counter(label: "hns_stripe_router_received_total").increment()
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: self.config.maxBody)
+        } catch {
+            throw self.reject("too-large", Problem(status: .contentTooLarge, slug: "too-large", detail: "Webhook bodies are limited to 1 MiB."))
+        }
+        do {
+            try StripeSignature.verify(
+                header: request.headers[.stripeSignature], payload: body.readableBytesView,
+                secrets: self.config.secrets.map(\.value), tolerance: self.config.tolerance)
+        } catch {
+            throw self.reject(error.slug, Problem(status: .badRequest, slug: error.slug, title: "Invalid Stripe signature", detail: error.description))
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
+        }
+        guard let id = json["id"] as? String, !id.isEmpty, let type = json["type"] as? String, !type.isEmpty else {
+            throw self.reject("not-an-event", Problem.validation(
+                [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
+        }
+        let site = ((json["data"] as? [String: Any])?["object"] as? [String: Any]).flatMap { ($0["metadata"] as? [String: Any])?["site"] as? String }
+        let route = self.table.current.route(site: site, eventType: type)
+        var logger = context.logger
+        logger[metadataKey: "stripe_event"] = .string(id)
+        logger[metadataKey: "stripe_type"] = .string(type)
+
+        let subject: String
+        if let routed = route.subject {
+            subject = routed
+        } else {
+            // Answer 200 so Stripe stops retrying, but park the event so nothing Stripe sent is lost.
+            subject = Self.unroutableSubject
+            Counter(label: "hns_stripe_router_unroutable_total").increment()
+            logger.warning("unroutable Stripe event parked", metadata: ["site": "\(site ?? "<none>")", "subject": "\(subject)"])
+        }
+        let ack: BusPublisher.Ack
+        do {
+            ack = try await self.publisher.publish(subject: subject, msgID: id, data: body, logger: logger)
+        } catch {
+            Counter(label: "hns_stripe_router_publish_failures_total", dimensions: [("kind", error.isRejection ? "rejected" : "unavailable")]).increment()
+            if error.isRejection {
+                logger.error("bus rejected a Stripe event: routing or bus configuration is wrong", metadata: ["error": "\(error)", "subject": "\(subject)"])
+            } else {
+                logger.error("bus unavailable; Stripe will retry", metadata: ["error": "\(error)"])
+            }
+            throw Problem(status: .internalServerError, slug: "bus-unavailable", detail: "The event could not be stored; Stripe will retry it.")
+        }
+        if route.subject != nil {
+            Counter(label: "hns_stripe_router_routed_total", dimensions: [("subject", subject)]).increment()
+        }
+        Timer(label: "hns_stripe_router_latency_seconds").recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+        logger.info("Stripe event published", metadata: ["subject": "\(subject)", "seq": "\(ack.seq)", "duplicate": "\(ack.duplicate)"])
+        return HealthRoutes.json(.ok, .object([
+            "received": .bool(true), "routed": .bool(route.subject != nil), "subject": .string(subject),
+            "seq": .number(Double(ack.seq)), "duplicate": .bool(ack.duplicate),
+        ]))
+    }
+
+    private func reject(_ reason: String, _ problem: Problem) -> Problem {
+        Counter(label: "hns_stripe_router_rejected_total", dimensions: [("reason", reason)]).increment()
+        return problem
+    }
+}
+
+extension BusPublisher.Failure {
+    var isRejection: Bool {
+        if case .rejected = self { return true }
+        return false
+    }
+}
+
+extension HTTPField.Name {
+    static let stripeSignature = HTTPField.Name("Stripe-Signature")!
+}

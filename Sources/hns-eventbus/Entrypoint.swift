@@ -1,0 +1,9 @@
+import HNSCore
+import EventBus
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await EventBusCommand.runAsRoot()
+    }
+}

@@ -1,0 +1,9 @@
+import HNSCore
+import WaitingRoom
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await QueueCommand.runAsRoot()
+    }
+}

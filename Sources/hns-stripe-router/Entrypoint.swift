@@ -1,0 +1,9 @@
+import HNSCore
+import StripeRouter
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await StripeRouterCommand.runAsRoot()
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSTestSupport
+import Logging
+import PostgresNIO
+import Testing
+
+@Suite struct TransactionTests {
+    let logger = Logger(label: "test")
+
+    @Test func skip_locked_gives_two_transactions_disjoint_rows() async throws {
+        let db = try await TestDatabase.create()
+        defer { Task { await db.drop() } }
+        try await db.withClient { client in
+            try await client.query("CREATE TABLE seats (id int PRIMARY KEY, status text NOT NULL DEFAULT 'AVAILABLE')", logger: self.logger)
+            try await client.query("INSERT INTO seats (id) SELECT generate_series(1, 10)", logger: self.logger)
+            let started = ContinuousClock.now
+            async let a = self.claim(client, 3)
+            async let b = self.claim(client, 3)
+            let (x, y) = try await (a, b)
+            #expect(x.count == 3 && y.count == 3)
+            #expect(Set(x).isDisjoint(with: Set(y)))
+            // Both held their locks for 300 ms: had they run one after the other this would take ≥ 600 ms.
+            #expect(ContinuousClock.now - started < .milliseconds(590))
+        }
+    }
+
+    func claim(_ client: PostgresClient, _ n: Int) async throws -> [Int] {
+        try await client.withRetryingTransaction(logger: self.logger) { tx in
+            let rows = try await tx.query(
+                "SELECT id FROM seats WHERE status = 'AVAILABLE' ORDER BY id LIMIT \(n) FOR UPDATE SKIP LOCKED", logger: self.logger)
+            var ids: [Int] = []
+            for try await id in rows.decode(Int.self) { ids.append(id) }
+            try await tx.query("SELECT pg_sleep(0.3)", logger: self.logger)
+            try await tx.query("UPDATE seats SET status = 'HELD' WHERE id = ANY(\(ids))", logger: self.logger)
+            return ids
+        }
+    }
+
+    @Test func retries_a_serialization_failure_then_succeeds() async throws {
+        let db = try await TestDatabase.create()
+        defer { Task { await db.drop() } }
+        try await db.withClient { client in
+            let attempts = Counter()
+            let value = try await client.withRetryingTransaction(logger: self.logger) { tx in
+                if attempts.increment() == 1 {
+                    try await tx.query("DO $$ BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = '40001'; END $$", logger: self.logger)
+                }
+                return 42
+            }
+            #expect(value == 42)
+            #expect(attempts.value == 2)
+        }
+    }
+
+    @Test func gives_up_after_three_attempts_and_does_not_retry_other_errors() async throws {
+        let db = try await TestDatabase.create()
+        defer { Task { await db.drop() } }
+        try await db.withClient { client in
+            let deadlocks = Counter()
+            await #expect(throws: PSQLError.self) {
+                try await client.withRetryingTransaction(logger: self.logger) { tx in
+                    _ = deadlocks.increment()
+                    try await tx.query("DO $$ BEGIN RAISE EXCEPTION 'dl' USING ERRCODE = '40P01'; END $$", logger: self.logger)
+                }
+            }
+            #expect(deadlocks.value == 3)
+
+            let other = Counter()
+            do {
+                try await client.withRetryingTransaction(logger: self.logger) { tx in
+                    _ = other.increment()
+                    try await tx.query("SELECT 1/0", logger: self.logger)
+                }
+                Issue.record("division by zero should throw")
+            } catch {
+                #expect(SQLState.of(error) == "22012")
+            }
+            #expect(other.value == 1)
+        }
+    }
+}
+
+final class Counter: Sendable {
+    private let box = Locked(0)
+    func increment() -> Int { self.box.withLock { $0 += 1; return $0 } }
+    var value: Int { self.box.value }
+}
