@@ -1,6 +1,7 @@
 import Foundation
 import HNSBus
 import HNSCore
+import HNSPostgres
 import Logging
 import PostgresNIO
 
@@ -86,7 +87,7 @@ public struct EventBusAdmin: Sendable {
 
     /// Replays a subscription from a sequence number or a point in time.
     public func reset(_ name: String, to target: ResetTarget) async throws -> Int64 {
-        try await self.store.client.withTransaction(logger: self.logger) { tx in
+        try await self.store.client.withRetryingTransaction(logger: self.logger) { tx in
             let acked: Int64
             switch target {
             case .seq(let n): acked = max(n - 1, 0)
@@ -130,7 +131,7 @@ public struct EventBusAdmin: Sendable {
 
     /// Queues one message for delivery again (it is delivered ahead of the subscription's cursor).
     public func redeliver(_ name: String, seq: Int64) async throws {
-        try await self.store.client.withTransaction(logger: self.logger) { tx in
+        try await self.store.client.withRetryingTransaction(logger: self.logger) { tx in
             let exists = try await tx.query("SELECT 1 FROM eventbus.messages WHERE seq = \(seq)", logger: self.logger)
             var found = false
             for try await _ in exists.decode(Int.self) { found = true }
@@ -150,7 +151,7 @@ public struct EventBusAdmin: Sendable {
 
     /// Re-drives every dead letter of a subscription; returns how many.
     public func redriveDeadLetters(_ name: String) async throws -> Int {
-        try await self.store.client.withTransaction(logger: self.logger) { tx in
+        try await self.store.client.withRetryingTransaction(logger: self.logger) { tx in
             guard try await self.cursorExists(name, tx) else { throw UnknownSubscription() }
             let rows = try await tx.query("""
                 WITH moved AS (DELETE FROM eventbus.dead_letters WHERE subscription = \(name) RETURNING subscription, seq)

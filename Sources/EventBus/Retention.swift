@@ -15,7 +15,8 @@ public struct Retention: Service {
     let status: RetentionStatus
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Ends quietly at graceful shutdown (cancelWhenGracefulShutdown cancels the sleep).
+        try? await cancelWhenGracefulShutdown {
             while true {
                 try await Task.sleep(for: self.config.retentionInterval)
                 do {

@@ -67,11 +67,12 @@ public final class RedisClient: Service, RedisCommandSender {
     }
 
     public func send(_ command: [RESPArg]) async throws -> RESPValue {
-        try await pooledConnection().send(command)
+        try await onPool { try await $0.execute([command], replies: 1)[0] }.throwIfError()
     }
 
     public func pipeline(_ commands: [[RESPArg]]) async throws -> [RESPValue] {
-        try await pooledConnection().pipeline(commands)
+        guard !commands.isEmpty else { return [] }
+        return try await onPool { try await $0.execute(commands, replies: commands.count) }
     }
 
     /// Runs `body` on a connection of its own, for blocking commands (`XREADGROUP … BLOCK`,
@@ -96,6 +97,24 @@ public final class RedisClient: Service, RedisCommandSender {
         case use(RedisConnection)
         case wait(EventLoopFuture<RedisConnection>)
         case open(slot: Int, EventLoopPromise<RedisConnection>)
+    }
+
+    /// Runs `operation` on a pooled connection. A connection that turns out to be dead before the
+    /// request left (Redis restarted, the close not yet noticed) is replaced and the request
+    /// retried: nothing was sent, so nothing can run twice.
+    private func onPool<T>(_ operation: (RedisConnection) async throws -> T) async throws -> T {
+        for _ in 0..<configuration.poolSize {
+            do {
+                return try await operation(pooledConnection())
+            } catch is RedisConnection.NotSent {
+                continue
+            }
+        }
+        do {
+            return try await operation(pooledConnection())
+        } catch is RedisConnection.NotSent {
+            throw RedisError.connectionClosed
+        }
     }
 
     /// Round-robin over the slots. A dead connection is replaced here, on the next command,

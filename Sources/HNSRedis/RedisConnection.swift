@@ -69,25 +69,38 @@ public final class RedisConnection: RedisCommandSender {
     var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 
     public func send(_ command: [RESPArg]) async throws -> RESPValue {
-        try await execute([command], replies: 1)[0].throwIfError()
+        do {
+            return try await execute([command], replies: 1)[0].throwIfError()
+        } catch is NotSent {
+            throw RedisError.connectionClosed
+        }
     }
 
     public func pipeline(_ commands: [[RESPArg]]) async throws -> [RESPValue] {
         guard !commands.isEmpty else { return [] }
-        return try await execute(commands, replies: commands.count)
+        do {
+            return try await execute(commands, replies: commands.count)
+        } catch is NotSent {
+            throw RedisError.connectionClosed
+        }
     }
+
+    /// The request never reached the socket because the connection was already closed, so the
+    /// pool may retry it elsewhere without running it twice. Public API reports `connectionClosed`.
+    struct NotSent: Error {}
 
     /// Writes `commands` as one buffer with one flush and waits for `replies` replies
     /// (SUBSCRIBE answers once per channel, hence not always one per command).
     func execute(_ commands: [[RESPArg]], replies: Int) async throws -> [RESPValue] {
-        guard channel.isActive else { throw RedisError.connectionClosed }
+        guard channel.isActive else { throw NotSent() }
         let eventLoop = channel.eventLoop
         let promises = (0..<replies).map { _ in eventLoop.makePromise(of: RESPValue.self) }
         let written = eventLoop.makePromise(of: Void.self)
         // A write that never reaches the handler (channel closed meanwhile) must not strand the
         // reply promises; failing an already failed promise is a no-op.
-        written.futureResult.whenFailure { _ in
-            for promise in promises { promise.fail(RedisError.connectionClosed) }
+        written.futureResult.whenFailure { error in
+            let notSent = (error as? ChannelError) == .ioOnClosedChannel || error is NotSent
+            for promise in promises { promise.fail(notSent ? NotSent() : RedisError.connectionClosed) }
         }
         channel.writeAndFlush(RedisRequest(commands: commands, promises: promises), promise: written)
         if replies == 1 { return [try await promises[0].futureResult.get()] }
@@ -126,8 +139,8 @@ final class RedisCommandHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         guard !isClosed else {
-            for reply in request.promises { reply.fail(RedisError.connectionClosed) }
-            promise?.fail(RedisError.connectionClosed)
+            for reply in request.promises { reply.fail(RedisConnection.NotSent()) }
+            promise?.fail(RedisConnection.NotSent())
             return
         }
         var buffer = context.channel.allocator.buffer(capacity: 32 * request.commands.count + 16)

@@ -88,7 +88,7 @@ extension RedisClient {
             return (id, connection)
         } catch {
             release(id: id, connection)
-            throw error
+            throw error is RedisConnection.NotSent ? RedisError.connectionClosed : error
         }
     }
 

@@ -14,6 +14,8 @@ public final class LocalHTTPServer: Sendable {
         public let headers: [String: String]
         public let body: [UInt8]
         public var text: String { String(decoding: self.body, as: UTF8.self) }
+        /// Case-insensitive, as HTTP header names are.
+        public func header(_ name: String) -> String? { self.headers[name.lowercased()] }
         public func json() -> JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(self.body)) }
     }
 
@@ -56,7 +58,7 @@ public final class LocalHTTPServer: Sendable {
     private func handle(_ request: Request) async throws -> Response {
         let bytes = try await request.body.collect(upTo: 16 << 20)
         var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
         let record = Recorded(method: request.method.rawValue, path: request.uri.path, headers: headers, body: Array(bytes.readableBytesView))
         self.recorded.withLock { $0.append(record) }
         let answer = await self.handler.value(record)

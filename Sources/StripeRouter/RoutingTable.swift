@@ -64,18 +64,18 @@ public struct RoutingTable: Sendable, Equatable {
         }
         var types: [(String, String)] = []
         if let raw = map["event_types"] {
-            // A list of one-entry mappings keeps the order explicit (YAML mappings are unordered).
+            // A list keeps the order explicit (YAML mappings are unordered): the first match wins.
             if let list = raw as? [Any] {
                 for (i, item) in list.enumerated() {
-                    guard let m = item as? [String: Any], m.count == 1, let (pattern, v) = m.first else {
-                        problems.append("event_types[\(i)] must be a single 'pattern: subject' entry")
+                    guard let m = item as? [String: Any], Set(m.keys) == ["pattern", "subject"], let pattern = m["pattern"] as? String else {
+                        problems.append("event_types[\(i)] must be {pattern: <event type pattern>, subject: <subject>}")
                         continue
                     }
                     guard Subject.isValidFilter(pattern) else { problems.append("event_types[\(i)]: '\(pattern)' is not a valid pattern"); continue }
-                    if let s = subject(v, at: "event_types[\(i)]") { types.append((pattern, s)) }
+                    if let s = subject(m["subject"], at: "event_types[\(i)].subject") { types.append((pattern, s)) }
                 }
             } else {
-                problems.append("event_types must be a list of 'pattern: subject' entries")
+                problems.append("event_types must be a list of {pattern, subject} entries")
             }
         }
         var fallback: String?

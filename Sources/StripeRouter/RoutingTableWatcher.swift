@@ -26,7 +26,7 @@ public final class RoutingTableWatcher: Service, Sendable {
 
     public func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
-        try await cancelWhenGracefulShutdown {
+        try? await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in signals { self.reload(reason: "SIGHUP") }

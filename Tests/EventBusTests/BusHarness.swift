@@ -1,0 +1,108 @@
+import AsyncHTTPClient
+import EventBus
+import Foundation
+import HNSBus
+import HNSCore
+import HNSTestSupport
+import Logging
+import PostgresNIO
+
+/// A bus on a fresh database with a config written by the test, plus helpers to publish and inspect.
+struct BusHarness: Sendable {
+    static let publisherToken = "publisher-token-0123456789"
+    static let adminToken = "admin-token-0123456789abcdef"
+    static let subscriberToken = "subscriber-token-0123456789"
+
+    let db: TestDatabase
+    let config: EventBusConfiguration
+    var baseURL: String { "http://127.0.0.1:\(self.config.http.port)" }
+
+    static var environment: [String: String] {
+        ["BUS_PUB": publisherToken, "BUS_SUB": subscriberToken]
+    }
+
+    /// `subscriptions` is YAML for the `subscriptions:` list (indented by two spaces).
+    static func configuration(db: TestDatabase, port: Int, subscriptions: String, streamExtra: String = "") throws -> EventBusConfiguration {
+        let yaml = """
+            stream:
+              name: test_events
+              subjects: ["order.>", "ticket.>", "stripe.>", "mail.>"]
+              max_age: 72h
+              duplicate_window: 1h
+              max_msg_size: 4KiB
+            \(streamExtra)
+            publishers:
+              - name: tester
+                token_env: BUS_PUB
+                allow: ["order.>", "ticket.>", "mail.>"]
+            subscriptions:
+            \(subscriptions)
+            """
+        let stream = try StreamConfig.parse(yaml, environment: environment)
+        var config = EventBusConfiguration(
+            http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .warning),
+            postgres: db.configuration, stream: stream, adminToken: Secret(adminToken))
+        config.safetyPoll = .seconds(30)  // deliveries must come from NOTIFY, not the poll
+        config.retentionInterval = .seconds(3600)
+        return config
+    }
+
+    static func logger() -> Logger {
+        var logger = Logger(label: "test.bus")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Starts a bus; `body` runs while it serves.
+    static func with<T: Sendable>(subscriptions: String = "  []", db existing: TestDatabase? = nil,
+                                  tune: @Sendable (inout EventBusConfiguration) -> Void = { _ in },
+                                  _ body: @Sendable (BusHarness, EventBusApp) async throws -> T) async throws -> T {
+        let db: TestDatabase
+        if let existing { db = existing } else { db = try await TestDatabase.create(migrating: ["eventbus"]) }
+        let port = try await ChildProcess.freePort()
+        var config = try configuration(db: db, port: port, subscriptions: subscriptions)
+        tune(&config)
+        let app = EventBusApp.build(configuration: config, logger: logger())
+        let harness = BusHarness(db: db, config: config)
+        let result = try await withRunningService(app.application, port: port) { try await body(harness, app) }
+        if existing == nil { await db.drop() }
+        return result
+    }
+
+    @discardableResult
+    func publish(_ subject: String, _ json: String, msgID: String? = nil, token: String = BusHarness.publisherToken) async throws -> TestHTTP.Reply {
+        var headers = ["Authorization": "Bearer \(token)"]
+        if let msgID { headers["Msg-Id"] = msgID }
+        return try await TestHTTP.post(self.baseURL + "/v1/publish/" + subject, headers: headers, json: json)
+    }
+
+    func admin(_ method: String, _ path: String, json: String? = nil) async throws -> TestHTTP.Reply {
+        try await TestHTTP.send(method, self.baseURL + path, headers: ["Authorization": "Bearer \(Self.adminToken)", "Content-Type": "application/json"],
+                                body: json.map { Array($0.utf8) })
+    }
+
+    func count(_ sql: String) async throws -> Int {
+        try await self.db.withClient { client in
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: BusHarness.logger())
+            for try await n in rows.decode(Int.self) { return n }
+            return 0
+        }
+    }
+}
+
+extension LocalHTTPServer.Recorded {
+    var seq: Int { Int(self.header("Event-Seq") ?? "") ?? -1 }
+    var attempt: Int { Int(self.header("Delivery-Attempt") ?? "") ?? -1 }
+}
+
+func subscription(_ name: String, filter: String, url: String, extra: String = "") -> String {
+    """
+      - name: \(name)
+        filter: "\(filter)"
+        url: \(url)
+        token_env: BUS_SUB
+        backoff: [50ms, 100ms]
+        timeout: 2s
+    \(extra.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+    """
+}
