@@ -5,7 +5,7 @@
 
 BENCH_DIR="$HNS_ROOT/bench"
 BENCH_VENV="$HNS_ROOT/.data/bench-venv"
-BENCH_BIN="$HNS_ROOT/.build-release/release"
+BENCH_BIN="${BENCH_BIN:-$HNS_ROOT/.build-release/release}"  # override only to smoke-test other binaries
 BENCH_PIDS=()
 BENCH_PG_DATA=""
 BENCH_TMP=""
@@ -50,6 +50,8 @@ bench_build() {
         hns_log "release build of $p (scratch path .build-release, nice 19; a cold build takes 10-20 min)"
         (cd "$HNS_ROOT" && nice -n 19 swift build -c release --scratch-path .build-release --product "$p") >&2 ||
             hns_die "release build of $p failed"
+        # Up to date with Sources/ now, even when the change was outside this product's modules.
+        touch "$bin"
     done
 }
 
@@ -173,10 +175,35 @@ bench_disk_fsync() {
     rm -f "$BENCH_TMP/fsync.test"
 }
 
-# bench_run_harness ARGS... — the harness in the background (so a signal reaches the trap at once).
+# "<machine busy jiffies> <this benchmark's jiffies>": this shell with its reaped children (the
+# harness), everything in BENCH_PIDS, PostgreSQL's postmaster (with exited backends) and live backends.
+bench_cpu_sample() {
+    local pid pm v ours=0 total
+    total=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat)
+    pm=$(head -n 1 "$BENCH_PG_DATA/postmaster.pid" 2>/dev/null || true)
+    # shellcheck disable=SC2046 # one PID per word
+    for pid in $$ "${BENCH_PIDS[@]}" $pm $([[ -n $pm ]] && ps -o pid= --ppid "$pm"); do
+        v=$(sed -E 's/^.*\) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 + $14 + $15 }')
+        ours=$((ours + ${v:-0}))
+    done
+    echo "$total $ours"
+}
+
+# bench_run_harness ARGS... — the harness in the background (so a signal reaches the trap at once),
+# then how busy the machine was meanwhile, and how much of that was not this benchmark.
 bench_run_harness() {
+    local t0 s0 s1 pid
+    t0=$(date +%s.%N)
+    s0=$(bench_cpu_sample)
     "$BENCH_PY" "$BENCH_DIR/harness.py" "$@" &
-    local pid=$!
+    pid=$!
     BENCH_PIDS+=("$pid")
     wait "$pid"
+    s1=$(bench_cpu_sample)
+    awk -v t0="$t0" -v t1="$(date +%s.%N)" -v hz="$(getconf CLK_TCK)" -v n="$(nproc)" -v a="$s0" -v b="$s1" 'BEGIN {
+        split(a, x, " "); split(b, y, " "); cap = (t1 - t0) * hz * n / 100
+        all = (y[1] - x[1]) / cap; ours = (y[2] - x[2]) / cap; other = all - ours; if (other < 0) other = 0
+        printf "  CPU during the measurements (%d cores = 100%%): machine %.0f%%, this benchmark %.0f%%, other processes %.0f%%%s\n",
+            n, all, ours, other, (other > 10 ? "  <- the machine was not quiet; figures are pessimistic" : "")
+    }'
 }

@@ -34,6 +34,7 @@ public final class DeliveryManager: Service, Sendable {
         // The database may still be starting: keep trying rather than failing the daemon.
         var attempt = 0
         while !Task.isShuttingDownGracefully {
+            if Task.isCancelled { return }
             do {
                 try await self.store.ensureStream()
                 try await self.store.syncSubscriptions(subs)
@@ -56,7 +57,7 @@ public final class DeliveryManager: Service, Sendable {
             self.leases.withLock { $0.removeAll() }
             for s in self.signals.values { s.signal() }
             // Workers finish the attempt in flight, store their cursor and return; then stop listening.
-            while self.running.value > 0 { try? await Task.sleep(for: .milliseconds(20)) }
+            while self.running.value > 0, !Task.isCancelled { try? await Task.sleep(for: .milliseconds(20)) }
             group.cancelAll()
         }
         try? await self.store.releaseLeases(owner: self.config.instanceID)

@@ -77,6 +77,7 @@ struct SubscriptionWorker: Sendable {
                     if control.redeliveries > 0 { await self.serveRedeliveries() }
                 }
                 let (batch, scannedTo) = try await self.store.fetch(subscription: self.name, after: cursor, regex: regex, limit: 500)
+                self.logger.trace("fetched", metadata: ["subscription": "\(self.name)", "after": "\(cursor)", "count": "\(batch.count)"])
                 EventBusMetrics.lag(self.name).record(Double(max(0, scannedTo - cursor)))
                 if batch.isEmpty {
                     cursor = max(cursor, scannedTo)

@@ -30,6 +30,7 @@ public struct HTTPSettings: Sendable {
 public enum DaemonRouter {
     /// A router with the middleware every daemon runs, outermost first: request id, problem+json, metrics.
     public static func make<Context: RequestContext>(daemon: String, context: Context.Type = Context.self) -> Router<Context> {
+        HNSMetrics.bootstrap()
         let router = Router(context: Context.self)
         router.add(middleware: RequestIDMiddleware<Context>())
         router.add(middleware: ProblemMiddleware<Context>())

@@ -103,17 +103,15 @@ public final class RedisClient: Service, RedisCommandSender {
     /// request left (Redis restarted, the close not yet noticed) is replaced and the request
     /// retried: nothing was sent, so nothing can run twice.
     private func onPool<T>(_ operation: (RedisConnection) async throws -> T) async throws -> T {
-        for _ in 0..<configuration.poolSize {
+        var retries = 0
+        while true {
             do {
                 return try await operation(pooledConnection())
+            } catch is RedisConnection.NotSent where retries < configuration.poolSize {
+                retries += 1
             } catch is RedisConnection.NotSent {
-                continue
+                throw RedisError.connectionClosed
             }
-        }
-        do {
-            return try await operation(pooledConnection())
-        } catch is RedisConnection.NotSent {
-            throw RedisError.connectionClosed
         }
     }
 

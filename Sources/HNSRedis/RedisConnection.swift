@@ -6,11 +6,9 @@ import NIOPosix
 /// a FIFO of reply promises and any number of concurrent `send`s pipeline on this connection.
 public final class RedisConnection: RedisCommandSender {
     let channel: any Channel
-    private let logger: Logger
 
-    private init(channel: any Channel, logger: Logger) {
+    private init(channel: any Channel) {
         self.channel = channel
-        self.logger = logger
     }
 
     /// Opens a connection and runs AUTH/SELECT from `configuration`. Callers own it and must `close()` it.
@@ -43,7 +41,7 @@ public final class RedisConnection: RedisCommandSender {
         } catch {
             throw RedisError.connectFailed("\(configuration.host):\(configuration.port): \(error)")
         }
-        let connection = RedisConnection(channel: channel, logger: logger)
+        let connection = RedisConnection(channel: channel)
         do {
             if let password = configuration.password {
                 if let username = configuration.username {
@@ -160,7 +158,7 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         }
         guard let promise = pending.popFirst() else {
             // A reply nobody asked for means we lost track of the stream; nothing after it can be trusted.
-            context.fireErrorCaught(RedisError.protocolError("unsolicited reply"))
+            errorCaught(context: context, error: RedisError.protocolError("unsolicited reply"))
             return
         }
         promise.succeed(value)

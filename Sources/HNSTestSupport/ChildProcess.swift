@@ -79,12 +79,19 @@ public enum ChildProcess {
         return (status, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
-    /// A loopback port that was free a moment ago.
+    /// A loopback port that was free a moment ago, drawn at random below the kernel's ephemeral
+    /// range: a port from bind(0) is soon handed out again (to another test's server, or to an
+    /// outgoing connection), and a test then talks to somebody else's server.
     public static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port ?? 0
-        try await channel.close()
-        return port
+        for _ in 0..<200 {
+            let candidate = Int.random(in: 10_000..<32_000)
+            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 0)
+                .bind(host: "127.0.0.1", port: candidate).get() {
+                try await channel.close()
+                return candidate
+            }
+        }
+        throw SpawnError(message: "no free loopback port found")
     }
 }

@@ -8,7 +8,9 @@ import ServiceLifecycle
 /// A real HTTP server on loopback standing in for an outside party (a bus subscriber, Stripe,
 /// Drupal): it records every request and answers what the test's handler says.
 public final class LocalHTTPServer: Sendable {
-    public struct Recorded: Sendable {
+    public struct Recorded: Sendable, CustomStringConvertible {
+        /// Short, so a failed expectation over many requests stays readable (and cheap to print).
+        public var description: String { "\(self.method) \(self.path) (\(self.body.count) bytes)" }
         public let method: String
         public let path: String
         public let headers: [String: String]

@@ -17,13 +17,16 @@ import Darwin
 /// so a restart comes back empty.
 public final class RedisTestServer: Sendable {
     public let port: Int
+    /// `requirepass`, if the server was started with one; it is part of `url`.
+    public let password: String?
     private let executable: String
     private let pid = Mutex<pid_t?>(nil)
 
-    public var url: String { "redis://127.0.0.1:\(port)" }
+    public var url: String { "redis://\(password.map { ":\($0)@" } ?? "")127.0.0.1:\(port)" }
 
-    private init(port: Int, executable: String) {
+    private init(port: Int, password: String?, executable: String) {
         self.port = port
+        self.password = password
         self.executable = executable
     }
 
@@ -35,13 +38,14 @@ public final class RedisTestServer: Sendable {
         }
     }
 
-    /// Starts a server and waits until it answers PING.
-    public static func start() async throws -> RedisTestServer {
+    /// Starts a server and waits until it answers (and is really ours, not a neighbour on the port).
+    /// `password` must be URL-safe, as it is embedded in `url` verbatim.
+    public static func start(password: String? = nil) async throws -> RedisTestServer {
         let executable = try findExecutable()
         var lastError: any Error = RedisError.connectFailed("redis-server did not start")
         // The probed port can be taken by someone else before redis-server binds it: try another.
         for _ in 0..<5 {
-            let server = RedisTestServer(port: try await freePort(), executable: executable)
+            let server = RedisTestServer(port: try await freePort(), password: password, executable: executable)
             do {
                 try await server.launch()
                 return server
@@ -119,26 +123,33 @@ public final class RedisTestServer: Sendable {
     private func launch() async throws {
         let child = try Self.spawn(executable, [
             "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-        ])
+        ] + (password.map { ["--requirepass", $0] } ?? []))
         pid.withLock { $0 = child }
         Self.livePIDs.withLock { _ = $0.insert(child) }
 
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)
-        let configuration = RedisConfiguration(port: port, connectTimeout: .milliseconds(200))
+        let configuration = RedisConfiguration(port: port, password: password, connectTimeout: .milliseconds(200))
         while clock.now < deadline {
             guard !Self.hasExited(child) else {
                 pid.withLock { $0 = nil }
                 throw RedisError.connectFailed("redis-server exited during startup (port \(port) taken?)")
             }
             if let connection = try? await RedisConnection.connect(configuration: configuration) {
-                let pong = try? await connection.send("PING")
+                // Something that accepts but never answers must not hang the test run.
+                let watchdog = Task {
+                    try await Task.sleep(for: .seconds(1))
+                    await connection.close()
+                }
+                let info = try? await connection.send("INFO", "server")
+                watchdog.cancel()
                 await connection.close()
-                if pong?.string == "PONG" { return }
+                // Answered by our process, not by another test's server that won the port.
+                if let info = info?.string, info.contains("process_id:\(child)\r\n") { return }
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw RedisError.connectFailed("redis-server on port \(port) did not answer PING within 10 s")
+        throw RedisError.connectFailed("redis-server on port \(port) did not answer within 10 s")
     }
 
     /// posix_spawn rather than Foundation's `Process`: a child inherits the spawning thread's
@@ -161,16 +172,33 @@ public final class RedisTestServer: Sendable {
         sigemptyset(&defaultSignals)
         sigaddset(&defaultSignals, SIGPIPE)  // NIO ignores SIGPIPE in this process
         posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Inherited sockets are not harmless: a child holding another test's listening socket
+        // (NIO does not set CLOEXEC) keeps that port accepting connections nobody serves.
+        #if canImport(Darwin)
+        let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_CLOEXEC_DEFAULT
+        #else
+        // glibc 2.34+ has closefrom as a spawn action, but only declares it under _GNU_SOURCE.
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+        }
+        let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        #endif
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv = ([path] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         var child = pid_t()
-        let result = posix_spawn(&child, path, &actions, &attributes, argv + [nil], environ)
+        #if canImport(Darwin)
+        let environment = _NSGetEnviron().pointee
+        #else
+        let environment = environ
+        #endif
+        let result = posix_spawn(&child, path, &actions, &attributes, argv + [nil], environment)
         guard result == 0 else {
             throw RedisError.connectFailed("cannot start \(path): \(String(cString: strerror(result)))")
         }
@@ -184,22 +212,29 @@ public final class RedisTestServer: Sendable {
         return result == pid || (result == -1 && errno == ECHILD)
     }
 
+    /// `$HNS_TEST_REDIS_SERVER` (a path, or a name looked up on `PATH`), else `redis-server`.
     private static func findExecutable() throws -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let path = environment["HNS_TEST_REDIS_SERVER"], !path.isEmpty { return path }
+        let name = environment["HNS_TEST_REDIS_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "redis-server"
+        if name.contains("/") { return name }
         for directory in (environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
-            let candidate = "\(directory)/redis-server"
+            let candidate = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        throw RedisError.connectFailed("redis-server not found: install it or set HNS_TEST_REDIS_SERVER")
+        throw RedisError.connectFailed("\(name) not found on PATH: install redis-server or set HNS_TEST_REDIS_SERVER")
     }
 
+    /// A port below the kernel's ephemeral range (32768+), so that while a server is stopped for
+    /// `restart()` its port cannot be handed to some outgoing connection in the meantime.
     private static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port
-        try await channel.close()
-        guard let port else { throw RedisError.connectFailed("no free port") }
-        return port
+        for _ in 0..<100 {
+            let candidate = Int.random(in: 10_000..<32_000)
+            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .bind(host: "127.0.0.1", port: candidate).get() {
+                try await channel.close()
+                return candidate
+            }
+        }
+        throw RedisError.connectFailed("no free loopback port")
     }
 }

@@ -14,7 +14,7 @@ import Testing
                 try await bus.publish("order.completed", #"{"order_id":"o-9","total_cents":4200}"#, msgID: "m-1")
                 #expect(try await eventually(timeout: .seconds(5), interval: .milliseconds(2)) { subscriber.requests.count == 1 })
                 // The safety poll is 30 s: only NOTIFY can explain a delivery this fast.
-                #expect(ContinuousClock.now - sent < .seconds(1))
+                #expect(ContinuousClock.now - sent < .seconds(5))
                 let r = subscriber.requests[0]
                 #expect(r.path == "/hook")
                 #expect(r.header("Authorization") == "Bearer \(BusHarness.subscriberToken)")

@@ -112,7 +112,7 @@ import Testing
                     for p in 0..<publishers {
                         group.addTask {
                             let bus = p % 2 == 0 ? busA : busB
-                            for i in 0..<each { try await bus.publish("order.race", #"{"p":\#(p),"i":\#(i)}"#) }
+                            for i in 0..<each { try await bus.publish("order.race", #"{"p":\#(p),"i":\#(i)}"#, msgID: "race-\(p)-\(i)") }
                             return []
                         }
                     }

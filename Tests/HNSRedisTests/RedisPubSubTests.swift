@@ -33,7 +33,7 @@ import Testing
             }
             #expect(try await redis.publish(channel: channel, message: "one") == 1)
             consumer.cancel()
-            try await eventually("the subscriber to leave") {
+            try await pollUntil("the subscriber to leave") {
                 try await redis.publish(channel: channel, message: "anyone?") == 0
             }
         }

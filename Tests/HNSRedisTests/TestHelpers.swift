@@ -22,7 +22,7 @@ func within<T: Sendable>(
 }
 
 /// Polls until `condition` holds; for effects that are eventual by design (expiry, resubscribe).
-func eventually(
+func pollUntil(
     _ what: String, within limit: Duration = .seconds(5), _ condition: () async throws -> Bool
 ) async throws {
     let clock = ContinuousClock()
