@@ -81,7 +81,7 @@ let package = Package(
 
         // Test support and tests
         .target(name: "HNSTestSupport", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSRedis", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc, .lifecycle,
+            "HNSCore", "HNSPostgres", "HNSRedis", "EventBus", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc, .lifecycle,
         ], swiftSettings: upcoming),
         .testTarget(name: "HNSCoreTests", dependencies: ["HNSCore", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "HNSPostgresTests", dependencies: ["HNSPostgres", "HNSTestSupport"], swiftSettings: upcoming),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "HNSBusTests", dependencies: ["HNSBus", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
-        .testTarget(name: "DaemonTests", dependencies: [
+        .testTarget(name: "DaemonTests", dependencies: [.crypto, 
             "Ticketing", "WaitingRoom", "HNSTestSupport", .hummingbirdTesting,
         ], swiftSettings: upcoming),
     ]

@@ -329,6 +329,7 @@ def sink_main(a):
                 s["open"] = bool(cmd["open"])
         out = {k: v for k, v in s.items() if k not in ("ids", "lat")}
         out["unique"] = len(s["ids"])
+        out["cpu"] = time.process_time()  # the sink's own CPU seconds, to tell when it is the limit
         if request.query.get("lat"):
             out["lat"] = s["lat"]
         return web.json_response(out)
@@ -459,6 +460,7 @@ async def eventbus_phases(a, bus, systems, sink):
         for i, s in enumerate(systems):
             say(f"drain {a.backlog:,} with {window} in flight: {s.name}")
             await fill(s.publish_batch, topic, a.backlog)
+            sink_cpu = (await sink.ctl("cpu"))["cpu"]
             t0 = time.monotonic()
             if s is bus:  # the subscription exists; the sink has answered 503 so far
                 name = f"bench-drain-{window}"
@@ -469,19 +471,20 @@ async def eventbus_phases(a, bus, systems, sink):
                 got["pending_after"] = (await s.subscription(name))["pending"]
             else:  # a new durable consumer on the backlog
                 name = f"js-drain-{window}-{i}"
-                await js_drain(s, topic, f"drain{window}", window, a.backlog, t0 + a.drain_timeout,
-                               lambda m, name=name: sink.forward(name, m))
-                got = await sink.wait(name, a.backlog, t0, t0 + 5)
+                drained = await js_drain(s, topic, f"drain{window}", window, a.backlog, t0 + a.drain_timeout,
+                                         lambda m, name=name: sink.forward(name, m))
+                got = {**await sink.wait(name, a.backlog, t0, t0 + 5), "client_cpu": drained["client_cpu"]}
                 if window == 1:  # the same backlog without the HTTP hop: JetStream's own ceiling
                     R[s.name]["raw"] = await js_drain(s, topic, "raw", 1, a.backlog, time.monotonic() + a.drain_timeout, None)
             got["dup"] = got["n"] - got["unique"]
+            got["sink_cpu"] = (got.pop("cpu") - sink_cpu) / got["seconds"]
             R[s.name][f"drain{window}"] = got
     return R
 
 
 async def js_drain(s, topic, durable, window, n, deadline, forward):
     """A durable pull consumer fetching 500 at a time, up to `window` forwarded at once, each acked."""
-    t0 = time.monotonic()
+    t0, cpu = time.monotonic(), time.process_time()
     psub = await s.js.pull_subscribe(topic, durable=durable, config=s.consumer(
         durable, deliver_policy=s.api.DeliverPolicy.ALL, max_ack_pending=2000))
     gate = asyncio.Semaphore(window)
@@ -501,7 +504,8 @@ async def js_drain(s, topic, durable, window, n, deadline, forward):
     await s.nc.flush()
     seconds = time.monotonic() - t0
     await psub.unsubscribe()
-    return {"n": got, "unique": got, "seconds": seconds, "rate": got / seconds, "timed_out": got < n}
+    return {"n": got, "unique": got, "seconds": seconds, "rate": got / seconds, "timed_out": got < n,
+            "client_cpu": (time.process_time() - cpu) / seconds}
 
 
 def fmt_ratio(ours, other):
@@ -555,8 +559,9 @@ def report_eventbus(a, systems, R):
         for window in (1, 32):
             d = r[f"drain{window}"]
             extra = f", subscription pending afterwards {d['pending_after']:,.0f}" if "pending_after" in d else ""
+            cpu = f"sink CPU {d['sink_cpu'] * 100:.0f}%" + (f", consumer CPU {d['client_cpu'] * 100:.0f}%" if "client_cpu" in d else "")
             print(f"  {n}: drain x{window}: {d['unique']:,}/{a.backlog:,} distinct received, duplicates {d['dup']}, "
-                  f"503s before opening {d['refused']}{extra}")
+                  f"503s before opening {d['refused']}{extra}; {cpu} (of one core)")
     s32 = R[ours].get("sync32")
     if s32:
         pg = s32["pg"]

@@ -152,65 +152,15 @@ public final class RedisTestServer: Sendable {
         throw RedisError.connectFailed("redis-server on port \(port) did not answer within 10 s")
     }
 
-    /// posix_spawn rather than Foundation's `Process`: a child inherits the spawning thread's
-    /// signal mask, and Swift concurrency's worker threads block SIGTERM, so a redis-server
-    /// started from a test would ignore `stop()`. Here the child gets an empty mask.
     private static func spawn(_ path: String, _ arguments: [String]) throws -> pid_t {
-        #if canImport(Darwin)
-        var attributes: posix_spawnattr_t?
-        var actions: posix_spawn_file_actions_t?
-        #else
-        var attributes = posix_spawnattr_t()
-        var actions = posix_spawn_file_actions_t()
-        #endif
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var defaultSignals = sigset_t()
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGPIPE)  // NIO ignores SIGPIPE in this process
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        // Inherited sockets are not harmless: a child holding another test's listening socket
-        // (NIO does not set CLOEXEC) keeps that port accepting connections nobody serves.
-        #if canImport(Darwin)
-        let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_CLOEXEC_DEFAULT
-        #else
-        // glibc 2.34+ has closefrom as a spawn action, but only declares it under _GNU_SOURCE.
-        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-        if let symbol = dlsym(dlopen(nil, RTLD_NOW), "posix_spawn_file_actions_addclosefrom_np") {
-            _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&actions, 3)
+        do {
+            return try ChildProcess.spawn(path, arguments)
+        } catch {
+            throw RedisError.connectFailed("\(error)")
         }
-        let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-        #endif
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-
-        let argv = ([path] + arguments).map { strdup($0) }
-        defer { argv.forEach { free($0) } }
-        var child = pid_t()
-        #if canImport(Darwin)
-        let environment = _NSGetEnviron().pointee
-        #else
-        let environment = environ
-        #endif
-        let result = posix_spawn(&child, path, &actions, &attributes, argv + [nil], environment)
-        guard result == 0 else {
-            throw RedisError.connectFailed("cannot start \(path): \(String(cString: strerror(result)))")
-        }
-        return child
     }
 
-    /// Reaps the child if it exited.
-    private static func hasExited(_ pid: pid_t) -> Bool {
-        var status: Int32 = 0
-        let result = waitpid(pid, &status, WNOHANG)
-        return result == pid || (result == -1 && errno == ECHILD)
-    }
+    private static func hasExited(_ pid: pid_t) -> Bool { ChildProcess.exitStatus(pid) != nil }
 
     /// `$HNS_TEST_REDIS_SERVER` (a path, or a name looked up on `PATH`), else `redis-server`.
     private static func findExecutable() throws -> String {
@@ -224,17 +174,5 @@ public final class RedisTestServer: Sendable {
         throw RedisError.connectFailed("\(name) not found on PATH: install redis-server or set HNS_TEST_REDIS_SERVER")
     }
 
-    /// A port below the kernel's ephemeral range (32768+), so that while a server is stopped for
-    /// `restart()` its port cannot be handed to some outgoing connection in the meantime.
-    private static func freePort() async throws -> Int {
-        for _ in 0..<100 {
-            let candidate = Int.random(in: 10_000..<32_000)
-            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .bind(host: "127.0.0.1", port: candidate).get() {
-                try await channel.close()
-                return candidate
-            }
-        }
-        throw RedisError.connectFailed("no free loopback port")
-    }
+    private static func freePort() async throws -> Int { try await ChildProcess.freePort() }
 }

@@ -33,11 +33,13 @@ public struct StripeRouterConfiguration: Sendable {
         let token = env.requireSecret("HNS_EVENTBUS_TOKEN")
         let tolerance = env.int("HNS_STRIPE_TOLERANCE_SECONDS", default: 300, range: 1...86400)
         let timeout = env.duration("HNS_STRIPE_PUBLISH_TIMEOUT", default: .seconds(5))
+        let poll = env.duration("HNS_STRIPE_ROUTES_POLL", default: .seconds(1))
         try env.validate("hns-stripe-router")
         var config = StripeRouterConfiguration(
             http: http, secrets: secrets, routesPath: routes, eventBusURL: bus!.absoluteString, eventBusToken: token)
         config.tolerance = Int64(tolerance)
         config.publishTimeout = timeout
+        config.reloadInterval = poll
         return config
     }
 }

@@ -17,7 +17,8 @@ import Testing
                 let lastPublished = ContinuousClock.now
                 // Half a second in, the oldest pending message is within the warning margin of expiry.
                 try await Task.sleep(for: .milliseconds(700))
-                try await app.retention.runOnce()
+                // On a loaded machine the first messages may already be past max_age here: count both passes.
+                let early = try await app.retention.runOnce()
                 let ready = try await TestHTTP.get(bus.baseURL + "/readyz")
                 #expect(ready.json?["checks"]?["retention"]?["detail"]?["expiring_soon"]?["stuck"] != nil)
                 #expect(try await TestHTTP.get(bus.baseURL + "/metrics").text.contains("hns_eventbus_subscription_expiry_risk{subscription=\"stuck\"} 1"))
@@ -25,7 +26,7 @@ import Testing
                 try await Task.sleep(until: lastPublished + .milliseconds(2300), clock: .continuous)
                 try await bus.publish("order.n", #"{"i":6}"#)
                 let removed = try await app.retention.runOnce()
-                #expect(removed == 5)
+                #expect(early + removed == 5)
                 #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 1)
                 #expect(try await bus.count("SELECT missed::int FROM eventbus.subscriptions WHERE name = 'stuck'") == 5)
                 #expect(try await bus.count("SELECT acked_seq::int FROM eventbus.subscriptions WHERE name = 'stuck'") == 5)

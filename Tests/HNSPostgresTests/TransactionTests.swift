@@ -9,33 +9,45 @@ import Testing
 @Suite struct TransactionTests {
     let logger = Logger(label: "test")
 
+    /// A holds its rows locked until B has finished: B can only finish by skipping them (without
+    /// SKIP LOCKED it would wait on A's locks and hit the lock timeout).
     @Test func skip_locked_gives_two_transactions_disjoint_rows() async throws {
         let db = try await TestDatabase.create()
         defer { Task { await db.drop() } }
         try await db.withClient { client in
             try await client.query("CREATE TABLE seats (id int PRIMARY KEY, status text NOT NULL DEFAULT 'AVAILABLE')", logger: self.logger)
             try await client.query("INSERT INTO seats (id) SELECT generate_series(1, 10)", logger: self.logger)
-            let started = ContinuousClock.now
-            async let a = self.claim(client, 3)
-            async let b = self.claim(client, 3)
-            let (x, y) = try await (a, b)
-            #expect(x.count == 3 && y.count == 3)
-            #expect(Set(x).isDisjoint(with: Set(y)))
-            // Both held their locks for 300 ms: had they run one after the other this would take ≥ 600 ms.
-            #expect(ContinuousClock.now - started < .milliseconds(590))
+            let (aHolds, aHoldsSignal) = AsyncStream.makeStream(of: Void.self)
+            let (bDone, bDoneSignal) = AsyncStream.makeStream(of: Void.self)
+            async let a: [Int] = client.withRetryingTransaction(logger: self.logger) { tx in
+                let ids = try await self.claim(tx, 3)
+                aHoldsSignal.yield()
+                for await _ in bDone { break }  // keep the locks until B committed
+                return ids
+            }
+            async let b: [Int] = {
+                for await _ in aHolds { break }
+                return try await client.withRetryingTransaction(logger: self.logger) { tx in
+                    try await tx.query("SET LOCAL lock_timeout = '5s'", logger: self.logger)
+                    let ids = try await self.claim(tx, 3)
+                    return ids
+                }
+            }()
+            let y = try await b
+            bDoneSignal.yield()
+            let x = try await a
+            #expect(x == [1, 2, 3])
+            #expect(y == [4, 5, 6])
         }
     }
 
-    func claim(_ client: PostgresClient, _ n: Int) async throws -> [Int] {
-        try await client.withRetryingTransaction(logger: self.logger) { tx in
-            let rows = try await tx.query(
-                "SELECT id FROM seats WHERE status = 'AVAILABLE' ORDER BY id LIMIT \(n) FOR UPDATE SKIP LOCKED", logger: self.logger)
-            var ids: [Int] = []
-            for try await id in rows.decode(Int.self) { ids.append(id) }
-            try await tx.query("SELECT pg_sleep(0.3)", logger: self.logger)
-            try await tx.query("UPDATE seats SET status = 'HELD' WHERE id = ANY(\(ids))", logger: self.logger)
-            return ids
-        }
+    func claim(_ tx: PostgresConnection, _ n: Int) async throws -> [Int] {
+        let rows = try await tx.query(
+            "SELECT id FROM seats WHERE status = 'AVAILABLE' ORDER BY id LIMIT \(n) FOR UPDATE SKIP LOCKED", logger: self.logger)
+        var ids: [Int] = []
+        for try await id in rows.decode(Int.self) { ids.append(id) }
+        try await tx.query("UPDATE seats SET status = 'HELD' WHERE id = ANY(\(ids))", logger: self.logger)
+        return ids
     }
 
     @Test func retries_a_serialization_failure_then_succeeds() async throws {

@@ -57,12 +57,12 @@ import Testing
         let key = RedisTestServer.uniqueKeyPrefix() + "lock"
         try await RedisTestServer.withClient { redis in
             // Long enough that a loaded CI machine cannot expire it before the checks below.
-            #expect(try await redis.set(key, "first", px: 1_500, nx: true))
-            #expect(try await !redis.set(key, "second", px: 1_500, nx: true))
+            #expect(try await redis.set(key, "first", px: 4_000, nx: true))
+            #expect(try await !redis.set(key, "second", px: 4_000, nx: true))
             #expect(try await redis.get(key) == "first")
             let ttl = try #require(try await redis.send("PTTL", key).int)
-            #expect((1...1_500).contains(ttl))
-            try await pollUntil("the key to expire", within: .seconds(5)) { try await redis.exists(key) == 0 }
+            #expect((1...4_000).contains(ttl))
+            try await pollUntil("the key to expire", within: .seconds(10)) { try await redis.exists(key) == 0 }
             #expect(try await redis.set(key, "third", nx: true))
             #expect(try await redis.get(key) == "third")
         }

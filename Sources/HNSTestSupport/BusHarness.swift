@@ -3,26 +3,26 @@ import EventBus
 import Foundation
 import HNSBus
 import HNSCore
-import HNSTestSupport
 import Logging
 import PostgresNIO
 
 /// A bus on a fresh database with a config written by the test, plus helpers to publish and inspect.
-struct BusHarness: Sendable {
-    static let publisherToken = "publisher-token-0123456789"
-    static let adminToken = "admin-token-0123456789abcdef"
-    static let subscriberToken = "subscriber-token-0123456789"
+public struct BusHarness: Sendable {
+    public static let publisherToken = "publisher-token-0123456789"
+    public static let adminToken = "admin-token-0123456789abcdef"
+    public static let subscriberToken = "subscriber-token-0123456789"
+    public static let routerToken = "router-token-0123456789abcd"
 
-    let db: TestDatabase
-    let config: EventBusConfiguration
-    var baseURL: String { "http://127.0.0.1:\(self.config.http.port)" }
+    public let db: TestDatabase
+    public let config: EventBusConfiguration
+    public var baseURL: String { "http://127.0.0.1:\(self.config.http.port)" }
 
-    static var environment: [String: String] {
-        ["BUS_PUB": publisherToken, "BUS_SUB": subscriberToken]
+    public static var environment: [String: String] {
+        ["BUS_PUB": publisherToken, "BUS_SUB": subscriberToken, "BUS_ROUTER": routerToken]
     }
 
     /// `subscriptions` is YAML for the `subscriptions:` list (indented by two spaces).
-    static func configuration(db: TestDatabase, port: Int, subscriptions: String, streamExtra: String = "") throws -> EventBusConfiguration {
+    public static func configuration(db: TestDatabase, port: Int, subscriptions: String, streamExtra: String = "") throws -> EventBusConfiguration {
         let yaml = """
             stream:
               name: test_events
@@ -35,6 +35,9 @@ struct BusHarness: Sendable {
               - name: tester
                 token_env: BUS_PUB
                 allow: ["order.>", "ticket.>", "mail.>"]
+              - name: router
+                token_env: BUS_ROUTER
+                allow: ["stripe.>"]
             subscriptions:
             \(subscriptions)
             """
@@ -47,14 +50,14 @@ struct BusHarness: Sendable {
         return config
     }
 
-    static func logger() -> Logger {
+    public static func logger() -> Logger {
         var logger = Logger(label: "test.bus")
         logger.logLevel = .critical
         return logger
     }
 
     /// Starts a bus; `body` runs while it serves.
-    static func with<T: Sendable>(subscriptions: String = "  []", db existing: TestDatabase? = nil,
+    public static func with<T: Sendable>(subscriptions: String = "  []", db existing: TestDatabase? = nil,
                                   tune: @Sendable (inout EventBusConfiguration) -> Void = { _ in },
                                   _ body: @Sendable (BusHarness, EventBusApp) async throws -> T) async throws -> T {
         let db: TestDatabase
@@ -70,18 +73,19 @@ struct BusHarness: Sendable {
     }
 
     @discardableResult
-    func publish(_ subject: String, _ json: String, msgID: String? = nil, token: String = BusHarness.publisherToken) async throws -> TestHTTP.Reply {
+    public func publish(_ subject: String, _ json: String, msgID: String? = nil, token: String = BusHarness.publisherToken) async throws -> TestHTTP.Reply {
         var headers = ["Authorization": "Bearer \(token)"]
-        if let msgID { headers["Msg-Id"] = msgID }
+        // Always a Msg-Id, so a request the loaded test machine drops can be sent again safely.
+        headers["Msg-Id"] = msgID ?? "test-" + UUID().uuidString
         return try await TestHTTP.post(self.baseURL + "/v1/publish/" + subject, headers: headers, json: json)
     }
 
-    func admin(_ method: String, _ path: String, json: String? = nil) async throws -> TestHTTP.Reply {
+    public func admin(_ method: String, _ path: String, json: String? = nil) async throws -> TestHTTP.Reply {
         try await TestHTTP.send(method, self.baseURL + path, headers: ["Authorization": "Bearer \(Self.adminToken)", "Content-Type": "application/json"],
                                 body: json.map { Array($0.utf8) })
     }
 
-    func count(_ sql: String) async throws -> Int {
+    public func count(_ sql: String) async throws -> Int {
         try await self.db.withClient { client in
             let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: BusHarness.logger())
             for try await n in rows.decode(Int.self) { return n }
@@ -91,11 +95,11 @@ struct BusHarness: Sendable {
 }
 
 extension LocalHTTPServer.Recorded {
-    var seq: Int { Int(self.header("Event-Seq") ?? "") ?? -1 }
-    var attempt: Int { Int(self.header("Delivery-Attempt") ?? "") ?? -1 }
+    public var seq: Int { Int(self.header("Event-Seq") ?? "") ?? -1 }
+    public var attempt: Int { Int(self.header("Delivery-Attempt") ?? "") ?? -1 }
 }
 
-func subscription(_ name: String, filter: String, url: String, extra: String = "") -> String {
+public func subscription(_ name: String, filter: String, url: String, extra: String = "") -> String {
     """
       - name: \(name)
         filter: "\(filter)"
