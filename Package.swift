@@ -8,12 +8,10 @@ let upcoming: [SwiftSetting] = [
 
 extension Target.Dependency {
     static let hummingbird: Self = .product(name: "Hummingbird", package: "hummingbird")
-    static let hummingbirdWebSocket: Self = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
     static let hummingbirdTesting: Self = .product(name: "HummingbirdTesting", package: "hummingbird")
     static let postgres: Self = .product(name: "PostgresNIO", package: "postgres-nio")
     static let ahc: Self = .product(name: "AsyncHTTPClient", package: "async-http-client")
     static let crypto: Self = .product(name: "Crypto", package: "swift-crypto")
-    static let jwt: Self = .product(name: "JWTKit", package: "jwt-kit")
     static let yams: Self = .product(name: "Yams", package: "Yams")
     static let lifecycle: Self = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
     static let argumentParser: Self = .product(name: "ArgumentParser", package: "swift-argument-parser")
@@ -35,11 +33,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
-        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -56,7 +52,6 @@ let package = Package(
         .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
         .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),
         .target(name: "HNSBus", dependencies: ["HNSCore", .ahc, .logging, .nioCore], swiftSettings: upcoming),
-        .target(name: "HNSIdentity", dependencies: ["HNSCore", .jwt, .crypto, .ahc], swiftSettings: upcoming),
 
         // One library per daemon
         .target(name: "EventBus", dependencies: [
@@ -67,10 +62,10 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: upcoming),
         .target(name: "WaitingRoom", dependencies: [
-            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .hummingbirdWebSocket, .argumentParser, .lifecycle,
+            "HNSCore", "HNSRedis", .hummingbird, .argumentParser, .lifecycle,
         ], swiftSettings: upcoming),
         .target(name: "Ticketing", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSRedis", "HNSIdentity", "HNSBus", .hummingbird, .argumentParser, .lifecycle,
+            "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", .hummingbird, .argumentParser, .lifecycle,
         ], swiftSettings: upcoming),
 
         // Thin executables

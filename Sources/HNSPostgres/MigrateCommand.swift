@@ -14,7 +14,10 @@ public func runMigrations(group: String, directory: String, postgres: PostgresCl
     } catch let failure as Migrator.Failure {
         throw ValidationError(failure.description)
     }
-    let client = PostgresClient(configuration: postgres, backgroundLogger: logger)
+    // The pool warns when leased a moment before run() starts; that is expected here and only noise.
+    var quiet = logger
+    quiet.logLevel = .error
+    let client = PostgresClient(configuration: postgres, backgroundLogger: quiet)
     let report = try await withThrowingTaskGroup(of: Migrator.Report?.self) { tasks in
         tasks.addTask { await client.run(); return nil }
         defer { tasks.cancelAll() }

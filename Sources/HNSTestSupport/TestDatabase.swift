@@ -15,7 +15,11 @@ public struct TestDatabase: Sendable {
         return config
     }
 
-    static let logger = Logger(label: "test.postgres")
+    static let logger: Logger = {
+        var logger = Logger(label: "test.postgres")
+        logger.logLevel = .error
+        return logger
+    }()
 
     /// Creates the database and applies `Migrations/<group>` for each group.
     public static func create(migrating groups: [String] = []) async throws -> TestDatabase {

@@ -48,8 +48,9 @@ struct WebhookRoutes: Sendable {
             throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
         }
         guard let id = json["id"] as? String, !id.isEmpty, let type = json["type"] as? String, !type.isEmpty else {
-            throw self.reject("not-an-event", Problem.validation(
-                [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
+            throw self.reject("not-an-event", Problem(
+                status: .badRequest, slug: "not-an-event", detail: "A Stripe event has a string id and type.",
+                errors: [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
         }
         let site = ((json["data"] as? [String: Any])?["object"] as? [String: Any]).flatMap { ($0["metadata"] as? [String: Any])?["site"] as? String }
         let route = self.table.current.route(site: site, eventType: type)
