@@ -34,14 +34,10 @@ public struct EventBusCommand: AsyncParsableCommand {
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply the bus's SQL migrations.")
-        @Option(help: "Folder holding the migration groups.") var migrations = "Migrations"
-        @Flag(help: "Only list pending migrations; exit 1 if there are any.") var dryRun = false
+        @OptionGroup var options: MigrateOptions
 
         func run() async throws {
-            let env = EnvironmentReader()
-            let pg = PostgresURL.read("HNS_EVENTBUS_DATABASE_URL", from: env, fallback: "HNS_DATABASE_URL")
-            try env.validate("hns-eventbus migrate")
-            try await runMigrations(group: "eventbus", directory: migrations + "/eventbus", postgres: pg!, dryRun: dryRun)
+            try await self.options.run(daemon: "hns-eventbus", group: "eventbus", variable: "HNS_EVENTBUS_DATABASE_URL", fallback: "HNS_DATABASE_URL")
         }
     }
 

@@ -3,6 +3,22 @@ import HNSCore
 import Logging
 import PostgresNIO
 
+/// The options of every daemon's `migrate` subcommand.
+public struct MigrateOptions: ParsableArguments {
+    @Option(help: "Folder holding the migration groups.") public var migrations = "Migrations"
+    @Flag(help: "Only list pending migrations; exit 1 if there are any.") public var dryRun = false
+
+    public init() {}
+
+    /// Reads the database URL from `variable` (or `fallback`) and migrates `group`.
+    public func run(daemon: String, group: String, variable: String, fallback: String? = nil) async throws {
+        let env = EnvironmentReader()
+        let pg = PostgresURL.read(variable, from: env, fallback: fallback)
+        do { try env.validate("\(daemon) migrate") } catch { throw ValidationError(error.description) }
+        try await runMigrations(group: group, directory: self.migrations + "/" + group, postgres: pg!, dryRun: self.dryRun)
+    }
+}
+
 /// What every daemon's `migrate` subcommand does: apply (or, dry-run, list) its group's files and
 /// exit non-zero on a dry run with pending work, so a deploy pipeline can gate on it.
 public func runMigrations(group: String, directory: String, postgres: PostgresClient.Configuration, dryRun: Bool) async throws {

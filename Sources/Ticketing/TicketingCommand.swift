@@ -29,14 +29,10 @@ public struct TicketingCommand: AsyncParsableCommand {
 
     struct Migrate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Apply the monolith's SQL migrations.")
-        @Option(help: "Folder holding the migration groups.") var migrations = "Migrations"
-        @Flag(help: "Only list pending migrations; exit 1 if there are any.") var dryRun = false
+        @OptionGroup var options: MigrateOptions
 
         func run() async throws {
-            let env = EnvironmentReader()
-            let pg = PostgresURL.read("HNS_DATABASE_URL", from: env)
-            do { try env.validate("hns-ticketing migrate") } catch { throw ValidationError(error.description) }
-            try await runMigrations(group: "ticketing", directory: migrations + "/ticketing", postgres: pg!, dryRun: dryRun)
+            try await self.options.run(daemon: "hns-ticketing", group: "ticketing", variable: "HNS_DATABASE_URL")
         }
     }
 }
