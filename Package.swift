@@ -20,6 +20,7 @@ extension Target.Dependency {
     static let prometheus: Self = .product(name: "Prometheus", package: "swift-prometheus")
     static let nioCore: Self = .product(name: "NIOCore", package: "swift-nio")
     static let nioPosix: Self = .product(name: "NIOPosix", package: "swift-nio")
+    static let jwt: Self = .product(name: "JWTKit", package: "jwt-kit")
 }
 
 let package = Package(
@@ -43,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Shared core
@@ -52,6 +54,7 @@ let package = Package(
         .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
         .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),
         .target(name: "HNSBus", dependencies: ["HNSCore", .ahc, .logging, .nioCore], swiftSettings: upcoming),
+        .target(name: "HNSIdentity", dependencies: ["HNSCore", .jwt, .crypto, .ahc, .logging], swiftSettings: upcoming),
 
         // One library per daemon
         .target(name: "EventBus", dependencies: [
@@ -62,10 +65,10 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: upcoming),
         .target(name: "WaitingRoom", dependencies: [
-            "HNSCore", "HNSRedis", .hummingbird, .argumentParser, .lifecycle,
+            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
         ], swiftSettings: upcoming),
         .target(name: "Ticketing", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", .hummingbird, .argumentParser, .lifecycle,
+            "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
         ], swiftSettings: upcoming),
 
         // Thin executables
@@ -76,12 +79,13 @@ let package = Package(
 
         // Test support and tests
         .target(name: "HNSTestSupport", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSRedis", "EventBus", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc, .lifecycle,
+            "HNSCore", "HNSPostgres", "HNSRedis", "EventBus", "HNSIdentity", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc, .lifecycle,
         ], swiftSettings: upcoming),
         .testTarget(name: "HNSCoreTests", dependencies: ["HNSCore", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "HNSPostgresTests", dependencies: ["HNSPostgres", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HNSRedisTests", dependencies: ["HNSRedis", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HNSBusTests", dependencies: ["HNSBus", "HNSTestSupport"], swiftSettings: upcoming),
+        .testTarget(name: "HNSIdentityTests", dependencies: ["HNSIdentity", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "DaemonTests", dependencies: [.crypto, 

@@ -22,7 +22,7 @@ struct AdminRoutes: Sendable {
                 guard seq >= 1 else { throw Problem.validation(field: "seq", "must be ≥ 1") }
                 target = .seq(seq)
             case (nil, let time?):
-                guard let date = try? Date(time, strategy: .iso8601) else { throw Problem.validation(field: "time", "must be an RFC 3339 time") }
+                guard let date = RFC3339.parse(time) else { throw Problem.validation(field: "time", "must be an RFC 3339 time") }
                 target = .time(date)
             default:
                 throw Problem.validation(field: "seq", "give exactly one of seq or time")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HNSBus
 import HNSCore
 import Logging
 import PostgresNIO
@@ -146,9 +147,7 @@ public final class DeliveryManager: Service, Sendable {
                     try await connection.listen(on: "eventbus_published") { notifications in
                         attempt = 0
                         for s in self.signals.values { s.signal() }  // catch up on anything missed while not listening
-                        for try await _ in notifications {
-                            for s in self.signals.values { s.signal() }
-                        }
+                        for try await notification in notifications { self.wake(forPayload: notification.payload) }
                     }
                 }
             } catch {
@@ -157,6 +156,16 @@ public final class DeliveryManager: Service, Sendable {
                 self.logger.debug("listen connection lost", metadata: ["error": "\(String(reflecting: error))"])
                 try? await Task.sleep(for: Backoff(base: .milliseconds(100), maximum: .seconds(5)).delay(attempt: attempt))
             }
+        }
+    }
+
+    /// A publish names its subjects: only subscriptions that want one of them wake (a worker woken for
+    /// nothing still costs a query). Anything else (`*`, operator actions) wakes every worker.
+    func wake(forPayload payload: String) {
+        let subjects = payload.split(separator: " ").map(String.init)
+        let all = subjects.isEmpty || subjects.contains { !Subject.isValidLiteral($0) }
+        for sub in self.config.stream.subscriptions where all || subjects.contains(where: sub.matches) {
+            self.signals[sub.name]?.signal()
         }
     }
 

@@ -22,7 +22,11 @@ public struct EventBusApp: Sendable {
             configuration: .init(
                 timeout: .init(connect: .seconds(5)),
                 connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))))
-        let store = LogStore(client: postgres, stream: config.stream.name, logger: logger)
+        var lazy = config.postgres
+        lazy.options.additionalStartupParameters = [("synchronous_commit", "off")]
+        lazy.options.maximumConnections = 8
+        let bookkeeping = PostgresClient(configuration: lazy, backgroundLogger: logger)
+        let store = LogStore(client: postgres, bookkeeping: bookkeeping, stream: config.stream.name, logger: logger)
         let sequencer = Sequencer(store: store, duplicateWindow: config.stream.duplicateWindow, logger: logger)
         let manager = DeliveryManager(config: config, store: store, http: httpService.client, logger: logger)
         let status = RetentionStatus()
@@ -46,7 +50,7 @@ public struct EventBusApp: Sendable {
         let app = Application(
             router: router,
             configuration: config.http.applicationConfiguration,
-            services: [postgres, httpService, sequencer, manager, retention],
+            services: [postgres, bookkeeping, httpService, sequencer, manager, retention],
             logger: logger)
         return EventBusApp(application: app, postgres: postgres, manager: manager, retention: retention, admin: admin)
     }

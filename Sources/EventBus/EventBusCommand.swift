@@ -68,12 +68,12 @@ public struct EventBusCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard (seq == nil) != (time == nil) else { throw ValidationError("give exactly one of --seq or --time") }
-            if let time, (try? Date(time, strategy: .iso8601)) == nil { throw ValidationError("--time must be RFC 3339") }
+            if let time, (RFC3339.parse(time)) == nil { throw ValidationError("--time must be RFC 3339") }
         }
 
         func run() async throws {
             let target: EventBusAdmin.ResetTarget
-            if let seq { target = .seq(seq) } else { target = .time(try Date(time!, strategy: .iso8601)) }
+            if let seq { target = .seq(seq) } else { target = .time(RFC3339.parse(time!)!) }
             try await withAdmin { print("replaying \(subscription) from seq \(try await $0.reset(subscription, to: target))") }
         }
     }

@@ -8,11 +8,16 @@ import PostgresNIO
 /// Every statement that touches `eventbus.*`.
 public struct LogStore: Sendable {
     public let client: PostgresClient
+    /// For cursor and attempt bookkeeping: a session with `synchronous_commit=off`, because losing the
+    /// last few of those writes in a crash only means redelivery (delivery is at least once), and a
+    /// flushed commit per acknowledgement would cost a disk sync each.
+    let bookkeeping: PostgresClient
     public let stream: String
     let logger: Logger
 
-    public init(client: PostgresClient, stream: String, logger: Logger) {
+    public init(client: PostgresClient, bookkeeping: PostgresClient? = nil, stream: String, logger: Logger) {
         self.client = client
+        self.bookkeeping = bookkeeping ?? client
         self.stream = stream
         self.logger = logger
     }
@@ -42,64 +47,24 @@ public struct LogStore: Sendable {
             "INSERT INTO eventbus.streams (name) VALUES (\(self.stream)) ON CONFLICT (name) DO NOTHING", logger: self.logger)
     }
 
-    /// Commits a group of publishes in one transaction. The stream row lock is the sequencer: it is
-    /// taken before numbers are assigned and held to commit, so seqs become visible strictly in order
-    /// across every instance.
+    /// Commits a group of publishes in one statement (`eventbus.append`, one implicit transaction).
+    /// The stream row lock inside it is the sequencer: numbers are assigned and committed in the same
+    /// order on every instance, so a reader never sees seq N+1 before N.
     func append(_ items: [Item], duplicateWindow: Duration) async throws -> [Stored] {
-        try await self.client.withTransaction(logger: self.logger) { tx in
-            let lock = try await tx.query(
-                "UPDATE eventbus.streams SET last_seq = last_seq WHERE name = \(self.stream) RETURNING last_seq, clock_timestamp()",
-                logger: self.logger)
-            var last: Int64 = 0
-            var now = Date()
-            for try await (seq, ts) in lock.decode((Int64, Date).self) { last = seq; now = ts }
-
-            let ids = Array(Set(items.compactMap(\.msgID)))
-            var known: [String: Int64] = [:]
-            if !ids.isEmpty {
-                let since = now.addingTimeInterval(-duplicateWindow.seconds)
-                let rows = try await tx.query(
-                    "SELECT msg_id, seq FROM eventbus.dedupe WHERE msg_id = ANY(\(ids)) AND published_at > \(since)", logger: self.logger)
-                for try await (id, seq) in rows.decode((String, Int64).self) { known[id] = seq }
-            }
-
-            var results: [Stored] = []
-            var seqs: [Int64] = [], subjects: [String] = [], msgIDs: [String] = [], datas: [String] = []
-            var dedupeIDs: [String] = [], dedupeSeqs: [Int64] = []
-            for item in items {
-                if let id = item.msgID, let seq = known[id] {
-                    results.append(Stored(seq: seq, duplicate: true))
-                    continue
-                }
-                last += 1
-                let id = item.msgID ?? UUID().uuidString.lowercased()
-                if let msgID = item.msgID {
-                    known[msgID] = last
-                    dedupeIDs.append(msgID)
-                    dedupeSeqs.append(last)
-                }
-                seqs.append(last); subjects.append(item.subject); msgIDs.append(id); datas.append(item.data)
-                results.append(Stored(seq: last, duplicate: false))
-            }
-            guard !seqs.isEmpty else { return results }
-            try await tx.query("""
-                WITH m AS (
-                    INSERT INTO eventbus.messages (seq, subject, msg_id, data, published_at)
-                    SELECT s, sub, id, d, \(now) FROM unnest(\(seqs)::int8[], \(subjects)::text[], \(msgIDs)::text[], \(datas)::text[]) AS u(s, sub, id, d)
-                    RETURNING 1
-                ), dd AS (
-                    INSERT INTO eventbus.dedupe (msg_id, seq, published_at)
-                    SELECT id, s, \(now) FROM unnest(\(dedupeIDs)::text[], \(dedupeSeqs)::int8[]) AS u(id, s)
-                    ON CONFLICT (msg_id) DO UPDATE SET seq = EXCLUDED.seq, published_at = EXCLUDED.published_at
-                    RETURNING 1
-                ), st AS (
-                    UPDATE eventbus.streams SET last_seq = \(last) WHERE name = \(self.stream) RETURNING 1
-                )
-                SELECT pg_notify('eventbus_published', \(String(last))), (SELECT count(*) FROM m), (SELECT count(*) FROM dd), (SELECT count(*) FROM st)
-                """, logger: self.logger)
-            return results
-        }
+        let subjects = items.map(\.subject)
+        let ids = items.map { $0.msgID ?? "" }
+        let datas = items.map(\.data)
+        let rows = try await self.client.query(
+            "SELECT out_seq, out_duplicate FROM eventbus.append(\(self.stream), \(subjects), \(ids), \(datas), \(duplicateWindow.seconds))",
+            logger: self.logger)
+        var out: [Stored] = []
+        out.reserveCapacity(items.count)
+        for try await (seq, duplicate) in rows.decode((Int64, Bool).self) { out.append(Stored(seq: seq, duplicate: duplicate)) }
+        guard out.count == items.count else { throw AppendMismatch() }
+        return out
     }
+
+    struct AppendMismatch: Error {}
 
     public func lastSeq() async throws -> Int64 {
         let rows = try await self.client.query("SELECT last_seq FROM eventbus.streams WHERE name = \(self.stream)", logger: self.logger)
@@ -107,24 +72,48 @@ public struct LogStore: Sendable {
         return 0
     }
 
-    /// Messages after `cursor` that match `regex`, up to what is committed now. Also returns how far
-    /// the scan reached, so a narrow filter's cursor still moves past messages it does not want.
-    func fetch(subscription: String, after cursor: Int64, regex: String, limit: Int) async throws -> (messages: [Message], scannedTo: Int64) {
-        let upTo = try await self.lastSeq()
-        guard upTo > cursor else { return ([], cursor) }
+    struct Fetched: Sendable {
+        var messages: [Message]
+        /// How far the scan reached, so a narrow filter's cursor still moves past what it does not want.
+        var scannedTo: Int64
+        var generation: Int64
+        var hasRedeliveries: Bool
+    }
+
+    /// One round trip per wake-up: the committed end of the stream, the subscription's generation and
+    /// pending redeliveries, and the next messages after `cursor` matching `regex` — all from one
+    /// snapshot, so every returned seq is ≤ the returned end.
+    func fetch(subscription: String, after cursor: Int64, regex: String, limit: Int) async throws -> Fetched? {
         let rows = try await self.client.query("""
-            SELECT m.seq, m.subject, m.msg_id, m.data, m.published_at, coalesce(a.attempts, 0)
-            FROM eventbus.messages m
-            LEFT JOIN eventbus.attempts a ON a.subscription = \(subscription) AND a.seq = m.seq
-            WHERE m.seq > \(cursor) AND m.seq <= \(upTo) AND m.subject ~ \(regex)
+            SELECT s.last_seq, sub.generation, sub.redeliver, m.seq, m.subject, m.msg_id, m.data, m.published_at, m.attempts
+            FROM (SELECT last_seq FROM eventbus.streams WHERE name = \(self.stream)) s
+            CROSS JOIN (
+                SELECT generation, EXISTS (SELECT 1 FROM eventbus.redeliveries r WHERE r.subscription = \(subscription)) AS redeliver
+                FROM eventbus.subscriptions WHERE name = \(subscription)
+            ) sub
+            LEFT JOIN LATERAL (
+                SELECT m.seq, m.subject, m.msg_id, m.data, m.published_at, coalesce(a.attempts, 0) AS attempts
+                FROM eventbus.messages m
+                LEFT JOIN eventbus.attempts a ON a.subscription = \(subscription) AND a.seq = m.seq
+                WHERE m.seq > \(cursor) AND m.seq <= s.last_seq AND m.subject ~ \(regex)
+                ORDER BY m.seq
+                LIMIT \(limit)
+            ) m ON true
             ORDER BY m.seq
-            LIMIT \(limit)
             """, logger: self.logger)
-        var out: [Message] = []
-        for try await (seq, subject, id, data, at, attempts) in rows.decode((Int64, String, String, String, Date, Int).self) {
-            out.append(Message(seq: seq, subject: subject, msgID: id, data: data, publishedAt: at, attempts: attempts))
+        var fetched: Fetched?
+        for try await row in rows.decode((Int64, Int64, Bool, Int64?, String?, String?, String?, Date?, Int?).self) {
+            if fetched == nil { fetched = Fetched(messages: [], scannedTo: row.0, generation: row.1, hasRedeliveries: row.2) }
+            if let seq = row.3, let subject = row.4, let id = row.5, let data = row.6, let at = row.7 {
+                fetched!.messages.append(Message(seq: seq, subject: subject, msgID: id, data: data, publishedAt: at, attempts: row.8 ?? 0))
+            }
         }
-        return (out, out.count < limit ? upTo : out.last!.seq)
+        if var f = fetched {
+            if f.messages.count >= limit { f.scannedTo = f.messages.last!.seq }
+            f.scannedTo = max(f.scannedTo, cursor)
+            return f
+        }
+        return nil
     }
 
     func message(seq: Int64) async throws -> Message? {
@@ -160,6 +149,8 @@ public struct LogStore: Sendable {
             try await tx.query("""
                 UPDATE eventbus.subscriptions SET removed_at = now(), lease_owner = NULL
                 WHERE removed_at IS NULL AND NOT (name = ANY(\(names)))
+                  -- in a rolling deploy an instance with an older config must not stop what a newer one delivers
+                  AND (lease_owner IS NULL OR lease_until < now())
                 """, logger: self.logger)
         }
     }
@@ -220,7 +211,7 @@ public struct LogStore: Sendable {
 
     /// Moves the cursor forward; refused (false) if this instance lost the lease or a reset happened.
     func storeCursor(subscription: String, seq: Int64, owner: String, generation: Int64) async throws -> Bool {
-        let rows = try await self.client.query("""
+        let rows = try await self.bookkeeping.query("""
             UPDATE eventbus.subscriptions SET acked_seq = greatest(acked_seq, \(seq))
             WHERE name = \(subscription) AND lease_owner = \(owner) AND generation = \(generation)
             RETURNING 1
@@ -239,7 +230,7 @@ public struct LogStore: Sendable {
     }
 
     func recordFailure(subscription: String, seq: Int64, attempts: Int, error: String) async throws {
-        try await self.client.query("""
+        try await self.bookkeeping.query("""
             WITH a AS (
                 INSERT INTO eventbus.attempts (subscription, seq, attempts, last_error) VALUES (\(subscription), \(seq), \(attempts), \(error))
                 ON CONFLICT (subscription, seq) DO UPDATE SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error
@@ -250,7 +241,7 @@ public struct LogStore: Sendable {
     }
 
     func clearAttempts(subscription: String, seq: Int64) async throws {
-        try await self.client.query(
+        try await self.bookkeeping.query(
             "DELETE FROM eventbus.attempts WHERE subscription = \(subscription) AND seq = \(seq)", logger: self.logger)
     }
 

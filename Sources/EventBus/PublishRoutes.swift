@@ -30,7 +30,7 @@ struct PublishRoutes: Sendable {
     /// Checks one message; returns the problem for the first fault.
     private func check(subject: String, msgID: String?, bytes: ByteBuffer, publisher: StreamConfig.Publisher, field: String) throws -> LogStore.Item {
         guard Subject.isValidLiteral(subject) else {
-            throw Problem.validation(field: field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
+            throw Self.badField(field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
         }
         guard self.stream.acceptsSubject(subject) else {
             throw Problem(status: .badRequest, slug: "unknown-subject", detail: "Subject \(subject) is not captured by stream \(self.stream.name).",
@@ -40,7 +40,7 @@ struct PublishRoutes: Sendable {
             throw Problem.forbidden("Publisher \(publisher.name) may not publish to \(subject).")
         }
         if let msgID, msgID.isEmpty || msgID.utf8.count > 256 {
-            throw Problem.validation(field: field.isEmpty ? "Msg-Id" : field + "msg_id", "must be 1 to 256 bytes")
+            throw Self.badField(field.isEmpty ? "Msg-Id" : field + "msg_id", "must be 1 to 256 bytes")
         }
         guard bytes.readableBytes <= self.stream.maxMessageSize else {
             throw Problem(status: .contentTooLarge, slug: "too-large", detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
@@ -72,14 +72,14 @@ struct PublishRoutes: Sendable {
             throw Problem(status: .badRequest, slug: "malformed-json", detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
         }
         guard !array.isEmpty, array.count <= 1000 else {
-            throw Problem.validation(field: "body", "a batch holds 1 to 1000 messages")
+            throw Self.badField("body", "a batch holds 1 to 1000 messages")
         }
         var items: [LogStore.Item] = []
         for (i, element) in array.enumerated() {
             let field = "[\(i)]."
-            guard let object = element as? [String: Any] else { throw Problem.validation(field: "[\(i)]", "must be an object") }
-            guard let subject = object["subject"] as? String else { throw Problem.validation(field: field + "subject", "is required") }
-            guard let data = object["data"] else { throw Problem.validation(field: field + "data", "is required") }
+            guard let object = element as? [String: Any] else { throw Self.badField("[\(i)]", "must be an object") }
+            guard let subject = object["subject"] as? String else { throw Self.badField(field + "subject", "is required") }
+            guard let data = object["data"] else { throw Self.badField(field + "data", "is required") }
             let msgID = object["msg_id"] as? String
             let bytes = try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])
             items.append(try self.check(subject: subject, msgID: msgID, bytes: ByteBuffer(bytes: bytes), publisher: publisher, field: field))
@@ -89,6 +89,11 @@ struct PublishRoutes: Sendable {
             .object(["stream": .string(self.stream.name), "seq": .number(Double($0.seq)), "duplicate": .bool($0.duplicate)])
         }
         return HealthRoutes.json(.accepted, .object(["acks": .array(acks)]))
+    }
+
+    /// DESIGN.md: a bad subject or body is a 400 (naming the field), not a 422.
+    static func badField(_ field: String, _ message: String) -> Problem {
+        Problem(status: .badRequest, slug: "bad-request", detail: "\(field) \(message).", errors: [.init(field: field, message: message)])
     }
 
     private func commit(_ items: [LogStore.Item]) async throws -> [LogStore.Stored] {

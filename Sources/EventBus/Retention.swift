@@ -48,10 +48,16 @@ public struct Retention: Service {
             if n < 5000 { break }
         }
         let window = self.config.stream.duplicateWindow.seconds
-        try await client.query("""
-            DELETE FROM eventbus.dedupe WHERE msg_id IN (
-                SELECT msg_id FROM eventbus.dedupe WHERE published_at < now() - make_interval(secs => \(window)) LIMIT 50000)
-            """, logger: self.logger)
+        while true {
+            let rows = try await client.query("""
+                DELETE FROM eventbus.dedupe WHERE msg_id IN (
+                    SELECT msg_id FROM eventbus.dedupe WHERE published_at < now() - make_interval(secs => \(window)) LIMIT 20000)
+                RETURNING 1
+                """, logger: self.logger)
+            var n = 0
+            for try await _ in rows.decode(Int.self) { n += 1 }
+            if n < 20000 { break }
+        }
 
         // Cursors pointing before the first remaining message: move them, counting what was lost.
         let moved = try await client.query("""

@@ -52,7 +52,18 @@ public final class Sequencer: Service, Sendable {
     }
 
     public func run() async throws {
-        try await self.store.ensureStream()
+        // PostgreSQL may still be starting: publishes wait (and time out as 503) meanwhile.
+        var attempt = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                try await self.store.ensureStream()
+                break
+            } catch {
+                attempt += 1
+                self.logger.warning("cannot reach the log store yet", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: Backoff(base: .milliseconds(200), maximum: .seconds(5)).delay(attempt: attempt))
+            }
+        }
         await withGracefulShutdownHandler {
             for await _ in self.wake {
                 await self.drain()
@@ -63,6 +74,7 @@ public final class Sequencer: Service, Sendable {
             self.queue.withLock { $0.running = false }
             self.wakeContinuation.yield()
         }
+        self.queue.withLock { $0.running = false }
         await self.drain()
         self.wakeContinuation.finish()
     }

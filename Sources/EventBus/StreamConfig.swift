@@ -250,7 +250,7 @@ private struct Parser {
         case let m as [String: Any]:
             if let seq = m["start_seq"] as? Int, seq >= 1, m.count == 1 {
                 deliver = .startSeq(Int64(seq))
-            } else if let t = m["start_time"] as? String, m.count == 1, let date = try? Date(t, strategy: .iso8601) {
+            } else if let t = m["start_time"] as? String, m.count == 1, let date = RFC3339.parse(t) {
                 deliver = .startTime(date)
             } else if let d = m["start_time"] as? Date, m.count == 1 {
                 deliver = .startTime(d)
@@ -327,4 +327,11 @@ public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
     }
     return diff == 0
+}
+
+/// RFC 3339 with or without fractional seconds (the envelope's `timestamp` has milliseconds).
+enum RFC3339 {
+    static func parse(_ text: String) -> Date? {
+        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
+    }
 }

@@ -36,26 +36,36 @@ struct SubscriptionWorker: Sendable {
         return "^(?:" + alternatives.joined(separator: "|") + ")$"
     }
 
-    func run(cursor start: Int64, generation start_gen: Int64) async {
+    enum FlushResult { case ok, reloaded, stop }
+
+    /// What became of one message.
+    enum Delivery: Equatable {
+        case done          // acknowledged or dead-lettered: the cursor may pass it
+        case abandoned     // an operator reset the subscription meanwhile: reload, do not pass it
+        case stopped       // lease lost or shutting down
+    }
+
+    func run(cursor start: Int64, generation startGeneration: Int64) async {
         var cursor = start
         var stored = start
-        var generation = start_gen
+        var generation = startGeneration
         let regex = Self.regex(for: self.subscription.filters)
         var lastFlush = ContinuousClock.now
 
-        /// Persists the cursor; false if a reset moved it (reloaded) or the lease is gone (stop).
-        func flush() async -> Bool {
-            guard cursor > stored else { return true }
+        /// Persists the cursor. `.reloaded`: a reset moved it (the in-memory cursor is now the reset
+        /// point, and the batch in hand must be dropped); `.stop`: the lease is gone.
+        func flush(force: Bool = true) async -> FlushResult {
+            guard cursor > stored, force || ContinuousClock.now - lastFlush > .seconds(5) else { return .ok }
             do {
                 if try await self.store.storeCursor(subscription: self.name, seq: cursor, owner: self.owner, generation: generation) {
                     stored = cursor
                     lastFlush = .now
-                    return true
+                    return .ok
                 }
-                return await reload()
+                return await reload() ? .reloaded : .stop
             } catch {
                 self.logger.warning("cannot store cursor", metadata: ["subscription": "\(self.name)", "error": "\(String(reflecting: error))"])
-                return true
+                return .ok
             }
         }
 
@@ -70,34 +80,55 @@ struct SubscriptionWorker: Sendable {
             return true
         }
 
-        while self.manager.isHeld(self.name) && !Task.isCancelled {
+        loop: while self.manager.isHeld(self.name) && !Task.isCancelled {
             do {
-                if let control = try await self.store.generation(subscription: self.name) {
-                    if control.generation != generation { guard await reload() else { break } }
-                    if control.redeliveries > 0 { await self.serveRedeliveries() }
+                guard let fetched = try await self.store.fetch(subscription: self.name, after: cursor, regex: regex, limit: 500) else {
+                    break  // the subscription row is gone
                 }
-                let (batch, scannedTo) = try await self.store.fetch(subscription: self.name, after: cursor, regex: regex, limit: 500)
-                self.logger.trace("fetched", metadata: ["subscription": "\(self.name)", "after": "\(cursor)", "count": "\(batch.count)"])
-                EventBusMetrics.lag(self.name).record(Double(max(0, scannedTo - cursor)))
-                if batch.isEmpty {
-                    cursor = max(cursor, scannedTo)
-                    guard await flush() else { break }
+                if fetched.generation != generation {
+                    guard await reload() else { break }
+                    continue
+                }
+                if fetched.hasRedeliveries {
+                    guard await self.serveRedeliveries(generation: generation) else { break }
+                }
+                EventBusMetrics.lag(self.name).record(Double(max(0, fetched.scannedTo - cursor)))
+                if fetched.messages.isEmpty {
+                    // Only non-matching messages passed: remember that lazily, nobody waits on it.
+                    cursor = max(cursor, fetched.scannedTo)
+                    if await flush(force: false) == .stop { break }
                     await self.signal.wait(timeout: self.safetyPoll)
                     continue
                 }
-                var completed = true
+                var outcome = Delivery.done
                 if self.subscription.maxInFlight == 1 {
-                    for message in batch {
-                        guard await self.deliver(message) else { completed = false; break }
+                    for message in fetched.messages {
+                        outcome = await self.deliver(message, generation: generation)
+                        guard outcome == .done else { break }
                         cursor = message.seq
-                        if ContinuousClock.now - lastFlush > .milliseconds(200) { guard await flush() else { completed = false; break } }
+                        if ContinuousClock.now - lastFlush > .milliseconds(200) {
+                            switch await flush() {
+                            case .ok: break
+                            case .reloaded: continue loop
+                            case .stop: break loop
+                            }
+                        }
                     }
                 } else {
-                    completed = await self.deliverWindow(batch, advance: { cursor = max(cursor, $0) })
+                    outcome = await self.deliverWindow(fetched.messages, generation: generation, advance: { cursor = max(cursor, $0) })
                 }
-                if completed { cursor = max(cursor, scannedTo) }
-                guard await flush() else { break }
-                if !completed { break }
+                switch outcome {
+                case .done:
+                    cursor = max(cursor, fetched.scannedTo)
+                    switch await flush() {
+                    case .ok, .reloaded: continue loop
+                    case .stop: break loop
+                    }
+                case .abandoned:
+                    guard await reload() else { break loop }
+                case .stopped:
+                    break loop
+                }
             } catch {
                 self.logger.warning("delivery loop error", metadata: ["subscription": "\(self.name)", "error": "\(String(reflecting: error))"])
                 await self.signal.wait(timeout: .seconds(1))
@@ -107,16 +138,19 @@ struct SubscriptionWorker: Sendable {
     }
 
     /// Up to `max_in_flight` deliveries at once; `advance` gets each new end of the contiguous done prefix.
-    private func deliverWindow(_ batch: [LogStore.Message], advance: (Int64) -> Void) async -> Bool {
-        await withTaskGroup(of: (Int64, Bool).self) { group in
+    private func deliverWindow(_ batch: [LogStore.Message], generation: Int64, advance: (Int64) -> Void) async -> Delivery {
+        await withTaskGroup(of: (Int64, Delivery).self) { group in
             var outstanding: [Int64] = []
             var head = 0
             var done = Set<Int64>()
             var inFlight = 0
-            var ok = true
-            func handle(_ seq: Int64, _ success: Bool) {
+            var result = Delivery.done
+            func handle(_ seq: Int64, _ outcome: Delivery) {
                 inFlight -= 1
-                guard success else { ok = false; return }
+                guard outcome == .done else {
+                    if result == .done || outcome == .stopped { result = outcome }
+                    return
+                }
                 done.insert(seq)
                 while head < outstanding.count, done.contains(outstanding[head]) {
                     done.remove(outstanding[head])
@@ -125,23 +159,25 @@ struct SubscriptionWorker: Sendable {
                 }
             }
             for message in batch {
-                if !ok { break }
+                if result != .done { break }
                 if inFlight >= self.subscription.maxInFlight, let finished = await group.next() { handle(finished.0, finished.1) }
-                if !ok { break }
+                if result != .done { break }
                 outstanding.append(message.seq)
                 inFlight += 1
-                group.addTask { (message.seq, await self.deliver(message)) }
+                group.addTask { (message.seq, await self.deliver(message, generation: generation)) }
             }
-            for await (seq, success) in group { handle(seq, success) }
-            return ok
+            for await (seq, outcome) in group { handle(seq, outcome) }
+            return result
         }
     }
 
-    /// Delivers until acknowledged or dead-lettered (true), or until the lease is lost (false).
-    func deliver(_ message: LogStore.Message) async -> Bool {
+    /// Delivers until acknowledged or dead-lettered, the lease is lost, or an operator resets the
+    /// subscription (checked before every retry, so a message a subscriber always refuses cannot
+    /// block a reset).
+    func deliver(_ message: LogStore.Message, generation: Int64) async -> Delivery {
         var attempts = message.attempts
         while true {
-            guard await self.manager.holdsLease(self.name, margin: self.subscription.timeout) else { return false }
+            guard await self.manager.holdsLease(self.name, margin: self.subscription.timeout) else { return .stopped }
             attempts += 1
             EventBusMetrics.attempts(self.name).increment()
             let outcome = await self.post(message, attempt: attempts)
@@ -149,7 +185,7 @@ struct SubscriptionWorker: Sendable {
             case .success:
                 EventBusMetrics.delivery(self.name, result: "ack").increment()
                 if attempts > 1 { try? await self.store.clearAttempts(subscription: self.name, seq: message.seq) }
-                return true
+                return .done
             case .failure(let reason):
                 EventBusMetrics.delivery(self.name, result: "retry").increment()
                 self.logger.notice("delivery failed", metadata: [
@@ -160,7 +196,7 @@ struct SubscriptionWorker: Sendable {
                         try await self.store.deadLetter(subscription: self.name, seq: message.seq, attempts: attempts, error: reason)
                         EventBusMetrics.deadLetters(self.name).increment()
                         self.logger.warning("message dead-lettered", metadata: ["subscription": "\(self.name)", "seq": "\(message.seq)"])
-                        return true
+                        return .done
                     } catch {
                         // Could not record it: keep the message and try again rather than lose it.
                         attempts -= 1
@@ -168,11 +204,13 @@ struct SubscriptionWorker: Sendable {
                 } else {
                     try? await self.store.recordFailure(subscription: self.name, seq: message.seq, attempts: attempts, error: reason)
                 }
-                let delay = self.subscription.backoff(afterFailures: attempts)
-                let until = ContinuousClock.now + delay
+                let until = ContinuousClock.now + self.subscription.backoff(afterFailures: attempts)
                 while ContinuousClock.now < until {
-                    if !self.manager.isHeld(self.name) || Task.isCancelled { return false }
+                    if !self.manager.isHeld(self.name) || Task.isCancelled { return .stopped }
                     try? await Task.sleep(for: min(until - ContinuousClock.now, .milliseconds(250)))
+                }
+                if let current = try? await self.store.cursor(subscription: self.name), current.generation != generation {
+                    return .abandoned
                 }
             }
         }
@@ -190,23 +228,32 @@ struct SubscriptionWorker: Sendable {
         request.headers.add(name: "Msg-Id", value: message.msgID)
         request.body = .bytes(Envelope.encode(
             subject: message.subject, data: ByteBuffer(string: message.data), timestamp: message.publishedAt, messageID: message.msgID))
+        let http = self.http
+        let timeout = self.subscription.timeout
+        let frozen = request
         do {
-            let ms = self.subscription.timeout.milliseconds
-            let response = try await self.http.execute(request, timeout: .milliseconds(ms))
-            // Drain (bounded) so the connection can be reused.
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            if (200..<300).contains(Int(response.status.code)) { return .success }
-            return .failure("HTTP \(response.status.code)")
+            // The timeout covers the whole exchange: AsyncHTTPClient's own deadline ends at the response
+            // head, and a subscriber that then stalls must not hold the subscription forever.
+            let status = try await withTimeout(timeout) {
+                let response = try await http.execute(frozen, timeout: .milliseconds(timeout.milliseconds))
+                _ = try await response.body.collect(upTo: 64 * 1024)  // drain so the connection is reused
+                return Int(response.status.code)
+            }
+            return (200..<300).contains(status) ? .success : .failure("HTTP \(status)")
+        } catch is ReadinessTimeout {
+            return .failure("no answer within \(timeout)")
         } catch {
             return .failure(String(describing: error))
         }
     }
 
-    private func serveRedeliveries() async {
-        guard let messages = try? await self.store.takeRedeliveries(subscription: self.name) else { return }
+    /// False if delivery must stop (lease lost, or a reset to reload first).
+    private func serveRedeliveries(generation: Int64) async -> Bool {
+        guard let messages = try? await self.store.takeRedeliveries(subscription: self.name) else { return true }
         for message in messages {
-            guard await self.deliver(message) else { return }
+            guard await self.deliver(message, generation: generation) == .done else { return false }
             try? await self.store.finishRedelivery(subscription: self.name, seq: message.seq)
         }
+        return true
     }
 }

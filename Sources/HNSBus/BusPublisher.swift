@@ -58,11 +58,13 @@ public struct BusPublisher: Sendable {
     }
 
     public func publish(subject: String, msgID: String?, data: ByteBuffer, logger: Logger? = nil) async throws(Failure) -> Ack {
+        // Every retry carries the same id, generated once, so a retry after a lost answer is deduplicated.
+        let msgID = msgID ?? UUID().uuidString.lowercased()
         var request = HTTPClientRequest(url: "\(self.baseURL)/v1/publish/\(subject)")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(self.token.value)")
         request.headers.add(name: "Content-Type", value: "application/json")
-        if let msgID { request.headers.add(name: "Msg-Id", value: msgID) }
+        request.headers.add(name: "Msg-Id", value: msgID)
         request.body = .bytes(data)
         let body = try await self.send(request, logger: logger)
         do {
@@ -86,7 +88,7 @@ public struct BusPublisher: Sendable {
         for (i, item) in items.enumerated() {
             if i > 0 { out.writeString(",") }
             out.writeString("{\"subject\":\(Envelope.jsonString(item.subject)),\"msg_id\":")
-            out.writeString(item.msgID.map(Envelope.jsonString) ?? "null")
+            out.writeString(Envelope.jsonString(item.msgID ?? UUID().uuidString.lowercased()))
             out.writeString(",\"data\":")
             var data = item.data
             out.writeBuffer(&data)

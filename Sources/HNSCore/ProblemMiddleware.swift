@@ -28,6 +28,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case let problem as Problem:
             return problem
+        case let convertible as any ProblemConvertible:
+            return convertible.problem
         case let decoding as DecodingError:
             return Self.problem(for: decoding)
         case is NIOTooManyBytesError:
@@ -70,6 +72,12 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .badRequest("The body could not be decoded.")
         }
     }
+}
+
+/// A domain error that knows its problem+json form (status, slug, detail, headers), so handlers can
+/// simply throw it.
+public protocol ProblemConvertible: Error {
+    var problem: Problem { get }
 }
 
 /// Gives each request an id (taken from `X-Request-Id` when a proxy set one), puts it in every log

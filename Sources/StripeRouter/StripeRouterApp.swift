@@ -10,7 +10,11 @@ import Logging
 public enum StripeRouterApp {
     public static func build(configuration config: StripeRouterConfiguration, logger: Logger) throws -> some ApplicationProtocol {
         let watcher = try RoutingTableWatcher(path: config.routesPath, interval: config.reloadInterval, logger: logger)
-        let http = HTTPClientService()
+        // AsyncHTTPClient allows 8 connections per host by default: far below the concurrency Stripe
+        // delivers at, and the bus answers each publish only after its commit.
+        let http = HTTPClientService(client: HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(2)), connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256))))
         let publisher = BusPublisher(
             baseURL: config.eventBusURL, token: config.eventBusToken, client: http.client, timeout: config.publishTimeout, attempts: 2)
         let router = DaemonRouter.make(daemon: "hns-stripe-router", context: BasicRequestContext.self)

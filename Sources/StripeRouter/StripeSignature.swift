@@ -68,8 +68,9 @@ public enum StripeSignature {
                               now: Date = Date()) throws(Failure) {
         guard let header, !header.isEmpty else { throw .missingHeader }
         let parsed = try self.parse(header)
-        let age = Int64(now.timeIntervalSince1970.rounded(.down)) - parsed.timestamp
-        guard abs(age) <= tolerance else { throw .timestampOutsideTolerance(ageSeconds: age) }
+        // Overflow-checked: an attacker chooses `t`, and a trap would take the router down.
+        let (age, overflow) = Int64(now.timeIntervalSince1970.rounded(.down)).subtractingReportingOverflow(parsed.timestamp)
+        guard !overflow, age.magnitude <= tolerance.magnitude else { throw .timestampOutsideTolerance(ageSeconds: overflow ? .max : age) }
         var signed = Array("\(parsed.timestamp).".utf8)
         signed.append(contentsOf: payload)
         for secret in secrets {

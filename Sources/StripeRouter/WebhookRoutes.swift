@@ -69,7 +69,10 @@ struct WebhookRoutes: Sendable {
         }
         let ack: BusPublisher.Ack
         do {
-            ack = try await self.publisher.publish(subject: subject, msgID: id, data: body, logger: logger)
+            // A parked copy gets its own Msg-Id, so re-sending the event after the table is fixed is not
+            // swallowed as a duplicate of it.
+            let msgID = route.subject == nil ? "unroutable:" + id : id
+            ack = try await self.publisher.publish(subject: subject, msgID: msgID, data: body, logger: logger)
         } catch {
             Counter(label: "hns_stripe_router_publish_failures_total", dimensions: [("kind", error.isRejection ? "rejected" : "unavailable")]).increment()
             if error.isRejection {

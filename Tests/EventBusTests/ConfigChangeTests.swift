@@ -16,6 +16,8 @@ import Testing
             let next = subscription("b", filter: "order.>", url: subscriber.baseURL + "/b", extra: "deliver: new")
                 + "\n" + subscription("c", filter: "order.>", url: subscriber.baseURL + "/c", extra: "deliver: {start_seq: 2}")
             try await BusHarness.with(subscriptions: next, db: db) { bus, _ async throws -> Void in
+                // `deliver: new` starts at the end of the stream when the subscription is created: wait for that first.
+                #expect(try await eventually { try await bus.count("SELECT count(*)::int FROM eventbus.subscriptions WHERE name = 'b'") == 1 })
                 try await bus.publish("order.n", #"{"i":4}"#)
                 #expect(try await eventually { subscriber.requests.contains { $0.path == "/b" && $0.seq == 4 } })
                 #expect(try await eventually { subscriber.requests.filter { $0.path == "/c" }.map(\.seq) == [2, 3, 4] })

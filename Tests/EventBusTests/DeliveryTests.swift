@@ -70,8 +70,9 @@ import Testing
                 #expect(try await eventually(timeout: .seconds(10)) { times.value.count == 5 })
                 let t = times.value
                 let gaps = zip(t.dropFirst(), t).map { $0 - $1 }
-                #expect(gaps[0] >= .milliseconds(100) && gaps[0] < .milliseconds(280))
-                for gap in gaps.dropFirst() { #expect(gap >= .milliseconds(300) && gap < .milliseconds(900)) }
+                // Lower bounds are the contract; upper bounds only catch a runaway (the CI box is loaded).
+                #expect(gaps[0] >= .milliseconds(100) && gaps[0] < .milliseconds(1000))
+                for gap in gaps.dropFirst() { #expect(gap >= .milliseconds(300) && gap < .milliseconds(2000)) }
             }
         }
     }

@@ -112,7 +112,7 @@ import Glibc
                 #expect(reply.status == 200)
                 #expect(reply.json?["routed"] == .bool(false))
                 #expect(reply.json?["subject"] == .string("stripe.unroutable"))
-                #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages WHERE subject = 'stripe.unroutable' AND msg_id = 'evt_refund_1'") == 1)
+                #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages WHERE subject = 'stripe.unroutable' AND msg_id = 'unroutable:evt_refund_1'") == 1)
             }
         }
     }

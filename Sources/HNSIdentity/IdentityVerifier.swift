@@ -1,0 +1,95 @@
+import AsyncHTTPClient
+import Foundation
+import HNSCore
+import JWTKit
+import Logging
+
+/// Verifies Drupal's bearer JWTs locally (DESIGN.md "Identity"): algorithm, key, signature, `iss`,
+/// `aud`, `exp`/`nbf` with leeway, and `sub`. Shared by hns-queue and hns-ticketing.
+public final class IdentityVerifier: Sendable {
+    public let configuration: IdentityConfiguration
+    private let keys: Keys
+
+    private enum Keys: Sendable {
+        case fixed(JWTKey)
+        case jwks(JWKSKeyStore)
+    }
+
+    /// The algorithms a token may name. Asymmetric sources never accept HS256: otherwise a
+    /// token "signed" with the public key as an HMAC secret would verify (alg confusion).
+    private var allowedAlgorithms: Set<String> {
+        switch self.keys {
+        case .fixed(let key): [key.algorithm]
+        case .jwks: ["RS256", "ES256"]
+        }
+    }
+
+    /// `httpClient` fetches the JWKS; it is not shut down here.
+    public init(configuration: IdentityConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "hns.identity")) async {
+        self.configuration = configuration
+        switch configuration.keySource {
+        case .jwks(let url):
+            self.keys = .jwks(JWKSKeyStore(url: url, configuration: configuration, client: httpClient, logger: logger))
+        case .publicKey(let key):
+            self.keys = .fixed(await JWTKey.publicKey(key))
+        case .developmentSecret(let secret):
+            logger.warning("identity tokens are checked with HNS_IDENTITY_HS256_SECRET: for development only")
+            self.keys = .fixed(await JWTKey.hs256(secret))
+        }
+    }
+
+    /// Keeps the JWKS fresh in the background; `nil` unless the key source is a JWKS URL. Add it to
+    /// the daemon's service group.
+    public var refreshService: JWKSRefreshService? {
+        guard case .jwks(let store) = self.keys else { return nil }
+        return JWKSRefreshService(store: store, interval: self.configuration.jwksRefreshInterval)
+    }
+
+    /// Verifies the value of an `Authorization` header (`Bearer <token>`).
+    public func verify(authorizationHeader: String?) async throws(IdentityError) -> Identity {
+        guard let header = authorizationHeader?.trimmingCharacters(in: .whitespaces), !header.isEmpty else { throw .missingToken }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        // The scheme is case-insensitive (RFC 9110 §11.1); another scheme means no bearer token.
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { throw .missingToken }
+        return try await self.verify(bearer: String(parts[1]))
+    }
+
+    /// Verifies a bearer token and returns who it names.
+    public func verify(bearer token: String) async throws(IdentityError) -> Identity {
+        let token = token.trimmingCharacters(in: .whitespaces)
+        guard !token.isEmpty else { throw .missingToken }
+        guard let jwt = CompactJWT(token) else { throw .malformedToken }
+        guard self.allowedAlgorithms.contains(jwt.algorithm) else { throw .algorithmNotAllowed }
+        let key: JWTKey
+        switch self.keys {
+        case .fixed(let fixed): key = fixed
+        case .jwks(let store): key = try await store.key(id: jwt.keyID, algorithm: jwt.algorithm)
+        }
+        // A kid naming an RSA key in an ES256 token (or the reverse) is refused, not tried.
+        guard key.algorithm == jwt.algorithm else { throw .algorithmNotAllowed }
+        let claims: AccessTokenClaims
+        do {
+            claims = try await key.verify(token, as: AccessTokenClaims.self)
+        } catch let error as JWTError where error.errorType == .malformedToken {
+            throw .malformedToken
+        } catch {
+            throw .badSignature
+        }
+        return try self.identity(from: claims, now: Date())
+    }
+
+    private func identity(from claims: AccessTokenClaims, now: Date) throws(IdentityError) -> Identity {
+        guard claims.issuer == self.configuration.issuer else { throw .wrongIssuer }
+        guard claims.audience.contains(self.configuration.audience) else { throw .wrongAudience }
+        // A token without exp would never expire.
+        guard let expiresAt = claims.expiresAt else { throw .malformedToken }
+        let leeway = self.configuration.leeway.seconds
+        let time = now.timeIntervalSince1970
+        guard time < expiresAt + leeway else { throw .expired }
+        if let notBefore = claims.notBefore, time + leeway < notBefore { throw .notYetValid }
+        guard let subject = claims.subject, !subject.isEmpty else { throw .malformedToken }
+        return Identity(
+            userID: subject, email: claims.email, roles: Set(claims.roles.compactMap(Role.init(rawValue:))), amr: claims.amr,
+            expiresAt: Date(timeIntervalSince1970: expiresAt))
+    }
+}
