@@ -116,7 +116,8 @@ public final class DeliveryManager: Service, Sendable {
         self.running.withLock { $0 += 1 }
         let worker = SubscriptionWorker(
             subscription: sub, store: self.store, http: self.http, owner: self.config.instanceID,
-            signal: self.signals[sub.name]!, manager: self, safetyPoll: self.config.safetyPoll, logger: self.logger)
+            signal: self.signals[sub.name]!, manager: self, safetyPoll: self.config.safetyPoll,
+            maxMessageSize: self.config.stream.maxMessageSize, logger: self.logger)
         await worker.run(cursor: lease.ackedSeq, generation: lease.generation)
         self.leases.withLock { $0[sub.name] = nil }
         self.active.withLock { _ = $0.remove(sub.name) }

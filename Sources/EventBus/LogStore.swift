@@ -83,7 +83,9 @@ public struct LogStore: Sendable {
     /// One round trip per wake-up: the committed end of the stream, the subscription's generation and
     /// pending redeliveries, and the next messages after `cursor` matching `regex` — all from one
     /// snapshot, so every returned seq is ≤ the returned end.
-    func fetch(subscription: String, after cursor: Int64, regex: String, limit: Int) async throws -> Fetched? {
+    static let pageBytes = 8 << 20
+
+    func fetch(subscription: String, after cursor: Int64, regex: String, limit: Int, maxMessageSize: Int) async throws -> Fetched? {
         let rows = try await self.client.query("""
             SELECT s.last_seq, sub.generation, sub.redeliver, m.seq, m.subject, m.msg_id, m.data, m.published_at, m.attempts
             FROM (SELECT last_seq FROM eventbus.streams WHERE name = \(self.stream)) s
@@ -92,12 +94,17 @@ public struct LogStore: Sendable {
                 FROM eventbus.subscriptions WHERE name = \(subscription)
             ) sub
             LEFT JOIN LATERAL (
-                SELECT m.seq, m.subject, m.msg_id, m.data, m.published_at, coalesce(a.attempts, 0) AS attempts
-                FROM eventbus.messages m
-                LEFT JOIN eventbus.attempts a ON a.subscription = \(subscription) AND a.seq = m.seq
-                WHERE m.seq > \(cursor) AND m.seq <= s.last_seq AND m.subject ~ \(regex)
-                ORDER BY m.seq
-                LIMIT \(limit)
+                -- At most `limit` messages and about 8 MiB (always at least one), so a backlog of large
+                -- messages cannot exhaust memory.
+                SELECT * FROM (
+                    SELECT m.seq, m.subject, m.msg_id, m.data, m.published_at, coalesce(a.attempts, 0) AS attempts,
+                           sum(octet_length(m.data)) OVER (ORDER BY m.seq) - octet_length(m.data) AS before
+                    FROM eventbus.messages m
+                    LEFT JOIN eventbus.attempts a ON a.subscription = \(subscription) AND a.seq = m.seq
+                    WHERE m.seq > \(cursor) AND m.seq <= s.last_seq AND m.subject ~ \(regex)
+                    ORDER BY m.seq
+                    LIMIT \(limit)
+                ) w WHERE w.before < \(Self.pageBytes)
             ) m ON true
             ORDER BY m.seq
             """, logger: self.logger)
@@ -109,7 +116,12 @@ public struct LogStore: Sendable {
             }
         }
         if var f = fetched {
-            if f.messages.count >= limit { f.scannedTo = f.messages.last!.seq }
+            // A page cut by count or bytes ends the scan at its last message; otherwise everything up to
+            // the stream's end was seen. (Under the byte cap minus one largest message, nothing was cut.)
+            let bytes = f.messages.reduce(0) { $0 + $1.data.utf8.count }
+            if let last = f.messages.last, f.messages.count >= limit || bytes >= Self.pageBytes - maxMessageSize {
+                f.scannedTo = last.seq
+            }
             f.scannedTo = max(f.scannedTo, cursor)
             return f
         }

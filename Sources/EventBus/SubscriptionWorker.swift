@@ -18,6 +18,7 @@ struct SubscriptionWorker: Sendable {
     let signal: WakeSignal
     let manager: DeliveryManager
     let safetyPoll: Duration
+    let maxMessageSize: Int
     let logger: Logger
 
     var name: String { self.subscription.name }
@@ -51,11 +52,12 @@ struct SubscriptionWorker: Sendable {
         var generation = startGeneration
         let regex = Self.regex(for: self.subscription.filters)
         var lastFlush = ContinuousClock.now
+        var lastDelivered = start
 
         /// Persists the cursor. `.reloaded`: a reset moved it (the in-memory cursor is now the reset
         /// point, and the batch in hand must be dropped); `.stop`: the lease is gone.
-        func flush(force: Bool = true) async -> FlushResult {
-            guard cursor > stored, force || ContinuousClock.now - lastFlush > .seconds(5) else { return .ok }
+        func flush(olderThan age: Duration = .zero) async -> FlushResult {
+            guard cursor > stored, ContinuousClock.now - lastFlush >= age else { return .ok }
             do {
                 if try await self.store.storeCursor(subscription: self.name, seq: cursor, owner: self.owner, generation: generation) {
                     stored = cursor
@@ -82,7 +84,9 @@ struct SubscriptionWorker: Sendable {
 
         loop: while self.manager.isHeld(self.name) && !Task.isCancelled {
             do {
-                guard let fetched = try await self.store.fetch(subscription: self.name, after: cursor, regex: regex, limit: 500) else {
+                guard let fetched = try await self.store.fetch(
+                    subscription: self.name, after: cursor, regex: regex, limit: 500, maxMessageSize: self.maxMessageSize)
+                else {
                     break  // the subscription row is gone
                 }
                 if fetched.generation != generation {
@@ -94,9 +98,11 @@ struct SubscriptionWorker: Sendable {
                 }
                 EventBusMetrics.lag(self.name).record(Double(max(0, fetched.scannedTo - cursor)))
                 if fetched.messages.isEmpty {
-                    // Only non-matching messages passed: remember that lazily, nobody waits on it.
+                    // Idle: store what was acknowledged; a cursor moved only past non-matching messages can
+                    // wait (nobody waits on it, and redoing that scan after a crash is cheap).
+                    let onlySkipped = stored >= lastDelivered
                     cursor = max(cursor, fetched.scannedTo)
-                    if await flush(force: false) == .stop { break }
+                    if await flush(olderThan: onlySkipped ? .seconds(5) : .zero) == .stop { break }
                     await self.signal.wait(timeout: self.safetyPoll)
                     continue
                 }
@@ -106,6 +112,7 @@ struct SubscriptionWorker: Sendable {
                         outcome = await self.deliver(message, generation: generation)
                         guard outcome == .done else { break }
                         cursor = message.seq
+                        lastDelivered = message.seq
                         if ContinuousClock.now - lastFlush > .milliseconds(200) {
                             switch await flush() {
                             case .ok: break
@@ -115,12 +122,16 @@ struct SubscriptionWorker: Sendable {
                         }
                     }
                 } else {
-                    outcome = await self.deliverWindow(fetched.messages, generation: generation, advance: { cursor = max(cursor, $0) })
+                    outcome = await self.deliverWindow(fetched.messages, generation: generation, advance: {
+                        cursor = max(cursor, $0)
+                        lastDelivered = cursor
+                    })
                 }
                 switch outcome {
                 case .done:
                     cursor = max(cursor, fetched.scannedTo)
-                    switch await flush() {
+                    // Busy: at most every 200 ms (the idle branch above stores the rest).
+                    switch await flush(olderThan: .milliseconds(200)) {
                     case .ok, .reloaded: continue loop
                     case .stop: break loop
                     }
