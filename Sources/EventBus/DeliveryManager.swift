@@ -8,7 +8,7 @@ import ServiceLifecycle
 
 /// Runs the subscriptions this instance holds a lease for. Leases live in PostgreSQL, so any number
 /// of instances deliver each subscription exactly once at a time, and a dead instance's
-/// subscriptions move to a live one when its lease runs out (the subscription timeout + 2 s).
+/// subscriptions move to a live one when its lease runs out (the subscription timeout + 5 s).
 public final class DeliveryManager: Service, Sendable {
     let config: EventBusConfiguration
     let store: LogStore
@@ -28,7 +28,9 @@ public final class DeliveryManager: Service, Sendable {
         self.signals = signals
     }
 
-    static func leaseTTL(_ sub: StreamConfig.Subscription) -> Duration { sub.timeout + .seconds(2) }
+    /// A worker starts an attempt only with at least `timeout` of lease left, so no attempt outlives the
+    /// lease; the extra 5 s keeps a renewal that is a little late (a loaded machine) from pausing delivery.
+    static func leaseTTL(_ sub: StreamConfig.Subscription) -> Duration { sub.timeout + .seconds(5) }
 
     public func run() async throws {
         let subs = self.config.stream.subscriptions
