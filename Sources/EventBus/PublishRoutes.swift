@@ -68,7 +68,10 @@ struct PublishRoutes: Sendable {
         let publisher = try self.publisher(request)
         let limit = min(self.stream.maxMessageSize * 16, 16 << 20)
         let body = try await request.body.collect(upTo: limit)
-        guard let array = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [Any] else {
+        let raw = Array(body.readableBytesView)
+        guard let array = try? JSONSerialization.jsonObject(with: Data(raw)) as? [Any], let slices = RawJSON.memberSlices(raw, key: "data"),
+              slices.count == array.count
+        else {
             throw Problem(status: .badRequest, slug: "malformed-json", detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
         }
         guard !array.isEmpty, array.count <= 1000 else {
@@ -81,8 +84,10 @@ struct PublishRoutes: Sendable {
             guard let subject = object["subject"] as? String else { throw Self.badField(field + "subject", "is required") }
             guard let data = object["data"] else { throw Self.badField(field + "data", "is required") }
             let msgID = object["msg_id"] as? String
-            let bytes = try JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed, .withoutEscapingSlashes])
-            items.append(try self.check(subject: subject, msgID: msgID, bytes: ByteBuffer(bytes: bytes), publisher: publisher, field: field))
+            _ = data
+            // The item's `data` exactly as sent (re-encoding would reorder keys and reformat numbers).
+            guard let slice = slices[i] else { throw Self.badField(field + "data", "is required") }
+            items.append(try self.check(subject: subject, msgID: msgID, bytes: ByteBuffer(bytes: raw[slice]), publisher: publisher, field: field))
         }
         let stored = try await self.commit(items)
         let acks: [JSONValue] = stored.map {

@@ -55,6 +55,17 @@ import Testing
             #expect(bad.status == 400)
             #expect(bad.text.contains("[1].subject"))
             #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 2)
+
+            // Each item's data is stored exactly as sent: key order, spacing, number format.
+            let exact = #"{"z": 1, "a": [1.50, "x,}\"]"], "big": 12345678901234567890}"#
+            let raw = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.raw","data": \#(exact) }]"#)
+            #expect(raw.status == 202)
+            let stored = try await bus.db.withClient { client in
+                let rows = try await client.query("SELECT data FROM eventbus.messages WHERE subject = 'order.raw'", logger: BusHarness.logger())
+                for try await d in rows.decode(String.self) { return d }
+                return ""
+            }
+            #expect(stored == exact)
         }
     }
 
