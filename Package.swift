@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "HNSIdentityTests", dependencies: ["HNSIdentity", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
-        .testTarget(name: "DaemonTests", dependencies: [.crypto, 
+        .testTarget(name: "DaemonTests", dependencies: ["StripeRouter", 
             "Ticketing", "WaitingRoom", "HNSTestSupport", .hummingbirdTesting,
         ], swiftSettings: upcoming),
     ]

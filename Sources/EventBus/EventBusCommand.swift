@@ -116,9 +116,5 @@ func withAdmin(_ body: (EventBusAdmin) async throws -> Void) async throws {
     let config = try loadConfiguration()
     let logger = Logger.daemon("hns-eventbus", level: .warning)
     let client = PostgresClient(configuration: config.postgres, backgroundLogger: logger)
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        try await body(EventBusAdmin(client: client, stream: config.stream, logger: logger))
-    }
+    try await client.withRunning { try await body(EventBusAdmin(client: $0, stream: config.stream, logger: logger)) }
 }

@@ -232,15 +232,6 @@ public struct LogStore: Sendable {
         return false
     }
 
-    func generation(subscription: String) async throws -> (generation: Int64, redeliveries: Int)? {
-        let rows = try await self.client.query("""
-            SELECT generation, (SELECT count(*)::int8 FROM eventbus.redeliveries r WHERE r.subscription = s.name)
-            FROM eventbus.subscriptions s WHERE name = \(subscription)
-            """, logger: self.logger)
-        for try await (gen, n) in rows.decode((Int64, Int64).self) { return (gen, Int(n)) }
-        return nil
-    }
-
     func recordFailure(subscription: String, seq: Int64, attempts: Int, error: String) async throws {
         try await self.bookkeeping.query("""
             WITH a AS (

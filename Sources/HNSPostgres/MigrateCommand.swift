@@ -34,9 +34,7 @@ public func runMigrations(group: String, directory: String, postgres: PostgresCl
     var quiet = logger
     quiet.logLevel = .error
     let client = PostgresClient(configuration: postgres, backgroundLogger: quiet)
-    let report = try await withThrowingTaskGroup(of: Migrator.Report?.self) { tasks in
-        tasks.addTask { await client.run(); return nil }
-        defer { tasks.cancelAll() }
+    let report = try await client.withRunning { client in
         do {
             return try await migrator.migrate(client: client, logger: logger, dryRun: dryRun)
         } catch let failure as Migrator.Failure {

@@ -72,6 +72,17 @@ extension PostgresClient {
         }
     }
 
+    /// Runs `body` while the pool runs, outside a service group (subcommands, tests).
+    public func withRunning<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (PostgresClient) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self, returning: T.self, isolation: isolation) { group in
+            group.addTask { await self.run() }
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+
     /// A readiness probe: one real round trip.
     public func ping(logger: Logger) async throws {
         try await self.query("SELECT 1", logger: logger)

@@ -85,6 +85,15 @@ public struct BusHarness: Sendable {
                                 body: json.map { Array($0.utf8) })
     }
 
+    /// The `data` column of the message matching `condition` (SQL), exactly as stored.
+    public func storedData(where condition: String) async throws -> String? {
+        try await self.db.withClient { client in
+            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT data FROM eventbus.messages WHERE \(condition)"), logger: BusHarness.logger())
+            for try await d in rows.decode(String.self) { return d }
+            return nil
+        }
+    }
+
     public func count(_ sql: String) async throws -> Int {
         try await self.db.withClient { client in
             let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: BusHarness.logger())

@@ -54,12 +54,7 @@ public struct TestDatabase: Sendable {
     }
 
     public static func withClient<T: Sendable>(_ config: PostgresClient.Configuration, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
-        let client = PostgresClient(configuration: config, backgroundLogger: self.logger)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { await client.run(); return nil }
-            defer { group.cancelAll() }
-            return try await body(client)
-        }
+        try await PostgresClient(configuration: config, backgroundLogger: self.logger).withRunning(body)
     }
 
     static func withAdmin(_ url: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HNSCore
 import HNSTestSupport
+import StripeRouter
 import Testing
 
 #if canImport(Glibc)
@@ -99,7 +100,7 @@ import Glibc
             defer { kill(pid, SIGKILL) }
             #expect(try await eventually { (try? await TestHTTP.get("http://127.0.0.1:\(port)/healthz"))?.status == 200 })
             let body = #"{"id":"evt_sigterm","type":"payment_intent.succeeded","data":{"object":{"metadata":{"site":"backend"}}}}"#
-            let header = "t=\(Int(Date().timeIntervalSince1970)),v1=" + HMACHex.sha256(key: secret, message: "\(Int(Date().timeIntervalSince1970)).\(body)")
+            let header = StripeSignature.header(payload: Array(body.utf8), secret: secret, timestamp: Int64(Date().timeIntervalSince1970))
             async let reply = TestHTTP.post("http://127.0.0.1:\(port)/webhook/stripe", headers: ["Stripe-Signature": header], json: body)
             #expect(try await eventually { slowBus.requests.count == 1 })
             kill(pid, SIGTERM)

@@ -1,5 +1,6 @@
 import EventBus
 import Foundation
+import HNSBus
 import HNSCore
 import HNSTestSupport
 import Testing
@@ -165,7 +166,7 @@ import Testing
                 #expect(try await eventually { subscriber.requests.count == 14 })
                 #expect(subscriber.requests.suffix(6).map(\.seq) == [3, 4, 5, 6, 7, 8])
 
-                let time = Envelope8601.format(midpoint)
+                let time = Envelope.rfc3339(midpoint)
                 let byTime = try await bus.admin("POST", "/v1/subscriptions/orders/reset", json: #"{"time":"\#(time)"}"#)
                 #expect(byTime.json?["replay_from_seq"] == .number(6))
                 #expect(try await eventually { subscriber.requests.count == 17 })
@@ -191,8 +192,4 @@ import Testing
             }
         }
     }
-}
-
-enum Envelope8601 {
-    static func format(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)) }
 }

@@ -17,11 +17,7 @@ import Testing
             let second = try await bus.publish("order.created", #"{"order_id":"o-2"}"#)
             #expect(second.json?["seq"] == .number(2))
             // Stored byte for byte.
-            let raw = try await bus.db.withClient { client in
-                let rows = try await client.query("SELECT data FROM eventbus.messages WHERE seq = 1", logger: BusHarness.logger())
-                for try await d in rows.decode(String.self) { return d }
-                return ""
-            }
+            let raw = try await bus.storedData(where: "seq = 1")
             #expect(raw == #"{"order_id":"o-1"}"#)
         }
     }
@@ -60,11 +56,7 @@ import Testing
             let exact = #"{"z": 1, "a": [1.50, "x,}\"]"], "big": 12345678901234567890}"#
             let raw = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.raw","data": \#(exact) }]"#)
             #expect(raw.status == 202)
-            let stored = try await bus.db.withClient { client in
-                let rows = try await client.query("SELECT data FROM eventbus.messages WHERE subject = 'order.raw'", logger: BusHarness.logger())
-                for try await d in rows.decode(String.self) { return d }
-                return ""
-            }
+            let stored = try await bus.storedData(where: "subject = 'order.raw'")
             #expect(stored == exact)
         }
     }

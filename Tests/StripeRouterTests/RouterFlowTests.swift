@@ -67,11 +67,7 @@ import Glibc
                     let sent = try JSONDecoder().decode(JSONValue.self, from: Data(body.utf8))
                     #expect(envelope?["data"] == sent)
                     // The raw bytes are what the bus stored.
-                    let stored = try await bus.db.withClient { client in
-                        let rows = try await client.query("SELECT data FROM eventbus.messages WHERE msg_id = 'evt_e2e_1'", logger: BusHarness.logger())
-                        for try await d in rows.decode(String.self) { return d }
-                        return ""
-                    }
+                    let stored = try await bus.storedData(where: "msg_id = 'evt_e2e_1'")
                     #expect(stored == body)
                 }
             }
