@@ -21,6 +21,8 @@ extension Target.Dependency {
     static let nioCore: Self = .product(name: "NIOCore", package: "swift-nio")
     static let nioPosix: Self = .product(name: "NIOPosix", package: "swift-nio")
     static let jwt: Self = .product(name: "JWTKit", package: "jwt-kit")
+    static let websocket: Self = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
+    static let wsTesting: Self = .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket")
 }
 
 let package = Package(
@@ -45,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // Shared core
@@ -65,10 +68,12 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: upcoming),
         .target(name: "WaitingRoom", dependencies: [
-            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
+            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .websocket, .argumentParser, .lifecycle, .metrics,
+            .logging, .nioCore, .crypto,
         ], swiftSettings: upcoming),
         .target(name: "Ticketing", dependencies: [
             "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
+            .postgres, .logging, .metrics, .nioCore, .crypto,
         ], swiftSettings: upcoming),
 
         // Thin executables
@@ -88,6 +93,13 @@ let package = Package(
         .testTarget(name: "HNSIdentityTests", dependencies: ["HNSIdentity", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
+        .testTarget(name: "TicketingTests", dependencies: [
+            "Ticketing", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", .hummingbirdTesting, .postgres,
+        ], swiftSettings: upcoming),
+        .testTarget(name: "WaitingRoomTests", dependencies: [
+            "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+        ], swiftSettings: upcoming),
         .testTarget(name: "DaemonTests", dependencies: ["StripeRouter", 
             "Ticketing", "WaitingRoom", "HNSTestSupport", .hummingbirdTesting,
         ], swiftSettings: upcoming),

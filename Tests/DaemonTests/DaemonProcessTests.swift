@@ -14,6 +14,10 @@ import Glibc
         "HNS_BUS_TOKEN_STRIPE_ROUTER": "dev-router-token-0123456789", "HNS_BUS_TOKEN_TICKETING": "dev-ticketing-token-012345",
         "HNS_BUS_TOKEN_STRIPE_DRUPAL": "dev-drupal-token-0123456789", "HNS_BUS_TOKEN_MAILER": "dev-mailer-token-0123456789",
         "HNS_BUS_TOKEN_BACKEND": "dev-backend-token-012345678",
+        "HNS_IDENTITY_ISSUER": "https://hns.hr/drupal-test", "HNS_IDENTITY_AUDIENCE": "hns-ticketing",
+        "HNS_IDENTITY_HS256_SECRET": "test-identity-secret-0123456789-abcdefghij",
+        "HNS_QUEUE_SIGNING_KEY": "test-queue-signing-key-0123456789-abcdefgh",
+        "HNS_QUEUE_SERVICE_TOKEN": "test-queue-service-token-0123456789",
     ]
 
     @Test(arguments: [
