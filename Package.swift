@@ -69,7 +69,7 @@ let package = Package(
         ], swiftSettings: upcoming),
         .target(name: "WaitingRoom", dependencies: [
             "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .websocket, .argumentParser, .lifecycle, .metrics,
-            .logging, .nioCore, .crypto,
+            .logging, .nioCore, .crypto, .product(name: "NIOWebSocket", package: "swift-nio"),
         ], swiftSettings: upcoming),
         .target(name: "Ticketing", dependencies: [
             "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,

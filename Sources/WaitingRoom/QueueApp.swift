@@ -1,16 +1,36 @@
 import HNSCore
+import HNSIdentity
 import HNSRedis
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
+import ServiceLifecycle
 
 /// The composition root of `hns-queue`, used by `serve` and by the tests.
 public enum QueueApp {
-    public static func build(configuration config: QueueConfiguration, logger: Logger) -> some ApplicationProtocol {
+    public static func build(configuration config: QueueConfiguration, logger: Logger) async -> some ApplicationProtocol {
         let redis = RedisClient(configuration: config.redis, logger: logger)
-        let router = DaemonRouter.make(daemon: "hns-queue", context: BasicRequestContext.self)
+        let verifier = await IdentityVerifier(configuration: config.identity, logger: logger)
+        let signer = await PurchaseTokenSigner(key: config.signingKey)
+        let store = QueueStore(redis: redis, keys: QueueKeys(prefix: config.keyPrefix))
+        let hub = ConnectionHub(instanceID: config.instanceID)
+        let fanout = QueueFanout(store: store, hub: hub, config: config, logger: logger)
+        let admission = AdmissionLoop(store: store, signer: signer, config: config, logger: logger)
+
+        let router = DaemonRouter.make(daemon: "hns-queue", context: QueueRequestContext.self)
         HealthRoutes.add(to: router, daemon: "hns-queue", checks: [
             ReadinessCheck(name: "redis") { _ = try await redis.send(["PING"]); return nil },
         ])
-        return Application(router: router, configuration: config.http.applicationConfiguration, services: [redis], logger: logger)
+        QueueRoutes(store: store, hub: hub, fanout: fanout, tickets: QueueTicketCodec(secret: config.ticketSecret), verifier: verifier, config: config)
+            .add(to: router)
+
+        var services: [any Service] = [redis]
+        if let refresh = verifier.refreshService { services.append(refresh) }
+        services += [fanout, admission]
+        // permessage-deflate stays off: it costs memory per socket and positions are tiny.
+        let ws = WebSocketServerConfiguration(maxFrameSize: 1 << 14, autoPing: .enabled(timePeriod: config.pingInterval))
+        return Application(
+            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: ws)),
+            configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
 }

@@ -22,7 +22,8 @@ public struct QueueCommand: AsyncParsableCommand {
             LoggingBootstrap.bootstrap(level: config.http.logLevel)
             HNSMetrics.bootstrap()
             let logger = Logger.daemon("hns-queue", level: config.http.logLevel)
-            try await QueueApp.build(configuration: config, logger: logger).runService()
+            let app = await QueueApp.build(configuration: config, logger: logger)
+            try await app.runService()
         }
     }
 }

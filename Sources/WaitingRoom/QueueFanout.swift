@@ -1,0 +1,135 @@
+import Foundation
+import HNSCore
+import HNSRedis
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Keeps this instance's clients informed: listens on the Pub/Sub channel (turns, ended windows, state
+/// changes, socket claims from other instances) and pushes positions to every local client, in
+/// batches, every `updateInterval` and at once when a match's line moved.
+struct QueueFanout: Service {
+    let store: QueueStore
+    let hub: ConnectionHub
+    let config: QueueConfiguration
+    let logger: Logger
+    let urgent: AsyncStream<String>
+    let urgentContinuation: AsyncStream<String>.Continuation
+
+    init(store: QueueStore, hub: ConnectionHub, config: QueueConfiguration, logger: Logger) {
+        self.store = store
+        self.hub = hub
+        self.config = config
+        self.logger = logger
+        (self.urgent, self.urgentContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(256))
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listen() }
+                group.addTask { await self.periodic() }
+                group.addTask { await self.onUrgent() }
+                await group.waitForAll()
+            }
+        }
+        self.urgentContinuation.finish()
+    }
+
+    /// Announces that `connection` now holds this place, so older connections elsewhere close.
+    func claim(_ subscriber: QueueSubscriber) async {
+        let note = JSONValueEncoder.encode(["kind": "claim", "match": subscriber.matchID, "qid": subscriber.queueID, "conn": subscriber.id])
+        _ = try? await self.store.redis.publish(channel: self.store.keys.channel, message: String(decoding: note, as: UTF8.self))
+    }
+
+    private func listen() async {
+        while !Task.isCancelled {
+            do {
+                let messages = try await self.store.redis.subscribe(channels: [self.store.keys.channel])
+                for try await message in messages { self.handle(message.payload) }
+            } catch {
+                if Task.isCancelled { return }
+                self.logger.warning("queue channel subscription failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    private func handle(_ payload: ByteBuffer) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.readableBytesView)) as? [String: Any],
+            let kind = object["kind"] as? String, let match = object["match"] as? String
+        else { return }
+        switch kind {
+        case "turn":
+            guard let qid = object["qid"] as? String, let token = object["token"] as? String, let ends = object["ends"] as? NSNumber,
+                let subscriber = self.hub.subscriber(matchID: match, queueID: qid)
+            else { return }
+            subscriber.send(FanStatus.turn(token: token, endsAt: ends.int64Value).json)
+        case "ended":
+            guard let qid = object["qid"] as? String, let subscriber = self.hub.subscriber(matchID: match, queueID: qid) else { return }
+            let reason = (object["reason"] as? String) ?? "ended"
+            let type = reason.hasPrefix("queue.") ? "window_ended" : "not_in_queue"
+            let short = reason.hasPrefix("queue.") ? String(reason.dropFirst(6)) : reason
+            self.hub.unregister(subscriber, message: #"{"type":"\#(type)","reason":"\#(short)"}"#)
+        case "claim":
+            guard let qid = object["qid"] as? String, let conn = object["conn"] as? String else { return }
+            self.hub.claim(matchID: match, queueID: qid, by: conn)
+        case "state", "moved":
+            self.urgentContinuation.yield(match)
+        default:
+            break
+        }
+    }
+
+    private func periodic() async {
+        while !Task.isCancelled {
+            for match in self.hub.matchIDs { await self.refresh(match) }
+            try? await Task.sleep(for: self.config.updateInterval)
+        }
+    }
+
+    private func onUrgent() async {
+        for await match in self.urgent {
+            await self.refresh(match)
+        }
+    }
+
+    /// Pushes the current position to every local client of `match` (unchanged ones only when the
+    /// heartbeat is due).
+    func refresh(_ match: String) async {
+        let subscribers = self.hub.subscribers(matchID: match)
+        guard !subscribers.isEmpty else { return }
+        do {
+            guard let snapshot = try await self.store.snapshot(match) else {
+                for s in subscribers { self.hub.unregister(s, message: FanStatus.gone(state: "closed").json) }
+                return
+            }
+            let state = snapshot.settings.reportedState
+            let zset = snapshot.settings.drawn ? self.store.keys.match(match).waiting : self.store.keys.match(match).prequeue
+            let ranks = try await self.store.ranks(match, zset: zset, queueIDs: subscribers.map(\.queueID))
+            var others: [QueueSubscriber] = []
+            for (subscriber, rank) in zip(subscribers, ranks) {
+                guard let rank else {
+                    others.append(subscriber)
+                    continue
+                }
+                let status: FanStatus =
+                    snapshot.settings.drawn
+                    ? .waiting(position: rank + 1, estimatedWait: snapshot.estimatedWait(position: rank + 1), state: state)
+                    : .inDraw(entrants: snapshot.prequeueSize, state: state)
+                subscriber.send(status.json, heartbeat: self.config.heartbeat)
+            }
+            // Not in line: admitted, drawn a moment ago, or gone. Few per round, so one by one.
+            for subscriber in others {
+                let status = try await self.store.status(match, queueID: subscriber.queueID)
+                if case .gone = status {
+                    self.hub.unregister(subscriber, message: status.json)
+                } else {
+                    subscriber.send(status.json, heartbeat: self.config.heartbeat)
+                }
+            }
+        } catch {
+            self.logger.warning("position refresh failed", metadata: ["hns.match.id": "\(match)", "error": "\(error)"])
+        }
+    }
+}
