@@ -1,0 +1,152 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The hot read of a sale day, served from Redis: per match one hash with, per sector, its
+/// availability document (`s:<code>`), the sellable count (`a:<code>`) and the version of the
+/// counter row it came from (`v:<code>`). A push is applied only when its version is newer, so
+/// pushes racing after concurrent commits can never leave an older count behind; the same
+/// script keeps `hns:match:{id}:seats_left` (the queue's seats-aware admission) equal to the sum.
+struct AvailabilityProjection: Sendable {
+    let postgres: PostgresClient
+    let redis: RedisClient
+    let logger: Logger
+
+    static func key(_ matchID: Int64) -> String { "hns:match:\(matchID):availability" }
+    static func seatsLeftKey(_ matchID: Int64) -> String { "hns:match:\(matchID):seats_left" }
+
+    static let script = RedisScript(
+        """
+        for i = 1, #ARGV, 4 do
+          local code = ARGV[i]
+          local version = tonumber(ARGV[i + 1])
+          local current = tonumber(redis.call('HGET', KEYS[1], 'v:' .. code) or '-1')
+          if version > current then
+            redis.call('HSET', KEYS[1], 'v:' .. code, ARGV[i + 1], 's:' .. code, ARGV[i + 2], 'a:' .. code, ARGV[i + 3])
+          end
+        end
+        local all = redis.call('HGETALL', KEYS[1])
+        local sum = 0
+        for i = 1, #all, 2 do
+          if string.sub(all[i], 1, 2) == 'a:' then sum = sum + tonumber(all[i + 1]) end
+        end
+        redis.call('SET', KEYS[2], sum)
+        return sum
+        """)
+
+    struct SectorAvailability: Codable, Sendable, Equatable {
+        let code: String
+        let name: String
+        let stand: String
+        let gate: String
+        let kind: String
+        let open: Bool
+        let priceCategory: String
+        let priceCents: Int?
+        let available: Int
+        let held: Int
+        let sold: Int
+        let blocked: Int
+
+        enum CodingKeys: String, CodingKey {
+            case code, name, stand, gate, kind, open, priceCategory = "price_category", priceCents = "price_cents"
+            case available, held, sold, blocked
+        }
+        /// What can still be bought: nothing in a closed sector.
+        var sellable: Int { self.open ? self.available : 0 }
+    }
+
+    /// The exact counts from PostgreSQL, with their versions.
+    func load(matchID: Int64, sectors: [String]? = nil) async throws -> [(SectorAvailability, Int64)] {
+        let rows = try await self.postgres.query(
+            """
+            SELECT s.code, s.name, s.stand, s.gate, s.kind, s.open, s.price_category,
+                   (v.config -> 'prices' ->> s.price_category)::int,
+                   c.available, c.held, c.sold, c.blocked, c.version
+            FROM inventory.sectors s
+            JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
+            JOIN matches.matches m ON m.id = s.match_id
+            JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+            WHERE s.match_id = \(matchID) AND (\(sectors == nil) OR s.code = ANY(\(sectors ?? [])))
+            ORDER BY s.code
+            """, logger: self.logger)
+        var result: [(SectorAvailability, Int64)] = []
+        for try await (code, name, stand, gate, kind, open, category, price, available, held, sold, blocked, version) in rows.decode(
+            (String, String, String, String, String, Bool, String, Int?, Int, Int, Int, Int, Int64).self)
+        {
+            result.append((SectorAvailability(
+                code: code, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category, priceCents: price,
+                available: available, held: held, sold: sold, blocked: blocked), version))
+        }
+        return result
+    }
+
+    /// Copies the given sectors' counts (all when nil) to Redis. Never throws: Redis being away
+    /// only makes reads fall back to PostgreSQL until the next push or refresh.
+    @discardableResult
+    func push(matchID: Int64, sectors: [String]? = nil) async -> Int? {
+        do {
+            let loaded = try await self.load(matchID: matchID, sectors: sectors)
+            guard !loaded.isEmpty else { return nil }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var args: [any RESPArgConvertible] = []
+            for (sector, version) in loaded {
+                args.append(sector.code)
+                args.append(String(version))
+                args.append(String(decoding: try encoder.encode(sector), as: UTF8.self))
+                args.append(sector.sellable)
+            }
+            let reply = try await Self.script.run(on: self.redis, keys: [Self.key(matchID), Self.seatsLeftKey(matchID)], args: args)
+            return reply.int
+        } catch {
+            self.logger.warning("availability not pushed to Redis", metadata: ["match": "\(matchID)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Availability per sector: from Redis, or — when Redis has no copy — from PostgreSQL, then copied.
+    func read(matchID: Int64) async throws -> [SectorAvailability] {
+        if let fields = try? await self.redis.hgetall(Self.key(matchID)), !fields.isEmpty {
+            let decoder = JSONDecoder()
+            return try fields.filter { $0.key.hasPrefix("s:") }
+                .map { try decoder.decode(SectorAvailability.self, from: Data($0.value.utf8)) }
+                .sorted { $0.code < $1.code }
+        }
+        let loaded = try await self.load(matchID: matchID).map(\.0)
+        if !loaded.isEmpty { await self.push(matchID: matchID) }
+        return loaded
+    }
+}
+
+/// Re-pushes every live match's counts now and then, so a push lost to a crash between commit
+/// and Redis (or a Redis restart) is repaired within one interval.
+struct AvailabilityRefresher: Service {
+    let projection: AvailabilityProjection
+    let interval: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                await self.runOnce()
+                try await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    func runOnce() async {
+        do {
+            let rows = try await self.projection.postgres.query(
+                "SELECT id FROM matches.matches WHERE state IN ('published', 'on_sale', 'sold_out')", logger: self.projection.logger)
+            var ids: [Int64] = []
+            for try await id in rows.decode(Int64.self) { ids.append(id) }
+            for id in ids { await self.projection.push(matchID: id) }
+        } catch {
+            self.projection.logger.warning("availability refresh failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,354 @@
+import HTTPTypes
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import Logging
+import PostgresNIO
+
+/// E3: seat inventory of every match. Reservations lock candidate units with
+/// `FOR UPDATE SKIP LOCKED` in snake order (specific seats: by unit id ascending — the one lock
+/// order, so two buyers never deadlock), then hold them for `holdTTL`: a row in `inventory.holds`
+/// plus an expiring Redis key. Counters change in the same transaction and are pushed to Redis
+/// afterwards, guarded by version.
+struct Inventory: Sendable {
+    let postgres: PostgresClient
+    let redis: RedisClient
+    let holdTTL: Duration
+    let logger: Logger
+    /// Told the seats left after a change that may sell a match out or bring it back on sale.
+    var seatsLeftChanged: @Sendable (_ matchID: Int64, _ seatsLeft: Int) async -> Void = { _, _ in }
+    var projection: AvailabilityProjection { AvailabilityProjection(postgres: self.postgres, redis: self.redis, logger: self.logger) }
+
+    static func holdKey(_ id: UUID) -> String { "hns:hold:\(id.uuidString.lowercased())" }
+
+    enum Request: Sendable {
+        case bestAvailable(sector: String, quantity: Int)
+        case seats([Int64])
+    }
+
+    struct HeldSeat: Codable, Sendable, Equatable {
+        let unitId: Int64
+        let sector: String
+        let row: String?
+        let seat: String?
+    }
+
+    struct Hold: Codable, Sendable, Equatable {
+        let id: UUID
+        let matchId: Int64
+        let buyerId: String
+        let sector: String
+        let state: String
+        let expiresAt: Date
+        let seats: [HeldSeat]
+    }
+
+    // MARK: Reserve
+
+    /// Holds seats for `buyer`, at most `limit` per buyer and match counting what they hold and bought.
+    func reserve(matchID: Int64, buyer: String, request: Request, limit: Int) async throws -> Hold {
+        let backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(100))
+        var attempt = 1
+        while true {
+            do {
+                let hold = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+                    try await self.reserve(on: connection, matchID: matchID, buyer: buyer, request: request, limit: limit)
+                }
+                await self.afterCommit(hold: hold)
+                return hold
+            } catch InventoryError.contention where attempt < 3 {
+                try await Task.sleep(for: backoff.delay(attempt: attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    private func reserve(on connection: PostgresConnection, matchID: Int64, buyer: String, request: Request, limit: Int) async throws -> Hold {
+        let quantity: Int
+        switch request {
+        case .bestAvailable(_, let n): quantity = n
+        case .seats(let ids): quantity = ids.count
+        }
+        // The buyer's row first: it serialises one buyer's requests and enforces the limit.
+        let countRows = try await connection.query(
+            """
+            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (\(matchID), \(buyer), \(quantity))
+            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
+            RETURNING b.held + b.sold
+            """, logger: self.logger)
+        var total = 0
+        for try await value in countRows.decode(Int.self) { total = value }
+        if total > limit { throw InventoryError.buyerLimit(limit: limit, already: total - quantity, requested: quantity) }
+
+        let sectorCode: String
+        let chosen: [SeatCandidate]
+        switch request {
+        case .bestAvailable(let sector, let quantity):
+            sectorCode = sector
+            let kind = try await self.sellableSectorKind(connection, matchID: matchID, sector: sector)
+            // A window of the best free units; rows locked by concurrent buyers are skipped, not waited for.
+            let window = max(64, quantity * 24)
+            let rows = try await connection.query(
+                """
+                SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
+                FROM inventory.units
+                WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                ORDER BY snake_order LIMIT \(window)
+                FOR UPDATE SKIP LOCKED
+                """, logger: self.logger)
+            var candidates: [SeatCandidate] = []
+            for try await (id, row, priority, number, snake) in rows.decode((Int64, String, Int, Int, Int).self) {
+                candidates.append(SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake))
+            }
+            let pick = kind == "numbered"
+                ? SeatSelection.best(quantity: quantity, from: candidates)
+                : (candidates.count >= quantity ? Array(candidates.prefix(quantity)) : nil)
+            guard let pick else {
+                let available = try await self.availableCount(connection, matchID: matchID, sector: sector)
+                if available >= quantity { throw InventoryError.contention }
+                throw InventoryError.notEnoughSeats(sector: sector, requested: quantity, available: available)
+            }
+            chosen = pick
+        case .seats(let ids):
+            let sorted = Array(Set(ids)).sorted()
+            let rows = try await connection.query(
+                """
+                SELECT id, sector_code, status FROM inventory.units
+                WHERE match_id = \(matchID) AND id = ANY(\(sorted))
+                ORDER BY id FOR UPDATE
+                """, logger: self.logger)
+            var found: [(Int64, String, String)] = []
+            for try await row in rows.decode((Int64, String, String).self) { found.append(row) }
+            let foundIDs = Set(found.map(\.0))
+            if let missing = sorted.first(where: { !foundIDs.contains($0) }) {
+                throw Problem.validation(field: "seats", "unit \(missing) is not a seat of this match")
+            }
+            let sectors = Set(found.map(\.1))
+            guard sectors.count == 1, let sector = sectors.first else {
+                throw Problem.validation(field: "seats", "the chosen seats must be in one sector")
+            }
+            _ = try await self.sellableSectorKind(connection, matchID: matchID, sector: sector)
+            let taken = found.filter { $0.2 != "available" }.map(\.0)
+            if !taken.isEmpty { throw InventoryError.seatsUnavailable(taken) }
+            sectorCode = sector
+            chosen = sorted.map { SeatCandidate(unitID: $0, row: "", rowPriority: 0, number: 0, snakeOrder: 0) }
+        }
+
+        let holdID = UUID()
+        let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
+        let unitIDs = chosen.map(\.unitID).sorted()
+        try await connection.query(
+            """
+            INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
+            VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), now() + make_interval(secs => \(ttlSeconds)))
+            """, logger: self.logger)
+        let updated = try await connection.query(
+            """
+            UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
+            WHERE id = ANY(\(unitIDs)) AND status = 'available'
+            RETURNING id, sector_code, row_label, seat_label
+            """, logger: self.logger)
+        var seats: [HeldSeat] = []
+        for try await (id, sector, row, seat) in updated.decode((Int64, String, String?, String?).self) {
+            seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
+        }
+        guard seats.count == unitIDs.count else { throw InventoryError.contention }
+        try await connection.query(
+            """
+            INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+            VALUES (\(matchID), 'held', \(sectorCode), \(holdID), \(unitIDs), \(buyer))
+            """, logger: self.logger)
+        // The sector's counter row last: it is the hottest lock, held only until the commit.
+        try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count)
+        let expires = try await self.expiry(connection, holdID: holdID)
+        seats.sort { $0.unitId < $1.unitId }
+        return Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
+    }
+
+    /// After the commit: the expiring Redis key and the availability copy. A failure here loses
+    /// nothing — the sweeper ends the hold by its database expiry, the refresher repairs the copy.
+    private func afterCommit(hold: Hold) async {
+        do {
+            let ms = max(1, Int(hold.expiresAt.timeIntervalSinceNow * 1000))
+            _ = try await self.redis.set(Self.holdKey(hold.id), String(hold.matchId), px: ms)
+        } catch {
+            self.logger.warning("hold key not stored in Redis; the sweeper will end the hold", metadata: ["hold": "\(hold.id)", "error": "\(error)"])
+        }
+        if let left = await self.projection.push(matchID: hold.matchId, sectors: [hold.sector]), left == 0 {
+            await self.seatsLeftChanged(hold.matchId, left)
+        }
+    }
+
+    private func sellableSectorKind(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> String {
+        let rows = try await connection.query(
+            "SELECT kind, open FROM inventory.sectors WHERE match_id = \(matchID) AND code = \(sector)", logger: self.logger)
+        for try await (kind, open) in rows.decode((String, Bool).self) {
+            guard open else { throw InventoryError.sectorClosed(sector) }
+            return kind
+        }
+        throw InventoryError.sectorNotFound(sector)
+    }
+
+    private func availableCount(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> Int {
+        let rows = try await connection.query(
+            "SELECT available FROM inventory.sector_counts WHERE match_id = \(matchID) AND sector_code = \(sector)", logger: self.logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    func bumpCounts(
+        _ connection: PostgresConnection, matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE inventory.sector_counts
+            SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
+                blocked = blocked + \(blocked), version = version + 1
+            WHERE match_id = \(matchID) AND sector_code = \(sector)
+            """, logger: self.logger)
+    }
+
+    private func expiry(_ connection: PostgresConnection, holdID: UUID) async throws -> Date {
+        let rows = try await connection.query("SELECT expires_at FROM inventory.holds WHERE id = \(holdID)", logger: self.logger)
+        for try await date in rows.decode(Date.self) { return date }
+        throw InventoryError.holdNotFound
+    }
+
+    // MARK: Release
+
+    enum EndReason: String, Sendable {
+        /// The buyer cancelled.
+        case released
+        /// Its time ran out (Redis key expiry or the sweeper).
+        case expired
+    }
+
+    /// Ends an active hold and frees its seats. `buyer` restricts it to the holder (nil: the system).
+    /// Returns false when the hold was not active (already ended, or for expiry: not yet due).
+    @discardableResult
+    func release(holdID: UUID, buyer: String?, reason: EndReason, actor: String) async throws -> Bool {
+        let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds'
+                FROM inventory.holds WHERE id = \(holdID) FOR UPDATE
+                """, logger: self.logger)
+            var hold: (Int64, String, String, String, Bool)?
+            for try await row in rows.decode((Int64, String, String, String, Bool).self) { hold = row }
+            guard let (matchID, holder, sector, state, due) = hold else { throw InventoryError.holdNotFound }
+            if let buyer, buyer != holder { throw InventoryError.holdNotFound }
+            guard state == "active" else {
+                if buyer != nil { throw InventoryError.holdNotActive(state: state) }
+                return nil
+            }
+            if reason == .expired, !due { return nil }
+            let freed = try await connection.query(
+                """
+                UPDATE inventory.units SET status = 'available', hold_id = NULL
+                WHERE hold_id = \(holdID) AND status = 'held' RETURNING id
+                """, logger: self.logger)
+            var ids: [Int64] = []
+            for try await id in freed.decode(Int64.self) { ids.append(id) }
+            try await connection.query(
+                """
+                UPDATE inventory.holds SET state = \(reason.rawValue), ended_at = now(), end_reason = \(reason.rawValue)
+                WHERE id = \(holdID)
+                """, logger: self.logger)
+            try await connection.query(
+                """
+                UPDATE inventory.buyer_counts SET held = held - \(ids.count) WHERE match_id = \(matchID) AND buyer_id = \(holder)
+                """, logger: self.logger)
+            try await connection.query(
+                """
+                INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+                VALUES (\(matchID), \(reason.rawValue), \(sector), \(holdID), \(ids.sorted()), \(actor))
+                """, logger: self.logger)
+            try await self.bumpCounts(connection, matchID: matchID, sector: sector, available: ids.count, held: -ids.count)
+            return (matchID, sector, ids.count)
+        }
+        guard let ended else { return false }
+        _ = try? await self.redis.del(Self.holdKey(holdID))
+        // Only a match that may have been sold out before this release can come back on sale.
+        if let left = await self.projection.push(matchID: ended.matchID, sectors: [ended.sector]), left <= ended.count {
+            await self.seatsLeftChanged(ended.matchID, left)
+        }
+        return true
+    }
+
+    /// Ends every hold whose time is up; returns how many. Used by the sweeper.
+    func expireDueHolds(limit: Int = 500) async throws -> Int {
+        let rows = try await self.postgres.query(
+            """
+            SELECT id FROM inventory.holds WHERE state = 'active' AND expires_at <= now()
+            ORDER BY expires_at LIMIT \(limit)
+            """, logger: self.logger)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        var ended = 0
+        for id in ids where try await self.release(holdID: id, buyer: nil, reason: .expired, actor: "system:sweeper") { ended += 1 }
+        return ended
+    }
+
+    // MARK: Reads
+
+    func hold(id: UUID, buyer: String) async throws -> Hold {
+        let rows = try await self.postgres.query(
+            """
+            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, h.expires_at, u.id, u.sector_code, u.row_label, u.seat_label
+            FROM inventory.holds h LEFT JOIN inventory.units u ON u.hold_id = h.id
+            WHERE h.id = \(id) ORDER BY u.id
+            """, logger: self.logger)
+        var hold: Hold?
+        var seats: [HeldSeat] = []
+        for try await (matchID, holder, sector, state, expires, unit, unitSector, row, seat) in rows.decode(
+            (Int64, String, String, String, Date, Int64?, String?, String?, String?).self)
+        {
+            guard holder == buyer else { throw InventoryError.holdNotFound }
+            hold = Hold(id: id, matchId: matchID, buyerId: holder, sector: sector, state: state, expiresAt: expires, seats: [])
+            if let unit, let unitSector { seats.append(HeldSeat(unitId: unit, sector: unitSector, row: row, seat: seat)) }
+        }
+        guard let hold else { throw InventoryError.holdNotFound }
+        return Hold(id: hold.id, matchId: hold.matchId, buyerId: hold.buyerId, sector: hold.sector, state: hold.state, expiresAt: hold.expiresAt, seats: seats)
+    }
+
+    struct SeatStatus: Codable, Sendable, Equatable {
+        let unitId: Int64
+        let row: String?
+        let seat: String?
+        let number: Int?
+        let x: Double?
+        let y: Double?
+        let status: String
+        let accessible: Bool
+        let restrictedView: Bool
+    }
+
+    struct SectorMap: Codable, Sendable {
+        let sector: String
+        let kind: String
+        let open: Bool
+        let seats: [SeatStatus]
+    }
+
+    /// The seat map of one sector with each unit's status, in snake order.
+    func sectorMap(matchID: Int64, sector: String) async throws -> SectorMap {
+        let head = try await self.postgres.query(
+            "SELECT kind, open FROM inventory.sectors WHERE match_id = \(matchID) AND code = \(sector)", logger: self.logger)
+        var meta: (String, Bool)?
+        for try await row in head.decode((String, Bool).self) { meta = row }
+        guard let (kind, open) = meta else { throw InventoryError.sectorNotFound(sector) }
+        let rows = try await self.postgres.query(
+            """
+            SELECT id, row_label, seat_label, seat_number, x, y, status, accessible, restricted_view
+            FROM inventory.units WHERE match_id = \(matchID) AND sector_code = \(sector) ORDER BY snake_order
+            """, logger: self.logger)
+        var seats: [SeatStatus] = []
+        for try await (id, row, seat, number, x, y, status, accessible, restricted) in rows.decode(
+            (Int64, String?, String?, Int?, Double?, Double?, String, Bool, Bool).self)
+        {
+            seats.append(SeatStatus(unitId: id, row: row, seat: seat, number: number, x: x, y: y, status: status, accessible: accessible, restrictedView: restricted))
+        }
+        return SectorMap(sector: sector, kind: kind, open: open, seats: seats)
+    }
+}

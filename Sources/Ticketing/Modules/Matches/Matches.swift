@@ -1,0 +1,375 @@
+import HTTPTypes
+import Foundation
+import HNSCore
+import HNSPostgres
+import Logging
+import PostgresNIO
+
+/// E2: matches, their state machine and sales phases, and their versioned configuration.
+struct Matches: Sendable {
+    let postgres: PostgresClient
+    let stadiums: Stadiums
+    let inventory: Inventory
+    let logger: Logger
+
+    static let zagreb = TimeZone(identifier: "Europe/Zagreb")!
+
+    struct Match: Codable, Sendable, Equatable {
+        let id: Int64
+        let competition: String
+        let opponent: String
+        let venueKind: String
+        let venue: String
+        let stadiumId: Int64?
+        let kickoffAt: Date
+        /// Kick-off on the wall clock in Zagreb, as fans read it.
+        let kickoffLocal: String
+        let state: MatchState
+        let maxTicketsPerBuyer: Int
+        let salesPhases: [SalesPhase]
+        let configVersion: Int
+    }
+
+    struct Create: Decodable, Sendable {
+        var competition: String
+        var opponent: String
+        var venueKind: String
+        var venue: String
+        var stadiumId: Int64?
+        var kickoff: String
+        var maxTicketsPerBuyer: Int?
+        var salesPhases: [SalesPhase]?
+        var prices: [String: Int]
+        var awaySectors: [Inventory.AwaySector]?
+        enum CodingKeys: String, CodingKey {
+            case competition, opponent, venueKind = "venue_kind", venue, stadiumId = "stadium_id", kickoff
+            case maxTicketsPerBuyer = "max_tickets_per_buyer", salesPhases = "sales_phases", prices, awaySectors = "away_sectors"
+        }
+    }
+
+    struct Update: Decodable, Sendable {
+        var kickoff: String?
+        var maxTicketsPerBuyer: Int?
+        var salesPhases: [SalesPhase]?
+        enum CodingKeys: String, CodingKey { case kickoff, maxTicketsPerBuyer = "max_tickets_per_buyer", salesPhases = "sales_phases" }
+    }
+
+    /// `2026-12-05T20:45` is Zagreb time; a string with `Z` or an offset is taken as it says.
+    static func parseKickoff(_ text: String) -> Date? {
+        let absolute = ISO8601DateFormatter()
+        if let date = absolute.date(from: text) { return date }
+        let local = DateFormatter()
+        local.locale = Locale(identifier: "en_US_POSIX")
+        local.timeZone = Self.zagreb
+        for format in ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss"] {
+            local.dateFormat = format
+            if let date = local.date(from: text) { return date }
+        }
+        return nil
+    }
+
+    static func localString(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = Self.zagreb
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm"
+        return f.string(from: date)
+    }
+
+    // MARK: Create and read
+
+    func create(_ body: Create, actor: String) async throws -> Match {
+        var errors: [Problem.FieldError] = []
+        func need(_ field: String, _ value: String) {
+            if value.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(.init(field: field, message: "is required")) }
+        }
+        need("competition", body.competition); need("opponent", body.opponent); need("venue", body.venue)
+        let kickoff = Self.parseKickoff(body.kickoff)
+        if kickoff == nil { errors.append(.init(field: "kickoff", message: "must be a date-time, e.g. 2026-12-05T20:45 (Zagreb time) or with an offset")) }
+        let maximum = body.maxTicketsPerBuyer ?? 4
+        if !(1...50).contains(maximum) { errors.append(.init(field: "max_tickets_per_buyer", message: "must be between 1 and 50")) }
+        errors += SalesPhase.validate(body.salesPhases ?? [])
+        for (category, cents) in body.prices where cents < 0 || category.wholeMatch(of: /[A-Z0-9_]{1,16}/) == nil {
+            errors.append(.init(field: "prices.\(category)", message: "must be a category code with a price in cents ≥ 0"))
+        }
+        var template: StadiumTemplate?
+        var sectors: [String: MatchConfig.Sector] = [:]
+        switch body.venueKind {
+        case "home":
+            if let id = body.stadiumId {
+                do { template = try await self.stadiums.template(id: id) } catch {
+                    errors.append(.init(field: "stadium_id", message: "no stadium \(id)"))
+                }
+            } else { errors.append(.init(field: "stadium_id", message: "is required for a home match")) }
+            if body.awaySectors != nil { errors.append(.init(field: "away_sectors", message: "only for away matches")) }
+            for sector in template?.sectors ?? [] { sectors[sector.code] = .init(open: true, priceCategory: sector.priceCategory) }
+        case "away":
+            if body.stadiumId != nil { errors.append(.init(field: "stadium_id", message: "an away match starts without a seat map; attach one later")) }
+            let away = body.awaySectors ?? []
+            if away.isEmpty { errors.append(.init(field: "away_sectors", message: "an away match needs at least one sector with a capacity")) }
+            for (i, sector) in away.enumerated() {
+                if sector.code.wholeMatch(of: /[A-Z0-9-]{1,12}/) == nil { errors.append(.init(field: "away_sectors[\(i)].code", message: "must be 1–12 of A–Z, 0–9, -")) }
+                if !(1...100_000).contains(sector.capacity) { errors.append(.init(field: "away_sectors[\(i)].capacity", message: "must be between 1 and 100000")) }
+                if sectors[sector.code] != nil { errors.append(.init(field: "away_sectors[\(i)].code", message: "duplicate sector \(sector.code)")) }
+                sectors[sector.code] = .init(open: true, priceCategory: sector.priceCategory)
+            }
+        default:
+            errors.append(.init(field: "venue_kind", message: "must be home or away"))
+        }
+        for (code, sector) in sectors.sorted(by: { $0.key < $1.key }) where body.prices[sector.priceCategory] == nil {
+            errors.append(.init(field: "prices", message: "no price for category \(sector.priceCategory) (sector \(code))"))
+        }
+        guard errors.isEmpty, let kickoff else { throw Problem.validation(errors) }
+        let config = MatchConfig(sectors: sectors, prices: body.prices, blocked: [])
+        let phases = try Self.json(body.salesPhases ?? [])
+        let id = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Int64 in
+            let rows = try await connection.query(
+                """
+                INSERT INTO matches.matches (competition, opponent, venue_kind, venue, stadium_id, kickoff_at, max_tickets_per_buyer, sales_phases)
+                VALUES (\(body.competition), \(body.opponent), \(body.venueKind), \(body.venue), \(body.stadiumId), \(kickoff), \(maximum), \(phases)::jsonb)
+                RETURNING id
+                """, logger: self.logger)
+            var id: Int64 = 0
+            for try await value in rows.decode(Int64.self) { id = value }
+            try await connection.query(
+                "INSERT INTO matches.state_changes (match_id, to_state, actor, reason) VALUES (\(id), 'draft', \(actor), 'created')",
+                logger: self.logger)
+            try await connection.query(
+                """
+                INSERT INTO matches.config_versions (match_id, version, config, change, actor, reason)
+                VALUES (\(id), 1, \(try Self.json(config))::jsonb, '{}'::jsonb, \(actor), 'copied from the stadium template')
+                """, logger: self.logger)
+            try await self.inventory.materialize(connection, matchID: id, template: template, away: body.awaySectors ?? [], actor: actor)
+            return id
+        }
+        return try await self.match(id: id)
+    }
+
+    static func json(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, json: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(T.self, from: Data(json.utf8))
+    }
+
+    private static let columns = """
+        id, competition, opponent, venue_kind, venue, stadium_id, kickoff_at, state, max_tickets_per_buyer, sales_phases::text, config_version
+        """
+
+    private func decodeMatches(_ rows: PostgresRowSequence) async throws -> [Match] {
+        var result: [Match] = []
+        for try await (id, competition, opponent, kind, venue, stadium, kickoff, state, maximum, phases, version) in rows.decode(
+            (Int64, String, String, String, String, Int64?, Date, String, Int, String, Int).self)
+        {
+            result.append(Match(
+                id: id, competition: competition, opponent: opponent, venueKind: kind, venue: venue, stadiumId: stadium,
+                kickoffAt: kickoff, kickoffLocal: Self.localString(kickoff), state: MatchState(rawValue: state)!,
+                maxTicketsPerBuyer: maximum, salesPhases: try Self.decode([SalesPhase].self, json: phases), configVersion: version))
+        }
+        return result
+    }
+
+    func match(id: Int64) async throws -> Match {
+        let rows = try await self.postgres.query("SELECT \(unescaped: Self.columns) FROM matches.matches WHERE id = \(id)", logger: self.logger)
+        guard let match = try await self.decodeMatches(rows).first else { throw Problem.notFound("No match \(id).") }
+        return match
+    }
+
+    func list(includeDrafts: Bool) async throws -> [Match] {
+        let rows = try await self.postgres.query(
+            "SELECT \(unescaped: Self.columns) FROM matches.matches WHERE \(includeDrafts) OR state <> 'draft' ORDER BY kickoff_at, id",
+            logger: self.logger)
+        return try await self.decodeMatches(rows)
+    }
+
+    func update(id: Int64, _ body: Update, actor: String) async throws -> Match {
+        var errors: [Problem.FieldError] = []
+        var kickoff: Date?
+        if let text = body.kickoff {
+            kickoff = Self.parseKickoff(text)
+            if kickoff == nil { errors.append(.init(field: "kickoff", message: "must be a date-time")) }
+        }
+        if let maximum = body.maxTicketsPerBuyer, !(1...50).contains(maximum) {
+            errors.append(.init(field: "max_tickets_per_buyer", message: "must be between 1 and 50"))
+        }
+        if let phases = body.salesPhases { errors += SalesPhase.validate(phases) }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        let phases = try body.salesPhases.map { try Self.json($0) }
+        let rows = try await self.postgres.query(
+            """
+            UPDATE matches.matches SET kickoff_at = coalesce(\(kickoff), kickoff_at),
+                max_tickets_per_buyer = coalesce(\(body.maxTicketsPerBuyer), max_tickets_per_buyer),
+                sales_phases = coalesce(\(phases)::jsonb, sales_phases), updated_at = now()
+            WHERE id = \(id) AND state NOT IN ('closed', 'cancelled') RETURNING id
+            """, logger: self.logger)
+        var found = false
+        for try await _ in rows { found = true }
+        if !found {
+            _ = try await self.match(id: id)
+            throw Problem.conflict("A closed or cancelled match cannot change.", slug: "match-ended")
+        }
+        return try await self.match(id: id)
+    }
+
+    // MARK: State machine
+
+    func transition(id: Int64, to next: MatchState, actor: String, reason: String?) async throws -> Match {
+        try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            let rows = try await connection.query("SELECT state FROM matches.matches WHERE id = \(id) FOR UPDATE", logger: self.logger)
+            var current: MatchState?
+            for try await state in rows.decode(String.self) { current = MatchState(rawValue: state) }
+            guard let current else { throw Problem.notFound("No match \(id).") }
+            guard current.canMove(to: next) else {
+                throw Problem(status: .conflict, slug: "invalid-transition", detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
+                              errors: [.init(field: "state", message: "not allowed from \(current.rawValue)")])
+            }
+            try await self.record(connection, id: id, from: current, to: next, actor: actor, reason: reason)
+        }
+        return try await self.match(id: id)
+    }
+
+    private func record(_ connection: PostgresConnection, id: Int64, from: MatchState, to: MatchState, actor: String, reason: String?) async throws {
+        try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: self.logger)
+        try await connection.query(
+            """
+            INSERT INTO matches.state_changes (match_id, from_state, to_state, actor, reason)
+            VALUES (\(id), \(from.rawValue), \(to.rawValue), \(actor), \(reason))
+            """, logger: self.logger)
+    }
+
+    /// On sale ⇄ sold out follows the seats: called after inventory changes with the seats left.
+    func followSeatsLeft(matchID: Int64, seatsLeft: Int) async {
+        await Self.followSeatsLeft(postgres: self.postgres, logger: self.logger, matchID: matchID, seatsLeft: seatsLeft)
+    }
+
+    static func followSeatsLeft(postgres: PostgresClient, logger: Logger, matchID: Int64, seatsLeft: Int) async {
+        let (from, to): (MatchState, MatchState) = seatsLeft == 0 ? (.onSale, .soldOut) : (.soldOut, .onSale)
+        do {
+            try await postgres.withRetryingTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT m.state, coalesce((SELECT sum(c.available) FROM inventory.sector_counts c
+                                              JOIN inventory.sectors s ON s.match_id = c.match_id AND s.code = c.sector_code
+                                              WHERE c.match_id = m.id AND s.open), 0)::int
+                    FROM matches.matches m WHERE m.id = \(matchID) FOR UPDATE OF m
+                    """, logger: logger)
+                for try await (state, left) in rows.decode((String, Int).self) where state == from.rawValue && (left == 0) == (seatsLeft == 0) {
+                    try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(matchID)", logger: logger)
+                    try await connection.query(
+                        """
+                        INSERT INTO matches.state_changes (match_id, from_state, to_state, actor, reason)
+                        VALUES (\(matchID), \(from.rawValue), \(to.rawValue), 'system:inventory', \("\(left) seats left"))
+                        """, logger: logger)
+                }
+            }
+        } catch {
+            logger.warning("sold-out state not updated", metadata: ["match": "\(matchID)", "error": "\(error)"])
+        }
+    }
+
+    /// Whether `buyer` may reserve now, and their ticket limit. Refusals say why.
+    func saleRules(matchID: Int64, buyer: String, tier: () async throws -> String) async throws -> Int {
+        let match = try await self.match(id: matchID)
+        switch match.state {
+        case .onSale: break
+        case .soldOut: throw Problem.conflict("This match is sold out.", slug: "sold-out")
+        case .draft: throw Problem.notFound("No match \(matchID).")
+        default: throw Problem.conflict("This match is \(match.state.rawValue.replacingOccurrences(of: "_", with: " ")); tickets are not on sale.", slug: "not-on-sale")
+        }
+        if !match.salesPhases.isEmpty {
+            let verdict = SalesPhase.current(match.salesPhases, at: Date(), tier: try await tier())
+            if !verdict.open { throw Problem(status: .forbidden, slug: "sales-phase", detail: verdict.detail) }
+        }
+        return match.maxTicketsPerBuyer
+    }
+
+    // MARK: Configuration versions
+
+    struct Version: Codable, Sendable, Equatable {
+        let version: Int
+        let config: MatchConfig
+        let change: MatchConfig.Change
+        let actor: String
+        let reason: String?
+        let createdAt: Date
+    }
+
+    func versions(matchID: Int64) async throws -> [Version] {
+        _ = try await self.match(id: matchID)
+        let rows = try await self.postgres.query(
+            """
+            SELECT version, config::text, change::text, actor, reason, created_at FROM matches.config_versions
+            WHERE match_id = \(matchID) ORDER BY version
+            """, logger: self.logger)
+        var result: [Version] = []
+        for try await (version, config, change, actor, reason, at) in rows.decode((Int, String, String, String, String?, Date).self) {
+            result.append(Version(
+                version: version, config: try Self.decode(MatchConfig.self, json: config), change: try Self.decode(MatchConfig.Change.self, json: change),
+                actor: actor, reason: reason, createdAt: at))
+        }
+        return result
+    }
+
+    func diff(matchID: Int64, version: Int) async throws -> [MatchConfig.DiffEntry] {
+        let all = try await self.versions(matchID: matchID)
+        guard let index = all.firstIndex(where: { $0.version == version }) else { throw Problem.notFound("No version \(version).") }
+        let previous = index > 0 ? all[index - 1].config : MatchConfig(sectors: [:], prices: [:], blocked: [])
+        return all[index].config.diff(from: previous)
+    }
+
+    /// Applies a change as the next version; nothing changes when it is invalid or conflicts.
+    func changeConfig(matchID: Int64, change: MatchConfig.Change, actor: String) async throws -> Version {
+        let version = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Int in
+            let rows = try await connection.query(
+                """
+                SELECT m.state, m.config_version, v.config::text FROM matches.matches m
+                JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+                WHERE m.id = \(matchID) FOR UPDATE OF m
+                """, logger: self.logger)
+            var found: (String, Int, String)?
+            for try await row in rows.decode((String, Int, String).self) { found = row }
+            guard let (state, current, json) = found else { throw Problem.notFound("No match \(matchID).") }
+            guard state != "closed", state != "cancelled" else { throw Problem.conflict("A \(state) match cannot change.", slug: "match-ended") }
+            let old = try Self.decode(MatchConfig.self, json: json)
+            let new = try old.applying(change).get()
+            try await self.inventory.apply(connection, matchID: matchID, change: change, old: old, new: new, actor: actor)
+            try await connection.query(
+                """
+                INSERT INTO matches.config_versions (match_id, version, config, change, actor, reason)
+                VALUES (\(matchID), \(current + 1), \(try Self.json(new))::jsonb, \(try Self.json(change))::jsonb, \(actor), \(change.reason))
+                """, logger: self.logger)
+            try await connection.query(
+                "UPDATE matches.matches SET config_version = \(current + 1), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
+            return current + 1
+        }
+        if let left = await self.inventory.projection.push(matchID: matchID) { await self.followSeatsLeft(matchID: matchID, seatsLeft: left) }
+        return try await self.versions(matchID: matchID).first { $0.version == version }!
+    }
+
+    /// AWAY: attaches a stadium's seat map and seats every unit.
+    func attachSeatMap(matchID: Int64, stadiumID: Int64, actor: String) async throws -> (Match, Int) {
+        let template: StadiumTemplate
+        do { template = try await self.stadiums.template(id: stadiumID) } catch {
+            throw Problem.validation(field: "stadium_id", "no stadium \(stadiumID)")
+        }
+        let assigned = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Int in
+            let rows = try await connection.query(
+                "SELECT venue_kind FROM matches.matches WHERE id = \(matchID) FOR UPDATE", logger: self.logger)
+            var kind: String?
+            for try await value in rows.decode(String.self) { kind = value }
+            guard let kind else { throw Problem.notFound("No match \(matchID).") }
+            guard kind == "away" else { throw Problem.conflict("Only away matches get a seat map later.", slug: "not-away") }
+            let n = try await self.inventory.attachSeatMap(connection, matchID: matchID, template: template, actor: actor)
+            try await connection.query("UPDATE matches.matches SET stadium_id = \(stadiumID), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
+            return n
+        }
+        await self.inventory.projection.push(matchID: matchID)
+        return (try await self.match(id: matchID), assigned)
+    }
+}

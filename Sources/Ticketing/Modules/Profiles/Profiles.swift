@@ -1,0 +1,119 @@
+import HNSIdentity
+import HTTPTypes
+import Foundation
+import HNSCore
+import HNSPostgres
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// E1: the ticketing profile linked to a Drupal user id.
+struct Profiles: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    /// Sent flat: the person's fields beside the profile's own.
+    struct Profile: Encodable, ResponseEncodable, Sendable, Equatable {
+        var userId: String
+        var email: String?
+        var person: PersonIdentity
+        var phone: String?
+        var loyaltyTier: String
+        var updatedAt: Date
+
+        enum CodingKeys: String, CodingKey { case userId = "user_id", email, phone, loyaltyTier = "loyalty_tier", updatedAt = "updated_at" }
+
+        func encode(to encoder: any Encoder) throws {
+            try self.person.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.userId, forKey: .userId)
+            try c.encode(self.email, forKey: .email)
+            try c.encode(self.phone, forKey: .phone)
+            try c.encode(self.loyaltyTier, forKey: .loyaltyTier)
+            try c.encode(self.updatedAt, forKey: .updatedAt)
+        }
+    }
+
+    struct Update: Decodable, Sendable {
+        var person: PersonIdentity
+        var phone: String?
+
+        init(from decoder: any Decoder) throws {
+            self.person = try PersonIdentity(from: decoder)
+            let c = try decoder.container(keyedBy: Keys.self)
+            self.phone = try c.decodeIfPresent(String.self, forKey: .phone)
+        }
+        enum Keys: String, CodingKey { case phone }
+    }
+
+    func profile(userID: String) async throws -> Profile? {
+        let rows = try await self.postgres.query(
+            """
+            SELECT user_id, email, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD'), oib, passport_number,
+                   passport_country, nationality, phone, loyalty_tier, updated_at
+            FROM profiles.profiles WHERE user_id = \(userID)
+            """, logger: self.logger)
+        for try await (user, email, first, last, dob, oib, passport, country, nationality, phone, tier, updated) in rows.decode(
+            (String, String?, String, String, String, String?, String?, String?, String, String?, String, Date).self)
+        {
+            let person = PersonIdentity(
+                firstName: first, lastName: last, dateOfBirth: dob, oib: oib, passportNumber: passport,
+                passportCountry: country, nationality: nationality)
+            return Profile(userId: user, email: email, person: person, phone: phone, loyaltyTier: tier, updatedAt: updated)
+        }
+        return nil
+    }
+
+    /// Creates or replaces the caller's profile. Invalid input changes nothing.
+    func save(userID: String, email: String?, update: Update) async throws -> Profile {
+        let person = update.person.normalized()
+        var errors = person.validate()
+        let phone = update.phone?.replacingOccurrences(of: " ", with: "")
+        if let phone, !phone.isEmpty, phone.wholeMatch(of: /\+[1-9][0-9]{6,14}/) == nil {
+            errors.append(.init(field: "phone", message: "must be an international number such as +385911234567"))
+        }
+        guard errors.isEmpty else { throw Problem.validation(errors) }
+        do {
+            try await self.postgres.query(
+                """
+                INSERT INTO profiles.profiles (user_id, email, first_name, last_name, date_of_birth, oib, passport_number,
+                                               passport_country, nationality, phone)
+                VALUES (\(userID), \(email), \(person.firstName), \(person.lastName), \(person.dateOfBirth)::date, \(person.oib),
+                        \(person.passportNumber), \(person.passportCountry), \(person.nationality), \(phone?.isEmpty == false ? phone : nil))
+                ON CONFLICT (user_id) DO UPDATE SET
+                    email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                    date_of_birth = EXCLUDED.date_of_birth, oib = EXCLUDED.oib, passport_number = EXCLUDED.passport_number,
+                    passport_country = EXCLUDED.passport_country, nationality = EXCLUDED.nationality, phone = EXCLUDED.phone,
+                    updated_at = now()
+                """, logger: self.logger)
+        } catch where SQLState.isUniqueViolation(error) {
+            throw Problem(status: .conflict, slug: "oib-taken", detail: "This OIB already belongs to another profile.",
+                          errors: [.init(field: "oib", message: "belongs to another profile")])
+        }
+        return try await self.profile(userID: userID)!
+    }
+
+    /// The loyalty tier that sales phases check; `none` without a profile.
+    func loyaltyTier(userID: String) async throws -> String {
+        let rows = try await self.postgres.query("SELECT loyalty_tier FROM profiles.profiles WHERE user_id = \(userID)", logger: self.logger)
+        for try await tier in rows.decode(String.self) { return tier }
+        return "none"
+    }
+}
+
+extension Profiles {
+    func addRoutes(to group: RouterGroup<TicketingContext>, auth: Authenticator) {
+        group.get("me/profile") { request, _ -> Profile in
+            let me = try await auth.user(request)
+            guard let profile = try await self.profile(userID: me.userID) else {
+                throw Problem.notFound("You have no ticketing profile yet; PUT one.")
+            }
+            return profile
+        }
+        group.put("me/profile") { request, context -> Profile in
+            let me = try await auth.user(request)
+            let update = try await request.decodeBody(as: Update.self, context: context)
+            return try await self.save(userID: me.userID, email: me.email, update: update)
+        }
+    }
+}

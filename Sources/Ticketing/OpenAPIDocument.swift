@@ -1,0 +1,456 @@
+/// The API of `hns-ticketing`, served at `/openapi.yaml`. A test checks that every route of the
+/// router is here and every path here is a route, so the document cannot drift from the code.
+enum OpenAPIDocument {
+    static let yaml = #"""
+openapi: 3.1.0
+info:
+  title: HNS Ticketing API
+  version: 1.0.0
+  description: |
+    The ticketing monolith of the Croatian Football Federation. Bearer JWTs are issued by Drupal;
+    admin routes need the `admin` role and `mfa` in `amr`. Every error is `application/problem+json`
+    (RFC 9457) with `errors: [{field, message}]` for validation failures.
+servers:
+  - url: http://127.0.0.1:8080
+security:
+  - drupal: []
+components:
+  securitySchemes:
+    drupal:
+      type: http
+      scheme: bearer
+      bearerFormat: JWT
+  parameters:
+    matchId: {name: matchId, in: path, required: true, schema: {type: integer, minimum: 1}}
+    stadiumId: {name: stadiumId, in: path, required: true, schema: {type: integer, minimum: 1}}
+    holdId: {name: holdId, in: path, required: true, schema: {type: string, format: uuid}}
+    sector: {name: sector, in: path, required: true, schema: {type: string}}
+    version: {name: version, in: path, required: true, schema: {type: integer, minimum: 1}}
+  responses:
+    Problem:
+      description: An RFC 9457 problem.
+      content:
+        application/problem+json:
+          schema: {$ref: '#/components/schemas/Problem'}
+  schemas:
+    Problem:
+      type: object
+      required: [type, title, status]
+      properties:
+        type: {type: string}
+        title: {type: string}
+        status: {type: integer}
+        detail: {type: string}
+        errors:
+          type: array
+          items: {type: object, properties: {field: {type: string}, message: {type: string}}}
+    Profile:
+      type: object
+      required: [first_name, last_name, date_of_birth, nationality]
+      properties:
+        user_id: {type: string, readOnly: true}
+        email: {type: [string, "null"], readOnly: true}
+        first_name: {type: string, maxLength: 100}
+        last_name: {type: string, maxLength: 100}
+        date_of_birth: {type: string, format: date}
+        oib: {type: [string, "null"], pattern: '^[0-9]{11}$', description: ISO 7064 MOD 11,10 check digit; required for HR}
+        passport_number: {type: [string, "null"]}
+        passport_country: {type: [string, "null"], pattern: '^[A-Z]{2}$'}
+        nationality: {type: string, pattern: '^[A-Z]{2}$'}
+        phone: {type: [string, "null"], pattern: '^\+[1-9][0-9]{6,14}$'}
+        loyalty_tier: {type: string, enum: [none, bronze, silver, gold], readOnly: true}
+        updated_at: {type: string, format: date-time, readOnly: true}
+    StadiumTemplate:
+      type: object
+      required: [code, name, city, sectors]
+      properties:
+        code: {type: string, pattern: '^[a-z0-9-]{2,40}$'}
+        name: {type: string}
+        city: {type: string}
+        sectors:
+          type: array
+          items:
+            type: object
+            required: [code, name, stand, gate, price_category, kind]
+            properties:
+              code: {type: string}
+              name: {type: string}
+              stand: {type: string}
+              gate: {type: string}
+              price_category: {type: string}
+              kind: {type: string, enum: [numbered, standing]}
+              capacity: {type: integer, description: standing sectors only}
+              rows:
+                type: array
+                items:
+                  type: object
+                  required: [label, row_priority, seats]
+                  properties:
+                    label: {type: string}
+                    row_priority: {type: integer, minimum: 1}
+                    seats:
+                      type: array
+                      items:
+                        type: object
+                        required: [label, number, x, y, snake_order]
+                        properties:
+                          label: {type: string}
+                          number: {type: integer, minimum: 1, description: position in the row; consecutive numbers are neighbours}
+                          x: {type: number}
+                          y: {type: number}
+                          snake_order: {type: integer}
+                          accessible: {type: boolean}
+                          restricted_view: {type: boolean}
+    StadiumSummary:
+      type: object
+      properties:
+        id: {type: integer}
+        code: {type: string}
+        name: {type: string}
+        city: {type: string}
+        seat_count: {type: integer}
+    SalesPhase:
+      type: object
+      required: [name, starts_at, ends_at, eligibility]
+      properties:
+        name: {type: string}
+        starts_at: {type: string, format: date-time}
+        ends_at: {type: string, format: date-time}
+        eligibility: {type: string, enum: [general, loyalty]}
+        min_tier: {type: string, enum: [bronze, silver, gold]}
+    AwaySector:
+      type: object
+      required: [code, name, price_category, capacity]
+      properties:
+        code: {type: string}
+        name: {type: string}
+        stand: {type: string}
+        gate: {type: string}
+        price_category: {type: string}
+        capacity: {type: integer, minimum: 1}
+    MatchCreate:
+      type: object
+      required: [competition, opponent, venue_kind, venue, kickoff, prices]
+      properties:
+        competition: {type: string}
+        opponent: {type: string}
+        venue_kind: {type: string, enum: [home, away]}
+        venue: {type: string}
+        stadium_id: {type: integer, description: required for home matches}
+        kickoff: {type: string, description: 'Zagreb wall-clock time (2026-12-05T20:45) or a date-time with offset'}
+        max_tickets_per_buyer: {type: integer, minimum: 1, maximum: 50, default: 4}
+        sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
+        prices: {type: object, additionalProperties: {type: integer, description: EUR cents}}
+        away_sectors: {type: array, items: {$ref: '#/components/schemas/AwaySector'}}
+    MatchUpdate:
+      type: object
+      properties:
+        kickoff: {type: string}
+        max_tickets_per_buyer: {type: integer}
+        sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
+    Match:
+      type: object
+      properties:
+        id: {type: integer}
+        competition: {type: string}
+        opponent: {type: string}
+        venue_kind: {type: string, enum: [home, away]}
+        venue: {type: string}
+        stadium_id: {type: [integer, "null"]}
+        kickoff_at: {type: string, format: date-time}
+        kickoff_local: {type: string, description: Europe/Zagreb wall clock}
+        state: {type: string, enum: [draft, published, on_sale, sold_out, closed, cancelled]}
+        max_tickets_per_buyer: {type: integer}
+        sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
+        config_version: {type: integer}
+    SeatRef:
+      type: object
+      required: [sector, row, seat]
+      properties:
+        sector: {type: string}
+        row: {type: string}
+        seat: {type: string}
+    ConfigChange:
+      type: object
+      properties:
+        close_sectors: {type: array, items: {type: string}}
+        open_sectors: {type: array, items: {type: string}}
+        sector_price_categories: {type: object, additionalProperties: {type: string}}
+        prices: {type: object, additionalProperties: {type: integer}}
+        block:
+          type: array
+          items:
+            allOf: [{$ref: '#/components/schemas/SeatRef'}]
+            properties: {reason: {type: string}}
+            required: [reason]
+        unblock: {type: array, items: {$ref: '#/components/schemas/SeatRef'}}
+        reason: {type: string}
+    ConfigVersion:
+      type: object
+      properties:
+        version: {type: integer}
+        config: {type: object}
+        change: {$ref: '#/components/schemas/ConfigChange'}
+        actor: {type: string}
+        reason: {type: [string, "null"]}
+        created_at: {type: string, format: date-time}
+    DiffEntry:
+      type: object
+      properties:
+        kind: {type: string, enum: [sector_opened, sector_closed, sector_price_category, price, seat_blocked, seat_unblocked]}
+        target: {type: string}
+        from: {type: [string, "null"]}
+        to: {type: [string, "null"]}
+    Availability:
+      type: object
+      properties:
+        match_id: {type: integer}
+        seats_left: {type: integer}
+        sectors:
+          type: array
+          items:
+            type: object
+            properties:
+              code: {type: string}
+              name: {type: string}
+              stand: {type: string}
+              gate: {type: string}
+              kind: {type: string, enum: [numbered, standing, unassigned]}
+              open: {type: boolean}
+              price_category: {type: string}
+              price_cents: {type: [integer, "null"]}
+              available: {type: integer}
+              held: {type: integer}
+              sold: {type: integer}
+              blocked: {type: integer}
+    SectorMap:
+      type: object
+      properties:
+        sector: {type: string}
+        kind: {type: string}
+        open: {type: boolean}
+        seats:
+          type: array
+          items:
+            type: object
+            properties:
+              unit_id: {type: integer}
+              row: {type: [string, "null"]}
+              seat: {type: [string, "null"]}
+              number: {type: [integer, "null"]}
+              x: {type: [number, "null"]}
+              y: {type: [number, "null"]}
+              status: {type: string, enum: [available, held, sold, blocked]}
+              accessible: {type: boolean}
+              restricted_view: {type: boolean}
+    HoldRequest:
+      oneOf:
+        - type: object
+          required: [sector, quantity]
+          properties:
+            sector: {type: string}
+            quantity: {type: integer, minimum: 1, maximum: 50}
+        - type: object
+          required: [seats]
+          properties:
+            seats: {type: array, items: {type: integer}, minItems: 1, maxItems: 50}
+    Hold:
+      type: object
+      properties:
+        id: {type: string, format: uuid}
+        match_id: {type: integer}
+        buyer_id: {type: string}
+        sector: {type: string}
+        state: {type: string, enum: [active, released, expired, sold]}
+        expires_at: {type: string, format: date-time}
+        seats:
+          type: array
+          items:
+            type: object
+            properties:
+              unit_id: {type: integer}
+              sector: {type: string}
+              row: {type: [string, "null"]}
+              seat: {type: [string, "null"]}
+paths:
+  /healthz:
+    get:
+      summary: Alive
+      security: []
+      responses: {'200': {description: alive}}
+  /readyz:
+    get:
+      summary: Ready while PostgreSQL and Redis answer
+      security: []
+      responses: {'200': {description: ready}, '503': {description: a dependency does not answer}}
+  /metrics:
+    get:
+      summary: Prometheus metrics
+      security: []
+      responses: {'200': {description: text exposition format}}
+  /openapi.yaml:
+    get:
+      summary: This document
+      security: []
+      responses: {'200': {description: OpenAPI 3.1}}
+  /api/v1/me/profile:
+    get:
+      summary: My ticketing profile
+      responses:
+        '200': {description: the profile, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+    put:
+      summary: Create or replace my profile (OIB and passport validated)
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
+      responses:
+        '200': {description: saved, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/stadiums:
+    get:
+      summary: Stadium templates (admin)
+      responses: {'200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/StadiumSummary'}}}}}}
+    post:
+      summary: Import a stadium template (admin)
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/StadiumTemplate'}}}}
+      responses:
+        '201': {description: imported, content: {application/json: {schema: {$ref: '#/components/schemas/StadiumSummary'}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/stadiums/{stadiumId}:
+    get:
+      summary: Export a stadium template (admin)
+      parameters: [{$ref: '#/components/parameters/stadiumId'}]
+      responses:
+        '200': {description: the template as imported, content: {application/json: {schema: {$ref: '#/components/schemas/StadiumTemplate'}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /api/v1/matches:
+    get:
+      summary: Published matches
+      security: []
+      responses: {'200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Match'}}}}}}
+  /api/v1/matches/{matchId}:
+    get:
+      summary: One published match
+      security: []
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      responses:
+        '200': {description: the match, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /api/v1/matches/{matchId}/availability:
+    get:
+      summary: Seats left per sector and price (served from Redis, exact)
+      security: []
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      responses:
+        '200': {description: availability, content: {application/json: {schema: {$ref: '#/components/schemas/Availability'}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /api/v1/matches/{matchId}/sectors/{sector}/seats:
+    get:
+      summary: Seat map of one sector with statuses
+      security: []
+      parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/sector'}]
+      responses:
+        '200': {description: seats in snake order, content: {application/json: {schema: {$ref: '#/components/schemas/SectorMap'}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /api/v1/matches/{matchId}/holds:
+    post:
+      summary: Hold N best-available seats in a sector, or chosen seats, for 15 minutes
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/HoldRequest'}}}}
+      responses:
+        '201': {description: held, content: {application/json: {schema: {$ref: '#/components/schemas/Hold'}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+        '503': {$ref: '#/components/responses/Problem'}
+  /api/v1/holds/{holdId}:
+    get:
+      summary: One of my holds
+      parameters: [{$ref: '#/components/parameters/holdId'}]
+      responses:
+        '200': {description: the hold, content: {application/json: {schema: {$ref: '#/components/schemas/Hold'}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+    delete:
+      summary: Cancel my hold; its seats are free at once
+      parameters: [{$ref: '#/components/parameters/holdId'}]
+      responses:
+        '204': {description: released}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/matches:
+    get:
+      summary: All matches, drafts included (admin)
+      responses: {'200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Match'}}}}}}
+    post:
+      summary: Create a match (admin); HOME copies the stadium template into inventory, AWAY starts as capacity
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/MatchCreate'}}}}
+      responses:
+        '201': {description: created in draft, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/matches/{matchId}:
+    patch:
+      summary: Change kick-off, sales phases or the per-buyer limit (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/MatchUpdate'}}}}
+      responses:
+        '200': {description: updated, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/matches/{matchId}/state:
+    post:
+      summary: Move the match through its state machine (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [state]
+              properties:
+                state: {type: string, enum: [draft, published, on_sale, sold_out, closed, cancelled]}
+                reason: {type: string}
+      responses:
+        '200': {description: moved, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/matches/{matchId}/config:
+    get:
+      summary: The current configuration version (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      responses: {'200': {description: current version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}}
+    post:
+      summary: Change the configuration; refused with the list of conflicts if it touches held or sold seats (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigChange'}}}}
+      responses:
+        '201': {description: the new version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/matches/{matchId}/config/versions:
+    get:
+      summary: Every configuration version (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      responses: {'200': {description: versions, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/ConfigVersion'}}}}}}
+  /api/v1/admin/matches/{matchId}/config/versions/{version}/diff:
+    get:
+      summary: What a version changed from the one before (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/version'}]
+      responses:
+        '200': {description: diff, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/DiffEntry'}}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/matches/{matchId}/seat-map:
+    post:
+      summary: AWAY match — attach a seat map and seat every unit by the snake algorithm (admin)
+      parameters: [{$ref: '#/components/parameters/matchId'}]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {type: object, required: [stadium_id], properties: {stadium_id: {type: integer}}}}}
+      responses:
+        '200': {description: seated, content: {application/json: {schema: {type: object, properties: {match: {$ref: '#/components/schemas/Match'}, assigned_units: {type: integer}}}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+"""#
+}
