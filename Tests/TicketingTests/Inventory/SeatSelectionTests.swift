@@ -259,26 +259,32 @@ private struct SeededGenerator: RandomNumberGenerator {
 
     // MARK: - Properties
 
+    /// Orphans a pick creates: seats left with no free neighbour that had one before.
+    private func orphansCreated(by picked: [SeatCandidate], in free: [SeatCandidate]) -> Int {
+        let wereOrphans = picked.filter { s in !free.contains { $0.row == s.row && abs($0.number - s.number) == 1 } }.count
+        return SeatSelection.orphanCount(in: remove(picked, from: free)) - SeatSelection.orphanCount(in: free) + wereOrphans
+    }
+
     /// Brute force over every window of side-by-side seats: the fewest orphans a together-pick can create.
     private func fewestOrphansTogether(_ quantity: Int, _ free: [SeatCandidate]) -> Int? {
-        let before = SeatSelection.orphanCount(in: free)
         var best: Int?
         for seat in free {
             let window = (0..<quantity).compactMap { k in free.first { $0.row == seat.row && $0.number == seat.number + k } }
             guard window.count == quantity else { continue }
-            let after = SeatSelection.orphanCount(in: remove(window, from: free))
-            // Created orphans: count existing ones that survive as still existing.
-            let wasOrphan = window.filter { s in
-                !free.contains { $0.row == s.row && abs($0.number - s.number) == 1 }
-            }.count
-            let created = after - (before - wasOrphan)
-            best = min(best ?? .max, created)
+            best = min(best ?? .max, orphansCreated(by: window, in: free))
         }
         return best
     }
 
+    /// Brute force over every window of consecutive free seats in snake order.
+    private func fewestOrphansAlongSnake(_ quantity: Int, _ free: [SeatCandidate]) -> Int {
+        let sorted = free.sorted { $0.snakeOrder < $1.snakeOrder }
+        return (0...(sorted.count - quantity)).map { orphansCreated(by: Array(sorted[$0..<($0 + quantity)]), in: free) }.min()!
+    }
+
     @Test func randomized_pick_sequences_hold_the_invariants() {
         var rng = SeededGenerator(state: 20_240_601)
+        var snakeFallbacks = 0
         for _ in 0..<150 {
             let rowCount = Int.random(in: 1...8, using: &rng)
             let rows = (0..<rowCount).map { _ in
@@ -315,15 +321,20 @@ private struct SeededGenerator: RandomNumberGenerator {
                     #expect(Set(picked.map(\.row)).count == 1, "\(rows) q=\(quantity): \(describe(picked))")
                     let numbers = picked.map(\.number)
                     #expect(numbers == Array(numbers.first!..<(numbers.first! + quantity)))
-                    let created = SeatSelection.orphanCount(in: remove(picked, from: free))
-                        - SeatSelection.orphanCount(in: free)
-                        + picked.filter { s in !free.contains { $0.row == s.row && abs($0.number - s.number) == 1 } }.count
-                    #expect(created == fewest, "\(rows) q=\(quantity): \(describe(picked))")
+                    #expect(orphansCreated(by: picked, in: free) == fewest, "\(rows) q=\(quantity): \(describe(picked))")
+                } else {
+                    // No row can hold the group: consecutive free seats in snake order, as few new orphans as possible.
+                    let snake = free.map(\.snakeOrder).sorted()
+                    let first = snake.firstIndex(of: picked[0].snakeOrder)!
+                    #expect(picked.map(\.snakeOrder) == Array(snake[first..<(first + quantity)]), "\(rows) q=\(quantity)")
+                    #expect(orphansCreated(by: picked, in: free) == fewestOrphansAlongSnake(quantity, free), "\(rows) q=\(quantity): \(describe(picked))")
+                    snakeFallbacks += 1
                 }
                 sold.formUnion(ids)
                 free = remove(picked, from: free)
             }
         }
+        #expect(snakeFallbacks > 50)  // the fallback is exercised, not only the easy rule
     }
 
     @Test func a_large_sector_is_fast() {
