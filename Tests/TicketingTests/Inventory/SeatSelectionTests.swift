@@ -196,6 +196,16 @@ private struct SeededGenerator: RandomNumberGenerator {
         }
     }
 
+    @Test func extreme_numbers_do_not_trap() {
+        let seats = [Int.min, Int.min + 1, -1, 0, 1, Int.max - 1, Int.max].enumerated().map {
+            SeatCandidate(unitID: Int64($0.offset), row: "R", rowPriority: Int.max, number: $0.element, snakeOrder: -$0.offset)
+        }
+        #expect(SeatSelection.best(quantity: 2, from: seats)?.count == 2)
+        #expect(SeatSelection.best(quantity: 3, from: seats)?.map(\.number) == [-1, 0, 1])
+        #expect(SeatSelection.best(quantity: 7, from: seats)?.count == 7)
+        #expect(SeatSelection.orphanCount(in: seats) == 0)
+    }
+
     // MARK: - orphanCount
 
     @Test func counts_orphans() {

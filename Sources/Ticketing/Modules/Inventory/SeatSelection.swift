@@ -153,7 +153,7 @@ private struct Layout {
     /// Rule 1: the best window of `q` side-by-side seats inside one run.
     func bestTogether(_ q: Int) -> [SeatCandidate]? {
         // The sorted index breaks the remaining ties: it depends only on row label, number and unit id.
-        typealias Rank = (orphans: Int, rowPriority: Int, snake: Int, centre: Int, index: Int)
+        typealias Rank = (orphans: Int, rowPriority: Int, snake: Int, centre: UInt, index: Int)
         var best: (rank: Rank, start: Int)?
         var window: [Int] = []  // monotonic deque of indices for the sliding minimum snake order
         for run in runs where run.count >= q {
@@ -172,7 +172,7 @@ private struct Layout {
                 let before = start - run.lowerBound
                 let after = spare - before
                 let orphans = (before == 1 ? 1 : 0) + (after == 1 ? 1 : 0)
-                let centre = abs((seats[start].number &+ seats[end].number) &- rowCentre2[row])
+                let centre = ((seats[start].number &+ seats[end].number) &- rowCentre2[row]).magnitude
                 let rank: Rank = (orphans, rowPriority[row], seats[window[head]].snakeOrder, centre, start)
                 if best == nil || rank < best!.rank { best = (rank, start) }
             }
