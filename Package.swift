@@ -98,7 +98,8 @@ let package = Package(
         ], swiftSettings: upcoming),
         .testTarget(name: "WaitingRoomTests", dependencies: [
             "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOWebSocket", package: "swift-nio"), .crypto, .ahc,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: upcoming),
         .testTarget(name: "DaemonTests", dependencies: ["StripeRouter", 
             "Ticketing", "WaitingRoom", "HNSTestSupport", .hummingbirdTesting,

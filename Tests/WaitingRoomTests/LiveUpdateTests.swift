@@ -1,0 +1,100 @@
+import AsyncHTTPClient
+import Foundation
+import HNSCore
+import HNSRedis
+import HNSTestSupport
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+import WaitingRoom
+
+@Suite struct LiveUpdateTests {
+    @Test func your_turn_reaches_the_socket_whichever_instance_holds_it() async throws {
+        try await QueueHarness.with(instances: 2) { h in
+            try await h.openQueue("m-ws", perMinute: 60, windows: 10)
+            let a = try await h.joinOK("m-ws", user: "ws-a")
+            let b = try await h.joinOK("m-ws", user: "ws-b", url: h.urls[1])
+            // one socket on each instance; a sends its ticket as the first message, b in a header
+            let onFirst = SocketProbe.connect(h.urls[0] + "/v1/queues/m-ws/ws", ticket: a.ticket)
+            let onSecond = SocketProbe.connect(h.urls[1] + "/v1/queues/m-ws/ws", ticket: b.ticket, inHeader: true)
+            #expect(try await eventually { onSecond.all.contains { $0["type"] == .string("position") && $0["position"]?.intValue == 2 } })
+            #expect(try await eventually { onFirst.count(type: "your_turn") == 1 && onSecond.count(type: "your_turn") == 1 })
+            let turn = try #require(onSecond.all.first { $0["type"] == .string("your_turn") })
+            #expect(turn["purchase_token"]?.stringValue?.isEmpty == false)
+            #expect(turn["window_ends_at"]?.stringValue != nil)
+            // while waiting, b heard its position move from 2 to 1
+            #expect(onSecond.all.contains { $0["position"]?.intValue == 1 } || onSecond.all.first?["position"]?.intValue == 2)
+            await onFirst.close()
+            await onSecond.close()
+        }
+    }
+
+    @Test func waiting_sockets_hear_at_least_every_heartbeat_and_a_second_socket_replaces_the_first() async throws {
+        try await QueueHarness.with(instances: 2) { h in
+            try await h.openQueue("m-beat", state: "paused", perMinute: 60, windows: 10)
+            try await h.redis.send(["HSET", RESPArg(h.key("m-beat", "config")), "drawn", "1"])
+            let fan = try await h.joinOK("m-beat", user: "beat")
+            let first = SocketProbe.connect(h.urls[0] + "/v1/queues/m-beat/ws", ticket: fan.ticket)
+            #expect(try await eventually { first.count(type: "position") >= 1 })
+            // heartbeat 1 s in tests: in 3.5 s at least three messages, although nothing moved
+            try await Task.sleep(for: .milliseconds(3500))
+            #expect(first.count(type: "position") >= 3)
+            #expect(first.last?["state"] == .string("paused"))
+            // the same fan on another instance: the first socket is told and closed
+            let second = SocketProbe.connect(h.urls[1] + "/v1/queues/m-beat/ws", ticket: fan.ticket)
+            #expect(try await eventually { first.count(type: "replaced") == 1 })
+            #expect(try await eventually { first.closed.withLock { $0 } })
+            #expect(try await eventually { second.count(type: "position") >= 1 })
+            #expect(second.last?["position"]?.intValue == 1)
+            await second.close()
+        }
+    }
+
+    @Test func reconnecting_keeps_the_place_and_a_bad_ticket_is_refused() async throws {
+        try await QueueHarness.with(instances: 2) { h in
+            try await h.openQueue("m-reconnect", state: "paused")
+            try await h.redis.send(["HSET", RESPArg(h.key("m-reconnect", "config")), "drawn", "1"])
+            for i in 0..<3 { _ = try await h.joinOK("m-reconnect", user: "before-\(i)") }
+            let fan = try await h.joinOK("m-reconnect", user: "me")
+            let socket = SocketProbe.connect(h.urls[0] + "/v1/queues/m-reconnect/ws", ticket: fan.ticket)
+            #expect(try await eventually { socket.last?["position"]?.intValue == 4 })
+            await socket.close()
+            _ = try await h.joinOK("m-reconnect", user: "after")
+            let again = SocketProbe.connect(h.urls[1] + "/v1/queues/m-reconnect/ws", ticket: fan.ticket)
+            #expect(try await eventually { again.last?["position"]?.intValue == 4 })
+            await again.close()
+            // a forged ticket: an error message, then the socket closes; in a header it is a plain 401
+            let bad = SocketProbe.connect(h.urls[0] + "/v1/queues/m-reconnect/ws", ticket: "v1.AAAA.BBBB")
+            #expect(try await eventually { bad.closed.withLock { $0 } })
+            #expect(bad.all.first?["type"] == .string("error"))
+            #expect(bad.all.first?["status"]?.intValue == 401)
+            let upgrade = try await TestHTTP.get(
+                h.urls[0] + "/v1/queues/m-reconnect/ws",
+                headers: ["X-Queue-Ticket": "v1.AAAA.BBBB", "Upgrade": "websocket", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13"])
+            #expect(upgrade.status == 401)
+        }
+    }
+
+    @Test func server_sent_events_carry_the_same_messages() async throws {
+        try await QueueHarness.with { h in
+            try await h.openQueue("m-sse", perMinute: 60, windows: 10)
+            let head = try await h.joinOK("m-sse", user: "sse-head")
+            let fan = try await h.joinOK("m-sse", user: "sse")
+            _ = head
+            var request = HTTPClientRequest(url: h.url + "/v1/queues/m-sse/events")
+            request.headers.add(name: "X-Queue-Ticket", value: fan.ticket)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            #expect(response.status.code == 200)
+            #expect(response.headers.first(name: "content-type") == "text/event-stream")
+            var text = ""
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if text.contains("your_turn") { break }
+            }
+            let events = text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+            #expect(events.first?.contains(#""position":2"#) == true, "\(text)")
+            #expect(text.contains(#""type":"your_turn""#))
+        }
+    }
+}
