@@ -267,6 +267,31 @@ private struct SeededGenerator: RandomNumberGenerator {
         #expect(assignment[1]?.count == 5)
     }
 
+    @Test func assign_places_each_group_as_best_would_on_the_remaining_seats() {
+        var rng = SeededGenerator(state: 11)
+        for _ in 0..<40 {
+            let rows = (0..<Int.random(in: 1...6, using: &rng)).map { _ in
+                String((0..<Int.random(in: 4...14, using: &rng)).map { _ in Int.random(in: 0..<8, using: &rng) == 0 ? "|" : "X" })
+            }
+            let sector = Sector(rows)
+            var groups: [(key: Int, size: Int)] = []
+            var total = 0
+            while true {
+                let size = Int.random(in: 0...5, using: &rng)
+                guard total + size <= sector.free.count else { break }
+                groups.append((groups.count, size))
+                total += size
+            }
+            let assignment = SeatSelection.assign(groups: groups, seats: sector.free)
+            var free = sector.free
+            for group in groups {
+                let expected = SeatSelection.best(quantity: group.size, from: free)!
+                #expect(assignment?[group.key] == expected, "\(rows) group \(group)")
+                free = remove(expected, from: free)
+            }
+        }
+    }
+
     // MARK: - Properties
 
     /// Orphans a pick creates: seats left with no free neighbour that had one before.

@@ -40,35 +40,31 @@ public enum SeatSelection {
         guard quantity > 0 else { return [] }
         guard free.count >= quantity else { return nil }
         let layout = Layout(free)
-        guard layout.seats.count >= quantity else { return nil }
-        if let together = layout.bestTogether(quantity) { return together }
-        return layout.bestAlongSnake(quantity)
+        return layout.pickIndices(quantity).map { $0.map { layout.seats[$0] } }
     }
 
     /// Assigns concrete seats to groups (AWAY matches: each order's units get a seat map later), keeping each
     /// group together where possible: groups in the given order, each placed with `best` on the seats still free.
     /// `nil` if the seats do not suffice for all groups (or a size is negative). A group that cannot sit together
     /// falls back to snake order, so this never fails while seats suffice. A key given twice gets both groups' seats.
+    /// Sorts once, then O(n) per group.
     public static func assign<Key: Hashable & Sendable>(
         groups: [(key: Key, size: Int)], seats: [SeatCandidate]
     ) -> [Key: [SeatCandidate]]? {
-        var remaining = Layout.unique(seats)
+        var layout = Layout(seats, rankSnakeOrder: true)
         var total = 0
         for group in groups {
             guard group.size >= 0 else { return nil }
             total += group.size
         }
-        guard total <= remaining.count else { return nil }
+        guard total <= layout.seats.count else { return nil }
         var result: [Key: [SeatCandidate]] = [:]
         result.reserveCapacity(groups.count)
         for group in groups {
             // Cannot fail: the total was checked and every pick removes exactly `size` seats.
-            guard let picked = best(quantity: group.size, from: remaining) else { return nil }
-            result[group.key, default: []].append(contentsOf: picked)
-            if !picked.isEmpty {
-                let taken = Set(picked.map(\.unitID))
-                remaining.removeAll { taken.contains($0.unitID) }
-            }
+            guard let picked = layout.pickIndices(group.size) else { return nil }
+            result[group.key, default: []].append(contentsOf: picked.map { layout.seats[$0] })
+            layout.remove(picked)
         }
         return result
     }
@@ -83,25 +79,24 @@ public enum SeatSelection {
 }
 
 /// The free seats of a sector sorted by row then number, cut into runs of side-by-side seats.
+/// Sorting happens once; removing seats keeps the order, so `assign` only re-derives the runs.
 private struct Layout {
-    let seats: [SeatCandidate]
-    /// Row index of each seat (parallel to `seats`).
-    let rowOf: [Int]
-    let runs: [Range<Int>]
-    let rowPriority: [Int]
+    private(set) var seats: [SeatCandidate]
+    /// Row index of each seat (parallel to `seats`), rows numbered by label order.
+    private(set) var rowOf: [Int]
+    /// Rank of each seat (parallel to `seats`) in snake order among the seats the layout started with;
+    /// only kept for repeated picks, a single pick sorts when it needs snake order.
+    private var snakeRank: [Int]?
+    private let initialCount: Int
+    private let rowCount: Int
+    private(set) var runs: [Range<Int>] = []
+    private var rowPriority: [Int] = []
     /// Sum of the lowest and highest free number per row: twice the row's centre, kept integral.
-    let rowCentre2: [Int]
+    private var rowCentre2: [Int] = []
 
-    static func unique(_ free: [SeatCandidate]) -> [SeatCandidate] {
+    init(_ free: [SeatCandidate], rankSnakeOrder: Bool = false) {
         var seen = Set<Int64>(minimumCapacity: free.count)
-        var out: [SeatCandidate] = []
-        out.reserveCapacity(free.count)
-        for seat in free where seen.insert(seat.unitID).inserted { out.append(seat) }
-        return out
-    }
-
-    init(_ free: [SeatCandidate]) {
-        let unique = Layout.unique(free)
+        let unique = free.filter { seen.insert($0.unitID).inserted }
         // Rows are numbered by label order so that nothing depends on input order.
         let labels = Array(Set(unique.map(\.row))).sorted()
         var index: [String: Int] = [:]
@@ -116,30 +111,74 @@ private struct Layout {
         }
         self.seats = keyed.map(\.seat)
         self.rowOf = keyed.map(\.row)
+        self.initialCount = seats.count
+        if rankSnakeOrder {
+            var rank = [Int](repeating: 0, count: seats.count)
+            for (r, i) in Layout.snakeSorted(seats, rowOf).enumerated() { rank[i] = r }
+            self.snakeRank = rank
+        }
+        self.rowCount = labels.count
+        self.analyse()
+    }
 
-        var priority = [Int](repeating: .max, count: labels.count)
-        var lo = [Int](repeating: .max, count: labels.count)
-        var hi = [Int](repeating: .min, count: labels.count)
+    /// Indices in snake order; ties (bad data) broken by row priority, then row, then number.
+    private static func snakeSorted(_ seats: [SeatCandidate], _ rowOf: [Int]) -> [Int] {
+        seats.indices.sorted {
+            let a = seats[$0], b = seats[$1]
+            if a.snakeOrder != b.snakeOrder { return a.snakeOrder < b.snakeOrder }
+            if a.rowPriority != b.rowPriority { return a.rowPriority < b.rowPriority }
+            if rowOf[$0] != rowOf[$1] { return rowOf[$0] < rowOf[$1] }
+            return $0 < $1
+        }
+    }
+
+    /// Removes the seats at `indices` (into `seats`), keeping the order of the rest.
+    mutating func remove(_ indices: [Int]) {
+        guard !indices.isEmpty else { return }
+        var drop = [Bool](repeating: false, count: seats.count)
+        for i in indices { drop[i] = true }
+        func compact<T>(_ array: inout [T]) {
+            var w = 0
+            for i in array.indices where !drop[i] {
+                array[w] = array[i]
+                w += 1
+            }
+            array.removeLast(array.count - w)
+        }
+        compact(&seats)
+        compact(&rowOf)
+        if snakeRank != nil { compact(&snakeRank!) }
+        analyse()
+    }
+
+    /// Runs, row priorities and row centres of the current seats. O(n).
+    private mutating func analyse() {
+        var priority = [Int](repeating: .max, count: rowCount)
+        var lo = [Int](repeating: .max, count: rowCount)
+        var hi = [Int](repeating: .min, count: rowCount)
         var runs: [Range<Int>] = []
         var start = 0
-        for i in keyed.indices {
-            let r = keyed[i].row, s = keyed[i].seat
+        for i in seats.indices {
+            let r = rowOf[i], s = seats[i]
             priority[r] = min(priority[r], s.rowPriority)
             lo[r] = min(lo[r], s.number)
             hi[r] = max(hi[r], s.number)
-            if i > 0 && !Layout.adjacent(keyed[i - 1], keyed[i]) {
+            if i > 0 && leftNeighbour(i) == nil {
                 runs.append(start..<i)
                 start = i
             }
         }
-        if !keyed.isEmpty { runs.append(start..<keyed.count) }
+        if !seats.isEmpty { runs.append(start..<seats.count) }
         self.runs = runs
         self.rowPriority = priority
         self.rowCentre2 = zip(lo, hi).map { $0 &+ $1 }
     }
 
-    private static func adjacent(_ a: (row: Int, seat: SeatCandidate), _ b: (row: Int, seat: SeatCandidate)) -> Bool {
-        a.row == b.row && b.seat.number == a.seat.number &+ 1
+    /// Indices of the best `q` seats in result order, or `nil` when fewer are free.
+    func pickIndices(_ q: Int) -> [Int]? {
+        guard q >= 0, q <= seats.count else { return nil }
+        guard q > 0 else { return [] }
+        return bestTogether(q) ?? bestAlongSnake(q)
     }
 
     func leftNeighbour(_ i: Int) -> Int? {
@@ -151,7 +190,7 @@ private struct Layout {
     }
 
     /// Rule 1: the best window of `q` side-by-side seats inside one run.
-    func bestTogether(_ q: Int) -> [SeatCandidate]? {
+    private func bestTogether(_ q: Int) -> [Int]? {
         // The sorted index breaks the remaining ties: it depends only on row label, number and unit id.
         typealias Rank = (orphans: Int, rowPriority: Int, snake: Int, centre: UInt, index: Int)
         var best: (rank: Rank, start: Int)?
@@ -178,18 +217,20 @@ private struct Layout {
             }
         }
         guard let best else { return nil }
-        return Array(seats[best.start..<(best.start + q)])
+        return Array(best.start..<(best.start + q))
     }
 
     /// Rule 2: `q` consecutive free seats in snake order with the fewest orphans created, earliest first.
-    func bestAlongSnake(_ q: Int) -> [SeatCandidate] {
+    private func bestAlongSnake(_ q: Int) -> [Int] {
         let n = seats.count
-        let order = seats.indices.sorted {
-            let a = seats[$0], b = seats[$1]
-            if a.snakeOrder != b.snakeOrder { return a.snakeOrder < b.snakeOrder }
-            if a.rowPriority != b.rowPriority { return a.rowPriority < b.rowPriority }
-            if rowOf[$0] != rowOf[$1] { return rowOf[$0] < rowOf[$1] }
-            return $0 < $1
+        let order: [Int]
+        if let snakeRank {
+            // Removal keeps snake ranks in order, so the current snake order is a counting sort away.
+            var slot = [Int](repeating: -1, count: initialCount)
+            for i in seats.indices { slot[snakeRank[i]] = i }
+            order = slot.filter { $0 >= 0 }
+        } else {
+            order = Layout.snakeSorted(seats, rowOf)
         }
         var position = [Int](repeating: 0, count: n)
         for (p, i) in order.enumerated() { position[i] = p }
@@ -228,6 +269,6 @@ private struct Layout {
                 if running == 0 { break }
             }
         }
-        return order[bestStart..<(bestStart + q)].map { seats[$0] }
+        return Array(order[bestStart..<(bestStart + q)])
     }
 }
