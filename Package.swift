@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "TicketingTests", dependencies: [
-            "Ticketing", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", .hummingbirdTesting, .postgres,
+            "Ticketing", "HNSCore", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", .hummingbirdTesting, .postgres, .yams,
         ], swiftSettings: upcoming),
         .testTarget(name: "WaitingRoomTests", dependencies: [
             "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,

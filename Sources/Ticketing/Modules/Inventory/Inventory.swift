@@ -87,16 +87,32 @@ struct Inventory: Sendable {
         case .bestAvailable(let sector, let quantity):
             sectorCode = sector
             let kind = try await self.sellableSectorKind(connection, matchID: matchID, sector: sector)
-            // A window of the best free units; rows locked by concurrent buyers are skipped, not waited for.
-            let window = max(64, quantity * 24)
-            let rows = try await connection.query(
-                """
-                SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
-                FROM inventory.units
-                WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
-                ORDER BY snake_order LIMIT \(window)
-                FOR UPDATE SKIP LOCKED
-                """, logger: self.logger)
+            // A window of the best free units in whole rows (a row cut short would look like it ends
+            // there and fool the orphan check): every row up to the one holding the window's last
+            // seat. Rows locked by concurrent buyers are skipped, not waited for.
+            let window = max(32, quantity * 16)
+            let query: PostgresQuery
+            if kind == "numbered" {
+                query = """
+                    SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
+                    FROM inventory.units
+                    WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                      AND row_priority <= coalesce((
+                          SELECT row_priority FROM inventory.units
+                          WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                          ORDER BY snake_order OFFSET \(window) LIMIT 1), 2147483647)
+                    ORDER BY snake_order
+                    FOR UPDATE SKIP LOCKED
+                    """
+            } else {
+                query = """
+                    SELECT id, '', row_priority, snake_order, snake_order FROM inventory.units
+                    WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                    ORDER BY snake_order LIMIT \(quantity)
+                    FOR UPDATE SKIP LOCKED
+                    """
+            }
+            let rows = try await connection.query(query, logger: self.logger)
             var candidates: [SeatCandidate] = []
             for try await (id, row, priority, number, snake) in rows.decode((Int64, String, Int, Int, Int).self) {
                 candidates.append(SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake))

@@ -231,6 +231,8 @@ struct Matches: Sendable {
             }
             try await self.record(connection, id: id, from: current, to: next, actor: actor, reason: reason)
         }
+        // Going on sale publishes the whole availability (the queue reads seats left from it).
+        await self.inventory.projection.push(matchID: id)
         return try await self.match(id: id)
     }
 
