@@ -47,9 +47,10 @@ struct QueueRoutes: Sendable {
         router.delete("/v1/queues/:matchId/join") { request, context in try await self.leave(request, context) }
         router.get("/v1/queues/:matchId/position") { request, context in try await self.position(request, context) }
         router.get("/v1/queues/:matchId/events") { request, context in try await self.events(request, context) }
-        router.ws("/v1/queues/:matchId/ws") { request, context in
-            // A ticket in a header is checked before the upgrade, so a bad one gets a plain 401.
-            if let ticket = Self.ticketText(request) { _ = try self.tickets.decode(ticket, match: try Self.matchID(context)) }
+        // The ticket is checked after the upgrade (a refused upgrade can only be an empty 400 here), and a bad
+        // one is answered in-band: {"type":"error","status":401,...}, then close code 1008.
+        router.ws("/v1/queues/:matchId/ws") { _, context in
+            _ = try Self.matchID(context)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             try await self.socket(inbound: inbound, outbound: outbound, context: context)
@@ -274,7 +275,9 @@ struct QueueRoutes: Sendable {
 
     func leave(_ request: Request, _ context: QueueRequestContext) async throws -> Response {
         let ticket = try self.ticket(request, context)
-        _ = try await self.store.leave(ticket.matchID, queueID: ticket.queueID)
+        if try await self.store.leave(ticket.matchID, queueID: ticket.queueID) {
+            try await self.store.redis.publish(channel: self.store.keys.channel, message: AdmissionLoop.note("moved", ticket.matchID))
+        }
         return Response(status: .noContent)
     }
 

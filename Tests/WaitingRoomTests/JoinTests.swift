@@ -44,8 +44,8 @@ import WaitingRoom
 
     @Test func pre_queue_joiners_are_shuffled_by_a_checkable_seed_then_later_joiners_follow() async throws {
         try await QueueHarness.with { h in
-            // pre-queue: sale starts in 2 s
-            try await h.openQueue("m-draw", state: "pre_queue", perMinute: 1, windows: 1, startsIn: 2)
+            // pre-queue: the sale starts in an hour
+            try await h.openQueue("m-draw", state: "pre_queue", perMinute: 1, windows: 1, startsIn: 3600)
             var tickets: [String: String] = [:]
             for i in 0..<30 {
                 let joined = try await h.joinOK("m-draw", user: "pre-\(i)")
@@ -56,7 +56,11 @@ import WaitingRoom
             let before = try await TestHTTP.get(h.url + "/v1/queues/m-draw/draw")
             #expect(before.json?["seed"] == .null)
             let seedHash = try #require(before.json?["seed_hash"]?.stringValue)
-            // the draw happens at the sale start
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await h.overview("m-draw")["drawn"] == .bool(false))
+            // the operator moves the sale start to now: the draw happens at the sale start
+            let now = ISO8601DateFormatter().string(from: Date())
+            #expect(try await h.putQueue("m-draw", #"{"sale_starts_at":"\#(now)"}"#).status == 200)
             #expect(try await eventually(timeout: .seconds(10)) { (try await h.overview("m-draw"))["drawn"] == .bool(true) })
             let late = try await h.joinOK("m-draw", user: "late")
             let draw = try await TestHTTP.get(h.url + "/v1/queues/m-draw/draw")
@@ -118,7 +122,7 @@ import WaitingRoom
     }
 
     @Test func joins_are_rate_limited_per_user_and_per_ip() async throws {
-        try await QueueHarness.with(configure: { $0.joinLimitPerUser = 3; $0.joinLimitPerIP = 5 }) { h in
+        try await QueueHarness.with(configure: { $0.joinLimitPerUser = 3; $0.joinLimitPerIP = 6 }) { h in
             try await h.openQueue("m-limit", perMinute: 1)
             for _ in 0..<3 { #expect(try await h.join("m-limit", user: "rl-1").status < 300) }
             let limited = try await h.join("m-limit", user: "rl-1")
@@ -126,7 +130,8 @@ import WaitingRoom
             #expect(limited.header("retry-after") != nil)
             #expect(try await h.join("m-limit", user: "rl-2").status < 300)
             #expect(try await h.join("m-limit", user: "rl-3").status < 300)
-            #expect(try await h.join("m-limit", user: "rl-4").status == 429)  // sixth join from 127.0.0.1
+            // the seventh attempt from 127.0.0.1 (the refused one counts too)
+            #expect(try await h.join("m-limit", user: "rl-4").status == 429)
         }
     }
 

@@ -115,8 +115,8 @@ struct QueueHarness: Sendable {
 
     func position(_ match: String, ticket: String, url: String? = nil) async throws -> JSONValue {
         let reply = try await TestHTTP.get((url ?? self.url) + "/v1/queues/\(match)/position", headers: ["X-Queue-Ticket": ticket])
-        #expect(reply.status == 200, "\(reply.text)")
-        return try #require(reply.json)
+        guard reply.status == 200, let json = reply.json else { throw UnexpectedReply(status: reply.status, text: reply.text) }
+        return json
     }
 
     func overview(_ match: String) async throws -> JSONValue {
@@ -145,6 +145,12 @@ struct QueueHarness: Sendable {
     }
 
     func key(_ match: String, _ suffix: String) -> String { self.prefix + "queue:\(match):\(suffix)" }
+}
+
+struct UnexpectedReply: Error, CustomStringConvertible {
+    let status: Int
+    let text: String
+    var description: String { "HTTP \(self.status): \(self.text)" }
 }
 
 extension JSONValue {
