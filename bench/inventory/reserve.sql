@@ -1,0 +1,71 @@
+-- One seat reservation (quantity 2, best available in one sector), statement for statement the
+-- transaction of Inventory.reserve(on:) in Sources/Ticketing/Modules/Inventory/Inventory.swift.
+-- Run by scripts/bench-inventory:
+--   pgbench -n -f reserve.sql -D match=<id> -D nsec=<sectors> -D run=<tag> -D selloff=0|1 \
+--           -D n=0 -D tick=0 -D empty=0 -D ttl=3600
+-- pgbench variables live per client across transactions: n numbers this client's buyers (every
+-- transaction is a new buyer, so the per-buyer limit never binds), tick rotates its sector in
+-- sell-out mode (on to the next sector when one is empty or all its candidates are locked), empty
+-- counts consecutive sectors found empty.
+--
+-- The one difference from the Swift code: pgbench cannot run SeatSelection between the candidate
+-- SELECT and the UPDATE, so the window (whole rows up to the one holding the 33rd free unit in
+-- snake order, FOR UPDATE SKIP LOCKED, locked until the commit exactly as in Swift) is aggregated
+-- server-side and the first 2 in snake order are taken.
+\set n :n + 1
+\if :selloff = 1
+\set s (:client_id + :tick) % :nsec + 1
+\else
+\set s random(1, :nsec)
+\endif
+BEGIN;
+INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (:match, 'pgbench-:run-:client_id-:n', 2)
+    ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
+    RETURNING b.held + b.sold AS total \gset
+SELECT kind, open::int AS open FROM inventory.sectors WHERE match_id = :match AND code = 'S:s' \gset
+WITH w AS (
+    SELECT id, coalesce(row_label, '') AS row_label, row_priority, coalesce(seat_number, snake_order) AS number, snake_order
+    FROM inventory.units
+    WHERE match_id = :match AND sector_code = 'S:s' AND status = 'available'
+      AND row_priority <= coalesce((
+          SELECT row_priority FROM inventory.units
+          WHERE match_id = :match AND sector_code = 'S:s' AND status = 'available'
+          ORDER BY snake_order OFFSET 32 LIMIT 1), 2147483647)
+    ORDER BY snake_order
+    FOR UPDATE SKIP LOCKED)
+SELECT count(*) AS got,
+       coalesce((array_agg(id ORDER BY snake_order))[1], 0) AS u1,
+       coalesce((array_agg(id ORDER BY snake_order))[2], 0) AS u2
+FROM w \gset
+\if :got >= 2 AND :open = 1
+INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
+    VALUES (gen_random_uuid(), :match, 'pgbench-:run-:client_id-:n', 'S:s', 2, now() + make_interval(secs => :ttl))
+    RETURNING id AS hold \gset
+UPDATE inventory.units SET status = 'held', hold_id = ':hold'
+    WHERE id = ANY(ARRAY[:u1, :u2]::bigint[]) AND status = 'available'
+    RETURNING id, sector_code, row_label, seat_label;
+INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+    VALUES (:match, 'held', 'S:s', ':hold', ARRAY[:u1, :u2]::bigint[], 'pgbench-:run-:client_id-:n');
+UPDATE inventory.sector_counts
+    SET available = available + -2, held = held + 2, sold = sold + 0, blocked = blocked + 0, version = version + 1
+    WHERE match_id = :match AND sector_code = 'S:s';
+SELECT expires_at FROM inventory.holds WHERE id = ':hold';
+COMMIT;
+\set empty 0
+\else
+-- Not enough unlocked candidates: sold out in this sector, or (available >= 2) all locked by others.
+SELECT available FROM inventory.sector_counts WHERE match_id = :match AND sector_code = 'S:s' \gset
+ROLLBACK;
+\if :available < 2
+\set tick :tick + 1
+\set empty :empty + 1
+\if :selloff = 1 AND :empty >= :nsec
+-- Every sector is empty: this client is done. pgbench has no "stop", so end the client with an
+-- evaluation error (reported as "aborted"; the script expects it).
+\set done 1 / 0
+\endif
+\else
+-- Every candidate is locked by concurrent buyers (Swift: contention, 503 after 3 tries): next sector.
+\set tick :tick + 1
+\endif
+\endif
