@@ -25,19 +25,19 @@ struct AdmissionLoop: Service {
 
     /// One pass over every match.
     func round() async {
-            do {
-                let matches = try await self.store.redis.send(["SMEMBERS", RESPArg(self.store.keys.matches)]).array?.compactMap(\.string) ?? []
-                for match in matches {
-                    if Task.isCancelled { break }
-                    do {
-                        if try await self.acquire(match) { try await self.tick(match) }
-                    } catch {
-                        self.logger.warning("admission tick failed", metadata: ["hns.match.id": "\(match)", "error": "\(error)"])
-                    }
+        do {
+            let matches = try await self.store.redis.send(["SMEMBERS", RESPArg(self.store.keys.matches)]).array?.compactMap(\.string) ?? []
+            for match in matches {
+                if Task.isCancelled { break }
+                do {
+                    if try await self.acquire(match) { try await self.tick(match) }
+                } catch {
+                    self.logger.warning("admission tick failed", metadata: ["hns.match.id": "\(match)", "error": "\(error)"])
                 }
-            } catch {
-                self.logger.warning("admission loop cannot reach Redis", metadata: ["error": "\(error)"])
             }
+        } catch {
+            self.logger.warning("admission loop cannot reach Redis", metadata: ["error": "\(error)"])
+        }
     }
 
     private var owner: String { self.config.instanceID }
@@ -58,17 +58,10 @@ struct AdmissionLoop: Service {
 
         // The pre-queue draw, at the sale start (or when the operator opens early).
         if !settings.drawn, settings.state == QueueState.open.rawValue || (settings.state == QueueState.preQueue.rawValue && now >= settings.saleStartsAt) {
-            let n = try await QueueScripts.draw.run(on: redis, keys: [k.config, k.prequeue, k.waiting, k.entrants, k.lock], args: [self.owner, String(now)]).int ?? -1
-            if n >= 0 {
-                try await redis.xadd(self.store.keys.events, [
-                    ("type", "queue.draw_revealed"), ("match_id", match), ("seed", settings.seed), ("seed_hash", settings.seedHash),
-                    ("entrants", String(n)), ("at", String(now)),
-                ])
-                self.logger.info("pre-queue drawn", metadata: ["hns.match.id": "\(match)", "hns.queue.entrants": "\(n)"])
+            if try await self.store.draw(match, settings: settings, owner: self.owner, logger: self.logger) {
                 settings.drawn = true
                 settings.state = QueueState.open.rawValue
                 moved = true
-                try await redis.publish(channel: self.store.keys.channel, message: Self.note("state", match))
             }
         }
 

@@ -19,12 +19,12 @@ final class QueueSubscriber: Sendable {
         (self.stream, self.continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4))
     }
 
-    /// Sends `text` unless it repeats the last message and the last send is younger than `heartbeat`.
+    /// Sends `text` unless it repeats the last message sent less than `repeatAfter` ago (nil: never repeat it).
     @discardableResult
-    func send(_ text: String, heartbeat: Duration? = nil) -> Bool {
+    func send(_ text: String, repeatAfter: Duration? = .zero) -> Bool {
         let now = ContinuousClock.now
         let due = self.last.withLock { last -> Bool in
-            if let heartbeat, let previous = last, previous.text == text, now - previous.at < heartbeat { return false }
+            if let previous = last, previous.text == text, repeatAfter.map({ now - previous.at < $0 }) ?? true { return false }
             last = (text, now)
             return true
         }

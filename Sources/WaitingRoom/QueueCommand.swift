@@ -1,5 +1,6 @@
 import ArgumentParser
 import HNSCore
+import HNSRedis
 import Hummingbird
 import Logging
 
@@ -7,10 +8,24 @@ public struct QueueCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hns-queue",
         abstract: "The HNS waiting room.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, Script.self],
         defaultSubcommand: Serve.self)
 
     public init() {}
+
+    /// Prints a Lua script the queue runs, e.g. to measure it with `redis-benchmark` (scripts/bench-queue).
+    struct Script: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "script", abstract: "Print one of the queue's Lua scripts (join, status).")
+        @Argument var name: String
+
+        func run() throws {
+            switch self.name {
+            case "join": print(QueueScripts.join.source)
+            case "status": print(QueueScripts.status.source)
+            default: throw ValidationError("unknown script \(self.name); known: join, status")
+            }
+        }
+    }
 
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Serve the waiting room (default).")

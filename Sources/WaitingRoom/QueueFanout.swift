@@ -117,15 +117,17 @@ struct QueueFanout: Service {
                     snapshot.settings.drawn
                     ? .waiting(position: rank + 1, estimatedWait: snapshot.estimatedWait(position: rank + 1), state: state)
                     : .inDraw(entrants: snapshot.prequeueSize, state: state)
-                subscriber.send(status.json, heartbeat: self.config.heartbeat)
+                subscriber.send(status.json, repeatAfter: self.config.heartbeat)
             }
             // Not in line: admitted, drawn a moment ago, or gone. Few per round, so one by one.
             for subscriber in others {
                 let status = try await self.store.status(match, queueID: subscriber.queueID)
                 if case .gone = status {
                     self.hub.unregister(subscriber, message: status.json)
+                } else if case .turn = status {
+                    subscriber.send(status.json, repeatAfter: nil)  // a turn is told once, not repeated as a heartbeat
                 } else {
-                    subscriber.send(status.json, heartbeat: self.config.heartbeat)
+                    subscriber.send(status.json, repeatAfter: self.config.heartbeat)
                 }
             }
         } catch {

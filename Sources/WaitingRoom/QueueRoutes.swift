@@ -8,6 +8,7 @@ import HummingbirdWebSocket
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// The request context: WebSocket upgrades and the client address (for the per-IP join limit).
 public struct QueueRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
@@ -162,6 +163,13 @@ struct QueueRoutes: Sendable {
         }
         let result = try await self.store.put(match, fields: fields)
         let keys = self.store.keys
+        // Opened (or the sale start moved to the past): draw now rather than at the next tick, so that
+        // nobody joining from now on lands in the draw.
+        if let s = try await self.store.settings(match), !s.drawn,
+            s.state == QueueState.open.rawValue || (s.state == QueueState.preQueue.rawValue && s.saleStartsAt <= QueueStore.nowMillis())
+        {
+            _ = try await self.store.draw(match, settings: s, owner: nil, logger: context.logger)
+        }
         if let state = result.stateChanged {
             if state == QueueState.preQueue.rawValue, let s = try await self.store.settings(match), !s.drawn {
                 // Commit to the draw before anyone can join: the seed's hash is public from now on.
@@ -243,8 +251,7 @@ struct QueueRoutes: Sendable {
             var p = Problem(status: .tooManyRequests, slug: "rate-limited", detail: "Too many join attempts from this \(scope); try again shortly.")
             p.extraHeaders[.retryAfter] = String(max(1, (retryMillis + 999) / 1000))
             throw p
-        case .joined(let queueID, let new):
-            let status = try await self.store.status(match, queueID: queueID)
+        case .joined(let queueID, let new, let status):
             let exp = Int64(Date().timeIntervalSince1970 + self.config.ticketTTL.seconds)
             let ticket = self.tickets.encode(QueueTicket(matchID: match, userID: identity.userID, queueID: queueID, expiresAt: exp))
             var body: [String: JSONValue] = ["queue_ticket": .string(ticket), "queue_id": .string(queueID)]
@@ -298,8 +305,12 @@ struct QueueRoutes: Sendable {
             status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],
             body: ResponseBody { writer in
                 do {
-                    for await text in subscriber.stream {
-                        try await writer.write(ByteBuffer(string: "data: \(text)\n\n"))
+                    try await withGracefulShutdownHandler {
+                        for await text in subscriber.stream {
+                            try await writer.write(ByteBuffer(string: "data: \(text)\n\n"))
+                        }
+                    } onGracefulShutdown: {
+                        hub.unregister(subscriber, message: Self.reconnect)
                     }
                     hub.unregister(subscriber)
                     try await writer.finish(nil)
@@ -343,6 +354,21 @@ struct QueueRoutes: Sendable {
         await self.fanout.claim(subscriber)
         let first = try await self.store.status(match, queueID: ticket.queueID)
         if case .gone = first { self.hub.unregister(subscriber, message: first.json) } else { subscriber.send(first.json) }
+        let hub = self.hub
+        try await withGracefulShutdownHandler {
+            try await self.pump(subscriber, &messages, outbound: outbound, match: match, queueID: ticket.queueID)
+        } onGracefulShutdown: {
+            hub.unregister(subscriber, message: Self.reconnect)
+        }
+    }
+
+    /// Sent when this instance shuts down: the client reconnects, to any instance, and keeps its place.
+    static let reconnect = #"{"type":"reconnect"}"#
+
+    private func pump(
+        _ subscriber: QueueSubscriber, _ messages: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter,
+        match: String, queueID: String
+    ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await text in subscriber.stream { try await outbound.write(.text(text)) }
@@ -350,7 +376,7 @@ struct QueueRoutes: Sendable {
             }
             while let message = try await messages.next() {
                 if case .text(let text) = message, text.contains("\"leave\"") {
-                    _ = try await self.store.leave(match, queueID: ticket.queueID)
+                    _ = try await self.store.leave(match, queueID: queueID)
                     self.hub.unregister(subscriber, message: #"{"type":"not_in_queue","reason":"left"}"#)
                 }
             }

@@ -2,9 +2,10 @@ import HNSRedis
 
 /// The Lua scripts that keep each queue change atomic, whichever instance runs it.
 enum QueueScripts {
-    /// Join, idempotent per user, with the per-user and per-IP rate limits.
-    /// KEYS: config users qids waiting prequeue seq seen rl_user rl_ip
-    /// ARGV: user new_qid now_ms user_limit ip_limit rl_window_ms
+    /// Join, idempotent per user, with the per-user and per-IP rate limits; answers with the fan's
+    /// status too, so a join is one round trip.
+    /// KEYS: config users qids waiting prequeue seq seen rl_user rl_ip admits
+    /// ARGV: user new_qid now_ms user_limit ip_limit rl_window_ms window_prefix
     static let join = RedisScript(
         """
         local state = redis.call('HGET', KEYS[1], 'state')
@@ -15,40 +16,55 @@ enum QueueScripts {
         if i == 1 then redis.call('PEXPIRE', KEYS[9], ARGV[6]) end
         if u > tonumber(ARGV[4]) then return {'limited', 'user', tostring(redis.call('PTTL', KEYS[8]))} end
         if i > tonumber(ARGV[5]) then return {'limited', 'ip', tostring(redis.call('PTTL', KEYS[9]))} end
+        local outcome = 'existing'
         local qid = redis.call('HGET', KEYS[2], ARGV[1])
-        if qid then
-          redis.call('ZADD', KEYS[7], 'XX', ARGV[3], qid)
-          return {'existing', qid}
+        if not qid then
+          if state == 'scheduled' or state == 'closed' then return {'refused', state} end
+          if redis.call('HGET', KEYS[1], 'sold_out') == '1' then return {'refused', 'sold_out'} end
+          outcome = 'new'
+          qid = ARGV[2]
+          redis.call('HSET', KEYS[2], ARGV[1], qid)
+          redis.call('HSET', KEYS[3], qid, ARGV[1])
+          local n = redis.call('INCR', KEYS[6])
+          if redis.call('HGET', KEYS[1], 'drawn') == '1' then
+            redis.call('ZADD', KEYS[4], n, qid)
+          else
+            redis.call('ZADD', KEYS[5], n, qid)
+          end
+          redis.call('ZADD', KEYS[7], ARGV[3], qid)
         end
-        if state == 'scheduled' or state == 'closed' then return {'refused', state} end
-        if redis.call('HGET', KEYS[1], 'sold_out') == '1' then return {'refused', 'sold_out'} end
-        qid = ARGV[2]
-        redis.call('HSET', KEYS[2], ARGV[1], qid)
-        redis.call('HSET', KEYS[3], qid, ARGV[1])
-        local n = redis.call('INCR', KEYS[6])
-        if redis.call('HGET', KEYS[1], 'drawn') == '1' then
-          redis.call('ZADD', KEYS[4], n, qid)
-        else
-          redis.call('ZADD', KEYS[5], n, qid)
-        end
-        redis.call('ZADD', KEYS[7], ARGV[3], qid)
-        return {'new', qid}
+
+        """
+            + statusLua(config: "KEYS[1]", waiting: "KEYS[4]", prequeue: "KEYS[5]", admits: "KEYS[10]", seen: "KEYS[7]", window: "ARGV[7] .. qid", now: "ARGV[3]")
+            + """
+
+        table.insert(status, 1, qid)
+        table.insert(status, 1, outcome)
+        return status
         """)
 
-    /// Everything one fan's status needs, in one round trip; also marks the fan as seen.
-    /// KEYS: config waiting prequeue window admits seen
-    /// ARGV: qid now_ms
-    static let status = RedisScript(
+    /// Where fan `qid` stands, as a flat list (see `QueueStore.parseStatus`); marks the fan as seen.
+    /// Uses: config waiting prequeue admits seen (keys), window key name, now_ms.
+    static func statusLua(config: String, waiting: String, prequeue: String, admits: String, seen: String, window: String, now: String)
+        -> String
+    {
         """
-        local cfg = redis.call('HMGET', KEYS[1], 'state', 'sold_out', 'admission_per_minute', 'drawn')
-        local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
-        local w = redis.call('HMGET', KEYS[4], 'token', 'ends_at')
-        local pre = redis.call('ZSCORE', KEYS[3], ARGV[1])
-        local admitted = redis.call('ZCOUNT', KEYS[5], tonumber(ARGV[2]) - 60000, '+inf')
-        redis.call('ZADD', KEYS[6], 'XX', ARGV[2], ARGV[1])
-        return {cfg[1] or '', cfg[2] or '0', cfg[3] or '0', cfg[4] or '0', rank or -1, w[1] or '', w[2] or '',
-                pre and 1 or 0, admitted, redis.call('ZCARD', KEYS[3])}
-        """)
+        local cfg = redis.call('HMGET', \(config), 'state', 'sold_out', 'admission_per_minute', 'drawn')
+        local rank = redis.call('ZRANK', \(waiting), qid)
+        local w = redis.call('HMGET', \(window), 'token', 'ends_at')
+        local pre = redis.call('ZSCORE', \(prequeue), qid)
+        local admitted = redis.call('ZCOUNT', \(admits), tonumber(\(now)) - 60000, '+inf')
+        redis.call('ZADD', \(seen), 'XX', \(now), qid)
+        local status = {cfg[1] or '', cfg[2] or '0', cfg[3] or '0', cfg[4] or '0', rank or -1, w[1] or '', w[2] or '',
+                pre and 1 or 0, admitted, redis.call('ZCARD', \(prequeue))}
+        """
+    }
+
+    /// KEYS: config waiting prequeue window admits seen; ARGV: qid now_ms
+    static let status = RedisScript(
+        "local qid = ARGV[1]\n"
+            + statusLua(config: "KEYS[1]", waiting: "KEYS[2]", prequeue: "KEYS[3]", admits: "KEYS[5]", seen: "KEYS[6]", window: "KEYS[4]", now: "ARGV[2]")
+            + "\nreturn status")
 
     /// Take or renew the leader lock. KEYS: lock; ARGV: owner ttl_ms
     static let lock = RedisScript(
@@ -59,11 +75,11 @@ enum QueueScripts {
         return 0
         """)
 
-    /// The pre-queue draw: order = entrants sorted by sha1(seed .. ':' .. queue_id).
-    /// KEYS: config prequeue waiting entrants lock; ARGV: owner now_ms
+    /// The pre-queue draw: order = entrants sorted by sha1(seed .. ':' .. queue_id). Runs once per queue.
+    /// KEYS: config prequeue waiting entrants lock; ARGV: owner ('' = no lock check) now_ms
     static let draw = RedisScript(
         """
-        if redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end
+        if ARGV[1] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[1] then return -1 end
         if redis.call('HGET', KEYS[1], 'drawn') == '1' then return -2 end
         local seed = redis.call('HGET', KEYS[1], 'seed')
         local ids = redis.call('ZRANGE', KEYS[2], 0, -1)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HNSCore
 import HNSRedis
+import Logging
 
 /// The states an operator sets (DESIGN.md "Queue API"); `sold_out` is reported on top when the match sells out.
 enum QueueState: String, Sendable, CaseIterable {
@@ -175,10 +176,28 @@ struct QueueStore: Sendable {
         return out
     }
 
+    /// The pre-queue draw, once: by the leader at the sale start, or at once when an operator opens the
+    /// queue. Publishes the seed. Returns whether this call made it.
+    func draw(_ match: String, settings: QueueSettings, owner: String?, logger: Logger) async throws -> Bool {
+        let k = self.keys.match(match)
+        let now = Self.nowMillis()
+        let n = try await QueueScripts.draw.run(
+            on: self.redis, keys: [k.config, k.prequeue, k.waiting, k.entrants, k.lock], args: [owner ?? "", String(now)]
+        ).int ?? -1
+        guard n >= 0 else { return false }
+        try await self.redis.xadd(self.keys.events, [
+            ("type", "queue.draw_revealed"), ("match_id", match), ("seed", settings.seed), ("seed_hash", settings.seedHash),
+            ("entrants", String(n)), ("at", String(now)),
+        ])
+        try await self.redis.publish(channel: self.keys.channel, message: AdmissionLoop.note("state", match))
+        logger.info("pre-queue drawn", metadata: ["hns.match.id": "\(match)", "hns.queue.entrants": "\(n)"])
+        return true
+    }
+
     // MARK: - Fans
 
     enum JoinOutcome: Sendable {
-        case joined(queueID: String, new: Bool)
+        case joined(queueID: String, new: Bool, status: FanStatus)
         case noQueue
         case refused(String)
         case limited(scope: String, retryAfterMillis: Int)
@@ -191,12 +210,16 @@ struct QueueStore: Sendable {
         let qid = Self.newQueueID()
         let reply = try await QueueScripts.join.run(
             on: self.redis,
-            keys: [k.config, k.users, k.queueIDs, k.waiting, k.prequeue, k.sequence, k.seen, self.keys.rateUser(user, window), self.keys.rateIP(ip, window)],
-            args: [user, qid, String(now), String(limitPerUser), String(limitPerIP), "60000"])
-        let parts = reply.array?.compactMap(\.string) ?? []
+            keys: [
+                k.config, k.users, k.queueIDs, k.waiting, k.prequeue, k.sequence, k.seen, self.keys.rateUser(user, window), self.keys.rateIP(ip, window),
+                k.admits,
+            ],
+            args: [user, qid, String(now), String(limitPerUser), String(limitPerIP), "60000", k.windowPrefix])
+        let values = reply.array ?? []
+        let parts = values.prefix(3).map { $0.string ?? "" }
         switch parts.first {
-        case "new": return .joined(queueID: parts[1], new: true)
-        case "existing": return .joined(queueID: parts[1], new: false)
+        case "new", "existing":
+            return .joined(queueID: parts[1], new: parts[0] == "new", status: try Self.parseStatus(values.dropFirst(2)))
         case "refused": return .refused(parts.count > 1 ? parts[1] : "closed")
         case "limited": return .limited(scope: parts[1], retryAfterMillis: Int(parts[2]) ?? 60_000)
         default: return .noQueue
@@ -215,7 +238,12 @@ struct QueueStore: Sendable {
         let now = Self.nowMillis()
         let reply = try await QueueScripts.status.run(
             on: self.redis, keys: [k.config, k.waiting, k.prequeue, k.window(queueID), k.admits, k.seen], args: [queueID, String(now)])
-        let v = reply.array ?? []
+        return try Self.parseStatus((reply.array ?? [])[...])
+    }
+
+    /// Reads the list `QueueScripts.statusLua` builds.
+    static func parseStatus(_ values: ArraySlice<RESPValue>) throws -> FanStatus {
+        let v = Array(values)
         guard v.count == 10 else { throw RedisError.unexpectedReply("status") }
         let state = v[0].string ?? ""
         let soldOut = v[1].string == "1"

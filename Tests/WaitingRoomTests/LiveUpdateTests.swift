@@ -86,10 +86,13 @@ import WaitingRoom
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             #expect(response.status.code == 200)
             #expect(response.headers.first(name: "content-type") == "text/event-stream")
-            var text = ""
-            for try await chunk in response.body {
-                text += String(buffer: chunk)
-                if text.contains("your_turn") { break }
+            let text = try await withDeadline(.seconds(15)) {
+                var text = ""
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    if text.contains("your_turn") { break }
+                }
+                return text
             }
             let events = text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
             #expect(events.first?.contains(#""position":2"#) == true, "\(text)")

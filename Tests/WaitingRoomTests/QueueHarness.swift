@@ -147,6 +147,21 @@ struct QueueHarness: Sendable {
     func key(_ match: String, _ suffix: String) -> String { self.prefix + "queue:\(match):\(suffix)" }
 }
 
+struct DeadlinePassed: Error {}
+
+/// Runs `body`, failing instead of hanging when it takes longer than `limit`.
+func withDeadline<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw DeadlinePassed()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}
+
 struct UnexpectedReply: Error, CustomStringConvertible {
     let status: Int
     let text: String
