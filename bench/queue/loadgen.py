@@ -316,7 +316,7 @@ async def coordinator(a):
             p = await asyncio.create_subprocess_exec(
                 sys.executable, __file__, "worker", "--index", str(i), "--queues", a.queues, "--match", a.match,
                 "--secret", a.secret, "--issuer", a.issuer, "--audience", a.audience, "--ips", str(a.ips),
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=256 * 1024 * 1024)
             procs.append(Worker(p))
 
         # Joins
