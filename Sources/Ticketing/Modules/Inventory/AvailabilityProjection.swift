@@ -58,10 +58,18 @@ struct AvailabilityProjection: Sendable {
         }
         /// What can still be bought: nothing in a closed sector.
         var sellable: Int { self.open ? self.available : 0 }
+
+        /// The same sector with the counts a transaction read back from `inventory.sector_counts`.
+        func with(_ counts: Inventory.Counts) -> SectorAvailability {
+            SectorAvailability(
+                code: self.code, name: self.name, stand: self.stand, gate: self.gate, kind: self.kind, open: self.open,
+                priceCategory: self.priceCategory, priceCents: self.priceCents, available: counts.available,
+                held: counts.held, sold: counts.sold, blocked: counts.blocked)
+        }
     }
 
     /// The exact counts from PostgreSQL, with their versions.
-    func load(matchID: Int64, sectors: [String]? = nil) async throws -> [(SectorAvailability, Int64)] {
+    func load(matchID: Int64, sectors: [String]? = nil) async throws -> [(SectorAvailability, version: Int64)] {
         let rows = try await self.postgres.query(
             """
             SELECT s.code, s.name, s.stand, s.gate, s.kind, s.open, s.price_category,
@@ -74,7 +82,7 @@ struct AvailabilityProjection: Sendable {
             WHERE s.match_id = \(matchID) AND (\(sectors == nil) OR s.code = ANY(\(sectors ?? [])))
             ORDER BY s.code
             """, logger: self.logger)
-        var result: [(SectorAvailability, Int64)] = []
+        var result: [(SectorAvailability, version: Int64)] = []
         for try await (code, name, stand, gate, kind, open, category, price, available, held, sold, blocked, version) in rows.decode(
             (String, String, String, String, String, Bool, String, Int?, Int, Int, Int, Int, Int64).self)
         {
@@ -90,12 +98,23 @@ struct AvailabilityProjection: Sendable {
     @discardableResult
     func push(matchID: Int64, sectors: [String]? = nil) async -> Int? {
         do {
-            let loaded = try await self.load(matchID: matchID, sectors: sectors)
-            guard !loaded.isEmpty else { return nil }
+            return await self.push(matchID: matchID, entries: try await self.load(matchID: matchID, sectors: sectors))
+        } catch {
+            self.logger.warning("availability not loaded for Redis", metadata: ["match": "\(matchID)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Copies sectors whose counts the caller already has (e.g. from its own transaction) to Redis;
+    /// returns the seats left of the match.
+    @discardableResult
+    func push(matchID: Int64, entries: [(SectorAvailability, version: Int64)]) async -> Int? {
+        guard !entries.isEmpty else { return nil }
+        do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             var args: [any RESPArgConvertible] = []
-            for (sector, version) in loaded {
+            for (sector, version) in entries {
                 args.append(sector.code)
                 args.append(String(version))
                 args.append(String(decoding: try encoder.encode(sector), as: UTF8.self))

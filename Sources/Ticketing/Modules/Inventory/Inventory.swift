@@ -52,10 +52,10 @@ struct Inventory: Sendable {
         var attempt = 1
         while true {
             do {
-                let hold = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+                let (hold, sector) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
                     try await self.reserve(on: connection, matchID: matchID, buyer: buyer, request: request, limit: limit)
                 }
-                await self.afterCommit(hold: hold)
+                await self.afterCommit(hold: hold, sector: sector)
                 return hold
             } catch InventoryError.contention where attempt < 3 {
                 try await Task.sleep(for: backoff.delay(attempt: attempt))
@@ -64,7 +64,10 @@ struct Inventory: Sendable {
         }
     }
 
-    private func reserve(on connection: PostgresConnection, matchID: Int64, buyer: String, request: Request, limit: Int) async throws -> Hold {
+    /// Returns the hold and its sector's counts as this transaction left them, for the Redis copy.
+    private func reserve(
+        on connection: PostgresConnection, matchID: Int64, buyer: String, request: Request, limit: Int
+    ) async throws -> (Hold, (AvailabilityProjection.SectorAvailability, version: Int64)) {
         let quantity: Int
         switch request {
         case .bestAvailable(_, let n): quantity = n
@@ -81,12 +84,12 @@ struct Inventory: Sendable {
         for try await value in countRows.decode(Int.self) { total = value }
         if total > limit { throw InventoryError.buyerLimit(limit: limit, already: total - quantity, requested: quantity) }
 
-        let sectorCode: String
-        let chosen: [SeatCandidate]
+        let sector: AvailabilityProjection.SectorAvailability
+        let unitIDs: [Int64]
         switch request {
-        case .bestAvailable(let sector, let quantity):
-            sectorCode = sector
-            let kind = try await self.sellableSectorKind(connection, matchID: matchID, sector: sector)
+        case .bestAvailable(let code, let quantity):
+            sector = try await self.sellableSector(connection, matchID: matchID, sector: code)
+            let kind = sector.kind
             // A window of the best free units in whole rows (a row cut short would look like it ends
             // there and fool the orphan check): every row up to the one holding the window's last
             // seat. Rows locked by concurrent buyers are skipped, not waited for.
@@ -96,10 +99,10 @@ struct Inventory: Sendable {
                 query = """
                     SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
                     FROM inventory.units
-                    WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                    WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
                       AND row_priority <= coalesce((
                           SELECT row_priority FROM inventory.units
-                          WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                          WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
                           ORDER BY snake_order OFFSET \(window) LIMIT 1), 2147483647)
                     ORDER BY snake_order
                     FOR UPDATE SKIP LOCKED
@@ -107,7 +110,7 @@ struct Inventory: Sendable {
             } else {
                 query = """
                     SELECT id, '', row_priority, snake_order, snake_order FROM inventory.units
-                    WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                    WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
                     ORDER BY snake_order LIMIT \(quantity)
                     FOR UPDATE SKIP LOCKED
                     """
@@ -121,11 +124,11 @@ struct Inventory: Sendable {
                 ? SeatSelection.best(quantity: quantity, from: candidates)
                 : (candidates.count >= quantity ? Array(candidates.prefix(quantity)) : nil)
             guard let pick else {
-                let available = try await self.availableCount(connection, matchID: matchID, sector: sector)
+                let available = try await self.availableCount(connection, matchID: matchID, sector: code)
                 if available >= quantity { throw InventoryError.contention }
-                throw InventoryError.notEnoughSeats(sector: sector, requested: quantity, available: available)
+                throw InventoryError.notEnoughSeats(sector: code, requested: quantity, available: available)
             }
-            chosen = pick
+            unitIDs = pick.map(\.unitID).sorted()
         case .seats(let ids):
             let sorted = Array(Set(ids)).sorted()
             let rows = try await connection.query(
@@ -140,25 +143,27 @@ struct Inventory: Sendable {
             if let missing = sorted.first(where: { !foundIDs.contains($0) }) {
                 throw Problem.validation(field: "seats", "unit \(missing) is not a seat of this match")
             }
-            let sectors = Set(found.map(\.1))
-            guard sectors.count == 1, let sector = sectors.first else {
+            let codes = Set(found.map(\.1))
+            guard codes.count == 1, let code = codes.first else {
                 throw Problem.validation(field: "seats", "the chosen seats must be in one sector")
             }
-            _ = try await self.sellableSectorKind(connection, matchID: matchID, sector: sector)
+            sector = try await self.sellableSector(connection, matchID: matchID, sector: code)
             let taken = found.filter { $0.2 != "available" }.map(\.0)
             if !taken.isEmpty { throw InventoryError.seatsUnavailable(taken) }
-            sectorCode = sector
-            chosen = sorted.map { SeatCandidate(unitID: $0, row: "", rowPriority: 0, number: 0, snakeOrder: 0) }
+            unitIDs = sorted
         }
+        let sectorCode = sector.code
 
         let holdID = UUID()
         let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
-        let unitIDs = chosen.map(\.unitID).sorted()
-        try await connection.query(
+        let inserted = try await connection.query(
             """
             INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
             VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), now() + make_interval(secs => \(ttlSeconds)))
+            RETURNING expires_at
             """, logger: self.logger)
+        var expires = Date()
+        for try await value in inserted.decode(Date.self) { expires = value }
         let updated = try await connection.query(
             """
             UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
@@ -176,32 +181,44 @@ struct Inventory: Sendable {
             VALUES (\(matchID), 'held', \(sectorCode), \(holdID), \(unitIDs), \(buyer))
             """, logger: self.logger)
         // The sector's counter row last: it is the hottest lock, held only until the commit.
-        try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count)
-        let expires = try await self.expiry(connection, holdID: holdID)
+        let counts = try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count)
         seats.sort { $0.unitId < $1.unitId }
-        return Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
+        let hold = Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
+        return (hold, (sector.with(counts), counts.version))
     }
 
     /// After the commit: the expiring Redis key and the availability copy. A failure here loses
     /// nothing — the sweeper ends the hold by its database expiry, the refresher repairs the copy.
-    private func afterCommit(hold: Hold) async {
+    private func afterCommit(hold: Hold, sector: (AvailabilityProjection.SectorAvailability, version: Int64)) async {
         do {
             let ms = max(1, Int(hold.expiresAt.timeIntervalSinceNow * 1000))
             _ = try await self.redis.set(Self.holdKey(hold.id), String(hold.matchId), px: ms)
         } catch {
             self.logger.warning("hold key not stored in Redis; the sweeper will end the hold", metadata: ["hold": "\(hold.id)", "error": "\(error)"])
         }
-        if let left = await self.projection.push(matchID: hold.matchId, sectors: [hold.sector]), left == 0 {
+        if let left = await self.projection.push(matchID: hold.matchId, entries: [sector]), left == 0 {
             await self.seatsLeftChanged(hold.matchId, left)
         }
     }
 
-    private func sellableSectorKind(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> String {
+    /// The sector as it is sold now (price from the match's current configuration); refuses an
+    /// unknown or closed sector. Read inside the reservation so that none is needed after it.
+    private func sellableSector(
+        _ connection: PostgresConnection, matchID: Int64, sector: String
+    ) async throws -> AvailabilityProjection.SectorAvailability {
         let rows = try await connection.query(
-            "SELECT kind, open FROM inventory.sectors WHERE match_id = \(matchID) AND code = \(sector)", logger: self.logger)
-        for try await (kind, open) in rows.decode((String, Bool).self) {
+            """
+            SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, (v.config -> 'prices' ->> s.price_category)::int
+            FROM inventory.sectors s
+            JOIN matches.matches m ON m.id = s.match_id
+            JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+            WHERE s.match_id = \(matchID) AND s.code = \(sector)
+            """, logger: self.logger)
+        for try await (name, stand, gate, kind, open, category, price) in rows.decode((String, String, String, String, Bool, String, Int?).self) {
             guard open else { throw InventoryError.sectorClosed(sector) }
-            return kind
+            return AvailabilityProjection.SectorAvailability(
+                code: sector, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category,
+                priceCents: price, available: 0, held: 0, sold: 0, blocked: 0)
         }
         throw InventoryError.sectorNotFound(sector)
     }
@@ -213,22 +230,31 @@ struct Inventory: Sendable {
         return 0
     }
 
+    /// A sector's counter row as a transaction left it.
+    struct Counts: Sendable {
+        let available: Int
+        let held: Int
+        let sold: Int
+        let blocked: Int
+        let version: Int64
+    }
+
+    @discardableResult
     func bumpCounts(
         _ connection: PostgresConnection, matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0
-    ) async throws {
-        try await connection.query(
+    ) async throws -> Counts {
+        let rows = try await connection.query(
             """
             UPDATE inventory.sector_counts
             SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
                 blocked = blocked + \(blocked), version = version + 1
             WHERE match_id = \(matchID) AND sector_code = \(sector)
+            RETURNING available, held, sold, blocked, version
             """, logger: self.logger)
-    }
-
-    private func expiry(_ connection: PostgresConnection, holdID: UUID) async throws -> Date {
-        let rows = try await connection.query("SELECT expires_at FROM inventory.holds WHERE id = \(holdID)", logger: self.logger)
-        for try await date in rows.decode(Date.self) { return date }
-        throw InventoryError.holdNotFound
+        for try await (a, h, s, b, v) in rows.decode((Int, Int, Int, Int, Int64).self) {
+            return Counts(available: a, held: h, sold: s, blocked: b, version: v)
+        }
+        throw InventoryError.sectorNotFound(sector)
     }
 
     // MARK: Release
