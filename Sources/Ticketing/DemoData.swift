@@ -20,7 +20,6 @@ enum DemoData {
         let match = try await modules.matches.create(body, actor: "system:seed-demo")
         _ = try await modules.matches.transition(id: match.id, to: .published, actor: "system:seed-demo", reason: "demo")
         _ = try await modules.matches.transition(id: match.id, to: .onSale, actor: "system:seed-demo", reason: "demo")
-        await modules.inventory.projection.push(matchID: match.id)
         return "demo data created: stadiums \(ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), match \(match.id) on sale"
     }
 }

@@ -12,7 +12,6 @@ public struct TicketingContext: RequestContext {
     }
 
     public var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
-    public var requestDecoder: JSONDecoder { TicketingJSON.decoder() }
     /// Stadium templates of 35,000 seats are several MiB of JSON.
     public var maxUploadSize: Int { 16 << 20 }
 }
@@ -24,12 +23,6 @@ enum TicketingJSON {
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
-
-    static func decoder() -> JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }
 
@@ -47,13 +40,6 @@ struct Authenticator: Sendable {
         let identity = try await self.user(request)
         try identity.requireAdminWithMFA()
         return identity
-    }
-}
-
-extension Request {
-    /// A JSON body in snake_case, with decoding failures naming the field at fault.
-    func decodeBody<T: Decodable>(as type: T.Type, context: TicketingContext) async throws -> T {
-        try await self.decodeJSON(as: T.self, context: context)
     }
 }
 

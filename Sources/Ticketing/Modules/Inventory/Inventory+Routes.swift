@@ -37,7 +37,7 @@ extension Inventory {
         group.post("matches/:matchId/holds") { request, context -> Created<Hold> in
             let me = try await auth.user(request)
             let matchID = try context.parameters.id("matchId")
-            let body = try await request.decodeBody(as: HoldRequest.self, context: context)
+            let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
             let wanted: Request
             switch (body.sector, body.quantity, body.seats) {
             case (let sector?, let quantity?, nil):

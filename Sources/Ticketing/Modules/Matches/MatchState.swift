@@ -20,6 +20,4 @@ enum MatchState: String, Codable, Sendable, CaseIterable {
 
     /// Fans see published matches and later; drafts are for admins only.
     var isPublic: Bool { self != .draft }
-    /// Seats may be held only while on sale.
-    var sells: Bool { self == .onSale }
 }

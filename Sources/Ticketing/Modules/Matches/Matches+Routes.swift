@@ -39,17 +39,17 @@ extension Matches {
         }
         group.post("admin/matches") { request, context -> Created<Match> in
             let admin = try await auth.admin(request)
-            let body = try await request.decodeBody(as: Create.self, context: context)
+            let body = try await request.decodeJSON(as: Create.self, context: context)
             return Created(body: try await self.create(body, actor: admin.userID))
         }
         group.patch("admin/matches/:matchId") { request, context -> Match in
             let admin = try await auth.admin(request)
-            let body = try await request.decodeBody(as: Update.self, context: context)
+            let body = try await request.decodeJSON(as: Update.self, context: context)
             return try await self.update(id: try context.parameters.id("matchId"), body, actor: admin.userID)
         }
         group.post("admin/matches/:matchId/state") { request, context -> Match in
             let admin = try await auth.admin(request)
-            let body = try await request.decodeBody(as: StateChange.self, context: context)
+            let body = try await request.decodeJSON(as: StateChange.self, context: context)
             guard let next = MatchState(rawValue: body.state) else {
                 throw Problem.validation(field: "state", "must be one of \(MatchState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -61,7 +61,7 @@ extension Matches {
         }
         group.post("admin/matches/:matchId/config") { request, context -> Created<Version> in
             let admin = try await auth.admin(request)
-            let change = try await request.decodeBody(as: MatchConfig.Change.self, context: context)
+            let change = try await request.decodeJSON(as: MatchConfig.Change.self, context: context)
             return Created(body: try await self.changeConfig(matchID: try context.parameters.id("matchId"), change: change, actor: admin.userID))
         }
         group.get("admin/matches/:matchId/config/versions") { request, context -> [Version] in
@@ -75,7 +75,7 @@ extension Matches {
         }
         group.post("admin/matches/:matchId/seat-map") { request, context -> SeatMapResult in
             let admin = try await auth.admin(request)
-            let body = try await request.decodeBody(as: SeatMapRequest.self, context: context)
+            let body = try await request.decodeJSON(as: SeatMapRequest.self, context: context)
             let (match, assigned) = try await self.attachSeatMap(
                 matchID: try context.parameters.id("matchId"), stadiumID: body.stadiumId, actor: admin.userID)
             return SeatMapResult(match: match, assignedUnits: assigned)

@@ -229,20 +229,23 @@ struct Matches: Sendable {
                 throw Problem(status: .conflict, slug: "invalid-transition", detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
                               errors: [.init(field: "state", message: "not allowed from \(current.rawValue)")])
             }
-            try await self.record(connection, id: id, from: current, to: next, actor: actor, reason: reason)
+            try await Self.record(connection, id: id, from: current, to: next, actor: actor, reason: reason, logger: self.logger)
         }
         // Going on sale publishes the whole availability (the queue reads seats left from it).
         await self.inventory.projection.push(matchID: id)
         return try await self.match(id: id)
     }
 
-    private func record(_ connection: PostgresConnection, id: Int64, from: MatchState, to: MatchState, actor: String, reason: String?) async throws {
-        try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: self.logger)
+    /// Every state change goes through here, so the history is complete.
+    private static func record(
+        _ connection: PostgresConnection, id: Int64, from: MatchState, to: MatchState, actor: String, reason: String?, logger: Logger
+    ) async throws {
+        try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: logger)
         try await connection.query(
             """
             INSERT INTO matches.state_changes (match_id, from_state, to_state, actor, reason)
             VALUES (\(id), \(from.rawValue), \(to.rawValue), \(actor), \(reason))
-            """, logger: self.logger)
+            """, logger: logger)
     }
 
     /// On sale ⇄ sold out follows the seats: called after inventory changes with the seats left.
@@ -262,12 +265,8 @@ struct Matches: Sendable {
                     FROM matches.matches m WHERE m.id = \(matchID) FOR UPDATE OF m
                     """, logger: logger)
                 for try await (state, left) in rows.decode((String, Int).self) where state == from.rawValue && (left == 0) == (seatsLeft == 0) {
-                    try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(matchID)", logger: logger)
-                    try await connection.query(
-                        """
-                        INSERT INTO matches.state_changes (match_id, from_state, to_state, actor, reason)
-                        VALUES (\(matchID), \(from.rawValue), \(to.rawValue), 'system:inventory', \("\(left) seats left"))
-                        """, logger: logger)
+                    try await Self.record(
+                        connection, id: matchID, from: from, to: to, actor: "system:inventory", reason: "\(left) seats left", logger: logger)
                 }
             }
         } catch {

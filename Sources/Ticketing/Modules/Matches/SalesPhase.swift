@@ -1,4 +1,5 @@
 import Foundation
+import HNSBus
 import HNSCore
 
 /// A window in which some buyers may buy: loyalty early access by tier, then general sale.
@@ -53,16 +54,8 @@ struct SalesPhase: Codable, Sendable, Equatable {
             return (false, "The \(phase.name) phase is open only to loyalty members of tier \(phase.minTier ?? "bronze") or higher.")
         }
         if let next = phases.filter({ $0.startsAt > now }).min(by: { $0.startsAt < $1.startsAt }) {
-            return (false, "Sales open at \(Envelope8601.string(next.startsAt)) (\(next.name)).")
+            return (false, "Sales open at \(Envelope.rfc3339(next.startsAt)) (\(next.name)).")
         }
         return (false, "Sales for this match have ended.")
-    }
-}
-
-enum Envelope8601 {
-    static func string(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
     }
 }

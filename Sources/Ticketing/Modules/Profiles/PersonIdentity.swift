@@ -29,9 +29,9 @@ struct PersonIdentity: Codable, Sendable, Equatable {
         copy.lastName = self.lastName.trimmingCharacters(in: .whitespaces)
         copy.dateOfBirth = self.dateOfBirth.trimmingCharacters(in: .whitespaces)
         copy.oib = clean(self.oib)
-        copy.passportNumber = clean(self.passportNumber)?.uppercased().replacingOccurrences(of: " ", with: "")
-        copy.passportCountry = clean(self.passportCountry)?.uppercased()
-        copy.nationality = self.nationality.trimmingCharacters(in: .whitespaces).uppercased()
+        copy.passportNumber = clean(self.passportNumber).map(PassportNumber.normalized)
+        copy.passportCountry = clean(self.passportCountry).map(PassportNumber.normalizedCountry)
+        copy.nationality = PassportNumber.normalizedCountry(self.nationality)
         return copy
     }
 
@@ -48,7 +48,7 @@ struct PersonIdentity: Codable, Sendable, Equatable {
         } else {
             fail("date_of_birth", "must be a date as YYYY-MM-DD")
         }
-        if !Self.isCountryCode(self.nationality) { fail("nationality", "must be an ISO 3166-1 alpha-2 country code, e.g. HR") }
+        if !PassportNumber.isCountryCode(self.nationality) { fail("nationality", "must be an ISO 3166-1 alpha-2 country code, e.g. HR") }
         if let oib = self.oib, !OIB.isValid(oib) {
             fail("oib", "is not a valid OIB: 11 digits whose last is the ISO 7064 MOD 11,10 check digit")
         }
@@ -79,9 +79,5 @@ struct PersonIdentity: Codable, Sendable, Equatable {
               calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: y, month: m, day: d)
         else { return nil }
         return date
-    }
-
-    static func isCountryCode(_ code: String) -> Bool {
-        code.count == 2 && code.unicodeScalars.allSatisfy { ("A"..."Z").contains($0) }
     }
 }

@@ -112,7 +112,7 @@ extension Profiles {
         }
         group.put("me/profile") { request, context -> Profile in
             let me = try await auth.user(request)
-            let update = try await request.decodeBody(as: Update.self, context: context)
+            let update = try await request.decodeJSON(as: Update.self, context: context)
             return try await self.save(userID: me.userID, email: me.email, update: update)
         }
     }

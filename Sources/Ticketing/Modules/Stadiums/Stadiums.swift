@@ -80,7 +80,7 @@ extension Stadiums {
     func addRoutes(to group: RouterGroup<TicketingContext>, auth: Authenticator) {
         group.post("admin/stadiums") { request, context -> Created<Summary> in
             _ = try await auth.admin(request)
-            let template = try await request.decodeBody(as: StadiumTemplate.self, context: context)
+            let template = try await request.decodeJSON(as: StadiumTemplate.self, context: context)
             return Created(body: try await self.importTemplate(template))
         }
         group.get("admin/stadiums") { request, _ -> [Summary] in
