@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import NIOPosix
 
@@ -89,9 +90,13 @@ public enum ChildProcess {
     /// A loopback port that was free a moment ago, drawn at random below the kernel's ephemeral
     /// range: a port from bind(0) is soon handed out again (to another test's server, or to an
     /// outgoing connection), and a test then talks to somebody else's server.
+    /// A port is never handed out twice in one test process: with tests in parallel, two random
+    /// draws meet often enough (the birthday problem) that the second server fails to bind and its
+    /// test talks to the first.
     public static func freePort() async throws -> Int {
         for _ in 0..<200 {
             let candidate = Int.random(in: 10_000..<32_000)
+            guard handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
             if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 0)
                 .bind(host: "127.0.0.1", port: candidate).get() {
@@ -101,4 +106,6 @@ public enum ChildProcess {
         }
         throw SpawnError(message: "no free loopback port found")
     }
+
+    private static let handedOut = Mutex<Set<Int>>([])
 }
