@@ -1,0 +1,9 @@
+import HNSCore
+import StripeSimulator
+
+@main
+enum Entrypoint {
+    static func main() async {
+        await StripeSimulatorCommand.runAsRoot()
+    }
+}
