@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "hns-queue", targets: ["hns-queue"]),
         .executable(name: "hns-stripe-router", targets: ["hns-stripe-router"]),
         .executable(name: "hns-eventbus", targets: ["hns-eventbus"]),
+        .executable(name: "hns-stripe-sim", targets: ["hns-stripe-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -73,7 +74,11 @@ let package = Package(
         ], swiftSettings: upcoming),
         .target(name: "Ticketing", dependencies: [
             "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
-            .postgres, .logging, .metrics, .nioCore, .crypto,
+            .postgres, .logging, .metrics, .nioCore, .crypto, .ahc, .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: upcoming),
+        // Development and test double of the Stripe API (not deployed).
+        .target(name: "StripeSimulator", dependencies: [
+            "HNSCore", .hummingbird, .ahc, .crypto, .argumentParser, .lifecycle, .logging, .nioCore,
         ], swiftSettings: upcoming),
 
         // Thin executables
@@ -81,6 +86,7 @@ let package = Package(
         .executableTarget(name: "hns-queue", dependencies: ["WaitingRoom"], swiftSettings: upcoming),
         .executableTarget(name: "hns-stripe-router", dependencies: ["StripeRouter"], swiftSettings: upcoming),
         .executableTarget(name: "hns-eventbus", dependencies: ["EventBus"], swiftSettings: upcoming),
+        .executableTarget(name: "hns-stripe-sim", dependencies: ["StripeSimulator"], swiftSettings: upcoming),
 
         // Test support and tests
         .target(name: "HNSTestSupport", dependencies: [
@@ -94,15 +100,17 @@ let package = Package(
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "TicketingTests", dependencies: [
-            "Ticketing", "HNSCore", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", .hummingbirdTesting, .postgres, .yams,
+            "Ticketing", "HNSCore", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", "StripeSimulator", "HNSBus",
+            .hummingbirdTesting, .postgres, .yams, .ahc, .crypto,
         ], swiftSettings: upcoming),
         .testTarget(name: "WaitingRoomTests", dependencies: [
             "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOWebSocket", package: "swift-nio"), .crypto, .ahc,
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: upcoming),
-        .testTarget(name: "DaemonTests", dependencies: ["StripeRouter", 
-            "Ticketing", "WaitingRoom", "HNSTestSupport", .hummingbirdTesting,
+        .testTarget(name: "StripeSimulatorTests", dependencies: ["StripeSimulator", "HNSCore", "HNSTestSupport", .ahc, .crypto, .hummingbird], swiftSettings: upcoming),
+        .testTarget(name: "DaemonTests", dependencies: ["StripeRouter",
+            "Ticketing", "WaitingRoom", "StripeSimulator", "HNSTestSupport", .hummingbirdTesting,
         ], swiftSettings: upcoming),
     ]
 )

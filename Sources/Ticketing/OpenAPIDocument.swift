@@ -20,12 +20,19 @@ components:
       type: http
       scheme: bearer
       bearerFormat: JWT
+    busDelivery:
+      type: http
+      scheme: bearer
   parameters:
     matchId: {name: matchId, in: path, required: true, schema: {type: integer, minimum: 1}}
     stadiumId: {name: stadiumId, in: path, required: true, schema: {type: integer, minimum: 1}}
     holdId: {name: holdId, in: path, required: true, schema: {type: string, format: uuid}}
     sector: {name: sector, in: path, required: true, schema: {type: string}}
     version: {name: version, in: path, required: true, schema: {type: integer, minimum: 1}}
+    orderId: {name: orderId, in: path, required: true, schema: {type: string, format: uuid}}
+    blacklistId: {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+    idempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 255}, description: A retry with the same key and body gets the first answer again (header Idempotent-Replayed true)}
+    purchaseToken: {name: X-Purchase-Token, in: header, required: false, schema: {type: string}, description: The queue's purchase token; required while the match's waiting room is active}
   responses:
     Problem:
       description: An RFC 9457 problem.
@@ -44,6 +51,80 @@ components:
         errors:
           type: array
           items: {type: object, properties: {field: {type: string}, message: {type: string}}}
+    Attendee:
+      type: object
+      required: [first_name, last_name, date_of_birth, nationality]
+      properties:
+        first_name: {type: string}
+        last_name: {type: string}
+        date_of_birth: {type: string, format: date}
+        oib: {type: [string, "null"], description: required for HR; ISO 7064 MOD 11,10}
+        passport_number: {type: [string, "null"]}
+        passport_country: {type: [string, "null"]}
+        nationality: {type: string}
+        deliver_to_email: {type: [string, "null"], format: email, description: the ticket appears in the wallet of whoever signs in with this email}
+    OrderCreate:
+      type: object
+      required: [hold_id, attendees]
+      properties:
+        hold_id: {type: string, format: uuid}
+        attendees: {type: array, items: {$ref: '#/components/schemas/Attendee'}, description: one per held seat, in the hold's seat order}
+    Order:
+      type: object
+      properties:
+        id: {type: string, format: uuid}
+        match_id: {type: integer}
+        buyer_id: {type: string}
+        hold_id: {type: string, format: uuid}
+        state: {type: string, enum: [created, seats_held, awaiting_payment, paid, tickets_issued, expired, cancelled, payment_failed]}
+        unit_price_cents: {type: integer}
+        amount_cents: {type: integer}
+        currency: {type: string}
+        payment_intent_id: {type: [string, "null"]}
+        window_ends_at: {type: [string, "null"], format: date-time}
+        hold_expires_at: {type: [string, "null"], format: date-time}
+        created_at: {type: string, format: date-time}
+        seats: {type: array, items: {type: object, properties: {unit_id: {type: integer}, sector: {type: string}, row: {type: [string, "null"]}, seat: {type: [string, "null"]}, attendee: {type: string}}}}
+        tickets: {type: array, items: {type: object, properties: {id: {type: string}, position: {type: integer}, deliver_to_email: {type: [string, "null"]}}}}
+    PaymentStart:
+      type: object
+      properties:
+        order: {$ref: '#/components/schemas/Order'}
+        payment_intent_id: {type: string}
+        client_secret: {type: string, description: for Stripe's mobile SDK to confirm the payment}
+        amount_cents: {type: integer}
+        currency: {type: string}
+    WalletTicket:
+      type: object
+      properties:
+        id: {type: string, format: uuid}
+        order_id: {type: string, format: uuid}
+        match_id: {type: integer}
+        position: {type: integer}
+        holder_name: {type: string}
+        sector: {type: string}
+        row: {type: [string, "null"]}
+        seat: {type: [string, "null"]}
+        status: {type: string, enum: [issued, activated, used, void]}
+        issued_at: {type: string, format: date-time}
+        qr: {type: [string, "null"], description: the barcode value; only from qr_visible_from}
+        qr_visible_from: {type: string, format: date-time, description: kick-off minus 5 hours}
+        cache_until: {type: [string, "null"], format: date-time, description: keep the QR offline until then (24 h)}
+        delivered_to_email: {type: [string, "null"]}
+    BlacklistEntry:
+      type: object
+      required: [reason]
+      properties:
+        id: {type: integer, readOnly: true}
+        oib: {type: [string, "null"]}
+        passport_country: {type: [string, "null"]}
+        passport_number: {type: [string, "null"]}
+        first_name: {type: [string, "null"]}
+        last_name: {type: [string, "null"]}
+        date_of_birth: {type: [string, "null"], format: date}
+        reason: {type: string}
+        added_by: {type: string, readOnly: true}
+        created_at: {type: string, format: date-time, readOnly: true}
     Profile:
       type: object
       required: [first_name, last_name, date_of_birth, nationality]
@@ -452,5 +533,84 @@ paths:
         '200': {description: seated, content: {application/json: {schema: {type: object, properties: {match: {$ref: '#/components/schemas/Match'}, assigned_units: {type: integer}}}}}}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/orders:
+    get:
+      summary: My orders, newest first
+      responses: {'200': {description: orders, content: {application/json: {schema: {type: object, properties: {orders: {type: array, items: {$ref: '#/components/schemas/Order'}}}}}}}}
+    post:
+      summary: Order the seats of my active hold, one ticket holder per seat (OIB check, blacklist, one ticket per person per match)
+      parameters: [{$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/OrderCreate'}}}}
+      responses:
+        '201': {description: created in seats_held, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
+        '403': {$ref: '#/components/responses/Problem'}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/orders/{orderId}:
+    get:
+      summary: One of my orders
+      parameters: [{$ref: '#/components/parameters/orderId'}]
+      responses:
+        '200': {description: the order, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
+        '404': {$ref: '#/components/responses/Problem'}
+  /api/v1/orders/{orderId}/payment:
+    post:
+      summary: Start paying (creates the Stripe PaymentIntent; the hold then waits for its outcome)
+      parameters: [{$ref: '#/components/parameters/orderId'}, {$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
+      responses:
+        '201': {description: pay with the client secret, content: {application/json: {schema: {$ref: '#/components/schemas/PaymentStart'}}}}
+        '403': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+        '503': {$ref: '#/components/responses/Problem'}
+  /api/v1/orders/{orderId}/cancel:
+    post:
+      summary: Give up an unpaid order; its PaymentIntent is cancelled and the seats go back
+      parameters: [{$ref: '#/components/parameters/orderId'}]
+      responses:
+        '200': {description: cancelled, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
+        '409': {$ref: '#/components/responses/Problem'}
+  /api/v1/wallet/tickets:
+    get:
+      summary: My tickets (also those sent to my email); the QR from kick-off − 5 h
+      responses: {'200': {description: tickets, content: {application/json: {schema: {type: object, properties: {tickets: {type: array, items: {$ref: '#/components/schemas/WalletTicket'}}}}}}}}
+  /api/v1/admin/blacklist:
+    get:
+      summary: The blacklist (admin)
+      responses: {'200': {description: entries, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/BlacklistEntry'}}}}}}
+    post:
+      summary: Add a person by OIB, passport, or name and date of birth (admin)
+      requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntry'}}}}
+      responses:
+        '201': {description: added, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntry'}}}}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/blacklist/import:
+    post:
+      summary: Import a CSV (header from oib, passport_country, passport_number, first_name, last_name, date_of_birth, reason); all or nothing (admin)
+      requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
+      responses:
+        '201': {description: imported, content: {application/json: {schema: {type: object, properties: {imported: {type: integer}}}}}}
+        '422': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/blacklist/{id}:
+    delete:
+      summary: Remove an entry that has no recorded refusals (admin)
+      parameters: [{$ref: '#/components/parameters/blacklistId'}]
+      responses:
+        '204': {description: removed}
+        '404': {$ref: '#/components/responses/Problem'}
+        '409': {$ref: '#/components/responses/Problem'}
+  /api/v1/admin/blacklist/hits:
+    get:
+      summary: Refused orders and why, newest first (admin)
+      responses: {'200': {description: hits, content: {application/json: {schema: {type: object}}}}}
+  /webhooks/stripe:
+    post:
+      summary: Stripe events as the event bus delivers them (envelope {subject, data, timestamp, message_id}); Bearer = the bus subscription token
+      security: [{busDelivery: []}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [subject, data, message_id]}}}}
+      responses:
+        '200': {description: handled (or a duplicate), content: {application/json: {schema: {type: object, properties: {outcome: {type: string}}}}}}
+        '400': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
 """#
 }

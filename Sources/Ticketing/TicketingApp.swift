@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import HNSBus
 import HNSCore
 import HNSIdentity
 import HNSPostgres
@@ -17,14 +19,25 @@ struct TicketingModules: Sendable {
     let stadiums: Stadiums
     let inventory: Inventory
     let matches: Matches
+    let tickets: Tickets
+    let blacklist: Blacklist
+    let orders: Orders
+    let queueGate: QueueGate
 
-    init(configuration config: TicketingConfiguration, logger: Logger) {
+    /// `http` carries the calls to Stripe; the shared client when none is given (tests, subcommands).
+    init(configuration config: TicketingConfiguration, logger: Logger, http: HTTPClient = .shared, purchaseTokens: PurchaseTokenVerifier? = nil) {
         let postgres = PostgresClient(configuration: config.postgres, backgroundLogger: logger)
         let redis = RedisClient(configuration: config.redis, logger: logger)
-        self.init(postgres: postgres, redis: redis, holdTTL: config.holdTTL, logger: logger)
+        var stripe: StripeClient?
+        if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
+        self.init(postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
+                  purchaseTokens: purchaseTokens, logger: logger)
     }
 
-    init(postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, logger: Logger) {
+    init(
+        postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), stripe: StripeClient? = nil,
+        purchaseTokens: PurchaseTokenVerifier? = nil, logger: Logger
+    ) {
         self.postgres = postgres
         self.redis = redis
         self.profiles = Profiles(postgres: postgres, logger: logger)
@@ -33,18 +46,38 @@ struct TicketingModules: Sendable {
         inventory.seatsLeftChanged = { matchID, left in
             await Matches.followSeatsLeft(postgres: postgres, logger: logger, matchID: matchID, seatsLeft: left)
         }
+        inventory.holdEnded = { holdID, reason in
+            await Orders.holdEnded(postgres: postgres, stripe: stripe, logger: logger, holdID: holdID, reason: reason)
+        }
         self.inventory = inventory
         self.matches = Matches(postgres: postgres, stadiums: self.stadiums, inventory: inventory, logger: logger)
+        self.tickets = Tickets(postgres: postgres, logger: logger)
+        self.blacklist = Blacklist(postgres: postgres, logger: logger)
+        self.orders = Orders(postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
+                             stripe: stripe, holdTTL: holdTTL, paymentGrace: paymentGrace, logger: logger)
+        self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens)
     }
 }
 
 /// The composition root of `hns-ticketing`, used by `serve` and by the tests.
 public enum TicketingApp {
     public static func build(configuration config: TicketingConfiguration, logger: Logger) async -> some ApplicationProtocol {
-        let modules = TicketingModules(configuration: config, logger: logger)
+        let http = HTTPClientService(client: HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(timeout: .init(connect: .seconds(2)), connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128))))
+        var purchaseTokens: PurchaseTokenVerifier?
+        if let key = config.purchaseTokenKey { purchaseTokens = await PurchaseTokenVerifier(key: key) }
+        let modules = TicketingModules(configuration: config, logger: logger, http: http.client, purchaseTokens: purchaseTokens)
         let verifier = await IdentityVerifier(configuration: config.identity, logger: logger)
-        let router = Self.router(modules: modules, verifier: verifier, logger: logger)
-        var services: [any Service] = [modules.postgres, modules.redis]
+        let router = Self.router(modules: modules, verifier: verifier, busToken: config.busDeliveryToken, logger: logger)
+        var services: [any Service] = [modules.postgres, modules.redis, http]
+        var publisher: BusPublisher?
+        if let url = config.eventBusURL, let token = config.eventBusToken {
+            publisher = BusPublisher(baseURL: url, token: token, client: http.client, timeout: .seconds(5), attempts: 2)
+        }
+        services.append(OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger))
+        services.append(PaymentReconciler(orders: modules.orders, interval: config.paymentReconcileInterval, logger: logger))
+        services.append(QueueEventsConsumer(postgres: modules.postgres, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
         services.append(HoldSweeper(inventory: modules.inventory, interval: config.holdSweepInterval, logger: logger))
         services.append(AvailabilityRefresher(projection: modules.inventory.projection, interval: config.availabilityRefreshInterval))
@@ -52,7 +85,7 @@ public enum TicketingApp {
         return Application(router: router, configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
 
-    static func router(modules: TicketingModules, verifier: IdentityVerifier, logger: Logger) -> Router<TicketingContext> {
+    static func router(modules: TicketingModules, verifier: IdentityVerifier, busToken: Secret? = nil, logger: Logger) -> Router<TicketingContext> {
         let router = DaemonRouter.make(daemon: "hns-ticketing", context: TicketingContext.self)
         HealthRoutes.add(to: router, daemon: "hns-ticketing", checks: [
             ReadinessCheck(name: "postgres") { try await modules.postgres.ping(logger: logger); return nil },
@@ -66,9 +99,15 @@ public enum TicketingApp {
         modules.profiles.addRoutes(to: api, auth: auth)
         modules.stadiums.addRoutes(to: api, auth: auth)
         modules.matches.addRoutes(to: api, auth: auth)
-        let (matches, profiles) = (modules.matches, modules.profiles)
-        modules.inventory.addRoutes(to: api, auth: auth) { matchID, buyer in
-            try await matches.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) }
+        let (matches, profiles, gate) = (modules.matches, modules.profiles, modules.queueGate)
+        modules.inventory.addRoutes(to: api, auth: auth) { matchID, buyer, purchaseToken in
+            let limit = try await matches.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) }
+            _ = try await gate.check(matchID: matchID, user: buyer, token: purchaseToken)
+            return limit
+        }
+        modules.blacklist.addRoutes(to: api, auth: auth)
+        modules.orders.addRoutes(to: api, root: router, auth: auth, queueGate: gate, busToken: busToken) { matchID in
+            try await matches.match(id: matchID).kickoffAt
         }
         return router
     }

@@ -19,6 +19,17 @@ public struct TicketingConfiguration: Sendable {
     public var holdSweepInterval: Duration
     /// How often the Redis availability projection is re-pushed from the exact counters.
     public var availabilityRefreshInterval: Duration
+    /// Stripe's REST API (or the simulator in development and tests); nil: card payments off.
+    public var stripeAPIBase: String?
+    public var stripeSecretKey: Secret?
+    /// The bus's Bearer token on deliveries to `/webhooks/stripe` (the subscription's `token_env`).
+    public var busDeliveryToken: Secret?
+    /// Verifies the queue's purchase tokens while a match's waiting room is active.
+    public var purchaseTokenKey: HS256Key?
+    /// How long a hold whose payment is under way waits past its expiry for the outcome.
+    public var paymentGrace: Duration = .seconds(10 * 60)
+    /// How often overdue payments are settled by asking Stripe, and refunds are sent.
+    public var paymentReconcileInterval: Duration = .seconds(30)
 
     public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws -> TicketingConfiguration {
         let env = EnvironmentReader(values)
@@ -32,10 +43,24 @@ public struct TicketingConfiguration: Sendable {
         let holdTTL = env.duration("HNS_HOLD_TTL", default: .seconds(15 * 60))
         let sweep = env.duration("HNS_HOLD_SWEEP_INTERVAL", default: .seconds(30))
         let refresh = env.duration("HNS_AVAILABILITY_REFRESH_INTERVAL", default: .seconds(10))
+        let stripeBase = env.url("HNS_STRIPE_API_BASE", schemes: ["http", "https"], required: false)
+        let stripeKey = env.secret("HNS_STRIPE_SECRET_KEY")
+        if (stripeBase == nil) != (stripeKey == nil) { env.problem("HNS_STRIPE_API_BASE and HNS_STRIPE_SECRET_KEY go together: set both or neither") }
+        let deliveryToken = env.secret("HNS_BUS_TOKEN_BACKEND")
+        let purchaseKey = HS256Key.read(env, PurchaseToken.signingKeyVariable, required: false)
+        let grace = env.duration("HNS_PAYMENT_GRACE", default: .seconds(10 * 60))
+        let reconcile = env.duration("HNS_PAYMENT_RECONCILE_INTERVAL", default: .seconds(30))
         try env.validate("hns-ticketing")
-        return TicketingConfiguration(
+        var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
             identity: identity!, holdTTL: holdTTL, holdSweepInterval: sweep, availabilityRefreshInterval: refresh)
+        config.stripeAPIBase = stripeBase.map { $0.absoluteString.hasSuffix("/") ? String($0.absoluteString.dropLast()) : $0.absoluteString }
+        config.stripeSecretKey = stripeKey
+        config.busDeliveryToken = deliveryToken
+        config.purchaseTokenKey = purchaseKey
+        config.paymentGrace = grace
+        config.paymentReconcileInterval = reconcile
+        return config
     }
 }
 

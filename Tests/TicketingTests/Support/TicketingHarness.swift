@@ -19,7 +19,7 @@ struct TicketingHarness: Sendable {
     var base: String { "http://127.0.0.1:\(self.port)" }
 
     static func with<T: Sendable>(
-        holdTTL: String = "15m", sweep: String = "1h", _ body: @Sendable (TicketingHarness) async throws -> T
+        holdTTL: String = "15m", sweep: String = "1h", environment: [String: String] = [:], _ body: @Sendable (TicketingHarness) async throws -> T
     ) async throws -> T {
         let db = try await TestDatabase.create(migrating: ["ticketing"])
         // Ids start at a random offset so that Redis keys (per match) of parallel tests never meet.
@@ -33,7 +33,7 @@ struct TicketingHarness: Sendable {
             "HNS_DATABASE_URL": db.url, "HNS_REDIS_URL": redis, "HNS_TICKETING_PORT": String(port), "HNS_LOG_LEVEL": "error",
             "HNS_IDENTITY_ISSUER": issuer, "HNS_IDENTITY_AUDIENCE": audience, "HNS_IDENTITY_HS256_SECRET": secret,
             "HNS_HOLD_TTL": holdTTL, "HNS_HOLD_SWEEP_INTERVAL": sweep, "HNS_AVAILABILITY_REFRESH_INTERVAL": "1h",
-        ])
+        ].merging(environment) { _, new in new })
         let app = await TicketingApp.build(configuration: config, logger: Self.logger)
         let harness = TicketingHarness(db: db, port: port, redisURL: redis)
         let result = try await withRunningService(app, port: port) { try await body(harness) }
@@ -50,10 +50,11 @@ struct TicketingHarness: Sendable {
     // MARK: Tokens
 
     static func token(
-        user: String = "fan-1", roles: [String] = ["customer"], amr: [String] = ["pwd"], expiresIn: Duration = .seconds(300),
+        user: String = "fan-1", email: String? = nil, roles: [String] = ["customer"], amr: [String] = ["pwd"], expiresIn: Duration = .seconds(300),
         issuer: String = TicketingHarness.issuer, secret: String = TicketingHarness.secret
     ) async throws -> String {
-        let claims = JWKSTestServer.claims(issuer: issuer, audience: audience, subject: user, roles: roles, amr: amr, expiresIn: expiresIn)
+        var claims = JWKSTestServer.claims(issuer: issuer, audience: audience, subject: user, roles: roles, amr: amr, expiresIn: expiresIn)
+        if let email { claims["email"] = .string(email) }
         return try await JWKSTestServer.mint(claims: claims, signature: .hs256(secret: secret))
     }
 
@@ -64,6 +65,7 @@ struct TicketingHarness: Sendable {
     struct Reply: Sendable {
         let status: Int
         let body: String
+        var headers: [String: String] = [:]
         var json: Any? { try? JSONSerialization.jsonObject(with: Data(self.body.utf8)) }
         var object: [String: Any] { (self.json as? [String: Any]) ?? [:] }
         var array: [[String: Any]] { (self.json as? [[String: Any]]) ?? [] }
@@ -71,12 +73,14 @@ struct TicketingHarness: Sendable {
         var fields: [String] { ((self.object["errors"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String } }
     }
 
-    func call(_ method: String, _ path: String, token: String? = nil, json: String? = nil) async throws -> Reply {
-        var headers: [String: String] = [:]
+    func call(
+        _ method: String, _ path: String, token: String? = nil, json: String? = nil, headers extra: [String: String] = [:], raw: String? = nil
+    ) async throws -> Reply {
+        var headers = extra
         if let token { headers["Authorization"] = "Bearer \(token)" }
         if json != nil { headers["Content-Type"] = "application/json" }
-        let reply = try await TestHTTP.send(method, self.base + path, headers: headers, body: json.map { Array($0.utf8) })
-        return Reply(status: reply.status, body: reply.text)
+        let reply = try await TestHTTP.send(method, self.base + path, headers: headers, body: (json ?? raw).map { Array($0.utf8) })
+        return Reply(status: reply.status, body: reply.text, headers: reply.headers)
     }
 
     // MARK: Fixtures

@@ -20,10 +20,10 @@ extension Inventory {
         let sectors: [AvailabilityProjection.SectorAvailability]
     }
 
-    /// `rules` answers whether the buyer may reserve at this match now, and their limit.
+    /// `rules` answers whether the buyer may reserve at this match now (sale state, phase, queue turn), and their limit.
     func addRoutes(
         to group: RouterGroup<TicketingContext>, auth: Authenticator,
-        rules: @escaping @Sendable (_ matchID: Int64, _ buyer: String) async throws -> Int
+        rules: @escaping @Sendable (_ matchID: Int64, _ buyer: String, _ purchaseToken: String?) async throws -> Int
     ) {
         group.get("matches/:matchId/availability") { _, context -> AvailabilityResponse in
             let matchID = try context.parameters.id("matchId")
@@ -52,7 +52,7 @@ extension Inventory {
             default:
                 throw Problem.validation(field: "seats", "send either sector and quantity, or seats, not both")
             }
-            let limit = try await rules(matchID, me.userID)
+            let limit = try await rules(matchID, me.userID, request.headers[QueueGate.header])
             return Created(body: try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit))
         }
         group.get("holds/:holdId") { request, context -> Hold in

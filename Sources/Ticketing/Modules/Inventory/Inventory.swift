@@ -18,6 +18,8 @@ struct Inventory: Sendable {
     let logger: Logger
     /// Told the seats left after a change that may sell a match out or bring it back on sale.
     var seatsLeftChanged: @Sendable (_ matchID: Int64, _ seatsLeft: Int) async -> Void = { _, _ in }
+    /// Told after a hold ended without a sale (its order, if any, ends with it).
+    var holdEnded: @Sendable (_ holdID: UUID, _ reason: EndReason) async -> Void = { _, _ in }
     var projection: AvailabilityProjection { AvailabilityProjection(postgres: self.postgres, redis: self.redis, logger: self.logger) }
 
     static func holdKey(_ id: UUID) -> String { "hns:hold:\(id.uuidString.lowercased())" }
@@ -273,13 +275,15 @@ struct Inventory: Sendable {
         let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds'
+                SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds', payment_started_at IS NOT NULL
                 FROM inventory.holds WHERE id = \(holdID) FOR UPDATE
                 """, logger: self.logger)
-            var hold: (Int64, String, String, String, Bool)?
-            for try await row in rows.decode((Int64, String, String, String, Bool).self) { hold = row }
-            guard let (matchID, holder, sector, state, due) = hold else { throw InventoryError.holdNotFound }
+            var hold: (Int64, String, String, String, Bool, Bool)?
+            for try await row in rows.decode((Int64, String, String, String, Bool, Bool).self) { hold = row }
+            guard let (matchID, holder, sector, state, due, paying) = hold else { throw InventoryError.holdNotFound }
             if let buyer, buyer != holder { throw InventoryError.holdNotFound }
+            // Once a payment is under way only its outcome (or the end of its grace period) ends the hold.
+            if buyer != nil, paying, state == "active" { throw InventoryError.paymentUnderWay }
             guard state == "active" else {
                 if buyer != nil { throw InventoryError.holdNotActive(state: state) }
                 return nil
@@ -311,6 +315,7 @@ struct Inventory: Sendable {
         }
         guard let ended else { return false }
         _ = try? await self.redis.del(Self.holdKey(holdID))
+        await self.holdEnded(holdID, reason)
         // Only a match that may have been sold out before this release can come back on sale.
         if let left = await self.projection.push(matchID: ended.matchID, sectors: [ended.sector]), left <= ended.count {
             await self.seatsLeftChanged(ended.matchID, left)

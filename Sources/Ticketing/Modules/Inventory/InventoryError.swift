@@ -13,6 +13,8 @@ enum InventoryError: Error, ProblemConvertible, Sendable {
     case holdNotActive(state: String)
     /// Every candidate row was locked by concurrent buyers; retried, then reported as 503.
     case contention
+    /// The hold's payment has started; it ends with the payment's outcome.
+    case paymentUnderWay
 
     var problem: Problem {
         switch self {
@@ -33,6 +35,8 @@ enum InventoryError: Error, ProblemConvertible, Sendable {
                     errors: [.init(field: "quantity", message: "exceeds the limit of \(limit) per buyer")])
         case .holdNotFound: .notFound("No such hold.")
         case .holdNotActive(let state): Problem(status: .conflict, slug: "hold-not-active", detail: "The hold is \(state).")
+        case .paymentUnderWay:
+            Problem(status: .conflict, slug: "payment-under-way", detail: "A payment for these seats is under way; cancel the order's payment instead.")
         case .contention: .unavailable("Too many fans are reserving in this sector right now; try again.")
         }
     }

@@ -1,0 +1,169 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Logging
+import PostgresNIO
+
+/// What the purchase saga asks of inventory: a hold's seats and price for an order, protecting a
+/// hold while its payment is under way, and turning held seats into sold ones inside the
+/// transaction that records the payment.
+extension Inventory {
+    struct HoldForOrder: Sendable {
+        let id: UUID
+        let matchID: Int64
+        let state: String
+        let expiresAt: Date
+        let unitPriceCents: Int
+        let seats: [HeldSeat]
+    }
+
+    /// The buyer's active hold with its seats and the price of its sector now, read on `connection`
+    /// with the hold row locked (an order is created for it in the same transaction).
+    func holdForOrder(on connection: PostgresConnection, holdID: UUID, buyer: String) async throws -> HoldForOrder {
+        let rows = try await connection.query(
+            """
+            SELECT h.match_id, h.buyer_id, h.state, h.expires_at, (v.config -> 'prices' ->> s.price_category)::int
+            FROM inventory.holds h
+            JOIN inventory.sectors s ON s.match_id = h.match_id AND s.code = h.sector_code
+            JOIN matches.matches m ON m.id = h.match_id
+            JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+            WHERE h.id = \(holdID) FOR UPDATE OF h
+            """, logger: self.logger)
+        var found: (Int64, String, String, Date, Int?)?
+        for try await row in rows.decode((Int64, String, String, Date, Int?).self) { found = row }
+        guard let (matchID, holder, state, expires, price) = found, holder == buyer else { throw InventoryError.holdNotFound }
+        guard state == "active" else { throw InventoryError.holdNotActive(state: state) }
+        let units = try await connection.query(
+            "SELECT id, sector_code, row_label, seat_label FROM inventory.units WHERE hold_id = \(holdID) ORDER BY snake_order",
+            logger: self.logger)
+        var seats: [HeldSeat] = []
+        for try await (id, sector, row, seat) in units.decode((Int64, String, String?, String?).self) {
+            seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
+        }
+        return HoldForOrder(id: holdID, matchID: matchID, state: state, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats)
+    }
+
+    /// A payment for the hold has started: the buyer can no longer release it, and it now ends
+    /// `grace` later than it would have, so a payment confirmed in the last minute still finds its
+    /// seats. Returns the new expiry. Runs on the caller's transaction; the Redis key follows after.
+    func protectForPayment(on connection: PostgresConnection, holdID: UUID, grace: Duration) async throws -> Date {
+        let rows = try await connection.query(
+            """
+            UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
+                   expires_at = CASE WHEN payment_started_at IS NULL
+                                     THEN expires_at + make_interval(secs => \(grace.seconds)) ELSE expires_at END
+            WHERE id = \(holdID) AND state = 'active'
+            RETURNING expires_at
+            """, logger: self.logger)
+        for try await expires in rows.decode(Date.self) { return expires }
+        throw InventoryError.holdNotActive(state: "ended")
+    }
+
+    /// Moves the hold's Redis key to its (new) expiry; the sweeper covers a failure here.
+    func followExpiry(holdID: UUID, matchID: Int64, expiresAt: Date) async {
+        let ms = max(1, Int(expiresAt.timeIntervalSinceNow * 1000))
+        _ = try? await self.redis.set(Self.holdKey(holdID), String(matchID), px: ms)
+    }
+
+    enum SaleOutcome: Sendable {
+        /// The seats are sold to the hold's buyer.
+        case sold(seats: [HeldSeat], sector: String)
+        /// The hold had ended and some of its seats were taken since: nothing was sold.
+        case seatsGone
+    }
+
+    /// Sells the hold's seats on the caller's transaction. An active hold simply becomes sold; a
+    /// hold that already ended (a late payment) re-takes exactly its former seats if every one is
+    /// still free. Lock order as in `reserve`: the buyer's counter row, the units, the hold, the
+    /// sector's counter row last.
+    func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
+        let head = try await connection.query(
+            "SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID)", logger: self.logger)
+        var hold: (Int64, String, String, String)?
+        for try await row in head.decode((Int64, String, String, String).self) { hold = row }
+        guard let (matchID, buyer, sector, _) = hold else { throw InventoryError.holdNotFound }
+        // The seats the hold had: taken from its 'held' audit row, the record that outlives the hold.
+        let heldRows = try await connection.query(
+            "SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1",
+            logger: self.logger)
+        var unitIDs: [Int64] = []
+        for try await ids in heldRows.decode([Int64].self) { unitIDs = ids.sorted() }
+        try await connection.query(
+            """
+            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id) VALUES (\(matchID), \(buyer))
+            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held
+            """, logger: self.logger)
+        let locked = try await connection.query(
+            "SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(\(unitIDs)) ORDER BY id FOR UPDATE", logger: self.logger)
+        var units: [(Int64, String, UUID?)] = []
+        for try await row in locked.decode((Int64, String, UUID?).self) { units.append(row) }
+        let stateRows = try await connection.query(
+            "SELECT state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE", logger: self.logger)
+        var state = ""
+        for try await value in stateRows.decode(String.self) { state = value }
+
+        let fromHeld: Bool
+        switch state {
+        case "sold":
+            let seats = try await self.seats(on: connection, holdID: holdID)
+            return .sold(seats: seats, sector: sector)
+        case "active":
+            guard units.count == unitIDs.count, units.allSatisfy({ $0.1 == "held" && $0.2 == holdID }) else {
+                throw InventoryError.holdNotActive(state: "inconsistent")
+            }
+            fromHeld = true
+        default:
+            guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.1 == "available" }) else { return .seatsGone }
+            fromHeld = false
+        }
+        let sold = try await connection.query(
+            """
+            UPDATE inventory.units SET status = 'sold', hold_id = \(holdID)
+            WHERE id = ANY(\(unitIDs)) RETURNING id, sector_code, row_label, seat_label
+            """, logger: self.logger)
+        var seats: [HeldSeat] = []
+        for try await (id, code, row, seat) in sold.decode((Int64, String, String?, String?).self) {
+            seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
+        }
+        let n = seats.count
+        try await connection.query(
+            """
+            UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(fromHeld ? "sold" : "sold_after_expiry")
+            WHERE id = \(holdID)
+            """, logger: self.logger)
+        try await connection.query(
+            """
+            UPDATE inventory.buyer_counts SET held = held - \(fromHeld ? n : 0), sold = sold + \(n)
+            WHERE match_id = \(matchID) AND buyer_id = \(buyer)
+            """, logger: self.logger)
+        try await connection.query(
+            """
+            INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+            VALUES (\(matchID), 'sold', \(sector), \(holdID), \(unitIDs), \(actor))
+            """, logger: self.logger)
+        try await self.bumpCounts(
+            connection, matchID: matchID, sector: sector, available: fromHeld ? 0 : -n, held: fromHeld ? -n : 0, sold: n)
+        seats.sort { $0.unitId < $1.unitId }
+        return .sold(seats: seats, sector: sector)
+    }
+
+    private func seats(on connection: PostgresConnection, holdID: UUID) async throws -> [HeldSeat] {
+        let rows = try await connection.query(
+            "SELECT id, sector_code, row_label, seat_label FROM inventory.units WHERE hold_id = \(holdID) ORDER BY id", logger: self.logger)
+        var seats: [HeldSeat] = []
+        for try await (id, code, row, seat) in rows.decode((Int64, String, String?, String?).self) {
+            seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
+        }
+        return seats
+    }
+
+    /// After a sale commits: drop the hold key and push the sector's counts.
+    func afterSale(holdID: UUID, matchID: Int64, sector: String) async {
+        _ = try? await self.redis.del(Self.holdKey(holdID))
+        if let left = await self.projection.push(matchID: matchID, sectors: [sector]), left == 0 {
+            await self.seatsLeftChanged(matchID, left)
+        }
+    }
+}

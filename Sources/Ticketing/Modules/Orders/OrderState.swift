@@ -1,0 +1,62 @@
+/// E4: the life of an order. A value type so that every rule is unit-tested without a database;
+/// the database stores the state and each change with its reason.
+///
+///     created → seats_held → awaiting_payment → paid → tickets_issued
+///     seats_held | awaiting_payment → expired | cancelled
+///     awaiting_payment → payment_failed (the seats are released; the buyer starts a new order)
+///
+/// A payment that succeeds after its order expired, failed or was cancelled is not a transition:
+/// the seats are re-taken if still free (the order returns to paid) or the money goes back.
+enum OrderState: String, Sendable, Codable, CaseIterable {
+    case created
+    case seatsHeld = "seats_held"
+    case awaitingPayment = "awaiting_payment"
+    case paid
+    case ticketsIssued = "tickets_issued"
+    case expired
+    case cancelled
+    case paymentFailed = "payment_failed"
+
+    enum Event: String, Sendable, CaseIterable {
+        /// The hold is attached and the attendees accepted.
+        case seatsHeld
+        /// A PaymentIntent exists; the buyer may confirm it.
+        case paymentStarted
+        /// Stripe says succeeded and amount and currency match.
+        case paymentSucceeded
+        case ticketsIssued
+        case paymentFailed
+        /// The hold's time (or the queue window) ran out with no payment under way.
+        case expire
+        /// The buyer, staff or Stripe (`payment_intent.canceled`) cancelled.
+        case cancel
+        /// A late success re-took the seats of an order that had ended.
+        case lateSuccessReseated
+    }
+
+    struct InvalidTransition: Error, Equatable, CustomStringConvertible {
+        let from: OrderState
+        let event: Event
+        var description: String { "an order that is \(self.from.rawValue) cannot take \(self.event.rawValue)" }
+    }
+
+    /// The state after `event`, or `InvalidTransition`.
+    func after(_ event: Event) throws(InvalidTransition) -> OrderState {
+        switch (self, event) {
+        case (.created, .seatsHeld): return .seatsHeld
+        case (.seatsHeld, .paymentStarted): return .awaitingPayment
+        case (.awaitingPayment, .paymentSucceeded): return .paid
+        case (.paid, .ticketsIssued): return .ticketsIssued
+        case (.awaitingPayment, .paymentFailed): return .paymentFailed
+        case (.created, .expire), (.seatsHeld, .expire), (.awaitingPayment, .expire): return .expired
+        case (.created, .cancel), (.seatsHeld, .cancel), (.awaitingPayment, .cancel): return .cancelled
+        case (.expired, .lateSuccessReseated), (.cancelled, .lateSuccessReseated), (.paymentFailed, .lateSuccessReseated): return .paid
+        default: throw InvalidTransition(from: self, event: event)
+        }
+    }
+
+    /// The order still has (or may still get) its seats and is waiting for money.
+    var isOpen: Bool { [.created, .seatsHeld, .awaitingPayment].contains(self) }
+    /// Nothing more will happen to it (until the support issue's refunds).
+    var isFinal: Bool { [.ticketsIssued, .expired, .cancelled, .paymentFailed].contains(self) }
+}

@@ -1,0 +1,348 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Logging
+import PostgresNIO
+
+/// E8: paying an order with a Stripe PaymentIntent, and what Stripe tells us afterwards.
+extension Orders {
+    struct PaymentStart: Encodable, Sendable {
+        let order: Order
+        let paymentIntentId: String
+        let clientSecret: String
+        let amountCents: Int
+        let currency: String
+    }
+
+    func requireStripe() throws -> StripeClient {
+        guard let stripe = self.stripe else { throw Problem.unavailable("Card payments are not configured (HNS_STRIPE_API_BASE, HNS_STRIPE_SECRET_KEY).") }
+        return stripe
+    }
+
+    /// Creates (or, on a retry, finds) the order's PaymentIntent and protects its hold while the
+    /// buyer pays. The Stripe call happens between two short transactions, never inside one; its
+    /// idempotency key is the order id, so every retry gets the same PaymentIntent.
+    func startPayment(orderID: UUID, buyer: String) async throws -> PaymentStart {
+        let stripe = try self.requireStripe()
+        guard let row = try await self.postgres.withTransaction(logger: self.logger, { connection in
+            try await Self.lockedRow(connection, id: orderID, logger: self.logger)
+        }), row.buyer == buyer else { throw OrdersError.notFound }
+        switch row.state {
+        case .seatsHeld, .awaitingPayment: break
+        case .paid, .ticketsIssued: throw Problem.conflict("This order is already paid.", slug: "order-paid")
+        default: throw Problem.conflict("This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")); start a new one.", slug: "order-ended")
+        }
+        if let ends = row.windowEndsAt, ends < Date() {
+            throw Problem(status: .forbidden, slug: "purchase-window-ended", detail: "Your purchase window has ended; join the queue again.")
+        }
+        let intent: StripeClient.PaymentIntent
+        do {
+            intent = try await stripe.createPaymentIntent(
+                amountCents: row.amount, currency: row.currency, orderID: orderID, description: "HNS tickets, order \(orderID.lowercased)",
+                idempotencyKey: "order-\(orderID.lowercased)-payment")
+        } catch {
+            self.logger.warning("PaymentIntent not created", metadata: ["order": "\(orderID)", "error": "\(error)"])
+            throw Problem.unavailable("The payment service did not answer; try again in a moment.")
+        }
+        guard let secret = intent.clientSecret else { throw Problem.unavailable("The payment service answered without a client secret.") }
+
+        let protected: Date? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else { throw OrdersError.notFound }
+            switch now.state {
+            case .awaitingPayment:
+                return nil
+            case .seatsHeld:
+                let expires = try await self.inventory.protectForPayment(on: connection, holdID: now.holdID, grace: self.paymentGrace)
+                try await connection.query(
+                    """
+                    UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now() WHERE id = \(orderID)
+                    """, logger: self.logger)
+                _ = try await Self.transition(connection, orderID: orderID, from: .seatsHeld, .paymentStarted,
+                                              reason: "PaymentIntent \(intent.id) created", actor: buyer, logger: self.logger)
+                return expires
+            default:
+                throw OrdersError.endedWhilePaying(now.state)
+            }
+        }
+        if let protected { await self.inventory.followExpiry(holdID: row.holdID, matchID: row.matchID, expiresAt: protected) }
+        return PaymentStart(order: try await self.order(id: orderID, buyer: buyer), paymentIntentId: intent.id, clientSecret: secret,
+                            amountCents: row.amount, currency: row.currency)
+    }
+
+    // MARK: Stripe events
+
+    /// The parts of a Stripe event we read. `data.object` is a PaymentIntent for the events we act on.
+    struct StripeEvent: Decodable, Sendable {
+        struct Object: Decodable, Sendable {
+            let id: String
+            let object: String?
+            let amount: Int?
+            let amountReceived: Int?
+            let currency: String?
+            let status: String?
+            let metadata: [String: String]?
+            enum CodingKeys: String, CodingKey { case id, object, amount, amountReceived = "amount_received", currency, status, metadata }
+        }
+        struct DataField: Decodable, Sendable { let object: Object }
+        let id: String
+        let type: String
+        let data: DataField
+    }
+
+    enum EventOutcome: String, Sendable {
+        case duplicate, ignored, ticketsIssued = "tickets_issued", alreadyPaid = "already_paid", refunded, failed, cancelled
+        case unknownOrder = "unknown_order"
+    }
+
+    /// Handles one Stripe event exactly once (by event id, recorded in the same transaction).
+    @discardableResult
+    func handle(event: StripeEvent) async throws -> EventOutcome {
+        let object = event.data.object
+        let orderID = object.metadata?["order_id"].flatMap(UUID.init(uuidString:))
+        var afterCommit: [@Sendable () async -> Void] = []
+        let outcome: EventOutcome = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            afterCommit = []
+            let fresh = try await connection.query(
+                """
+                INSERT INTO payments.stripe_events (event_id, type, payment_intent_id, order_id, outcome)
+                VALUES (\(event.id), \(event.type), \(object.object == "payment_intent" ? object.id : nil), \(orderID), 'processing')
+                ON CONFLICT (event_id) DO NOTHING RETURNING 1
+                """, logger: self.logger)
+            var inserted = false
+            for try await _ in fresh.decode(Int.self) { inserted = true }
+            guard inserted else { return .duplicate }
+            let outcome: EventOutcome
+            switch event.type {
+            case "payment_intent.succeeded":
+                outcome = try await self.paymentSucceeded(connection, intent: object, orderID: orderID, eventID: event.id, afterCommit: &afterCommit)
+            case "payment_intent.payment_failed", "payment_intent.canceled":
+                outcome = try await self.paymentEnded(connection, intent: object, orderID: orderID, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
+            default:
+                outcome = .ignored
+            }
+            try await connection.query(
+                "UPDATE payments.stripe_events SET outcome = \(outcome.rawValue) WHERE event_id = \(event.id)", logger: self.logger)
+            return outcome
+        }
+        for action in afterCommit { await action() }
+        if outcome != .duplicate, outcome != .ignored {
+            self.logger.info("Stripe event handled", metadata: ["event": "\(event.id)", "type": "\(event.type)", "outcome": "\(outcome.rawValue)"])
+        }
+        return outcome
+    }
+
+    private func paymentSucceeded(
+        _ connection: PostgresConnection, intent: StripeEvent.Object, orderID: UUID?, eventID: String,
+        afterCommit: inout [@Sendable () async -> Void]
+    ) async throws -> EventOutcome {
+        let received = intent.amountReceived ?? intent.amount ?? 0
+        let currency = (intent.currency ?? "").lowercased()
+        guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else {
+            // Money for no order of ours: give it back.
+            try await self.requestRefund(connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order")
+            return .unknownOrder
+        }
+        if row.state == .paid || row.state == .ticketsIssued {
+            if row.paymentIntent == intent.id { return .alreadyPaid }
+            try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment")
+            return .refunded
+        }
+        if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
+            try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
+                                         reason: "payment did not match the order (\(received) \(currency) for \(row.amount) \(row.currency))")
+            if row.state.isOpen {
+                _ = try await Self.transition(connection, orderID: row.id, from: row.state, .cancel, reason: "payment did not match the order",
+                                              actor: "stripe", logger: self.logger)
+                let (inventory, hold) = (self.inventory, row.holdID)
+                afterCommit.append { _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment") }
+            }
+            return .refunded
+        }
+
+        let sale = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)")
+        guard case .sold(let seats, let sector) = sale else {
+            try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
+                                         reason: "the seats were no longer available when the payment arrived")
+            try await Outbox.write([
+                .init(subject: "mail.payment_refunded", msgID: "mail.payment_refunded:\(row.id.lowercased)", payload: .object([
+                    "template": .string("payment_refunded"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
+                    "order_id": .string(row.id.lowercased), "amount_cents": .number(Double(received)),
+                ])),
+            ], on: connection, logger: self.logger)
+            return .refunded
+        }
+        var state = row.state
+        if state.isOpen {
+            state = try await Self.transition(connection, orderID: row.id, from: state, .paymentSucceeded,
+                                              reason: "Stripe \(intent.id) succeeded", actor: "stripe", logger: self.logger)
+        } else {
+            state = try await Self.transition(connection, orderID: row.id, from: state, .lateSuccessReseated,
+                                              reason: "late payment \(intent.id): the same seats were still free", actor: "stripe", logger: self.logger)
+        }
+        // Attendees in position order were matched to the hold's seats in snake order at creation.
+        let attendeeRows = try await connection.query(
+            """
+            SELECT position, unit_id, first_name || ' ' || last_name, deliver_to_email FROM orders.attendees
+            WHERE order_id = \(row.id) ORDER BY position
+            """, logger: self.logger)
+        var newTickets: [Tickets.NewTicket] = []
+        let seatByUnit = Dictionary(uniqueKeysWithValues: seats.map { ($0.unitId, $0) })
+        for try await (position, unit, name, email) in attendeeRows.decode((Int, Int64, String, String?).self) {
+            let seat = seatByUnit[unit]
+            newTickets.append(.init(unitID: unit, position: position, holderName: name, sector: seat?.sector ?? sector,
+                                    row: seat?.row, seat: seat?.seat, deliverToEmail: email))
+        }
+        let issued = try await self.tickets.issue(on: connection, orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets)
+        _ = try await Self.transition(connection, orderID: row.id, from: state, .ticketsIssued,
+                                      reason: "\(issued.count) ticket(s) issued", actor: "system", logger: self.logger)
+        let order = row.id.lowercased
+        var messages: [Outbox.Message] = [
+            .init(subject: "payment.succeeded", msgID: "payment.succeeded:\(intent.id)", payload: .object([
+                "order_id": .string(order), "payment_intent_id": .string(intent.id), "amount_cents": .number(Double(received)),
+                "currency": .string(currency),
+            ])),
+            .init(subject: "order.completed", msgID: "order.completed:\(order)", payload: .object([
+                "order_id": .string(order), "match_id": .number(Double(row.matchID)), "buyer_id": .string(row.buyer),
+                "buyer_email": row.email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
+            ]), job: true),
+            .init(subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)", payload: .object([
+                "template": .string("order_confirmation"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
+                "order_id": .string(order), "match_id": .number(Double(row.matchID)), "amount_cents": .number(Double(received)),
+                "tickets": .number(Double(issued.count)),
+            ])),
+        ]
+        for t in issued {
+            messages.append(.init(subject: "ticket.generated", msgID: "ticket.generated:\(t.id.uuidString.lowercased())", payload: .object([
+                "ticket_id": .string(t.id.uuidString.lowercased()), "order_id": .string(order), "match_id": .number(Double(row.matchID)),
+                "position": .number(Double(t.position)), "holder_user_id": t.deliverToEmail == nil ? .string(row.buyer) : .null,
+                "deliver_to_email": t.deliverToEmail.map(JSONValue.string) ?? .null,
+            ]), job: true))
+            if let email = t.deliverToEmail {
+                messages.append(.init(subject: "mail.ticket_delivery", msgID: "mail.ticket_delivery:\(t.id.uuidString.lowercased())", payload: .object([
+                    "template": .string("ticket_delivery"), "to": .string(email), "order_id": .string(order),
+                    "match_id": .number(Double(row.matchID)), "from_user_id": .string(row.buyer),
+                ])))
+            }
+        }
+        try await Outbox.write(messages, on: connection, logger: self.logger)
+        let (inventory, redis, holdID, matchID, buyer) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer)
+        afterCommit.append {
+            await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector)
+            // The fan's queue window is done: free the slot for the next in line (README, hns-queue).
+            _ = try? await redis.send("SADD", "hns:queue:\(matchID):release", buyer)
+        }
+        return .ticketsIssued
+    }
+
+    private func paymentEnded(
+        _ connection: PostgresConnection, intent: StripeEvent.Object, orderID: UUID?, failed: Bool,
+        afterCommit: inout [@Sendable () async -> Void]
+    ) async throws -> EventOutcome {
+        guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else { return .unknownOrder }
+        guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
+        let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
+        let next = try await Self.transition(connection, orderID: row.id, from: row.state, event,
+                                             reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: "stripe", logger: self.logger)
+        try await Outbox.write([
+            .init(subject: failed ? "payment.failed" : "payment.canceled", msgID: "payment.ended:\(intent.id)", payload: .object([
+                "order_id": .string(row.id.lowercased), "payment_intent_id": .string(intent.id), "order_state": .string(next.rawValue),
+            ])),
+        ], on: connection, logger: self.logger)
+        let (inventory, stripe, hold, pi) = (self.inventory, self.stripe, row.holdID, intent.id)
+        afterCommit.append {
+            _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment")
+            // A declined PaymentIntent could still be paid with another card; this order is over.
+            if failed { _ = try? await stripe?.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)") }
+        }
+        return failed ? .failed : .cancelled
+    }
+
+    func requestRefund(_ connection: PostgresConnection, orderID: UUID?, paymentIntent: String, amount: Int, reason: String) async throws {
+        guard amount > 0 else { return }
+        try await connection.query(
+            """
+            INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, reason)
+            VALUES (\(UUID()), \(orderID), \(paymentIntent), \(amount), \(reason))
+            ON CONFLICT (payment_intent_id) DO NOTHING
+            """, logger: self.logger)
+        try await Outbox.write([
+            .init(subject: "payment.refund_requested", msgID: "payment.refund_requested:\(paymentIntent)", payload: .object([
+                "order_id": orderID.map { .string($0.lowercased) } ?? .null, "payment_intent_id": .string(paymentIntent),
+                "amount_cents": .number(Double(amount)), "reason": .string(reason),
+            ])),
+        ], on: connection, logger: self.logger)
+    }
+
+    // MARK: Cancel, hold ends
+
+    /// The buyer gives up an order that is not paid: its PaymentIntent is cancelled at Stripe
+    /// first, so that it can no longer succeed, then the seats go back.
+    func cancel(orderID: UUID, buyer: String) async throws -> Order {
+        let row = try await self.order(id: orderID, buyer: buyer)
+        guard row.state.isOpen else { throw Problem.conflict("This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).", slug: "order-ended") }
+        if let pi = row.paymentIntentId {
+            let stripe = try self.requireStripe()
+            do {
+                let intent = try await stripe.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)")
+                _ = intent
+            } catch StripeClient.Failure.rejected {
+                // Already succeeded (or processing): the webhook decides; the order stays as it is.
+                let intent = try? await stripe.paymentIntent(pi)
+                if intent?.status == "succeeded", let intent {
+                    try await self.handle(event: .init(id: "reconcile:\(pi):succeeded", type: "payment_intent.succeeded",
+                                                       data: .init(object: .init(intent))))
+                }
+                throw Problem.conflict("The payment for this order has already gone through.", slug: "order-paid")
+            } catch {
+                throw Problem.unavailable("The payment service did not answer; try again in a moment.")
+            }
+        }
+        let hold: UUID? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger), now.state.isOpen else { return nil }
+            _ = try await Self.transition(connection, orderID: orderID, from: now.state, .cancel, reason: "cancelled by the buyer", actor: buyer, logger: self.logger)
+            try await Outbox.write([
+                .init(subject: "order.cancelled", msgID: "order.cancelled:\(orderID.lowercased)", payload: .object([
+                    "order_id": .string(orderID.lowercased), "match_id": .number(Double(now.matchID)), "reason": .string("buyer"),
+                ])),
+            ], on: connection, logger: self.logger)
+            return now.holdID
+        }
+        if let hold { _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: buyer) }
+        return try await self.order(id: orderID, buyer: buyer)
+    }
+
+    /// Inventory ended a hold without a sale: its open order ends with it. A PaymentIntent of an
+    /// order that ends this way is cancelled at Stripe; should it have succeeded meanwhile, the
+    /// webhook's late-success path re-takes the seats or refunds.
+    static func holdEnded(postgres: PostgresClient, stripe: StripeClient?, logger: Logger, holdID: UUID, reason: Inventory.EndReason) async {
+        do {
+            let ended: String? = try await postgres.withRetryingTransaction(logger: logger) { connection in
+                let ids = try await connection.query("SELECT id FROM orders.orders WHERE hold_id = \(holdID) FOR UPDATE", logger: logger)
+                var orderID: UUID?
+                for try await id in ids.decode(UUID.self) { orderID = id }
+                guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: logger), row.state.isOpen else { return nil }
+                let event: OrderState.Event = reason == .expired ? .expire : .cancel
+                _ = try await Self.transition(connection, orderID: orderID, from: row.state, event,
+                                              reason: reason == .expired ? "the hold ran out" : "the hold was released", actor: "system:inventory", logger: logger)
+                try await Outbox.write([
+                    .init(subject: reason == .expired ? "order.expired" : "order.cancelled", msgID: "order.ended:\(orderID.lowercased)", payload: .object([
+                        "order_id": .string(orderID.lowercased), "match_id": .number(Double(row.matchID)), "reason": .string(reason.rawValue),
+                    ])),
+                ], on: connection, logger: logger)
+                return row.paymentIntent
+            }
+            if let pi = ended { _ = try? await stripe?.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)") }
+        } catch {
+            logger.warning("order not ended with its hold; the reconciler will retry", metadata: ["hold": "\(holdID)", "error": "\(error)"])
+        }
+    }
+}
+
+extension Orders.StripeEvent.Object {
+    init(_ intent: StripeClient.PaymentIntent) {
+        self.init(id: intent.id, object: "payment_intent", amount: intent.amount, amountReceived: intent.amountReceived,
+                  currency: intent.currency, status: intent.status, metadata: intent.metadata)
+    }
+}

@@ -1,0 +1,194 @@
+import Crypto
+import Foundation
+import HNSBus
+import HNSCore
+import HNSIdentity
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+
+extension Orders {
+    /// `queueGate` checks the purchase token while the match's queue is active and returns the window.
+    func addRoutes(
+        to api: RouterGroup<TicketingContext>, root: Router<TicketingContext>, auth: Authenticator, queueGate: QueueGate,
+        busToken: Secret?, kickoff: @escaping @Sendable (Int64) async throws -> Date
+    ) {
+        api.post("orders") { request, context -> Response in
+            let me = try await auth.user(request)
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            return try await self.idempotent(request: request, buyer: me.userID, route: "POST /orders", body: bytes) {
+                let body: Create
+                do {
+                    let decoder = JSONDecoder()
+                    body = try decoder.decode(Create.self, from: Data(bytes.readableBytesView))
+                } catch let error as DecodingError {
+                    throw ProblemMiddleware<TicketingContext>.problem(for: error)
+                }
+                let (holdID, attendees) = try Self.validate(body)
+                let hold = try await self.inventory.hold(id: holdID, buyer: me.userID)
+                let window = try await queueGate.check(matchID: hold.matchId, user: me.userID, request: request)
+                let order = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees,
+                                                  window: window.map { ($0.tokenID, $0.windowEndsAt) })
+                return (.created, try Self.json(order))
+            }
+        }
+        api.get("orders") { request, _ -> Response in
+            let me = try await auth.user(request)
+            return Self.response(.ok, try Self.json(OrderList(orders: try await self.orders(buyer: me.userID))))
+        }
+        api.get("orders/:orderId") { request, context -> Response in
+            let me = try await auth.user(request)
+            return Self.response(.ok, try Self.json(try await self.order(id: try Self.orderID(context), buyer: me.userID)))
+        }
+        api.post("orders/:orderId/payment") { request, context -> Response in
+            let me = try await auth.user(request)
+            let id = try Self.orderID(context)
+            let bytes = try await request.body.collect(upTo: 1 << 16)
+            return try await self.idempotent(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) {
+                let order = try await self.order(id: id, buyer: me.userID)
+                _ = try await queueGate.check(matchID: order.matchId, user: me.userID, request: request)
+                return (.created, try Self.json(try await self.startPayment(orderID: id, buyer: me.userID)))
+            }
+        }
+        api.post("orders/:orderId/cancel") { request, context -> Response in
+            let me = try await auth.user(request)
+            return Self.response(.ok, try Self.json(try await self.cancel(orderID: try Self.orderID(context), buyer: me.userID)))
+        }
+        api.get("wallet/tickets") { request, _ -> Response in
+            let me = try await auth.user(request)
+            let tickets = try await self.tickets.wallet(user: me.userID, email: me.email, kickoff: kickoff)
+            return Self.response(.ok, try Self.json(Wallet(tickets: tickets)))
+        }
+
+        // Stripe events, as the bus delivers them (router → bus → here): the router verified
+        // Stripe's signature; we trust the bus's Bearer token.
+        root.post("webhooks/stripe") { request, _ -> Response in
+            guard let busToken else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; Stripe events cannot be accepted.") }
+            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                  Self.constantTimeEqual(String(header.dropFirst(7)), busToken.value)
+            else { throw Problem.unauthorized("A valid bus delivery token is required.") }
+            let bytes = try await request.body.collect(upTo: 2 << 20)
+            let envelope: Envelope.Decoded
+            let event: StripeEvent
+            do {
+                envelope = try JSONDecoder().decode(Envelope.Decoded.self, from: Data(bytes.readableBytesView))
+                event = try JSONDecoder().decode(StripeEvent.self, from: Data(envelope.data.encoded()))
+            } catch let error as DecodingError {
+                throw ProblemMiddleware<TicketingContext>.problem(for: error)
+            }
+            let outcome = try await self.handle(event: event)
+            return Self.response(.ok, Array(#"{"outcome":"\#(outcome.rawValue)"}"#.utf8))
+        }
+    }
+
+    struct OrderList: Encodable { let orders: [Order] }
+    struct Wallet: Encodable { let tickets: [Tickets.WalletTicket] }
+
+    static func orderID(_ context: TicketingContext) throws -> UUID {
+        guard let id = context.parameters.get("orderId").flatMap(UUID.init(uuidString:)) else { throw OrdersError.notFound }
+        return id
+    }
+
+    static func json(_ value: some Encodable) throws -> [UInt8] { Array(try TicketingJSON.encoder().encode(value)) }
+
+    static func response(_ status: HTTPResponse.Status, _ body: [UInt8], replayed: Bool = false) -> Response {
+        var headers: HTTPFields = [.contentType: status.code >= 400 ? "application/problem+json" : "application/json"]
+        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    // MARK: Idempotency-Key
+
+    /// Runs `work` once per `Idempotency-Key` and buyer: a retry with the same key and body gets the
+    /// first answer again (also a 4xx); the same key with another body is refused. A 5xx is not
+    /// kept, so the retry runs again.
+    func idempotent(
+        request: Request, buyer: String, route: String, body: ByteBuffer,
+        _ work: () async throws -> (HTTPResponse.Status, [UInt8])
+    ) async throws -> Response {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else {
+            let (status, bytes) = try await work()
+            return Self.response(status, bytes)
+        }
+        guard (1...255).contains(key.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
+        let hash = SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+        let inserted = try await self.postgres.query(
+            """
+            INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash) VALUES (\(buyer), \(key), \(route), \(hash))
+            ON CONFLICT (buyer_id, key) DO NOTHING RETURNING 1
+            """, logger: self.logger)
+        var fresh = false
+        for try await _ in inserted.decode(Int.self) { fresh = true }
+        if !fresh {
+            let rows = try await self.postgres.query(
+                "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)",
+                logger: self.logger)
+            for try await (oldRoute, oldHash, status, stored) in rows.decode((String, String, Int?, ByteBuffer?).self) {
+                guard oldRoute == route, oldHash == hash else {
+                    throw Problem(status: .unprocessableContent, slug: "idempotency-key-reused",
+                                  detail: "This Idempotency-Key was used for a different request.",
+                                  errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
+                }
+                guard let status else {
+                    throw Problem(status: .conflict, slug: "request-in-progress", detail: "The first request with this Idempotency-Key is still running; retry shortly.")
+                }
+                return Self.response(HTTPResponse.Status(code: status), stored.map { Array($0.readableBytesView) } ?? [], replayed: true)
+            }
+            throw Problem.unavailable("Idempotency-Key could not be read; retry.")
+        }
+        let status: HTTPResponse.Status
+        let bytes: [UInt8]
+        do {
+            (status, bytes) = try await work()
+        } catch {
+            let problem: Problem? = (error as? Problem) ?? (error as? any ProblemConvertible)?.problem
+            guard let problem, problem.statusCode < 500 else {
+                _ = try? await self.postgres.query(
+                    "DELETE FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)", logger: self.logger)
+                throw error
+            }
+            (status, bytes) = (problem.status, problem.jsonBytes())
+        }
+        try await self.postgres.query(
+            """
+            UPDATE orders.idempotency_keys SET status = \(Int(status.code)), body = \(ByteBuffer(bytes: bytes))
+            WHERE buyer_id = \(buyer) AND key = \(key)
+            """, logger: self.logger)
+        return Self.response(status, bytes)
+    }
+}
+
+/// The queue's gate in front of reserving and ordering: while a match's queue is active, every
+/// purchase call carries the purchase token (`X-Purchase-Token`) the queue signed for this fan.
+struct QueueGate: Sendable {
+    let redis: RedisClient
+    let verifier: PurchaseTokenVerifier?
+    static let header = HTTPField.Name("X-Purchase-Token")!
+
+    /// The states in which the queue controls who may buy (hns-queue's `state`).
+    static let gatedStates: Set<String> = ["pre_queue", "open", "paused"]
+
+    /// Nil when the match has no active queue; else the verified token, or a 403 / 503.
+    func check(matchID: Int64, user: String, token: String?) async throws -> PurchaseToken? {
+        let state = try await self.redis.hget("hns:queue:\(matchID):config", "state")
+        guard let state, Self.gatedStates.contains(state) else { return nil }
+        guard let verifier else { throw Problem.unavailable("The waiting room is active but HNS_QUEUE_SIGNING_KEY is not set here.") }
+        return try await verifier.verify(token ?? "", user: user, match: String(matchID))
+    }
+
+    func check(matchID: Int64, user: String, request: Request) async throws -> PurchaseToken? {
+        try await self.check(matchID: matchID, user: user, token: request.headers[Self.header])
+    }
+}

@@ -1,0 +1,319 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Logging
+import PostgresNIO
+
+/// E4 + E8: the purchase saga. An order sells the seats of one hold to the attendees named on it;
+/// its payment is a Stripe PaymentIntent whose outcome arrives as a webhook (router → bus →
+/// `/webhooks/stripe`). The success path — seats sold, order paid, tickets issued, events written —
+/// is one transaction, so there is never a ticket without a captured payment; a payment that finds
+/// no seats is refunded.
+struct Orders: Sendable {
+    let postgres: PostgresClient
+    let redis: RedisClient
+    let inventory: Inventory
+    let tickets: Tickets
+    let blacklist: Blacklist
+    let stripe: StripeClient?
+    let holdTTL: Duration
+    /// How long past its 15 minutes a hold whose payment is under way waits for the outcome.
+    let paymentGrace: Duration
+    let logger: Logger
+
+    // MARK: Types
+
+    struct Attendee: Codable, Sendable, Equatable {
+        var person: PersonIdentity
+        var deliverToEmail: String?
+
+        enum CodingKeys: String, CodingKey { case deliverToEmail = "deliver_to_email" }
+
+        init(person: PersonIdentity, deliverToEmail: String?) {
+            self.person = person
+            self.deliverToEmail = deliverToEmail
+        }
+
+        init(from decoder: any Decoder) throws {
+            self.person = try PersonIdentity(from: decoder)
+            self.deliverToEmail = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .deliverToEmail)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try self.person.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(self.deliverToEmail, forKey: .deliverToEmail)
+        }
+
+        /// One person, one ticket per match: by OIB, else by passport.
+        var personKey: String {
+            if let oib = self.person.oib { return "oib:" + oib }
+            return "passport:\(self.person.passportCountry ?? ""):\(self.person.passportNumber ?? "")"
+        }
+    }
+
+    struct Create: Decodable, Sendable {
+        var holdId: UUID?
+        var attendees: [Attendee]?
+        enum CodingKeys: String, CodingKey { case holdId = "hold_id", attendees }
+    }
+
+    struct OrderSeat: Codable, Sendable, Equatable {
+        let unitId: Int64
+        let sector: String
+        let row: String?
+        let seat: String?
+        let attendee: String
+    }
+
+    struct Order: Encodable, Sendable {
+        let id: UUID
+        let matchId: Int64
+        let buyerId: String
+        let holdId: UUID
+        let state: OrderState
+        let unitPriceCents: Int
+        let amountCents: Int
+        let currency: String
+        let paymentIntentId: String?
+        let windowEndsAt: Date?
+        let holdExpiresAt: Date?
+        let createdAt: Date
+        let seats: [OrderSeat]
+        let tickets: [TicketRef]
+    }
+
+    /// A ticket as the order shows it: the QR value only ever appears in the wallet.
+    struct TicketRef: Encodable, Sendable, Equatable {
+        let id: UUID
+        let position: Int
+        let deliverToEmail: String?
+    }
+
+    // MARK: Create
+
+    /// Validated attendees, or every problem with its field (`attendees[1].oib`).
+    static func validate(_ body: Create) throws -> (UUID, [Attendee]) {
+        var errors: [Problem.FieldError] = []
+        if body.holdId == nil { errors.append(.init(field: "hold_id", message: "is required")) }
+        let attendees = (body.attendees ?? []).map { a in
+            var copy = a
+            copy.person = a.person.normalized()
+            copy.deliverToEmail = a.deliverToEmail?.trimmingCharacters(in: .whitespaces).nilIfEmpty
+            return copy
+        }
+        if attendees.isEmpty { errors.append(.init(field: "attendees", message: "name one ticket holder per seat")) }
+        var keys: [String: Int] = [:]
+        for (i, a) in attendees.enumerated() {
+            errors += a.person.validate(prefix: "attendees[\(i)].")
+            if let email = a.deliverToEmail, !Self.looksLikeEmail(email) {
+                errors.append(.init(field: "attendees[\(i)].deliver_to_email", message: "is not an email address"))
+            }
+            if let first = keys[a.personKey] {
+                errors.append(.init(field: "attendees[\(i)]", message: "is the same person as attendees[\(first)]; one ticket per person"))
+            } else {
+                keys[a.personKey] = i
+            }
+        }
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        return (body.holdId!, attendees)
+    }
+
+    static func looksLikeEmail(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !s.contains(" ") && s.count <= 254
+    }
+
+    /// Creates the order for the buyer's active hold: one attendee per seat, each checked against
+    /// the blacklist and the one-ticket-per-person rule for the match.
+    func create(buyer: String, email: String?, holdID: UUID, attendees: [Attendee], window: (id: String, endsAt: Date)?) async throws -> Order {
+        let outcome: Result<UUID, BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
+            guard attendees.count == hold.seats.count else {
+                throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
+            }
+            let existing = try await connection.query("SELECT id FROM orders.orders WHERE hold_id = \(holdID)", logger: self.logger)
+            for try await _ in existing.decode(UUID.self) { throw OrdersError.holdHasOrder }
+
+            let hits = try await self.blacklist.check(on: connection, attendees: attendees.map(\.person))
+            if !hits.isEmpty { return .failure(BlacklistRefusal(hits: hits, matchID: hold.matchID)) }
+
+            // One ticket per person per match, across concurrent orders: lock each person's key.
+            let keys = attendees.map(\.personKey)
+            for key in keys.sorted() {
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(String(hold.matchID) + "|" + key), 7))", logger: self.logger)
+            }
+            let taken = try await connection.query(
+                """
+                SELECT a.person_key FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
+                WHERE a.match_id = \(hold.matchID) AND a.person_key = ANY(\(keys))
+                  AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
+                """, logger: self.logger)
+            var busy: [String] = []
+            for try await key in taken.decode(String.self) { busy.append(key) }
+            if !busy.isEmpty {
+                let fields = attendees.enumerated().filter { busy.contains($0.element.personKey) }
+                    .map { Problem.FieldError(field: "attendees[\($0.offset)]", message: "already has a ticket or an open order for this match") }
+                throw Problem(status: .conflict, slug: "attendee-has-ticket", detail: "A ticket holder already has a ticket for this match.", errors: fields)
+            }
+
+            let orderID = UUID()
+            let amount = hold.unitPriceCents * hold.seats.count
+            try await connection.query(
+                """
+                INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, window_id, window_ends_at)
+                VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), 'seats_held', \(hold.unitPriceCents), \(amount),
+                        \(window?.id), \(window?.endsAt))
+                """, logger: self.logger)
+            try await Self.recordChange(connection, orderID: orderID, from: nil, to: .created, reason: "order placed", actor: buyer, logger: self.logger)
+            try await Self.recordChange(connection, orderID: orderID, from: .created, to: .seatsHeld, reason: "hold \(holdID) attached, attendees accepted", actor: buyer, logger: self.logger)
+            for (i, (a, seat)) in zip(attendees, hold.seats).enumerated() {
+                let p = a.person
+                try await connection.query(
+                    """
+                    INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
+                                                  passport_country, nationality, deliver_to_email, person_key, match_id)
+                    VALUES (\(orderID), \(i + 1), \(seat.unitId), \(p.firstName), \(p.lastName), \(p.dateOfBirth)::date, \(p.oib),
+                            \(p.passportNumber), \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID))
+                    """, logger: self.logger)
+            }
+            try await Outbox.write([
+                .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
+                    "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
+                    "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
+                ])),
+            ], on: connection, logger: self.logger)
+            return .success(orderID)
+        }
+        switch outcome {
+        case .success(let id): return try await self.order(id: id, buyer: buyer)
+        case .failure(let refusal):
+            await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
+            throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex))
+        }
+    }
+
+    struct BlacklistRefusal: Error {
+        let hits: [Blacklist.Hit]
+        let matchID: Int64
+    }
+
+    static func recordChange(
+        _ connection: PostgresConnection, orderID: UUID, from: OrderState?, to: OrderState, reason: String, actor: String, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
+            VALUES (\(orderID), \(from?.rawValue), \(to.rawValue), \(reason), \(actor))
+            """, logger: logger)
+    }
+
+    /// Moves a locked order through the state machine, recording why.
+    static func transition(
+        _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ event: OrderState.Event, reason: String, actor: String, logger: Logger
+    ) async throws -> OrderState {
+        let next: OrderState
+        do { next = try from.after(event) } catch { throw OrdersError.invalidTransition(error) }
+        try await connection.query(
+            "UPDATE orders.orders SET state = \(next.rawValue), updated_at = now() WHERE id = \(orderID)", logger: logger)
+        try await Self.recordChange(connection, orderID: orderID, from: from, to: next, reason: reason, actor: actor, logger: logger)
+        return next
+    }
+
+    // MARK: Reads
+
+    struct Row: Sendable {
+        let id: UUID
+        let matchID: Int64
+        let buyer: String
+        let email: String?
+        let holdID: UUID
+        let state: OrderState
+        let unitPrice: Int
+        let amount: Int
+        let currency: String
+        let paymentIntent: String?
+        let windowEndsAt: Date?
+        let createdAt: Date
+    }
+
+    static let rowColumns = "id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency, payment_intent_id, window_ends_at, created_at"
+
+    static func decodeRows(_ rows: PostgresRowSequence) async throws -> [Row] {
+        var out: [Row] = []
+        for try await (id, match, buyer, email, hold, state, unit, amount, currency, pi, window, created) in rows.decode(
+            (UUID, Int64, String, String?, UUID, String, Int, Int, String, String?, Date?, Date).self)
+        {
+            out.append(Row(id: id, matchID: match, buyer: buyer, email: email, holdID: hold, state: OrderState(rawValue: state) ?? .cancelled,
+                           unitPrice: unit, amount: amount, currency: currency, paymentIntent: pi, windowEndsAt: window, createdAt: created))
+        }
+        return out
+    }
+
+    /// The order row locked for update on `connection`, or nil.
+    static func lockedRow(_ connection: PostgresConnection, id: UUID, logger: Logger) async throws -> Row? {
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE id = $1 FOR UPDATE", binds: try Self.binds(id)),
+            logger: logger)
+        return try await Self.decodeRows(rows).first
+    }
+
+    static func binds(_ values: any PostgresEncodable...) throws -> PostgresBindings {
+        var b = PostgresBindings()
+        for v in values { try b.append(v) }
+        return b
+    }
+
+    func order(id: UUID, buyer: String?) async throws -> Order {
+        let rows = try await self.postgres.query(
+            PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE id = $1", binds: try Self.binds(id)), logger: self.logger)
+        guard let row = try await Self.decodeRows(rows).first, buyer == nil || row.buyer == buyer else { throw OrdersError.notFound }
+        return try await self.present(row)
+    }
+
+    func orders(buyer: String) async throws -> [Order] {
+        let rows = try await self.postgres.query(
+            PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE buyer_id = $1 ORDER BY created_at DESC LIMIT 100",
+                          binds: try Self.binds(buyer)), logger: self.logger)
+        var out: [Order] = []
+        for row in try await Self.decodeRows(rows) { out.append(try await self.present(row)) }
+        return out
+    }
+
+    private func present(_ row: Row) async throws -> Order {
+        let seatRows = try await self.postgres.query(
+            """
+            SELECT a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name
+            FROM orders.attendees a JOIN inventory.units u ON u.id = a.unit_id
+            WHERE a.order_id = \(row.id) ORDER BY a.position
+            """, logger: self.logger)
+        var seats: [OrderSeat] = []
+        for try await (unit, sector, r, s, name) in seatRows.decode((Int64, String, String?, String?, String).self) {
+            seats.append(OrderSeat(unitId: unit, sector: sector, row: r, seat: s, attendee: name))
+        }
+        let ticketRows = try await self.postgres.query(
+            "SELECT id, position, deliver_to_email FROM tickets.tickets WHERE order_id = \(row.id) ORDER BY position", logger: self.logger)
+        var tickets: [TicketRef] = []
+        for try await (id, position, email) in ticketRows.decode((UUID, Int, String?).self) {
+            tickets.append(TicketRef(id: id, position: position, deliverToEmail: email))
+        }
+        let expiry = try await self.postgres.query(
+            "SELECT expires_at, state FROM inventory.holds WHERE id = \(row.holdID)", logger: self.logger)
+        var holdExpires: Date?
+        for try await (at, state) in expiry.decode((Date, String).self) where state == "active" { holdExpires = at }
+        return Order(
+            id: row.id, matchId: row.matchID, buyerId: row.buyer, holdId: row.holdID, state: row.state, unitPriceCents: row.unitPrice,
+            amountCents: row.amount, currency: row.currency, paymentIntentId: row.paymentIntent, windowEndsAt: row.windowEndsAt,
+            holdExpiresAt: holdExpires, createdAt: row.createdAt, seats: seats, tickets: tickets)
+    }
+}
+
+extension UUID {
+    var lowercased: String { self.uuidString.lowercased() }
+}
+
+extension String {
+    var nilIfEmpty: String? { self.isEmpty ? nil : self }
+}

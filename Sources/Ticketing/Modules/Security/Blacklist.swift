@@ -1,0 +1,290 @@
+import Foundation
+import HNSCore
+import HNSIdentity
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+
+/// E11: the admin-managed list of people who may not buy tickets. An entry names a person by OIB,
+/// by passport (country and number) or by name and date of birth; an attendee matching any entry
+/// refuses the whole order with a neutral message, and the hit is recorded for staff.
+struct Blacklist: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    struct Entry: Codable, Sendable, Equatable {
+        var id: Int64?
+        var oib: String?
+        var passportCountry: String?
+        var passportNumber: String?
+        var firstName: String?
+        var lastName: String?
+        var dateOfBirth: String?
+        var reason: String
+        var addedBy: String?
+        var createdAt: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case id, oib, passportCountry = "passport_country", passportNumber = "passport_number", firstName = "first_name"
+            case lastName = "last_name", dateOfBirth = "date_of_birth", reason, addedBy = "added_by", createdAt = "created_at"
+        }
+
+        func normalized() -> Entry {
+            func clean(_ s: String?) -> String? {
+                guard let t = s?.trimmingCharacters(in: .whitespaces), !t.isEmpty else { return nil }
+                return t
+            }
+            var e = self
+            e.oib = clean(self.oib)
+            e.passportCountry = clean(self.passportCountry).map(PassportNumber.normalizedCountry)
+            e.passportNumber = clean(self.passportNumber).map(PassportNumber.normalized)
+            e.firstName = clean(self.firstName)
+            e.lastName = clean(self.lastName)
+            e.dateOfBirth = clean(self.dateOfBirth)
+            e.reason = self.reason.trimmingCharacters(in: .whitespaces)
+            return e
+        }
+
+        func validate(prefix: String = "") -> [Problem.FieldError] {
+            var errors: [Problem.FieldError] = []
+            func fail(_ field: String, _ message: String) { errors.append(.init(field: prefix + field, message: message)) }
+            if let oib = self.oib, !OIB.isValid(oib) { fail("oib", "is not a valid OIB") }
+            if (self.passportCountry == nil) != (self.passportNumber == nil) {
+                fail(self.passportNumber == nil ? "passport_number" : "passport_country", "passport needs both country and number")
+            }
+            if let country = self.passportCountry, !PassportNumber.isCountryCode(country) { fail("passport_country", "must be an ISO 3166-1 alpha-2 code") }
+            if let date = self.dateOfBirth, PersonIdentity.parseDate(date) == nil { fail("date_of_birth", "must be a date as YYYY-MM-DD") }
+            let byName = self.firstName != nil && self.lastName != nil && self.dateOfBirth != nil
+            if self.oib == nil, self.passportNumber == nil, !byName {
+                fail("oib", "an entry needs an OIB, a passport, or first name, last name and date of birth")
+            }
+            if self.reason.isEmpty { fail("reason", "is required") }
+            return errors
+        }
+    }
+
+    struct Hit: Sendable {
+        let entryID: Int64
+        let matchedBy: String
+        let attendeeIndex: Int
+    }
+
+    /// The first entry each attendee matches, checked on the caller's transaction.
+    func check(on connection: PostgresConnection, attendees: [PersonIdentity]) async throws -> [Hit] {
+        var hits: [Hit] = []
+        for (index, person) in attendees.enumerated() {
+            let rows = try await connection.query(
+                """
+                SELECT id, CASE WHEN oib = \(person.oib) THEN 'oib'
+                                WHEN passport_number = \(person.passportNumber) AND passport_country = \(person.passportCountry) THEN 'passport'
+                                ELSE 'name_and_birth_date' END
+                FROM security.blacklist
+                WHERE oib = \(person.oib)
+                   OR (passport_number = \(person.passportNumber) AND passport_country = \(person.passportCountry))
+                   OR (date_of_birth = \(person.dateOfBirth)::date AND lower(last_name) = lower(\(person.lastName))
+                       AND lower(first_name) = lower(\(person.firstName)))
+                ORDER BY id LIMIT 1
+                """, logger: self.logger)
+            for try await (id, how) in rows.decode((Int64, String).self) { hits.append(Hit(entryID: id, matchedBy: how, attendeeIndex: index)) }
+        }
+        return hits
+    }
+
+    /// Records refusals for staff; on its own transaction, since the order's was rolled back.
+    func record(_ hits: [Hit], attendees: [PersonIdentity], matchID: Int64, buyer: String) async {
+        do {
+            try await self.postgres.withTransaction(logger: self.logger) { connection in
+                for hit in hits {
+                    let attendee = String(decoding: try JSONEncoder().encode(attendees[hit.attendeeIndex]), as: UTF8.self)
+                    try await connection.query(
+                        """
+                        INSERT INTO security.blacklist_hits (blacklist_id, match_id, buyer_id, matched_by, attendee)
+                        VALUES (\(hit.entryID), \(matchID), \(buyer), \(hit.matchedBy), \(attendee)::jsonb)
+                        """, logger: self.logger)
+                }
+            }
+        } catch {
+            self.logger.error("blacklist hit not recorded", metadata: ["error": "\(error)", "match": "\(matchID)", "buyer": "\(buyer)"])
+        }
+    }
+
+    func add(_ entries: [Entry], actor: String) async throws -> [Entry] {
+        try await self.postgres.withTransaction(logger: self.logger) { connection in
+            var added: [Entry] = []
+            for e in entries {
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO security.blacklist (oib, passport_country, passport_number, first_name, last_name, date_of_birth, reason, added_by)
+                    VALUES (\(e.oib), \(e.passportCountry), \(e.passportNumber), \(e.firstName), \(e.lastName), \(e.dateOfBirth)::date,
+                            \(e.reason), \(actor))
+                    RETURNING id, created_at
+                    """, logger: self.logger)
+                for try await (id, created) in rows.decode((Int64, Date).self) {
+                    var copy = e
+                    copy.id = id
+                    copy.addedBy = actor
+                    copy.createdAt = created
+                    added.append(copy)
+                }
+            }
+            return added
+        }
+    }
+
+    func list() async throws -> [Entry] {
+        let rows = try await self.postgres.query(
+            """
+            SELECT id, oib, passport_country, passport_number, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD'), reason, added_by, created_at
+            FROM security.blacklist ORDER BY id
+            """, logger: self.logger)
+        var out: [Entry] = []
+        for try await (id, oib, pc, pn, first, last, dob, reason, by, at) in rows.decode(
+            (Int64, String?, String?, String?, String?, String?, String?, String, String, Date).self)
+        {
+            out.append(Entry(id: id, oib: oib, passportCountry: pc, passportNumber: pn, firstName: first, lastName: last,
+                             dateOfBirth: dob, reason: reason, addedBy: by, createdAt: at))
+        }
+        return out
+    }
+
+    func remove(id: Int64) async throws -> Bool {
+        let rows = try await self.postgres.query(
+            """
+            WITH gone AS (DELETE FROM security.blacklist b WHERE id = \(id)
+                          AND NOT EXISTS (SELECT 1 FROM security.blacklist_hits h WHERE h.blacklist_id = b.id) RETURNING id)
+            SELECT count(*)::int FROM gone
+            """, logger: self.logger)
+        for try await n in rows.decode(Int.self) where n > 0 { return true }
+        // An entry with recorded hits is kept for the record; say so rather than pretend.
+        let exists = try await self.postgres.query("SELECT 1 FROM security.blacklist WHERE id = \(id)", logger: self.logger)
+        for try await _ in exists.decode(Int.self) { throw Problem.conflict("This entry has recorded refusals and is kept for the record.", slug: "blacklist-entry-in-use") }
+        return false
+    }
+
+    struct HitRecord: Encodable, Sendable {
+        let id: Int64
+        let blacklistId: Int64
+        let matchId: Int64
+        let buyerId: String
+        let matchedBy: String
+        let attendee: JSONValue
+        let at: Date
+    }
+
+    func hits(limit: Int = 200) async throws -> [HitRecord] {
+        let rows = try await self.postgres.query(
+            """
+            SELECT id, blacklist_id, match_id, buyer_id, matched_by, attendee::text, at FROM security.blacklist_hits
+            ORDER BY id DESC LIMIT \(limit)
+            """, logger: self.logger)
+        var out: [HitRecord] = []
+        for try await (id, entry, match, buyer, how, attendee, at) in rows.decode((Int64, Int64, Int64, String, String, String, Date).self) {
+            let json = (try? JSONDecoder().decode(JSONValue.self, from: Data(attendee.utf8))) ?? .null
+            out.append(HitRecord(id: id, blacklistId: entry, matchId: match, buyerId: buyer, matchedBy: how, attendee: json, at: at))
+        }
+        return out
+    }
+
+    // MARK: CSV import
+
+    static let csvColumns = ["oib", "passport_country", "passport_number", "first_name", "last_name", "date_of_birth", "reason"]
+
+    /// Parses an import file: a header naming some of `csvColumns` (any order; `reason` required),
+    /// then one entry per line. Every problem is reported with its line (`rows[3].oib`).
+    static func parseCSV(_ text: String) throws -> [Entry] {
+        var lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
+        guard let headerLine = lines.first else { throw Problem.validation(field: "file", "is empty") }
+        let header = Self.csvFields(headerLine).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let unknown = header.filter { !Self.csvColumns.contains($0) }
+        if !unknown.isEmpty { throw Problem.validation(field: "header", "unknown column(s): \(unknown.joined(separator: ", "))") }
+        guard header.contains("reason") else { throw Problem.validation(field: "header", "the column reason is required") }
+        var entries: [Entry] = []
+        var errors: [Problem.FieldError] = []
+        for (i, line) in lines.dropFirst().enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let rowNumber = i + 2
+            let fields = Self.csvFields(line)
+            guard fields.count == header.count else {
+                errors.append(.init(field: "rows[\(rowNumber)]", message: "has \(fields.count) fields; the header has \(header.count)"))
+                continue
+            }
+            var value: [String: String] = [:]
+            for (name, field) in zip(header, fields) { value[name] = field }
+            let entry = Entry(oib: value["oib"], passportCountry: value["passport_country"], passportNumber: value["passport_number"],
+                              firstName: value["first_name"], lastName: value["last_name"], dateOfBirth: value["date_of_birth"],
+                              reason: value["reason"] ?? "").normalized()
+            errors += entry.validate(prefix: "rows[\(rowNumber)].")
+            entries.append(entry)
+        }
+        if !errors.isEmpty { throw Problem.validation(errors, detail: "The file has invalid rows; nothing was imported.") }
+        if entries.isEmpty { throw Problem.validation(field: "file", "has no entries") }
+        return entries
+    }
+
+    /// One CSV line: commas, double-quoted fields with "" for a quote.
+    static func csvFields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var chars = Array(line)[...]
+        while let c = chars.popFirst() {
+            if quoted {
+                if c == "\"" {
+                    if chars.first == "\"" { current.append("\""); chars = chars.dropFirst() } else { quoted = false }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
+}
+
+extension Blacklist.Entry: ResponseEncodable {}
+
+extension Blacklist {
+    func addRoutes(to group: RouterGroup<TicketingContext>, auth: Authenticator) {
+        group.get("admin/blacklist") { request, _ -> [Entry] in
+            _ = try await auth.admin(request)
+            return try await self.list()
+        }
+        group.post("admin/blacklist") { request, context -> Created<Entry> in
+            let admin = try await auth.admin(request)
+            let entry = try await request.decodeJSON(as: Entry.self, context: context).normalized()
+            let errors = entry.validate()
+            if !errors.isEmpty { throw Problem.validation(errors) }
+            return Created(body: try await self.add([entry], actor: admin.userID)[0])
+        }
+        // text/csv, all or nothing.
+        group.post("admin/blacklist/import") { request, _ -> Created<ImportResult> in
+            let admin = try await auth.admin(request)
+            let body = try await request.body.collect(upTo: 8 << 20)
+            let entries = try Self.parseCSV(String(decoding: body.readableBytesView, as: UTF8.self))
+            let added = try await self.add(entries, actor: admin.userID)
+            return Created(body: ImportResult(imported: added.count))
+        }
+        group.delete("admin/blacklist/:id") { request, context -> Response in
+            _ = try await auth.admin(request)
+            guard try await self.remove(id: try context.parameters.id("id")) else { throw Problem.notFound("No such blacklist entry.") }
+            return Response(status: .noContent)
+        }
+        group.get("admin/blacklist/hits") { request, _ -> HitList in
+            _ = try await auth.admin(request)
+            return HitList(hits: try await self.hits())
+        }
+    }
+
+    struct ImportResult: Encodable, ResponseEncodable, Sendable { let imported: Int }
+    struct HitList: Encodable, ResponseEncodable, Sendable { let hits: [HitRecord] }
+}

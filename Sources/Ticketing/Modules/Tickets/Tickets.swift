@@ -1,0 +1,122 @@
+import Crypto
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Logging
+import PostgresNIO
+
+/// E9: tickets (one per attendee and seat) and the wallet that shows them. A ticket's barcode is
+/// 160 random bits: the QR content, and what access control exports.
+struct Tickets: Sendable {
+    let postgres: PostgresClient
+    let logger: Logger
+
+    /// The seed's rules: the QR shows from kick-off − 5 h and may be kept offline for 24 h.
+    static let qrVisibleBefore: TimeInterval = 5 * 3600
+    static let offlineCache: TimeInterval = 24 * 3600
+
+    struct NewTicket: Sendable {
+        let unitID: Int64
+        let position: Int
+        let holderName: String
+        let sector: String
+        let row: String?
+        let seat: String?
+        /// Nil: the buyer's wallet. Else it waits for whoever signs in with this email.
+        let deliverToEmail: String?
+    }
+
+    struct Issued: Sendable, Codable, Equatable {
+        let id: UUID
+        let position: Int
+        let barcode: String
+        let deliverToEmail: String?
+    }
+
+    static func newBarcode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return "HNS1" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Issues the order's tickets on the caller's transaction (the one that records the payment).
+    /// Idempotent per order: a second call returns the tickets the first issued.
+    func issue(
+        on connection: PostgresConnection, orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket]
+    ) async throws -> [Issued] {
+        for t in tickets {
+            try await connection.query(
+                """
+                INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
+                                             seat_label, holder_user_id, deliver_to_email)
+                VALUES (\(UUID()), \(orderID), \(matchID), \(t.unitID), \(t.position), \(Self.newBarcode()), \(t.holderName), \(t.sector),
+                        \(t.row), \(t.seat), \(t.deliverToEmail == nil ? buyer : nil), \(t.deliverToEmail))
+                ON CONFLICT (order_id, position) DO NOTHING
+                """, logger: self.logger)
+        }
+        let rows = try await connection.query(
+            "SELECT id, position, barcode, deliver_to_email FROM tickets.tickets WHERE order_id = \(orderID) ORDER BY position",
+            logger: self.logger)
+        var issued: [Issued] = []
+        for try await (id, position, barcode, email) in rows.decode((UUID, Int, String, String?).self) {
+            issued.append(Issued(id: id, position: position, barcode: barcode, deliverToEmail: email))
+        }
+        return issued
+    }
+
+    struct WalletTicket: Encodable, Sendable, Equatable {
+        let id: UUID
+        let orderId: UUID
+        let matchId: Int64
+        let position: Int
+        let holderName: String
+        let sector: String
+        let row: String?
+        let seat: String?
+        let status: String
+        let issuedAt: Date
+        /// The barcode, only from `qrVisibleFrom` on.
+        let qr: String?
+        let qrVisibleFrom: Date
+        /// Until when the app may keep the QR for offline entry (set once it is visible).
+        let cacheUntil: Date?
+        /// The ticket was sent to this email and is shown in this wallet because it signed in with it.
+        let deliveredToEmail: String?
+    }
+
+    /// The tickets in `user`'s wallet. Tickets sent to the user's email that nobody has claimed yet
+    /// are claimed by this read, so they appear the first time the person signs in.
+    func wallet(user: String, email: String?, kickoff: @Sendable (Int64) async throws -> Date, now: Date = Date()) async throws -> [WalletTicket] {
+        if let email, !email.isEmpty {
+            try await self.postgres.query(
+                """
+                UPDATE tickets.tickets SET holder_user_id = \(user)
+                WHERE holder_user_id IS NULL AND lower(deliver_to_email) = lower(\(email))
+                """, logger: self.logger)
+        }
+        let rows = try await self.postgres.query(
+            """
+            SELECT id, order_id, match_id, position, holder_name, sector_code, row_label, seat_label, status, issued_at, barcode, deliver_to_email
+            FROM tickets.tickets WHERE holder_user_id = \(user) ORDER BY issued_at DESC, order_id, position
+            """, logger: self.logger)
+        var raw: [(UUID, UUID, Int64, Int, String, String, String?, String?, String, Date, String, String?)] = []
+        for try await row in rows.decode((UUID, UUID, Int64, Int, String, String, String?, String?, String, Date, String, String?).self) {
+            raw.append(row)
+        }
+        var kickoffs: [Int64: Date] = [:]
+        var out: [WalletTicket] = []
+        for (id, order, match, position, name, sector, row, seat, status, issued, barcode, email) in raw {
+            if kickoffs[match] == nil { kickoffs[match] = try await kickoff(match) }
+            let visibleFrom = kickoffs[match]!.addingTimeInterval(-Self.qrVisibleBefore)
+            let visible = now >= visibleFrom && status != "void"
+            out.append(WalletTicket(
+                id: id, orderId: order, matchId: match, position: position, holderName: name, sector: sector, row: row, seat: seat,
+                status: status, issuedAt: issued, qr: visible ? barcode : nil, qrVisibleFrom: visibleFrom,
+                cacheUntil: visible ? now.addingTimeInterval(Self.offlineCache) : nil, deliveredToEmail: email))
+        }
+        return out
+    }
+}

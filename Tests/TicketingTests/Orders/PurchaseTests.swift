@@ -1,0 +1,293 @@
+import Foundation
+import HNSCore
+import PostgresNIO
+import HNSIdentity
+import HNSRedis
+import HNSTestSupport
+import Testing
+@testable import Ticketing
+
+@Suite struct PurchaseTests {
+    @Test func hold_order_pay_webhook_tickets_in_the_wallet() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let friend = "friend-\(UUID().uuidString.prefix(6))@example.test"
+            let (holdID, order) = try await p.order(match, user: "buyer", attendees: [
+                PurchaseHarness.attendee(11), PurchaseHarness.attendee(12, first: "Ana", email: friend),
+            ])
+            #expect(order.status == 201, "\(order.body)")
+            #expect(order.object["state"] as? String == "seats_held")
+            #expect(order.object["amount_cents"] as? Int == 10_000)
+            let orderID = try #require(order.object["id"] as? String)
+            // The hold cannot be dropped behind the order's back once the payment has started.
+            let pay = try await p.pay(orderID, user: "buyer")
+            #expect(pay.status == 201, "\(pay.body)")
+            let pi = try #require(pay.object["payment_intent_id"] as? String)
+            #expect((pay.object["client_secret"] as? String)?.hasPrefix(pi + "_secret_") == true)
+            #expect(try await p.orderState(orderID) == "awaiting_payment")
+            let buyer = try await TicketingHarness.token(user: "buyer")
+            #expect(try await h.call("DELETE", "/api/v1/holds/\(holdID)", token: buyer).status == 409)
+            // Paying again (app retry) gives the same PaymentIntent.
+            let again = try await p.pay(orderID, user: "buyer")
+            #expect(again.status == 201 && again.object["payment_intent_id"] as? String == pi)
+
+            try await p.confirm(pi)
+            let event = try #require(try await p.events(for: pi).last)
+            #expect(try await p.deliver(event, token: "wrong").status == 401)
+            let handled = try await p.deliver(event)
+            #expect(handled.status == 200 && handled.object["outcome"] as? String == "tickets_issued", "\(handled.body)")
+            // The bus delivers at least once: the same event again changes nothing.
+            let duplicate = try await p.deliver(event)
+            #expect(duplicate.object["outcome"] as? String == "duplicate")
+
+            #expect(try await p.orderState(orderID) == "tickets_issued")
+            let states = try await h.query("SELECT to_state FROM orders.state_changes WHERE order_id = \(UUID(uuidString: orderID)!) ORDER BY id", as: String.self)
+            #expect(states == ["created", "seats_held", "awaiting_payment", "paid", "tickets_issued"])
+            #expect(try await h.query("SELECT status FROM inventory.units WHERE hold_id = \(UUID(uuidString: holdID)!)", as: String.self) == ["sold", "sold"])
+            #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
+            let availability = try await h.call("GET", "/api/v1/matches/\(match)/availability")
+            let a = (availability.object["sectors"] as! [[String: Any]]).first { $0["code"] as? String == "A" }!
+            #expect(a["sold"] as? Int == 2 && a["held"] as? Int == 0)
+
+            // The buyer's wallet has the ticket not sent elsewhere; kick-off is in 2030, so no QR yet.
+            let wallet = try await h.call("GET", "/api/v1/wallet/tickets", token: buyer)
+            let mine = try #require(wallet.object["tickets"] as? [[String: Any]])
+            #expect(mine.count == 1)
+            #expect(mine.first?["qr"] is NSNull || mine.first?["qr"] == nil)
+            let kickoff = try #require(try await h.query("SELECT kickoff_at FROM matches.matches WHERE id = \(match)", as: Date.self).first)
+            let visibleFrom = ISO8601DateFormatter().date(from: mine.first?["qr_visible_from"] as? String ?? "")
+            #expect(visibleFrom == kickoff.addingTimeInterval(-5 * 3600))
+            // The friend's ticket appears when they sign in with that email.
+            let friendToken = try await TicketingHarness.token(user: "friend-user", email: friend.uppercased())
+            let theirs = try await h.call("GET", "/api/v1/wallet/tickets", token: friendToken)
+            #expect((theirs.object["tickets"] as? [[String: Any]])?.map { $0["holder_name"] as? String } == ["Ana Horvat12"])
+
+            // Events were written with the change and jobs reach the notification stream.
+            let subjects = try await h.query(
+                "SELECT subject FROM outbox.messages WHERE payload ->> 'order_id' = \(orderID.lowercased()) ORDER BY id", as: String.self)
+            #expect(subjects.filter { $0 == "ticket.generated" }.count == 2)
+            #expect(Set(subjects).isSuperset(of: ["order.created", "payment.succeeded", "order.completed", "mail.order_confirmation", "mail.ticket_delivery"]))
+            let jobs = try await eventually(timeout: .seconds(10)) {
+                let entries = try await RedisTestServer.withClient { redis in try await redis.send("XRANGE", "hns:jobs:notifications", "-", "+") }
+                let texts = (entries.array ?? []).compactMap { $0.array?.last?.array?.compactMap(\.string).joined(separator: " ") }
+                return texts.filter { $0.contains(orderID.lowercased()) }.count == 3
+            }
+            #expect(jobs)
+            // The queue is told the fan's window can be freed.
+            let released = try await RedisTestServer.withClient { redis in try await redis.send("SISMEMBER", "hns:queue:\(match):release", "buyer") }
+            #expect(released.int == 1)
+        }
+    }
+
+    @Test func attendees_are_validated_and_blacklisted_people_refused() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let (_, tooFew) = try await p.order(match, user: "v1", attendees: [PurchaseHarness.attendee(21)])
+            #expect(tooFew.status == 422 && tooFew.fields == ["attendees"])
+            let badOIB = #"{"first_name":"Iva","last_name":"Kos","date_of_birth":"1999-01-01","oib":"12345678901","nationality":"HR"}"#
+            let (_, bad) = try await p.order(match, user: "v2", attendees: [PurchaseHarness.attendee(22), badOIB])
+            #expect(bad.status == 422 && bad.fields == ["attendees[1].oib"])
+            let (_, twice) = try await p.order(match, user: "v3", attendees: [PurchaseHarness.attendee(23), PurchaseHarness.attendee(23)])
+            #expect(twice.status == 422 && twice.fields == ["attendees[1]"])
+
+            let admin = try await TicketingHarness.admin()
+            let added = try await h.call("POST", "/api/v1/admin/blacklist", token: admin,
+                                         json: #"{"oib":"\#(PurchaseHarness.oib(24))","reason":"stadium ban 2026-031"}"#)
+            #expect(added.status == 201)
+            // CSV import is all or nothing: one bad row and nothing is imported.
+            let csv = "last_name,first_name,date_of_birth,reason\nKovač,Marko,1985-02-03,pyrotechnics\nNovak,Petar,not-a-date,fight\n"
+            let refused = try await h.call("POST", "/api/v1/admin/blacklist/import", token: admin, json: nil, headers: ["Content-Type": "text/csv"], raw: csv)
+            #expect(refused.status == 422 && refused.fields == ["rows[3].date_of_birth"])
+            let imported = try await h.call("POST", "/api/v1/admin/blacklist/import", token: admin, json: nil, headers: ["Content-Type": "text/csv"],
+                                            raw: "last_name,first_name,date_of_birth,reason\nKovač,Marko,1985-02-03,pyrotechnics\n")
+            #expect(imported.status == 201 && imported.object["imported"] as? Int == 1)
+            #expect((try await h.call("GET", "/api/v1/admin/blacklist", token: admin)).array.count == 2)
+
+            // By OIB, and by name + date of birth whatever the case.
+            let (holdID, banned) = try await p.order(match, user: "v4", attendees: [PurchaseHarness.attendee(25), PurchaseHarness.attendee(24)])
+            #expect(banned.status == 403 && banned.fields == ["attendees[1]"])
+            #expect(!(banned.object["detail"] as? String ?? "").contains("ban"))
+            let byName = #"{"first_name":"MARKO","last_name":"kovač","date_of_birth":"1985-02-03","passport_number":"C01X00T47","passport_country":"DE","nationality":"DE"}"#
+            let token = try await TicketingHarness.token(user: "v4")
+            let second = try await h.call("POST", "/api/v1/orders", token: token,
+                                          json: #"{"hold_id":"\#(holdID)","attendees":[\#(byName),\#(PurchaseHarness.attendee(26))]}"#)
+            #expect(second.status == 403 && second.fields == ["attendees[0]"])
+            #expect(try await h.query("SELECT count(*)::int FROM orders.orders", as: Int.self) == [0])
+            let hits = try await h.call("GET", "/api/v1/admin/blacklist/hits", token: admin)
+            #expect((hits.object["hits"] as? [[String: Any]])?.map { $0["matched_by"] as? String } == ["name_and_birth_date", "oib"])
+            // With the attendee replaced the same hold is ordered.
+            let fixed = try await h.call("POST", "/api/v1/orders", token: token,
+                                         json: #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(27)),\#(PurchaseHarness.attendee(26))]}"#)
+            #expect(fixed.status == 201)
+            // One ticket per person per match: attendee 26 cannot be on a second order.
+            let (_, again) = try await p.order(match, user: "v5", attendees: [PurchaseHarness.attendee(26), PurchaseHarness.attendee(28)])
+            #expect(again.status == 409 && again.fields == ["attendees[0]"])
+        }
+    }
+
+    @Test func an_idempotency_key_replays_the_first_answer() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let hold = try await h.hold(match, user: "idem", quantity: 1)
+            let holdID = try #require(hold.object["id"] as? String)
+            let token = try await TicketingHarness.token(user: "idem")
+            let body = #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(31))]}"#
+            let first = try await h.call("POST", "/api/v1/orders", token: token, json: body, headers: ["Idempotency-Key": "k-1"])
+            let second = try await h.call("POST", "/api/v1/orders", token: token, json: body, headers: ["Idempotency-Key": "k-1"])
+            #expect(first.status == 201 && second.status == 201)
+            #expect(first.body == second.body)
+            #expect(second.headers["idempotent-replayed"] == "true")
+            #expect(try await h.query("SELECT count(*)::int FROM orders.orders", as: Int.self) == [1])
+            let other = try await h.call("POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
+                                         headers: ["Idempotency-Key": "k-1"])
+            #expect(other.status == 422 && other.fields == ["Idempotency-Key"])
+            // Without the key the retry is a second request, refused because the hold has its order.
+            #expect(try await h.call("POST", "/api/v1/orders", token: token, json: body).status == 409)
+        }
+    }
+
+    @Test func a_failed_payment_releases_the_seats() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let match = try await p.h.matchOnSale()
+            let (holdID, order) = try await p.order(match, user: "declined")
+            let orderID = try #require(order.object["id"] as? String)
+            let pi = try #require(try await p.pay(orderID, user: "declined").object["payment_intent_id"] as? String)
+            try await p.confirm(pi, outcome: "failed")
+            let event = try #require(try await p.events(for: pi).last)
+            #expect(try await p.deliver(event).object["outcome"] as? String == "failed")
+            #expect(try await p.orderState(orderID) == "payment_failed")
+            #expect(try await p.h.query("SELECT state FROM inventory.holds WHERE id = \(UUID(uuidString: holdID)!)", as: String.self) == ["released"])
+            #expect(try await p.h.query("SELECT count(*)::int FROM inventory.units WHERE match_id = \(match) AND status <> 'available'", as: Int.self) == [0])
+            #expect(try await p.h.query("SELECT count(*)::int FROM tickets.tickets", as: Int.self) == [0])
+        }
+    }
+
+    @Test func a_success_after_the_hold_ended_retakes_the_seats_or_refunds() async throws {
+        // Holds last 2 s plus 1 s of payment grace; the Redis key's expiry ends them.
+        try await PurchaseHarness.with(holdTTL: "2s", grace: "1s") { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale(rows: 1, seats: 4)
+            // Paid in time, but the webhook comes after the hold ended: the same seats are still free and sold.
+            let (_, first) = try await p.order(match, user: "late-1")
+            let firstID = try #require(first.object["id"] as? String)
+            let pi1 = try #require(try await p.pay(firstID, user: "late-1").object["payment_intent_id"] as? String)
+            try await p.confirm(pi1)
+            #expect(try await eventually(timeout: .seconds(15)) { try await p.orderState(firstID) == "expired" })
+            #expect(try await p.deliver(try #require(try await p.events(for: pi1).last)).object["outcome"] as? String == "tickets_issued")
+            #expect(try await p.orderState(firstID) == "tickets_issued")
+
+            // The same, but the seats went to someone else meanwhile: the money goes back.
+            let (_, second) = try await p.order(match, user: "late-2")
+            let secondID = try #require(second.object["id"] as? String)
+            let pi2 = try #require(try await p.pay(secondID, user: "late-2").object["payment_intent_id"] as? String)
+            try await p.confirm(pi2)
+            #expect(try await eventually(timeout: .seconds(15)) { try await p.orderState(secondID) == "expired" })
+            #expect(try await h.hold(match, user: "late-3", quantity: 2).status == 201)
+            #expect(try await p.deliver(try #require(try await p.events(for: pi2).last)).object["outcome"] as? String == "refunded")
+            #expect(try await p.orderState(secondID) == "expired")
+            #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: secondID)!)", as: Int.self) == [0])
+            #expect(try await h.query("SELECT count(*)::int FROM payments.refunds WHERE payment_intent_id = \(pi2)", as: Int.self) == [1])
+            // No seat is on two valid tickets or held twice.
+            #expect(try await h.query("SELECT count(*)::int FROM inventory.units WHERE match_id = \(match) AND status = 'sold'", as: Int.self) == [2])
+        }
+    }
+
+    @Test func without_a_webhook_the_reconciler_asks_stripe_and_refunds_are_sent() async throws {
+        try await PurchaseHarness.with(holdTTL: "2s", grace: "30s", reconcile: "500ms") { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let (_, order) = try await p.order(match, user: "quiet")
+            let orderID = try #require(order.object["id"] as? String)
+            let pi = try #require(try await p.pay(orderID, user: "quiet").object["payment_intent_id"] as? String)
+            try await p.confirm(pi)  // no webhook is ever delivered
+            #expect(try await eventually(timeout: .seconds(20)) { try await p.orderState(orderID) == "tickets_issued" })
+            #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
+
+            // A payment for an order that is not ours is refunded through Stripe by the reconciler.
+            let stray = try await TestHTTP.send("POST", p.stripeBase + "/v1/payment_intents", headers: [
+                "Authorization": "Bearer \(PurchaseHarness.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
+            ], body: Array("amount=700&currency=eur&metadata[site]=backend&metadata[order_id]=\(UUID().uuidString.lowercased())".utf8))
+            let strayPI = try #require(stray.json?["id"]?.stringValue)
+            try await p.confirm(strayPI)
+            #expect(try await p.deliver(try #require(try await p.events(for: strayPI).last)).object["outcome"] as? String == "unknown_order")
+            #expect(try await eventually(timeout: .seconds(20)) { try await p.refunds(for: strayPI).first?["amount"] as? Int == 700 })
+            #expect(try await eventually(timeout: .seconds(5)) {
+                try await h.query("SELECT state FROM payments.refunds WHERE payment_intent_id = \(strayPI)", as: String.self) == ["succeeded"]
+            })
+        }
+    }
+
+    @Test func while_the_queue_is_active_purchases_need_this_fans_purchase_token() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            try await RedisTestServer.withClient { redis in _ = try await redis.hset("hns:queue:\(match):config", ["state": "open"]) }
+            let fan = try await TicketingHarness.token(user: "queued")
+            let hold = #"{"sector":"A","quantity":2}"#
+            let none = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold)
+            #expect(none.status == 403)
+            let signer = await PurchaseTokenSigner(key: HS256Key(Secret(PurchaseHarness.queueKey))!)
+            let other = try await signer.sign(PurchaseToken(userID: "someone-else", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200)))
+            #expect(try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold, headers: ["X-Purchase-Token": other]).status == 403)
+            let expired = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(-60)))
+            let late = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold, headers: ["X-Purchase-Token": expired])
+            #expect(late.status == 403 && (late.object["type"] as? String)?.hasSuffix("purchase-window-ended") == true)
+            let mine = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200)))
+            let ok = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"B","quantity":1}"#, headers: ["X-Purchase-Token": mine])
+            #expect(ok.status == 201)
+            let withWindow = try await h.call("POST", "/api/v1/orders", token: fan, json: #"{"hold_id":"\#(ok.object["id"] as! String)","attendees":[\#(PurchaseHarness.attendee(41))]}"#,
+                                              headers: ["X-Purchase-Token": mine])
+            #expect(withWindow.status == 201 && withWindow.object["window_ends_at"] is String)
+            // The queue's turns, as read from its stream, become purchase windows (on a stream of this
+            // test's own: the real one is shared by every test of this run).
+            let jti = UUID().uuidString.lowercased()
+            try await h.db.withClient { pg in
+                try await RedisTestServer.withClient { redis in
+                    let consumer = QueueEventsConsumer(postgres: pg, redis: redis, logger: TicketingHarness.logger, stream: "test:events:queue:\(jti)")
+                    _ = try await redis.xadd(consumer.stream, [("type", "queue.turn_granted"), ("match_id", String(match)), ("user_id", "queued"),
+                                                               ("queue_id", "q1"), ("jti", jti), ("window_ends_at", "1900000000000"), ("at", "1")])
+                    try await consumer.pollOnce(blockMs: 100)
+                    _ = try await redis.xadd(consumer.stream, [("type", "queue.expired"), ("match_id", String(match)), ("user_id", "queued"),
+                                                               ("queue_id", "q1"), ("jti", jti), ("at", "2")])
+                    try await consumer.pollOnce(blockMs: 100)
+                    #expect(try await redis.xpending(consumer.stream, group: QueueEventsConsumer.group).count == 0)
+                    _ = try await redis.del(consumer.stream)
+                }
+            }
+            let window = try await h.query("SELECT user_id || ' ' || state || ' ' || (extract(epoch FROM ends_at)::bigint)::text FROM orders.purchase_windows WHERE window_id = \(jti)", as: String.self)
+            #expect(window == ["queued expired 1900000000"])
+        }
+    }
+}
+
+@Suite struct OrderStateTests {
+    @Test func the_happy_path_and_every_ending() throws {
+        var s = OrderState.created
+        for event in [OrderState.Event.seatsHeld, .paymentStarted, .paymentSucceeded, .ticketsIssued] { s = try s.after(event) }
+        #expect(s == .ticketsIssued && s.isFinal)
+        #expect(try OrderState.seatsHeld.after(.expire) == .expired)
+        #expect(try OrderState.awaitingPayment.after(.paymentFailed) == .paymentFailed)
+        #expect(try OrderState.awaitingPayment.after(.cancel) == .cancelled)
+        #expect(try OrderState.expired.after(.lateSuccessReseated) == .paid)
+    }
+
+    @Test func every_other_transition_is_refused() {
+        let allowed: Set<String> = [
+            "created.seatsHeld", "seats_held.paymentStarted", "awaiting_payment.paymentSucceeded", "paid.ticketsIssued",
+            "awaiting_payment.paymentFailed", "created.expire", "seats_held.expire", "awaiting_payment.expire", "created.cancel",
+            "seats_held.cancel", "awaiting_payment.cancel", "expired.lateSuccessReseated", "cancelled.lateSuccessReseated",
+            "payment_failed.lateSuccessReseated",
+        ]
+        for state in OrderState.allCases {
+            for event in OrderState.Event.allCases {
+                let key = "\(state.rawValue).\(event.rawValue)"
+                let result = try? state.after(event)
+                #expect((result != nil) == allowed.contains(key), "\(key)")
+            }
+        }
+        #expect(throws: OrderState.InvalidTransition(from: .ticketsIssued, event: .cancel)) { try OrderState.ticketsIssued.after(.cancel) }
+    }
+}
