@@ -369,7 +369,8 @@ HNS_DEV_PG_PORT=55432
 HNS_DEV_REDIS_PORT=56379
 # Start order (stopped in reverse by hns_dev_stop).
 # shellcheck disable=SC2034
-HNS_DEV_DAEMONS=(eventbus stripe-router queue ticketing)
+# stripe-sim is the development stand-in for Stripe's API (it sends signed webhooks to the router).
+HNS_DEV_DAEMONS=(eventbus stripe-router queue ticketing stripe-sim)
 
 hns_dev_port() {
     case "$1" in
@@ -377,6 +378,7 @@ hns_dev_port() {
         queue) echo 8081 ;;
         stripe-router) echo 8082 ;;
         eventbus) echo 8083 ;;
+        stripe-sim) echo 12111 ;;
         *) hns_die "unknown daemon $1" ;;
     esac
 }
@@ -433,7 +435,7 @@ hns_dev_stop() {
     local piddir="$HNS_DEV_DATA/pids" d f pid front=() stopped=0
     [[ -d $piddir ]] || return 0
     # ticketing, queue and the router first (they publish to the bus), then the bus.
-    for d in ticketing queue stripe-router; do
+    for d in stripe-sim ticketing queue stripe-router; do
         f="$piddir/$d.pid"
         [[ -f $f ]] || continue
         pid=$(cat "$f")
@@ -446,7 +448,7 @@ hns_dev_stop() {
         hns_stop_pids 10 "${front[@]}"
         stopped=1
     fi
-    rm -f "$piddir/ticketing.pid" "$piddir/queue.pid" "$piddir/stripe-router.pid"
+    rm -f "$piddir/stripe-sim.pid" "$piddir/ticketing.pid" "$piddir/queue.pid" "$piddir/stripe-router.pid"
     f="$piddir/eventbus.pid"
     if [[ -f $f ]]; then
         pid=$(cat "$f")

@@ -603,6 +603,15 @@ paths:
     get:
       summary: Refused orders and why, newest first (admin)
       responses: {'200': {description: hits, content: {application/json: {schema: {type: object}}}}}
+  /api/v1/webhooks/nats:
+    post:
+      summary: The backend's catch-all bus subscription (our domain events); checked and acknowledged
+      security: [{busDelivery: []}]
+      requestBody: {required: true, content: {application/json: {schema: {type: object, required: [subject, data, message_id]}}}}
+      responses:
+        '204': {description: acknowledged}
+        '400': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
   /webhooks/stripe:
     post:
       summary: Stripe events as the event bus delivers them (envelope {subject, data, timestamp, message_id}); Bearer = the bus subscription token

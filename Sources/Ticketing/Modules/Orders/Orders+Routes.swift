@@ -83,6 +83,21 @@ extension Orders {
             let outcome = try await self.handle(event: event)
             return Self.response(.ok, Array(#"{"outcome":"\#(outcome.rawValue)"}"#.utf8))
         }
+        // The backend's catch-all subscription (backend-all-events): our own domain events come back
+        // here. No workflow reacts to them yet; they are checked and acknowledged so the bus moves on.
+        api.post("webhooks/nats") { request, _ -> Response in
+            guard let busToken else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; bus deliveries cannot be accepted.") }
+            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                  Self.constantTimeEqual(String(header.dropFirst(7)), busToken.value)
+            else { throw Problem.unauthorized("A valid bus delivery token is required.") }
+            let bytes = try await request.body.collect(upTo: 2 << 20)
+            do {
+                _ = try JSONDecoder().decode(Envelope.Decoded.self, from: Data(bytes.readableBytesView))
+            } catch let error as DecodingError {
+                throw ProblemMiddleware<TicketingContext>.problem(for: error)
+            }
+            return Response(status: .noContent)
+        }
     }
 
     struct OrderList: Encodable { let orders: [Order] }
