@@ -9,7 +9,7 @@ public struct TicketingCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hns-ticketing",
         abstract: "The HNS ticketing monolith.",
-        subcommands: [Serve.self, Migrate.self, SeedDemo.self],
+        subcommands: [Serve.self, Migrate.self, SeedDemo.self, DevToken.self],
         defaultSubcommand: Serve.self)
 
     public init() {}
