@@ -110,7 +110,7 @@ let package = Package(
         ], swiftSettings: upcoming),
         .testTarget(name: "StripeSimulatorTests", dependencies: ["StripeSimulator", "HNSCore", "HNSTestSupport", .ahc, .crypto, .hummingbird], swiftSettings: upcoming),
         .testTarget(name: "DaemonTests", dependencies: ["StripeRouter",
-            "Ticketing", "WaitingRoom", "StripeSimulator", "HNSTestSupport", .hummingbirdTesting,
+            "Ticketing", "WaitingRoom", "StripeSimulator", "HNSTestSupport", .hummingbirdTesting, .postgres, .logging,
         ], swiftSettings: upcoming),
     ]
 )

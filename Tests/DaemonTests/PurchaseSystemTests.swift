@@ -1,6 +1,8 @@
 import Foundation
 import HNSCore
 import HNSTestSupport
+import Logging
+import PostgresNIO
 import Testing
 
 #if canImport(Glibc)
@@ -46,6 +48,10 @@ import Glibc
     static func withSystem(_ body: (inout System) async throws -> Void) async throws {
         let db = try await TestDatabase.create(migrating: ["eventbus", "ticketing"])
         defer { Task { await db.drop() } }
+        // Match ids (and so the queue's Redis keys) start at a random offset: Redis is shared by every test.
+        try await db.withClient { client in
+            try await client.query("SELECT setval('matches.matches_id_seq', \(Int64.random(in: 1_000_000...1_000_000_000_000)))", logger: Logger(label: "test"))
+        }
         let redis = try await RedisTestServer.sharedURL()
         var ports: [Int] = []
         for _ in 0..<5 { ports.append(try await ChildProcess.freePort()) }

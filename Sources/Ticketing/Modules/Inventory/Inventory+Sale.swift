@@ -76,33 +76,29 @@ extension Inventory {
 
     /// Sells the hold's seats on the caller's transaction. An active hold simply becomes sold; a
     /// hold that already ended (a late payment) re-takes exactly its former seats if every one is
-    /// still free. Lock order as in `reserve`: the buyer's counter row, the units, the hold, the
-    /// sector's counter row last.
+    /// still free.
     func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
+        // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter row last.
         let head = try await connection.query(
-            "SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID)", logger: self.logger)
+            "SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE", logger: self.logger)
         var hold: (Int64, String, String, String)?
         for try await row in head.decode((Int64, String, String, String).self) { hold = row }
-        guard let (matchID, buyer, sector, _) = hold else { throw InventoryError.holdNotFound }
-        // The seats the hold had: taken from its 'held' audit row, the record that outlives the hold.
+        guard let (matchID, buyer, sector, state) = hold else { throw InventoryError.holdNotFound }
+        // The seats the hold had: taken from its latest 'held' or 'assigned' audit row, the record that outlives the hold.
         let heldRows = try await connection.query(
             "SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1",
             logger: self.logger)
         var unitIDs: [Int64] = []
         for try await ids in heldRows.decode([Int64].self) { unitIDs = ids.sorted() }
+        let locked = try await connection.query(
+            "SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(\(unitIDs)) ORDER BY id FOR UPDATE", logger: self.logger)
+        var units: [(Int64, String, UUID?)] = []
+        for try await row in locked.decode((Int64, String, UUID?).self) { units.append(row) }
         try await connection.query(
             """
             INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id) VALUES (\(matchID), \(buyer))
             ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held
             """, logger: self.logger)
-        let locked = try await connection.query(
-            "SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(\(unitIDs)) ORDER BY id FOR UPDATE", logger: self.logger)
-        var units: [(Int64, String, UUID?)] = []
-        for try await row in locked.decode((Int64, String, UUID?).self) { units.append(row) }
-        let stateRows = try await connection.query(
-            "SELECT state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE", logger: self.logger)
-        var state = ""
-        for try await value in stateRows.decode(String.self) { state = value }
 
         let fromHeld: Bool
         switch state {

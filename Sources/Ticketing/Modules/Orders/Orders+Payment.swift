@@ -53,6 +53,10 @@ extension Orders {
             switch now.state {
             case .awaitingPayment:
                 return nil
+            case .paid where now.paymentIntent == intent.id, .ticketsIssued where now.paymentIntent == intent.id:
+                // Confirmed and reported before this transaction ran (a fast client, or an
+                // auto-confirming test double): the success path already recorded this PaymentIntent.
+                return nil
             case .seatsHeld:
                 let expires = try await self.inventory.protectForPayment(on: connection, holdID: now.holdID, grace: self.paymentGrace)
                 try await connection.query(
@@ -139,15 +143,26 @@ extension Orders {
     ) async throws -> EventOutcome {
         let received = intent.amountReceived ?? intent.amount ?? 0
         let currency = (intent.currency ?? "").lowercased()
-        guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else {
+        guard let orderID, let found = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else {
             // Money for no order of ours: give it back.
             try await self.requestRefund(connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order")
             return .unknownOrder
         }
-        if row.state == .paid || row.state == .ticketsIssued {
-            if row.paymentIntent == intent.id { return .alreadyPaid }
-            try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment")
+        if found.state == .paid || found.state == .ticketsIssued {
+            if found.paymentIntent == intent.id { return .alreadyPaid }
+            try await self.requestRefund(connection, orderID: found.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment")
             return .refunded
+        }
+        var row = found
+        if row.state == .seatsHeld, row.paymentIntent == nil {
+            // Our PaymentIntent for this order (metadata.order_id) succeeded before `startPayment`
+            // recorded it: record it now, the success path below takes it from there.
+            try await connection.query(
+                "UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now() WHERE id = \(row.id)", logger: self.logger)
+            let next = try await Self.transition(connection, orderID: row.id, from: .seatsHeld, .paymentStarted,
+                                                 reason: "PaymentIntent \(intent.id) reported before it was recorded", actor: "stripe", logger: self.logger)
+            row = Row(id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
+                      amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
         }
         if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
             try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
