@@ -34,7 +34,8 @@ public enum StripeRouterApp {
                 return nil
             },
         ])
-        WebhookRoutes(config: config, table: watcher, publisher: publisher).add(to: router)
+        WebhookRoutes(config: config, table: watcher, publisher: publisher, batcher: config.batchPublishes ? PublishBatcher(publisher: publisher) : nil)
+            .add(to: router)
         return Application(
             router: router, configuration: config.http.applicationConfiguration, services: [http, watcher], logger: logger)
     }

@@ -14,6 +14,8 @@ struct WebhookRoutes: Sendable {
     let config: StripeRouterConfiguration
     let table: RoutingTableWatcher
     let publisher: BusPublisher
+    /// Concurrent webhooks share batch publishes (one HTTP exchange and one commit per batch); nil: one publish each.
+    var batcher: PublishBatcher? = nil
 
     static let unroutableSubject = "stripe.unroutable"
 
@@ -72,7 +74,11 @@ struct WebhookRoutes: Sendable {
             // A parked copy gets its own Msg-Id, so re-sending the event after the table is fixed is not
             // swallowed as a duplicate of it.
             let msgID = route.subject == nil ? "unroutable:" + id : id
-            ack = try await self.publisher.publish(subject: subject, msgID: msgID, data: body, logger: logger)
+            if let batcher = self.batcher {
+                ack = try await batcher.publish(subject: subject, msgID: msgID, data: body)
+            } else {
+                ack = try await self.publisher.publish(subject: subject, msgID: msgID, data: body, logger: logger)
+            }
         } catch {
             Counter(label: "hns_stripe_router_publish_failures_total", dimensions: [("kind", error.isRejection ? "rejected" : "unavailable")]).increment()
             if error.isRejection {
