@@ -67,10 +67,7 @@ extension Orders {
         // Stripe events, as the bus delivers them (router → bus → here): the router verified
         // Stripe's signature; we trust the bus's Bearer token.
         root.post("webhooks/stripe") { request, _ -> Response in
-            guard let busToken else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; Stripe events cannot be accepted.") }
-            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-                  Self.constantTimeEqual(String(header.dropFirst(7)), busToken.value)
-            else { throw Problem.unauthorized("A valid bus delivery token is required.") }
+            try Self.requireBusDelivery(request, token: busToken)
             let bytes = try await request.body.collect(upTo: 2 << 20)
             let envelope: Envelope.Decoded
             let event: StripeEvent
@@ -86,10 +83,7 @@ extension Orders {
         // The backend's catch-all subscription (backend-all-events): our own domain events come back
         // here. No workflow reacts to them yet; they are checked and acknowledged so the bus moves on.
         api.post("webhooks/nats") { request, _ -> Response in
-            guard let busToken else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; bus deliveries cannot be accepted.") }
-            guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-                  Self.constantTimeEqual(String(header.dropFirst(7)), busToken.value)
-            else { throw Problem.unauthorized("A valid bus delivery token is required.") }
+            try Self.requireBusDelivery(request, token: busToken)
             let bytes = try await request.body.collect(upTo: 2 << 20)
             do {
                 _ = try JSONDecoder().decode(Envelope.Decoded.self, from: Data(bytes.readableBytesView))
@@ -114,6 +108,14 @@ extension Orders {
         var headers: HTTPFields = [.contentType: status.code >= 400 ? "application/problem+json" : "application/json"]
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A delivery from the bus: its Bearer token is the subscription's (`HNS_BUS_TOKEN_BACKEND`).
+    static func requireBusDelivery(_ request: Request, token: Secret?) throws {
+        guard let token else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; bus deliveries cannot be accepted.") }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+              Self.constantTimeEqual(String(header.dropFirst(7)), token.value)
+        else { throw Problem.unauthorized("A valid bus delivery token is required.") }
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
