@@ -11,6 +11,9 @@ struct Matches: Sendable {
     let stadiums: Stadiums
     let inventory: Inventory
     let logger: Logger
+    /// The match as the sale rules read it, for a second: every hold asks, and inventory keeps the
+    /// seats exact whatever this says. Changes made through this instance are seen at once.
+    let saleCache = ShortCache<Int64, Match>(ttl: .seconds(1))
 
     static let zagreb = TimeZone(identifier: "Europe/Zagreb")!
 
@@ -189,6 +192,7 @@ struct Matches: Sendable {
     }
 
     func update(id: Int64, _ body: Update, actor: String) async throws -> Match {
+        defer { self.saleCache.invalidate(id) }
         var errors: [Problem.FieldError] = []
         var kickoff: Date?
         if let text = body.kickoff {
@@ -220,6 +224,7 @@ struct Matches: Sendable {
     // MARK: State machine
 
     func transition(id: Int64, to next: MatchState, actor: String, reason: String?) async throws -> Match {
+        defer { self.saleCache.invalidate(id) }
         try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let rows = try await connection.query("SELECT state FROM matches.matches WHERE id = \(id) FOR UPDATE", logger: self.logger)
             var current: MatchState?
@@ -276,7 +281,7 @@ struct Matches: Sendable {
 
     /// Whether `buyer` may reserve now, and their ticket limit. Refusals say why.
     func saleRules(matchID: Int64, buyer: String, tier: () async throws -> String) async throws -> Int {
-        let match = try await self.match(id: matchID)
+        let match = try await self.saleCache.value(for: matchID) { try await self.match(id: matchID) }
         switch match.state {
         case .onSale: break
         case .soldOut: throw Problem.conflict("This match is sold out.", slug: "sold-out")
@@ -326,6 +331,7 @@ struct Matches: Sendable {
 
     /// Applies a change as the next version; nothing changes when it is invalid or conflicts.
     func changeConfig(matchID: Int64, change: MatchConfig.Change, actor: String) async throws -> Version {
+        defer { self.saleCache.invalidate(matchID) }
         let version = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Int in
             let rows = try await connection.query(
                 """
@@ -355,6 +361,7 @@ struct Matches: Sendable {
 
     /// AWAY: attaches a stadium's seat map and seats every unit.
     func attachSeatMap(matchID: Int64, stadiumID: Int64, actor: String) async throws -> (Match, Int) {
+        defer { self.saleCache.invalidate(matchID) }
         let template: StadiumTemplate
         do { template = try await self.stadiums.template(id: stadiumID) } catch {
             throw Problem.validation(field: "stadium_id", "no stadium \(stadiumID)")

@@ -197,9 +197,12 @@ struct QueueGate: Sendable {
     /// The states in which the queue controls who may buy (hns-queue's `state`).
     static let gatedStates: Set<String> = ["pre_queue", "open", "paused"]
 
+    /// The queue's state per match, for a second (every purchase call asks).
+    let states = ShortCache<Int64, String?>(ttl: .seconds(1))
+
     /// Nil when the match has no active queue; else the verified token, or a 403 / 503.
     func check(matchID: Int64, user: String, token: String?) async throws -> PurchaseToken? {
-        let state = try await self.redis.hget("hns:queue:\(matchID):config", "state")
+        let state = try await self.states.value(for: matchID) { try await self.redis.hget("hns:queue:\(matchID):config", "state") }
         guard let state, Self.gatedStates.contains(state) else { return nil }
         guard let verifier else { throw Problem.unavailable("The waiting room is active but HNS_QUEUE_SIGNING_KEY is not set here.") }
         return try await verifier.verify(token ?? "", user: user, match: String(matchID))

@@ -1,0 +1,25 @@
+import Foundation
+
+/// Values kept for a short time (a second or so) so that the hot path of a sale day does not ask
+/// the database the same question hundreds of times a second. Only for facts whose exactness is
+/// enforced elsewhere: a match's sale state and limits (inventory keeps seats exact), a queue's state.
+public final class ShortCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let entries = Locked<[Key: (value: Value, until: ContinuousClock.Instant)]>([:])
+    public let ttl: Duration
+
+    public init(ttl: Duration) { self.ttl = ttl }
+
+    /// The cached value, or `load()`'s, kept for `ttl`. Errors are not cached.
+    public func value(for key: Key, load: () async throws -> Value) async rethrows -> Value {
+        let now = ContinuousClock.now
+        if let hit = self.entries.withLock({ $0[key] }), hit.until > now { return hit.value }
+        let value = try await load()
+        self.entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
+            entries[key] = (value, now + self.ttl)
+        }
+        return value
+    }
+
+    public func invalidate(_ key: Key) { self.entries.withLock { _ = $0.removeValue(forKey: key) } }
+}
