@@ -438,7 +438,7 @@ paths:
   /api/v1/matches/{matchId}/holds:
     post:
       summary: Hold N best-available seats in a sector, or chosen seats, for 15 minutes
-      parameters: [{$ref: '#/components/parameters/matchId'}]
+      parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/HoldRequest'}}}}
       responses:
         '201': {description: held, content: {application/json: {schema: {$ref: '#/components/schemas/Hold'}}}}

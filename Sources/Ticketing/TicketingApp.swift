@@ -100,13 +100,14 @@ public enum TicketingApp {
         modules.stadiums.addRoutes(to: api, auth: auth)
         modules.matches.addRoutes(to: api, auth: auth)
         let (matches, profiles, gate) = (modules.matches, modules.profiles, modules.queueGate)
-        modules.inventory.addRoutes(to: api, auth: auth) { matchID, buyer, purchaseToken in
+        let idempotency = Idempotency(postgres: modules.postgres, logger: logger)
+        modules.inventory.addRoutes(to: api, auth: auth, idempotency: idempotency) { matchID, buyer, purchaseToken in
             let limit = try await matches.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) }
             _ = try await gate.check(matchID: matchID, user: buyer, token: purchaseToken)
             return limit
         }
         modules.blacklist.addRoutes(to: api, auth: auth)
-        modules.orders.addRoutes(to: api, root: router, auth: auth, queueGate: gate, busToken: busToken) { matchID in
+        modules.orders.addRoutes(to: api, root: router, auth: auth, queueGate: gate, idempotency: idempotency, busToken: busToken) { matchID in
             try await matches.match(id: matchID).kickoffAt
         }
         return router

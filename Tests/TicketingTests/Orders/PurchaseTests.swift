@@ -144,6 +144,13 @@ import Testing
             let other = try await h.call("POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
                                          headers: ["Idempotency-Key": "k-1"])
             #expect(other.status == 422 && other.fields == ["Idempotency-Key"])
+            // Holds too: a retried reservation does not hold twice.
+            let holdOnce = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"B","quantity":1}"#,
+                                            headers: ["Idempotency-Key": "h-1"])
+            let holdAgain = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"B","quantity":1}"#,
+                                             headers: ["Idempotency-Key": "h-1"])
+            #expect(holdOnce.status == 201 && holdAgain.body == holdOnce.body && holdAgain.headers["idempotent-replayed"] == "true")
+            #expect(try await h.query("SELECT count(*)::int FROM inventory.holds WHERE buyer_id = 'idem'", as: Int.self) == [2])
             // Without the key the retry is a second request, refused because the hold has its order.
             #expect(try await h.call("POST", "/api/v1/orders", token: token, json: body).status == 409)
         }

@@ -22,7 +22,7 @@ extension Inventory {
 
     /// `rules` answers whether the buyer may reserve at this match now (sale state, phase, queue turn), and their limit.
     func addRoutes(
-        to group: RouterGroup<TicketingContext>, auth: Authenticator,
+        to group: RouterGroup<TicketingContext>, auth: Authenticator, idempotency: Idempotency,
         rules: @escaping @Sendable (_ matchID: Int64, _ buyer: String, _ purchaseToken: String?) async throws -> Int
     ) {
         group.get("matches/:matchId/availability") { _, context -> AvailabilityResponse in
@@ -34,26 +34,35 @@ extension Inventory {
         group.get("matches/:matchId/sectors/:sector/seats") { _, context -> SectorMap in
             try await self.sectorMap(matchID: try context.parameters.id("matchId"), sector: context.parameters.get("sector") ?? "")
         }
-        group.post("matches/:matchId/holds") { request, context -> Created<Hold> in
+        group.post("matches/:matchId/holds") { request, context -> Response in
             let me = try await auth.user(request)
             let matchID = try context.parameters.id("matchId")
-            let body = try await request.decodeJSON(as: HoldRequest.self, context: context)
-            let wanted: Request
-            switch (body.sector, body.quantity, body.seats) {
-            case (let sector?, let quantity?, nil):
-                guard (1...50).contains(quantity) else { throw Problem.validation(field: "quantity", "must be between 1 and 50") }
-                wanted = .bestAvailable(sector: sector, quantity: quantity)
-            case (nil, nil, let seats?):
-                guard (1...50).contains(seats.count) else { throw Problem.validation(field: "seats", "must name 1 to 50 seats") }
-                guard Set(seats).count == seats.count else { throw Problem.validation(field: "seats", "names a seat twice") }
-                wanted = .seats(seats)
-            case (nil, _, nil), (_, nil, nil):
-                throw Problem.validation(field: body.sector == nil ? "sector" : "quantity", "send sector and quantity, or seats")
-            default:
-                throw Problem.validation(field: "seats", "send either sector and quantity, or seats, not both")
+            let bytes = try await request.body.collect(upTo: 1 << 16)
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes) {
+                let body: HoldRequest
+                do {
+                    body = try JSONDecoder().decode(HoldRequest.self, from: Data(bytes.readableBytesView))
+                } catch let error as DecodingError {
+                    throw ProblemMiddleware<TicketingContext>.problem(for: error)
+                }
+                let wanted: Request
+                switch (body.sector, body.quantity, body.seats) {
+                case (let sector?, let quantity?, nil):
+                    guard (1...50).contains(quantity) else { throw Problem.validation(field: "quantity", "must be between 1 and 50") }
+                    wanted = .bestAvailable(sector: sector, quantity: quantity)
+                case (nil, nil, let seats?):
+                    guard (1...50).contains(seats.count) else { throw Problem.validation(field: "seats", "must name 1 to 50 seats") }
+                    guard Set(seats).count == seats.count else { throw Problem.validation(field: "seats", "names a seat twice") }
+                    wanted = .seats(seats)
+                case (nil, _, nil), (_, nil, nil):
+                    throw Problem.validation(field: body.sector == nil ? "sector" : "quantity", "send sector and quantity, or seats")
+                default:
+                    throw Problem.validation(field: "seats", "send either sector and quantity, or seats, not both")
+                }
+                let limit = try await rules(matchID, me.userID, request.headers[QueueGate.header])
+                let hold = try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit)
+                return (.created, Array(try TicketingJSON.encoder().encode(hold)))
             }
-            let limit = try await rules(matchID, me.userID, request.headers[QueueGate.header])
-            return Created(body: try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit))
         }
         group.get("holds/:holdId") { request, context -> Hold in
             let me = try await auth.user(request)

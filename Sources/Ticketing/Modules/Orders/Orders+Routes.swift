@@ -14,13 +14,13 @@ import PostgresNIO
 extension Orders {
     /// `queueGate` checks the purchase token while the match's queue is active and returns the window.
     func addRoutes(
-        to api: RouterGroup<TicketingContext>, root: Router<TicketingContext>, auth: Authenticator, queueGate: QueueGate,
+        to api: RouterGroup<TicketingContext>, root: Router<TicketingContext>, auth: Authenticator, queueGate: QueueGate, idempotency: Idempotency,
         busToken: Secret?, kickoff: @escaping @Sendable (Int64) async throws -> Date
     ) {
         api.post("orders") { request, context -> Response in
             let me = try await auth.user(request)
             let bytes = try await request.body.collect(upTo: 1 << 20)
-            return try await self.idempotent(request: request, buyer: me.userID, route: "POST /orders", body: bytes) {
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) {
                 let body: Create
                 do {
                     let decoder = JSONDecoder()
@@ -38,17 +38,17 @@ extension Orders {
         }
         api.get("orders") { request, _ -> Response in
             let me = try await auth.user(request)
-            return Self.response(.ok, try Self.json(OrderList(orders: try await self.orders(buyer: me.userID))))
+            return Idempotency.response(.ok, try Self.json(OrderList(orders: try await self.orders(buyer: me.userID))))
         }
         api.get("orders/:orderId") { request, context -> Response in
             let me = try await auth.user(request)
-            return Self.response(.ok, try Self.json(try await self.order(id: try Self.orderID(context), buyer: me.userID)))
+            return Idempotency.response(.ok, try Self.json(try await self.order(id: try Self.orderID(context), buyer: me.userID)))
         }
         api.post("orders/:orderId/payment") { request, context -> Response in
             let me = try await auth.user(request)
             let id = try Self.orderID(context)
             let bytes = try await request.body.collect(upTo: 1 << 16)
-            return try await self.idempotent(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) {
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) {
                 let order = try await self.order(id: id, buyer: me.userID)
                 _ = try await queueGate.check(matchID: order.matchId, user: me.userID, request: request)
                 return (.created, try Self.json(try await self.startPayment(orderID: id, buyer: me.userID)))
@@ -56,12 +56,12 @@ extension Orders {
         }
         api.post("orders/:orderId/cancel") { request, context -> Response in
             let me = try await auth.user(request)
-            return Self.response(.ok, try Self.json(try await self.cancel(orderID: try Self.orderID(context), buyer: me.userID)))
+            return Idempotency.response(.ok, try Self.json(try await self.cancel(orderID: try Self.orderID(context), buyer: me.userID)))
         }
         api.get("wallet/tickets") { request, _ -> Response in
             let me = try await auth.user(request)
             let tickets = try await self.tickets.wallet(user: me.userID, email: me.email, kickoff: kickoff)
-            return Self.response(.ok, try Self.json(Wallet(tickets: tickets)))
+            return Idempotency.response(.ok, try Self.json(Wallet(tickets: tickets)))
         }
 
         // Stripe events, as the bus delivers them (router → bus → here): the router verified
@@ -78,7 +78,7 @@ extension Orders {
                 throw ProblemMiddleware<TicketingContext>.problem(for: error)
             }
             let outcome = try await self.handle(event: event)
-            return Self.response(.ok, Array(#"{"outcome":"\#(outcome.rawValue)"}"#.utf8))
+            return Idempotency.response(.ok, Array(#"{"outcome":"\#(outcome.rawValue)"}"#.utf8))
         }
         // The backend's catch-all subscription (backend-all-events): our own domain events come back
         // here. No workflow reacts to them yet; they are checked and acknowledged so the bus moves on.
@@ -104,12 +104,6 @@ extension Orders {
 
     static func json(_ value: some Encodable) throws -> [UInt8] { Array(try TicketingJSON.encoder().encode(value)) }
 
-    static func response(_ status: HTTPResponse.Status, _ body: [UInt8], replayed: Bool = false) -> Response {
-        var headers: HTTPFields = [.contentType: status.code >= 400 ? "application/problem+json" : "application/json"]
-        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
-    }
-
     /// A delivery from the bus: its Bearer token is the subscription's (`HNS_BUS_TOKEN_BACKEND`).
     static func requireBusDelivery(_ request: Request, token: Secret?) throws {
         guard let token else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; bus deliveries cannot be accepted.") }
@@ -126,65 +120,6 @@ extension Orders {
         return diff == 0
     }
 
-    // MARK: Idempotency-Key
-
-    /// Runs `work` once per `Idempotency-Key` and buyer: a retry with the same key and body gets the
-    /// first answer again (also a 4xx); the same key with another body is refused. A 5xx is not
-    /// kept, so the retry runs again.
-    func idempotent(
-        request: Request, buyer: String, route: String, body: ByteBuffer,
-        _ work: () async throws -> (HTTPResponse.Status, [UInt8])
-    ) async throws -> Response {
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else {
-            let (status, bytes) = try await work()
-            return Self.response(status, bytes)
-        }
-        guard (1...255).contains(key.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
-        let hash = SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
-        let inserted = try await self.postgres.query(
-            """
-            INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash) VALUES (\(buyer), \(key), \(route), \(hash))
-            ON CONFLICT (buyer_id, key) DO NOTHING RETURNING 1
-            """, logger: self.logger)
-        var fresh = false
-        for try await _ in inserted.decode(Int.self) { fresh = true }
-        if !fresh {
-            let rows = try await self.postgres.query(
-                "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)",
-                logger: self.logger)
-            for try await (oldRoute, oldHash, status, stored) in rows.decode((String, String, Int?, ByteBuffer?).self) {
-                guard oldRoute == route, oldHash == hash else {
-                    throw Problem(status: .unprocessableContent, slug: "idempotency-key-reused",
-                                  detail: "This Idempotency-Key was used for a different request.",
-                                  errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
-                }
-                guard let status else {
-                    throw Problem(status: .conflict, slug: "request-in-progress", detail: "The first request with this Idempotency-Key is still running; retry shortly.")
-                }
-                return Self.response(HTTPResponse.Status(code: status), stored.map { Array($0.readableBytesView) } ?? [], replayed: true)
-            }
-            throw Problem.unavailable("Idempotency-Key could not be read; retry.")
-        }
-        let status: HTTPResponse.Status
-        let bytes: [UInt8]
-        do {
-            (status, bytes) = try await work()
-        } catch {
-            let problem: Problem? = (error as? Problem) ?? (error as? any ProblemConvertible)?.problem
-            guard let problem, problem.statusCode < 500 else {
-                _ = try? await self.postgres.query(
-                    "DELETE FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)", logger: self.logger)
-                throw error
-            }
-            (status, bytes) = (problem.status, problem.jsonBytes())
-        }
-        try await self.postgres.query(
-            """
-            UPDATE orders.idempotency_keys SET status = \(Int(status.code)), body = \(ByteBuffer(bytes: bytes))
-            WHERE buyer_id = \(buyer) AND key = \(key)
-            """, logger: self.logger)
-        return Self.response(status, bytes)
-    }
 }
 
 /// The queue's gate in front of reserving and ordering: while a match's queue is active, every
