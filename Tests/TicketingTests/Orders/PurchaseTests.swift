@@ -256,10 +256,10 @@ import Testing
                     let consumer = QueueEventsConsumer(postgres: pg, redis: redis, logger: TicketingHarness.logger, stream: "test:events:queue:\(jti)")
                     _ = try await redis.xadd(consumer.stream, [("type", "queue.turn_granted"), ("match_id", String(match)), ("user_id", "queued"),
                                                                ("queue_id", "q1"), ("jti", jti), ("window_ends_at", "1900000000000"), ("at", "1")])
-                    try await consumer.pollOnce(blockMs: 100)
+                    try await consumer.pollOnce(on: redis, blockMs: 100)
                     _ = try await redis.xadd(consumer.stream, [("type", "queue.expired"), ("match_id", String(match)), ("user_id", "queued"),
                                                                ("queue_id", "q1"), ("jti", jti), ("at", "2")])
-                    try await consumer.pollOnce(blockMs: 100)
+                    try await consumer.pollOnce(on: redis, blockMs: 100)
                     #expect(try await redis.xpending(consumer.stream, group: QueueEventsConsumer.group).count == 0)
                     _ = try await redis.del(consumer.stream)
                 }

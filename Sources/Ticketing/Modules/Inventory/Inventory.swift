@@ -117,14 +117,23 @@ struct Inventory: Sendable {
                     FOR UPDATE SKIP LOCKED
                     """
             }
-            let rows = try await connection.query(query, logger: self.logger)
-            var candidates: [SeatCandidate] = []
-            for try await (id, row, priority, number, snake) in rows.decode((Int64, String, Int, Int, Int).self) {
-                candidates.append(SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake))
-            }
-            let pick = kind == "numbered"
+            var candidates = try await Self.candidates(connection, query, logger: self.logger)
+            var pick = kind == "numbered"
                 ? SeatSelection.best(quantity: quantity, from: candidates)
                 : (candidates.count >= quantity ? Array(candidates.prefix(quantity)) : nil)
+            if pick == nil, kind == "numbered" {
+                // The best rows are locked by concurrent buyers: rather than wait and retry, take the
+                // next free units in snake order past them (the window may end mid-row here; under
+                // this contention the next seats beat a 503).
+                candidates = try await Self.candidates(connection, """
+                    SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
+                    FROM inventory.units
+                    WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
+                    ORDER BY snake_order LIMIT \(window)
+                    FOR UPDATE SKIP LOCKED
+                    """, logger: self.logger)
+                pick = SeatSelection.best(quantity: quantity, from: candidates)
+            }
             guard let pick else {
                 let available = try await self.availableCount(connection, matchID: matchID, sector: code)
                 if available >= quantity { throw InventoryError.contention }
@@ -187,6 +196,15 @@ struct Inventory: Sendable {
         seats.sort { $0.unitId < $1.unitId }
         let hold = Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
         return (hold, (sector.with(counts), counts.version))
+    }
+
+    private static func candidates(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws -> [SeatCandidate] {
+        let rows = try await connection.query(query, logger: logger)
+        var candidates: [SeatCandidate] = []
+        for try await (id, row, priority, number, snake) in rows.decode((Int64, String, Int, Int, Int).self) {
+            candidates.append(SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake))
+        }
+        return candidates
     }
 
     /// After the commit: the expiring Redis key and the availability copy. A failure here loses

@@ -24,7 +24,10 @@ struct QueueEventsConsumer: Service {
             // Redis calls do not look at cancellation: the loop does.
             while !Task.isCancelled {
                 do {
-                    try await self.pollOnce()
+                    // XREADGROUP BLOCK holds its connection: a pooled one would stall every command queued behind it.
+                    try await self.redis.withDedicatedConnection { connection in
+                        while !Task.isCancelled { try await self.pollOnce(on: connection) }
+                    }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -36,16 +39,16 @@ struct QueueEventsConsumer: Service {
     }
 
     /// Entries a dead consumer read but never acknowledged first, then new ones (waiting up to `blockMs`).
-    func pollOnce(blockMs: Int = 1000) async throws {
-        _ = try await self.redis.xgroupCreate(self.stream, group: Self.group, id: "0")
-        let claimed = try await self.redis.xautoclaim(self.stream, group: Self.group, consumer: self.consumer, minIdleMs: 60_000, count: 100)
-        try await self.apply(claimed.entries)
-        let batch = try await self.redis.xreadgroup(
+    func pollOnce(on redis: some RedisCommandSender, blockMs: Int = 1000) async throws {
+        _ = try await redis.xgroupCreate(self.stream, group: Self.group, id: "0")
+        let claimed = try await redis.xautoclaim(self.stream, group: Self.group, consumer: self.consumer, minIdleMs: 60_000, count: 100)
+        try await self.apply(claimed.entries, on: redis)
+        let batch = try await redis.xreadgroup(
             group: Self.group, consumer: self.consumer, streams: [self.stream: ">"], count: 200, blockMs: blockMs)
-        try await self.apply(batch[self.stream] ?? [])
+        try await self.apply(batch[self.stream] ?? [], on: redis)
     }
 
-    func apply(_ entries: [RedisStreamEntry]) async throws {
+    func apply(_ entries: [RedisStreamEntry], on redis: some RedisCommandSender) async throws {
         guard !entries.isEmpty else { return }
         for entry in entries {
             let f = entry.fields
@@ -66,6 +69,6 @@ struct QueueEventsConsumer: Service {
             default: continue
             }
         }
-        _ = try await self.redis.xack(self.stream, group: Self.group, ids: entries.map(\.id))
+        _ = try await redis.xack(self.stream, group: Self.group, ids: entries.map(\.id))
     }
 }
