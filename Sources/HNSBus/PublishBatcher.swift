@@ -26,7 +26,7 @@ public actor PublishBatcher {
     /// Batch requests sent so far (tests and metrics).
     public private(set) var batchesSent = 0
 
-    public init(publisher: BusPublisher, maxCount: Int = 128, maxBytes: Int = 4 << 20, maxInFlight: Int = 2) {
+    public init(publisher: BusPublisher, maxCount: Int = 64, maxBytes: Int = 4 << 20, maxInFlight: Int = 8) {
         self.publisher = publisher
         self.maxCount = max(1, maxCount)
         self.maxBytes = max(1, maxBytes)

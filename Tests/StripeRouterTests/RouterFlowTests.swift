@@ -21,7 +21,7 @@ import Glibc
         return path
     }
 
-    static func withRouter<T: Sendable>(busURL: String, routes: String, _ body: @Sendable (String) async throws -> T) async throws -> T {
+    static func withRouter<T: Sendable>(busURL: String, routes: String, batch: Bool = false, _ body: @Sendable (String) async throws -> T) async throws -> T {
         let port = try await ChildProcess.freePort()
         var config = StripeRouterConfiguration(
             http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .warning),
@@ -29,6 +29,7 @@ import Glibc
             eventBusURL: busURL, eventBusToken: Secret(BusHarness.routerToken))
         config.reloadInterval = .milliseconds(200)
         config.publishTimeout = .seconds(2)
+        config.batchPublishes = batch
         let app = try StripeRouterApp.build(configuration: config, logger: BusHarness.logger())
         return try await withRunningService(app, port: port) { try await body("http://127.0.0.1:\(port)") }
     }
@@ -43,11 +44,13 @@ import Glibc
         return try await TestHTTP.post(router + "/webhook/stripe", headers: ["Stripe-Signature": header], json: body)
     }
 
-    @Test func signed_event_reaches_the_subscriber_once_with_data_unchanged() async throws {
+    /// With and without batch publishes (HNS_STRIPE_PUBLISH_BATCH).
+    @Test(arguments: [false, true])
+    func signed_event_reaches_the_subscriber_once_with_data_unchanged(batch: Bool) async throws {
         try await LocalHTTPServer.with { subscriber async throws -> Void in
             let subs = subscription("backend-stripe", filter: "stripe.backend", url: subscriber.baseURL + "/webhooks/stripe")
             try await BusHarness.with(subscriptions: subs) { bus, _ async throws -> Void in
-                try await Self.withRouter(busURL: bus.baseURL, routes: try Self.routesFile()) { router async throws -> Void in
+                try await Self.withRouter(busURL: bus.baseURL, routes: try Self.routesFile(), batch: batch) { router async throws -> Void in
                     let body = Self.event(id: "evt_e2e_1")
                     let first = try await Self.send(router, body)
                     #expect(first.status == 200)
