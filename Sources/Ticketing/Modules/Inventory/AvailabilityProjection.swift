@@ -108,7 +108,7 @@ struct AvailabilityProjection: Sendable {
     /// Copies sectors whose counts the caller already has (e.g. from its own transaction) to Redis;
     /// returns the seats left of the match.
     @discardableResult
-    func push(matchID: Int64, entries: [(SectorAvailability, version: Int64)]) async -> Int? {
+    func push(matchID: Int64, entries: [(SectorAvailability, version: Int64)], with first: [RESPArg]? = nil) async -> Int? {
         guard !entries.isEmpty else { return nil }
         do {
             let encoder = JSONEncoder()
@@ -120,7 +120,17 @@ struct AvailabilityProjection: Sendable {
                 args.append(String(decoding: try encoder.encode(sector), as: UTF8.self))
                 args.append(sector.sellable)
             }
-            let reply = try await Self.script.run(on: self.redis, keys: [Self.key(matchID), Self.seatsLeftKey(matchID)], args: args)
+            let keys = [Self.key(matchID), Self.seatsLeftKey(matchID)]
+            if let first {
+                // One round trip for the caller's command and the push (EVAL only after a NOSCRIPT).
+                let evalsha: [RESPArg] = ["EVALSHA", RESPArg(Self.script.sha1), RESPArg(keys.count)] + keys.map { RESPArg($0) } + args.map(\.respArg)
+                let replies = try await self.redis.pipeline([first, evalsha])
+                if (try? replies[0].throwIfError()) == nil {
+                    self.logger.warning("Redis refused a command sent with the availability push", metadata: ["command": "\(first.first.map { "\($0)" } ?? "")"])
+                }
+                if let reply = try? replies[1].throwIfError() { return reply.int }
+            }
+            let reply = try await Self.script.run(on: self.redis, keys: keys, args: args)
             return reply.int
         } catch {
             self.logger.warning("availability not pushed to Redis", metadata: ["match": "\(matchID)", "error": "\(error)"])

@@ -210,13 +210,9 @@ struct Inventory: Sendable {
     /// After the commit: the expiring Redis key and the availability copy. A failure here loses
     /// nothing — the sweeper ends the hold by its database expiry, the refresher repairs the copy.
     private func afterCommit(hold: Hold, sector: (AvailabilityProjection.SectorAvailability, version: Int64)) async {
-        do {
-            let ms = max(1, Int(hold.expiresAt.timeIntervalSinceNow * 1000))
-            _ = try await self.redis.set(Self.holdKey(hold.id), String(hold.matchId), px: ms)
-        } catch {
-            self.logger.warning("hold key not stored in Redis; the sweeper will end the hold", metadata: ["hold": "\(hold.id)", "error": "\(error)"])
-        }
-        if let left = await self.projection.push(matchID: hold.matchId, entries: [sector]), left == 0 {
+        let ms = max(1, Int(hold.expiresAt.timeIntervalSinceNow * 1000))
+        let setKey: [RESPArg] = ["SET", RESPArg(Self.holdKey(hold.id)), RESPArg(String(hold.matchId)), "PX", RESPArg(ms)]
+        if let left = await self.projection.push(matchID: hold.matchId, entries: [sector], with: setKey), left == 0 {
             await self.seatsLeftChanged(hold.matchId, left)
         }
     }
