@@ -85,6 +85,30 @@ struct Tickets: Sendable {
         let cacheUntil: Date?
         /// The ticket was sent to this email and is shown in this wallet because it signed in with it.
         let deliveredToEmail: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, orderId, matchId, position, holderName, sector, row, seat, status, issuedAt, qr, qrVisibleFrom, cacheUntil, deliveredToEmail
+        }
+
+        /// `qr` and `cache_until` are always present (null until kick-off − 5 h), so the app can tell
+        /// "not yet" from an old server.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(self.id, forKey: .id)
+            try c.encode(self.orderId, forKey: .orderId)
+            try c.encode(self.matchId, forKey: .matchId)
+            try c.encode(self.position, forKey: .position)
+            try c.encode(self.holderName, forKey: .holderName)
+            try c.encode(self.sector, forKey: .sector)
+            try c.encode(self.row, forKey: .row)
+            try c.encode(self.seat, forKey: .seat)
+            try c.encode(self.status, forKey: .status)
+            try c.encode(self.issuedAt, forKey: .issuedAt)
+            try c.encode(self.qr, forKey: .qr)
+            try c.encode(self.qrVisibleFrom, forKey: .qrVisibleFrom)
+            try c.encode(self.cacheUntil, forKey: .cacheUntil)
+            try c.encodeIfPresent(self.deliveredToEmail, forKey: .deliveredToEmail)
+        }
     }
 
     /// The tickets in `user`'s wallet. Tickets sent to the user's email that nobody has claimed yet
