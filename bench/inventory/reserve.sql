@@ -8,8 +8,9 @@
 -- sell-out mode (on to the next sector when one is empty or all its candidates are locked), empty
 -- counts consecutive sectors found empty.
 --
--- The one difference from the Swift code: pgbench cannot run SeatSelection between the candidate
--- SELECT and the UPDATE, so the window (whole rows up to the one holding the 33rd free unit in
+-- The differences from the Swift code: pgbench cannot run SeatSelection between the candidate
+-- SELECT and the UPDATE, nor its fallback to the next free units past rows locked by others (it
+-- moves to the next sector instead), so the window (whole rows up to the one holding the 33rd free unit in
 -- snake order, FOR UPDATE SKIP LOCKED, locked until the commit exactly as in Swift) is aggregated
 -- server-side and the first 2 in snake order are taken.
 \set n :n + 1
@@ -19,10 +20,27 @@
 \set s random(1, :nsec)
 \endif
 BEGIN;
+-- The sector as sold now, with its seats available as last committed (no lock): an empty sector is
+-- refused before anything is written.
+SELECT s.kind, s.open::int AS open, (v.config -> 'prices' ->> s.price_category)::int AS price, coalesce(c.available, 0) AS available
+    FROM inventory.sectors s
+    JOIN matches.matches m ON m.id = s.match_id
+    JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+    LEFT JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
+    WHERE s.match_id = :match AND s.code = 'S:s' \gset
+\if :available < 2
+ROLLBACK;
+\set tick :tick + 1
+\set empty :empty + 1
+\if :selloff = 1 AND :empty >= :nsec
+-- Every sector is empty: this client is done. pgbench has no "stop", so end the client with an
+-- evaluation error (reported as "aborted"; the script expects it).
+\set done 1 / 0
+\endif
+\else
 INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (:match, 'pgbench-:run-:client_id-:n', 2)
     ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
     RETURNING b.held + b.sold AS total \gset
-SELECT kind, open::int AS open FROM inventory.sectors WHERE match_id = :match AND code = 'S:s' \gset
 WITH w AS (
     SELECT id, coalesce(row_label, '') AS row_label, row_priority, coalesce(seat_number, snake_order) AS number, snake_order
     FROM inventory.units
@@ -53,19 +71,10 @@ SELECT expires_at FROM inventory.holds WHERE id = ':hold';
 COMMIT;
 \set empty 0
 \else
--- Not enough unlocked candidates: sold out in this sector, or (available >= 2) all locked by others.
-SELECT available FROM inventory.sector_counts WHERE match_id = :match AND sector_code = 'S:s' \gset
+-- Seats are available but every candidate is locked by concurrent buyers (Swift: the next free
+-- units past them, else contention, 503 after 3 tries): next sector.
+SELECT available AS remaining FROM inventory.sector_counts WHERE match_id = :match AND sector_code = 'S:s' \gset
 ROLLBACK;
-\if :available < 2
-\set tick :tick + 1
-\set empty :empty + 1
-\if :selloff = 1 AND :empty >= :nsec
--- Every sector is empty: this client is done. pgbench has no "stop", so end the client with an
--- evaluation error (reported as "aborted"; the script expects it).
-\set done 1 / 0
-\endif
-\else
--- Every candidate is locked by concurrent buyers (Swift: contention, 503 after 3 tries): next sector.
 \set tick :tick + 1
 \endif
 \endif

@@ -75,6 +75,14 @@ struct Inventory: Sendable {
         case .bestAvailable(_, let n): quantity = n
         case .seats(let ids): quantity = ids.count
         }
+        // An empty sector is refused before anything is locked or written (a sell-out's last minutes
+        // are full of such requests). The sector read takes no lock, so the lock order below holds.
+        var bestSector: AvailabilityProjection.SectorAvailability?
+        if case .bestAvailable(let code, let wanted) = request {
+            let read = try await self.sellableSector(connection, matchID: matchID, sector: code)
+            if read.available < wanted { throw InventoryError.notEnoughSeats(sector: code, requested: wanted, available: read.available) }
+            bestSector = read
+        }
         // The buyer's row first: it serialises one buyer's requests and enforces the limit.
         let countRows = try await connection.query(
             """
@@ -90,7 +98,7 @@ struct Inventory: Sendable {
         let unitIDs: [Int64]
         switch request {
         case .bestAvailable(let code, let quantity):
-            sector = try await self.sellableSector(connection, matchID: matchID, sector: code)
+            sector = bestSector!
             let kind = sector.kind
             // A window of the best free units in whole rows (a row cut short would look like it ends
             // there and fool the orphan check): every row up to the one holding the window's last
@@ -217,24 +225,26 @@ struct Inventory: Sendable {
         }
     }
 
-    /// The sector as it is sold now (price from the match's current configuration); refuses an
-    /// unknown or closed sector. Read inside the reservation so that none is needed after it.
+    /// The sector as it is sold now (price from the match's current configuration, seats available
+    /// as last committed); refuses an unknown or closed sector. Read inside the reservation so that none is needed after it.
     private func sellableSector(
         _ connection: PostgresConnection, matchID: Int64, sector: String
     ) async throws -> AvailabilityProjection.SectorAvailability {
         let rows = try await connection.query(
             """
-            SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, (v.config -> 'prices' ->> s.price_category)::int
+            SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, (v.config -> 'prices' ->> s.price_category)::int,
+                   coalesce(c.available, 0)
             FROM inventory.sectors s
             JOIN matches.matches m ON m.id = s.match_id
             JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+            LEFT JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
             WHERE s.match_id = \(matchID) AND s.code = \(sector)
             """, logger: self.logger)
-        for try await (name, stand, gate, kind, open, category, price) in rows.decode((String, String, String, String, Bool, String, Int?).self) {
+        for try await (name, stand, gate, kind, open, category, price, available) in rows.decode((String, String, String, String, Bool, String, Int?, Int).self) {
             guard open else { throw InventoryError.sectorClosed(sector) }
             return AvailabilityProjection.SectorAvailability(
                 code: sector, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category,
-                priceCents: price, available: 0, held: 0, sold: 0, blocked: 0)
+                priceCents: price, available: available, held: 0, sold: 0, blocked: 0)
         }
         throw InventoryError.sectorNotFound(sector)
     }
