@@ -48,10 +48,13 @@ struct QueueRoutes: Sendable {
         router.delete("/v1/queues/:matchId/join") { request, context in try await self.leave(request, context) }
         router.get("/v1/queues/:matchId/position") { request, context in try await self.position(request, context) }
         router.get("/v1/queues/:matchId/events") { request, context in try await self.events(request, context) }
-        // The ticket is checked after the upgrade (a refused upgrade can only be an empty 400 here), and a bad
-        // one is answered in-band: {"type":"error","status":401,...}, then close code 1008.
-        router.ws("/v1/queues/:matchId/ws") { _, context in
-            _ = try Self.matchID(context)
+        // A ticket sent with the request (header or ?ticket=) is checked before the upgrade: a bad one
+        // refuses it (Hummingbird answers a refused upgrade with a bare 400), so nothing is written to a
+        // socket that was never ours. A ticket sent as the first message is checked after the upgrade
+        // and a bad one is answered in-band: {"type":"error","status":401,...}, then close code 1008.
+        router.ws("/v1/queues/:matchId/ws") { request, context in
+            let match = try Self.matchID(context)
+            if let text = Self.ticketText(request), (try? self.tickets.decode(text, match: match)) == nil { return .dontUpgrade }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             try await self.socket(inbound: inbound, outbound: outbound, context: context)
