@@ -202,6 +202,36 @@ import Testing
         }
     }
 
+    /// A client (or an auto-confirming test double) confirms the PaymentIntent so fast that Stripe's
+    /// success arrives before `startPayment` has recorded it: it is still this order's payment.
+    @Test func a_success_reported_before_the_payment_intent_was_recorded_is_the_orders() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let match = try await p.h.matchOnSale()
+            let (_, order) = try await p.order(match, user: "quick")
+            let orderID = try #require(order.object["id"] as? String)
+            let id = UUID(uuidString: orderID)!.lowercased
+            // The very request StripeClient sends (same body, same idempotency key), made before ours.
+            let form = StripeClient.formEncode([
+                ("amount", "10000"), ("currency", "eur"), ("description", "HNS tickets, order \(id)"),
+                ("automatic_payment_methods[enabled]", "true"), ("metadata[site]", "backend"), ("metadata[order_id]", id),
+            ])
+            let created = try await TestHTTP.send("POST", p.stripeBase + "/v1/payment_intents", headers: [
+                "Authorization": "Bearer \(PurchaseHarness.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
+                "Idempotency-Key": "order-\(id)-payment",
+            ], body: Array(form.utf8))
+            let pi = try #require(created.json?["id"]?.stringValue, "\(created.text)")
+            try await p.confirm(pi)
+            #expect(try await p.deliver(try #require(try await p.events(for: pi).last)).object["outcome"] as? String == "tickets_issued")
+            #expect(try await p.orderState(orderID) == "tickets_issued")
+            #expect(try await p.h.query("SELECT payment_intent_id FROM orders.orders WHERE id = \(UUID(uuidString: orderID)!)", as: String.self) == [pi])
+            // A payment call after that is told the order is paid.
+            let pay = try await p.pay(orderID, user: "quick")
+            #expect(pay.status == 409 && (pay.object["type"] as? String)?.hasSuffix("order-paid") == true, "\(pay.body)")
+            #expect(try await p.h.query("SELECT count(*)::int FROM payments.refunds", as: Int.self) == [0])
+            #expect(try await p.h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
+        }
+    }
+
     @Test func without_a_webhook_the_reconciler_asks_stripe_and_refunds_are_sent() async throws {
         try await PurchaseHarness.with(holdTTL: "2s", grace: "30s", reconcile: "500ms") { p async throws -> Void in
             let h = p.h
