@@ -139,7 +139,7 @@ import Glibc
         try #require(joined.status == 201, "\(joined.text)")
         let ticket = try #require(joined.json?["queue_ticket"]?.stringValue)
         var purchase: String?
-        _ = try await eventually(timeout: .seconds(20), interval: .milliseconds(100)) {
+        _ = try await eventually(timeout: .seconds(60), interval: .milliseconds(100)) {
             let position = try await s.call("GET", s.queue + "/v1/queues/\(match)/position", headers: ["X-Queue-Ticket": ticket])
             purchase = position.json?["purchase_token"]?.stringValue
             return purchase != nil

@@ -46,7 +46,9 @@ import Testing
         let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            _ = try await eventually { (try? await TestHTTP.get("http://127.0.0.1:\(port)/nothing"))?.status == 404 }
+            // Generous: the whole suite starts servers in parallel on two cores.
+            let up = try await eventually(timeout: .seconds(60)) { (try? await TestHTTP.get("http://127.0.0.1:\(port)/nothing"))?.status == 404 }
+            try #require(up, "the server did not start listening on \(port)")
             async let slow = TestHTTP.get("http://127.0.0.1:\(port)/slow")
             try await Task.sleep(for: .milliseconds(200))
             await group.triggerGracefulShutdown()
