@@ -99,7 +99,8 @@ import Testing
             // given Drupal answering 503 at first
             drupal.setFailing(true)
             var configuration = drupal.configuration
-            configuration.jwksRetryAfterFailure = .seconds(1)
+            // Long enough that the two calls below fall inside it even on a loaded machine.
+            configuration.jwksRetryAfterFailure = .seconds(5)
             let verifier = await IdentityVerifier(configuration: configuration)
             let token = try await drupal.token()
             await #expect(throws: IdentityError.keySourceUnavailable) { try await verifier.verify(bearer: token) }
@@ -108,7 +109,7 @@ import Testing
             #expect(drupal.fetchCount == 1)
             // when it recovers
             drupal.setFailing(false)
-            let accepted = try await eventually(timeout: .seconds(10), interval: .milliseconds(50)) {
+            let accepted = try await eventually(timeout: .seconds(30), interval: .milliseconds(50)) {
                 (try? await verifier.verify(bearer: token))?.userID == "42"
             }
             #expect(accepted)
