@@ -22,7 +22,10 @@ import WaitingRoom
             #expect(try await eventually(timeout: .seconds(30)) {
                 onSecond.all.contains { $0["type"] == .string("position") && [1, 2].contains($0["position"]?.intValue ?? 0) }
             }, "got \(onSecond.all)")
-            #expect(try await eventually(timeout: .seconds(30)) { onFirst.count(type: "your_turn") == 1 && onSecond.count(type: "your_turn") == 1 })
+            // At least once each: a turn granted while a socket is being set up may reach it both as its
+            // first status and as the live message (same token; the app takes either).
+            #expect(try await eventually(timeout: .seconds(30)) { onFirst.count(type: "your_turn") >= 1 && onSecond.count(type: "your_turn") >= 1 },
+                    "first: \(onFirst.all), second: \(onSecond.all)")
             let turn = try #require(onSecond.all.first { $0["type"] == .string("your_turn") })
             #expect(turn["purchase_token"]?.stringValue?.isEmpty == false)
             #expect(turn["window_ends_at"]?.stringValue != nil)
