@@ -109,7 +109,11 @@ extension Request {
     /// Decodes a JSON body, turning decoding failures into problems that name the field at fault
     /// (Hummingbird's own `decode` flattens them into a message string).
     public func decodeJSON<T: Decodable>(as type: T.Type, context: some RequestContext, limit: Int? = nil) async throws -> T {
-        let buffer = try await self.body.collect(upTo: limit ?? context.maxUploadSize)
+        try Self.decodeJSON(as: type, from: try await self.body.collect(upTo: limit ?? context.maxUploadSize))
+    }
+
+    /// The same for a body already collected (e.g. kept to hash for an `Idempotency-Key`).
+    public static func decodeJSON<T: Decodable>(as type: T.Type, from buffer: ByteBuffer) throws -> T {
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601

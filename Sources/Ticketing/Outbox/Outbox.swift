@@ -30,7 +30,6 @@ enum Outbox {
                 ON CONFLICT (msg_id) DO NOTHING
                 """, logger: logger)
         }
-        try await connection.query("NOTIFY hns_outbox", logger: logger)
     }
 }
 

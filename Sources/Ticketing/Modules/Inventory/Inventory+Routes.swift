@@ -39,12 +39,7 @@ extension Inventory {
             let matchID = try context.parameters.id("matchId")
             let bytes = try await request.body.collect(upTo: 1 << 16)
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes) {
-                let body: HoldRequest
-                do {
-                    body = try JSONDecoder().decode(HoldRequest.self, from: Data(bytes.readableBytesView))
-                } catch let error as DecodingError {
-                    throw ProblemMiddleware<TicketingContext>.problem(for: error)
-                }
+                let body = try Hummingbird.Request.decodeJSON(as: HoldRequest.self, from: bytes)
                 let wanted: Request
                 switch (body.sector, body.quantity, body.seats) {
                 case (let sector?, let quantity?, nil):

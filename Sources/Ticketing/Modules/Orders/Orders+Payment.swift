@@ -26,9 +26,8 @@ extension Orders {
     /// idempotency key is the order id, so every retry gets the same PaymentIntent.
     func startPayment(orderID: UUID, buyer: String) async throws -> PaymentStart {
         let stripe = try self.requireStripe()
-        guard let row = try await self.postgres.withTransaction(logger: self.logger, { connection in
-            try await Self.lockedRow(connection, id: orderID, logger: self.logger)
-        }), row.buyer == buyer else { throw OrdersError.notFound }
+        // A plain read: the state is checked again, locked, after Stripe answered.
+        guard let row = try await self.row(id: orderID), row.buyer == buyer else { throw OrdersError.notFound }
         switch row.state {
         case .seatsHeld, .awaitingPayment: break
         case .paid, .ticketsIssued: throw Problem.conflict("This order is already paid.", slug: "order-paid")
@@ -300,8 +299,7 @@ extension Orders {
         if let pi = row.paymentIntentId {
             let stripe = try self.requireStripe()
             do {
-                let intent = try await stripe.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)")
-                _ = intent
+                _ = try await stripe.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)")
             } catch StripeClient.Failure.rejected {
                 // Already succeeded (or processing): the webhook decides; the order stays as it is.
                 let intent = try? await stripe.paymentIntent(pi)

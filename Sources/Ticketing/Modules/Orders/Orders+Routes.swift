@@ -21,13 +21,7 @@ extension Orders {
             let me = try await auth.user(request)
             let bytes = try await request.body.collect(upTo: 1 << 20)
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) {
-                let body: Create
-                do {
-                    let decoder = JSONDecoder()
-                    body = try decoder.decode(Create.self, from: Data(bytes.readableBytesView))
-                } catch let error as DecodingError {
-                    throw ProblemMiddleware<TicketingContext>.problem(for: error)
-                }
+                let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
                 let hold = try await self.inventory.hold(id: holdID, buyer: me.userID)
                 let window = try await queueGate.check(matchID: hold.matchId, user: me.userID, request: request)
@@ -69,14 +63,8 @@ extension Orders {
         root.post("webhooks/stripe") { request, _ -> Response in
             try Self.requireBusDelivery(request, token: busToken)
             let bytes = try await request.body.collect(upTo: 2 << 20)
-            let envelope: Envelope.Decoded
-            let event: StripeEvent
-            do {
-                envelope = try JSONDecoder().decode(Envelope.Decoded.self, from: Data(bytes.readableBytesView))
-                event = try JSONDecoder().decode(StripeEvent.self, from: Data(envelope.data.encoded()))
-            } catch let error as DecodingError {
-                throw ProblemMiddleware<TicketingContext>.problem(for: error)
-            }
+            let envelope = try Request.decodeJSON(as: Envelope.Decoded.self, from: bytes)
+            let event = try Request.decodeJSON(as: StripeEvent.self, from: ByteBuffer(bytes: envelope.data.encoded()))
             let outcome = try await self.handle(event: event)
             return Idempotency.response(.ok, Array(#"{"outcome":"\#(outcome.rawValue)"}"#.utf8))
         }
@@ -85,11 +73,7 @@ extension Orders {
         api.post("webhooks/nats") { request, _ -> Response in
             try Self.requireBusDelivery(request, token: busToken)
             let bytes = try await request.body.collect(upTo: 2 << 20)
-            do {
-                _ = try JSONDecoder().decode(Envelope.Decoded.self, from: Data(bytes.readableBytesView))
-            } catch let error as DecodingError {
-                throw ProblemMiddleware<TicketingContext>.problem(for: error)
-            }
+            _ = try Request.decodeJSON(as: Envelope.Decoded.self, from: bytes)
             return Response(status: .noContent)
         }
     }

@@ -266,10 +266,15 @@ struct Orders: Sendable {
         return b
     }
 
-    func order(id: UUID, buyer: String?) async throws -> Order {
+    /// The order row as committed (no lock).
+    func row(id: UUID) async throws -> Row? {
         let rows = try await self.postgres.query(
             PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE id = $1", binds: try Self.binds(id)), logger: self.logger)
-        guard let row = try await Self.decodeRows(rows).first, buyer == nil || row.buyer == buyer else { throw OrdersError.notFound }
+        return try await Self.decodeRows(rows).first
+    }
+
+    func order(id: UUID, buyer: String?) async throws -> Order {
+        guard let row = try await self.row(id: id), buyer == nil || row.buyer == buyer else { throw OrdersError.notFound }
         return try await self.present(row)
     }
 
