@@ -53,7 +53,7 @@ let package = Package(
     targets: [
         // Shared core
         .target(name: "HNSCore", dependencies: [
-            .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .argumentParser,
+            .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .argumentParser,
         ], swiftSettings: upcoming),
         .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
         .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),

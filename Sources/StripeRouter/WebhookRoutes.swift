@@ -1,4 +1,5 @@
 import CoreMetrics
+import Crypto
 import Dispatch
 import Foundation
 import HNSBus
@@ -15,7 +16,16 @@ struct WebhookRoutes: Sendable {
     let table: RoutingTableWatcher
     let publisher: BusPublisher
     /// Concurrent webhooks share batch publishes (one HTTP exchange and one commit per batch); nil: one publish each.
-    var batcher: PublishBatcher? = nil
+    let batcher: PublishBatcher?
+    let keys: [SymmetricKey]
+
+    init(config: StripeRouterConfiguration, table: RoutingTableWatcher, publisher: BusPublisher, batcher: PublishBatcher? = nil) {
+        self.config = config
+        self.table = table
+        self.publisher = publisher
+        self.batcher = batcher
+        self.keys = config.secrets.map { StripeSignature.key($0.value) }
+    }
 
     static let unroutableSubject = "stripe.unroutable"
 
@@ -42,7 +52,7 @@ struct WebhookRoutes: Sendable {
         do {
             try StripeSignature.verify(
                 header: request.headers[.stripeSignature], payload: body.readableBytesView,
-                secrets: self.config.secrets.map(\.value), tolerance: self.config.tolerance)
+                keys: self.keys, tolerance: self.config.tolerance)
         } catch {
             throw self.reject(error.slug, Problem(status: .badRequest, slug: error.slug, title: "Invalid Stripe signature", detail: error.description))
         }

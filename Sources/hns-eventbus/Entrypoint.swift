@@ -4,6 +4,7 @@ import EventBus
 @main
 enum Entrypoint {
     static func main() async {
+        EventLoopExecutor.installUnlessDisabled()
         await EventBusCommand.runAsRoot()
     }
 }

@@ -4,6 +4,7 @@ import WaitingRoom
 @main
 enum Entrypoint {
     static func main() async {
+        EventLoopExecutor.installUnlessDisabled()
         await QueueCommand.runAsRoot()
     }
 }

@@ -4,6 +4,7 @@ import StripeRouter
 @main
 enum Entrypoint {
     static func main() async {
+        EventLoopExecutor.installUnlessDisabled()
         await StripeRouterCommand.runAsRoot()
     }
 }

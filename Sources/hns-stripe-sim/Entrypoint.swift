@@ -4,6 +4,7 @@ import StripeSimulator
 @main
 enum Entrypoint {
     static func main() async {
+        EventLoopExecutor.installUnlessDisabled()
         await StripeSimulatorCommand.runAsRoot()
     }
 }

@@ -4,6 +4,7 @@ import Ticketing
 @main
 enum Entrypoint {
     static func main() async {
+        EventLoopExecutor.installUnlessDisabled()
         await TicketingCommand.runAsRoot()
     }
 }
