@@ -108,7 +108,9 @@ struct QueueFanout: Service {
             let zset = snapshot.settings.drawn ? self.store.keys.match(match).waiting : self.store.keys.match(match).prequeue
             let ranks = try await self.store.ranks(match, zset: zset, queueIDs: subscribers.map(\.queueID))
             var others: [QueueSubscriber] = []
-            for (subscriber, rank) in zip(subscribers, ranks) {
+            for (i, (subscriber, rank)) in zip(subscribers, ranks).enumerated() {
+                // Jobs may run on an event loop (HNS_NIO_EXECUTOR): let its sockets' I/O in between.
+                if i % 512 == 511 { await Task.yield() }
                 guard let rank else {
                     others.append(subscriber)
                     continue
