@@ -13,7 +13,7 @@ public struct StripeRouterConfiguration: Sendable {
     public var reloadInterval: Duration = .seconds(1)
     public var maxBody = 1 << 20
     /// Concurrent webhooks are published to the bus together (`HNS_STRIPE_PUBLISH_BATCH`, default off:
-    /// on one host the bus's own group commit already shares the fsync, and the extra hop measured slower).
+    /// on one host the bus's own group commit already shares the fsync, and batching measured no faster).
     public var batchPublishes = false
 
     public init(http: HTTPSettings, secrets: [Secret], routesPath: String, eventBusURL: String, eventBusToken: Secret) {
