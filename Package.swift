@@ -47,6 +47,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
@@ -69,8 +70,11 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ], swiftSettings: upcoming),
         .target(name: "WaitingRoom", dependencies: [
-            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .websocket, .argumentParser, .lifecycle, .metrics,
+            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle, .metrics,
             .logging, .nioCore, .crypto, .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
         ], swiftSettings: upcoming),
         .target(name: "Ticketing", dependencies: [
             "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
@@ -106,7 +110,7 @@ let package = Package(
         .testTarget(name: "WaitingRoomTests", dependencies: [
             "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,
             .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOWebSocket", package: "swift-nio"), .crypto, .ahc,
-            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .nioPosix,
         ], swiftSettings: upcoming),
         .testTarget(name: "StripeSimulatorTests", dependencies: ["StripeSimulator", "HNSCore", "HNSTestSupport", .ahc, .crypto, .hummingbird], swiftSettings: upcoming),
         .testTarget(name: "DaemonTests", dependencies: ["StripeRouter",

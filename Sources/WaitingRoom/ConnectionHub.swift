@@ -2,21 +2,26 @@ import Foundation
 import Metrics
 import Synchronization
 
-/// One live client of this instance (WebSocket or SSE stream): the messages for it go through a
-/// small buffer that keeps only the newest, so a slow client cannot make us hoard memory.
+/// Where a client's messages go: a WebSocket's channel handler or a Server-Sent Events stream.
+protocol QueueSink: AnyObject, Sendable {
+    func deliver(_ text: String)
+    /// Sends `text` (if any), then ends the connection.
+    func close(after text: String?)
+}
+
+/// One live client of this instance (WebSocket or SSE stream).
 final class QueueSubscriber: Sendable {
     let id: String
     let matchID: String
     let queueID: String
-    let stream: AsyncStream<String>
-    private let continuation: AsyncStream<String>.Continuation
+    let sink: any QueueSink
     private let last = Mutex<(text: String, at: ContinuousClock.Instant)?>(nil)
 
-    init(id: String, matchID: String, queueID: String) {
+    init(id: String, matchID: String, queueID: String, sink: any QueueSink) {
         self.id = id
         self.matchID = matchID
         self.queueID = queueID
-        (self.stream, self.continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4))
+        self.sink = sink
     }
 
     /// Sends `text` unless it repeats the last message sent less than `repeatAfter` ago (nil: never repeat it).
@@ -29,14 +34,32 @@ final class QueueSubscriber: Sendable {
             return true
         }
         guard due else { return false }
-        self.continuation.yield(text)
+        self.sink.deliver(text)
         QueueMetrics.messagesSent.increment()
         return true
     }
 
-    /// Ends the client's stream after `text`; the socket or SSE response then closes.
+    /// Ends the client's connection after `text`.
     func finish(_ text: String? = nil) {
-        if let text { self.send(text) }
+        if text != nil { QueueMetrics.messagesSent.increment() }
+        self.sink.close(after: text)
+    }
+}
+
+/// An SSE response's messages: a small buffer that keeps only the newest, so a slow client cannot
+/// make us hoard memory.
+final class StreamSink: QueueSink {
+    let stream: AsyncStream<String>
+    private let continuation: AsyncStream<String>.Continuation
+
+    init() {
+        (self.stream, self.continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(4))
+    }
+
+    func deliver(_ text: String) { self.continuation.yield(text) }
+
+    func close(after text: String?) {
+        if let text { self.continuation.yield(text) }
         self.continuation.finish()
     }
 }
@@ -53,9 +76,9 @@ final class ConnectionHub: Sendable {
         self.instanceID = instanceID
     }
 
-    func register(matchID: String, queueID: String) -> QueueSubscriber {
+    func register(matchID: String, queueID: String, sink: any QueueSink) -> QueueSubscriber {
         let n = self.counter.add(1, ordering: .relaxed).newValue
-        let subscriber = QueueSubscriber(id: "\(self.instanceID)/\(n)", matchID: matchID, queueID: queueID)
+        let subscriber = QueueSubscriber(id: "\(self.instanceID)/\(n)", matchID: matchID, queueID: queueID, sink: sink)
         let replaced = self.state.withLock { state in
             let old = state[matchID]?[queueID]
             state[matchID, default: [:]][queueID] = subscriber
@@ -95,5 +118,6 @@ final class ConnectionHub: Sendable {
     }
 
     var matchIDs: [String] { self.state.withLock { Array($0.keys) } }
+    var all: [QueueSubscriber] { self.state.withLock { $0.values.flatMap(\.values) } }
     var count: Int { self.open.load(ordering: .relaxed) }
 }

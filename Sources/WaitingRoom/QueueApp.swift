@@ -2,7 +2,7 @@ import HNSCore
 import HNSIdentity
 import HNSRedis
 import Hummingbird
-import HummingbirdWebSocket
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -27,10 +27,11 @@ public enum QueueApp {
         var services: [any Service] = [redis]
         if let refresh = verifier.refreshService { services.append(refresh) }
         services += [fanout, admission]
-        // permessage-deflate stays off: it costs memory per socket and positions are tiny.
-        let ws = WebSocketServerConfiguration(maxFrameSize: 1 << 14, autoPing: .enabled(timePeriod: config.pingInterval))
+        // No permessage-deflate: it costs memory per socket and positions are tiny.
+        let sockets = QueueSockets(store: store, hub: hub, fanout: fanout, tickets: QueueTicketCodec(secret: config.ticketSecret),
+                                   pingInterval: config.pingInterval, logger: logger)
         return Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: ws)),
+            router: router, server: HTTPServerBuilder { responder in QueueServerChannel(responder: responder, sockets: sockets) },
             configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
 }

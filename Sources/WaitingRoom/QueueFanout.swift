@@ -30,6 +30,7 @@ struct QueueFanout: Service {
                 group.addTask { await self.listen() }
                 group.addTask { await self.periodic() }
                 group.addTask { await self.onUrgent() }
+                group.addTask { await self.heartbeats() }
                 await group.waitForAll()
             }
         }
@@ -85,6 +86,18 @@ struct QueueFanout: Service {
         while !Task.isCancelled {
             for match in self.hub.matchIDs { await self.refresh(match) }
             try? await Task.sleep(for: self.config.updateInterval)
+        }
+    }
+
+    /// One loop pings every WebSocket of this instance and drops those not heard from for two
+    /// intervals (instead of a ping task per socket).
+    private func heartbeats() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: self.config.pingInterval)
+            for (i, subscriber) in self.hub.all.enumerated() {
+                if i % 512 == 511 { await Task.yield() }
+                (subscriber.sink as? QueueSocketHandler)?.heartbeat()
+            }
         }
     }
 

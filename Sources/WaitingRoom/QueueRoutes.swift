@@ -4,21 +4,17 @@ import HNSIdentity
 import HNSRedis
 import HTTPTypes
 import Hummingbird
-import HummingbirdWebSocket
 import Logging
 import NIOCore
-import NIOWebSocket
 import ServiceLifecycle
 
-/// The request context: WebSocket upgrades and the client address (for the per-IP join limit).
-public struct QueueRequestContext: RequestContext, WebSocketRequestContext, RemoteAddressRequestContext {
+/// The request context: the client address (for the per-IP join limit).
+public struct QueueRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
-    public let webSocket: WebSocketHandlerReference<Self>
     public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.webSocket = .init()
         self.remoteAddress = source.channel.remoteAddress
     }
 }
@@ -48,27 +44,20 @@ struct QueueRoutes: Sendable {
         router.delete("/v1/queues/:matchId/join") { request, context in try await self.leave(request, context) }
         router.get("/v1/queues/:matchId/position") { request, context in try await self.position(request, context) }
         router.get("/v1/queues/:matchId/events") { request, context in try await self.events(request, context) }
-        // A ticket sent with the request (header or ?ticket=) is checked before the upgrade: a bad one
-        // refuses it (Hummingbird answers a refused upgrade with a bare 400), so nothing is written to a
-        // socket that was never ours. A ticket sent as the first message is checked after the upgrade
-        // and a bad one is answered in-band: {"type":"error","status":401,...}, then close code 1008.
-        router.ws("/v1/queues/:matchId/ws") { request, context in
-            let match = try Self.matchID(context)
-            if let text = Self.ticketText(request), (try? self.tickets.decode(text, match: match)) == nil { return .dontUpgrade }
-            return .upgrade([:])
-        } onUpgrade: { inbound, outbound, context in
-            try await self.socket(inbound: inbound, outbound: outbound, context: context)
-        }
+        // GET /v1/queues/:matchId/ws is answered below the router, by QueueServerChannel: a WebSocket
+        // lives in a NIO channel handler, without a task of its own.
     }
 
     // MARK: - Helpers
 
     static func matchID(_ context: some RequestContext) throws -> String {
         let id = context.parameters.get("matchId") ?? ""
-        guard (1...64).contains(id.utf8.count), id.utf8.allSatisfy({ Self.idBytes.contains($0) }) else {
-            throw Problem.notFound("No queue for this match id.")
-        }
+        guard Self.isMatchID(id) else { throw Problem.notFound("No queue for this match id.") }
         return id
+    }
+
+    static func isMatchID(_ id: some StringProtocol) -> Bool {
+        (1...64).contains(id.utf8.count) && id.utf8.allSatisfy({ Self.idBytes.contains($0) })
     }
 
     private static let idBytes = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8))
@@ -300,7 +289,8 @@ struct QueueRoutes: Sendable {
     func events(_ request: Request, _ context: QueueRequestContext) async throws -> Response {
         let ticket = try self.ticket(request, context)
         let first = try await self.store.status(ticket.matchID, queueID: ticket.queueID)
-        let subscriber = self.hub.register(matchID: ticket.matchID, queueID: ticket.queueID)
+        let sink = StreamSink()
+        let subscriber = self.hub.register(matchID: ticket.matchID, queueID: ticket.queueID, sink: sink)
         await self.fanout.claim(subscriber)
         if case .gone = first { self.hub.unregister(subscriber, message: first.json) } else { subscriber.send(first.json) }
         let hub = self.hub
@@ -309,7 +299,7 @@ struct QueueRoutes: Sendable {
             body: ResponseBody { writer in
                 do {
                     try await withGracefulShutdownHandler {
-                        for await text in subscriber.stream {
+                        for await text in sink.stream {
                             try await writer.write(ByteBuffer(string: "data: \(text)\n\n"))
                         }
                     } onGracefulShutdown: {
@@ -324,67 +314,6 @@ struct QueueRoutes: Sendable {
             })
     }
 
-    /// WebSocket: the ticket comes in a header or as the first message (`{"queue_ticket": "..."}` or the
-    /// bare ticket). Then positions flow out; `{"type":"leave"}` leaves the queue.
-    func socket(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, context: WebSocketRouterContext<QueueRequestContext>) async throws {
-        let match = try Self.matchID(context.requestContext)
-        var messages = inbound.messages(maxSize: 8 * 1024).makeAsyncIterator()
-        var ticketText = Self.ticketText(context.request)
-        if ticketText == nil {
-            // No ticket within 10 s: close.
-            let timer = Task {
-                try await Task.sleep(for: .seconds(10))
-                try await outbound.close(.policyViolation, reason: "no queue ticket")
-            }
-            let first = try await messages.next()
-            timer.cancel()
-            guard case .text(let text) = first else { return }
-            if let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                ticketText = (object["queue_ticket"] as? String) ?? (object["ticket"] as? String) ?? ""
-            } else {
-                ticketText = text
-            }
-        }
-        let ticket: QueueTicket
-        do { ticket = try self.tickets.decode(ticketText ?? "", match: match) } catch {
-            let detail = error.problem.detail ?? "invalid queue ticket"
-            try await outbound.write(.text(#"{"type":"error","status":401,"detail":"\#(detail)"}"#))
-            try await outbound.close(.policyViolation, reason: "invalid queue ticket")
-            return
-        }
-        let subscriber = self.hub.register(matchID: match, queueID: ticket.queueID)
-        defer { self.hub.unregister(subscriber) }
-        await self.fanout.claim(subscriber)
-        let first = try await self.store.status(match, queueID: ticket.queueID)
-        if case .gone = first { self.hub.unregister(subscriber, message: first.json) } else { subscriber.send(first.json) }
-        let hub = self.hub
-        try await withGracefulShutdownHandler {
-            try await self.pump(subscriber, &messages, outbound: outbound, match: match, queueID: ticket.queueID)
-        } onGracefulShutdown: {
-            hub.unregister(subscriber, message: Self.reconnect)
-        }
-    }
-
     /// Sent when this instance shuts down: the client reconnects, to any instance, and keeps its place.
     static let reconnect = #"{"type":"reconnect"}"#
-
-    private func pump(
-        _ subscriber: QueueSubscriber, _ messages: inout WebSocketInboundMessageStream.AsyncIterator, outbound: WebSocketOutboundWriter,
-        match: String, queueID: String
-    ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await text in subscriber.stream { try await outbound.write(.text(text)) }
-                try? await outbound.close(.normalClosure, reason: nil)
-            }
-            while let message = try await messages.next() {
-                if case .text(let text) = message, text.contains("\"leave\"") {
-                    _ = try await self.store.leave(match, queueID: queueID)
-                    self.hub.unregister(subscriber, message: #"{"type":"not_in_queue","reason":"left"}"#)
-                }
-            }
-            self.hub.unregister(subscriber)
-            group.cancelAll()
-        }
-    }
 }

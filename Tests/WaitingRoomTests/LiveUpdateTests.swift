@@ -5,6 +5,7 @@ import HNSRedis
 import HNSTestSupport
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 import Testing
 import WaitingRoom
@@ -54,6 +55,47 @@ import WaitingRoom
             #expect(try await eventually { second.count(type: "position") >= 1 })
             #expect(second.last?["position"]?.intValue == 1)
             await second.close()
+        }
+    }
+
+    @Test func a_socket_that_does_not_answer_pings_is_dropped_and_one_that_does_stays() async throws {
+        try await QueueHarness.with(configure: { $0.pingInterval = .milliseconds(300) }) { h in
+            try await h.openQueue("m-ping", state: "paused")
+            try await h.redis.send(["HSET", RESPArg(h.key("m-ping", "config")), "drawn", "1"])
+            let live = try await h.joinOK("m-ping", user: "live")
+            let dead = try await h.joinOK("m-ping", user: "dead")
+            let answering = SocketProbe.connect(h.url + "/v1/queues/m-ping/ws", ticket: live.ticket, inHeader: true)
+            // A client that upgrades and then never reads or answers anything.
+            let silent = try await SilentSocket.open(h.url, path: "/v1/queues/m-ping/ws", ticket: dead.ticket)
+            #expect(try await eventually { silent.received.withLock { $0.contains("101") } })
+            #expect(try await eventually(timeout: .seconds(10)) { silent.closed.withLock { $0 } }, "a silent socket outlived the ping check")
+            // The socket whose client answers pings is still served.
+            let before = answering.count(type: "position")
+            try await Task.sleep(for: .seconds(1.5))
+            #expect(!answering.closed.withLock { $0 })
+            #expect(answering.count(type: "position") > before)
+            await answering.close()
+        }
+    }
+
+    @Test func a_stopping_instance_tells_its_sockets_to_reconnect() async throws {
+        let redisURL = try await RedisTestServer.sharedURL()
+        let prefix = "test:" + String(UUID().uuidString.prefix(8)).lowercased() + ":"
+        try await RedisTestServer.withClient(url: redisURL) { redis in
+            let port = try await ChildProcess.freePort()
+            let config = try QueueHarness.configuration(redisURL: redisURL, port: port, prefix: prefix, instance: "stopping")
+            let app = await QueueApp.build(configuration: config, logger: QueueHarness.logger())
+            let socket = try await withRunningService(app, port: port) { () -> SocketProbe in
+                let h = QueueHarness(urls: ["http://127.0.0.1:\(port)"], redis: redis, prefix: prefix)
+                try await h.openQueue("m-stop", state: "paused")
+                let fan = try await h.joinOK("m-stop", user: "stop")
+                let socket = SocketProbe.connect(h.url + "/v1/queues/m-stop/ws", ticket: fan.ticket)
+                #expect(try await eventually { !socket.all.isEmpty })
+                return socket
+            }
+            // The instance has stopped gracefully: its socket was told to reconnect, then closed.
+            #expect(try await eventually { socket.closed.withLock { $0 } })
+            #expect(socket.last?["type"] == .string("reconnect"), "got \(socket.all)")
         }
     }
 
@@ -112,5 +154,33 @@ import WaitingRoom
             #expect(events.first?.contains(#""position":2"#) == true || events.first?.contains(#""position":1"#) == true, "\(text)")
             #expect(text.contains(#""type":"your_turn""#))
         }
+    }
+}
+
+/// A raw TCP client that performs the WebSocket upgrade and then ignores everything, pings included.
+final class SilentSocket: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let received = Mutex("")
+    let closed = Mutex(false)
+
+    static func open(_ base: String, path: String, ticket: String) async throws -> SilentSocket {
+        let url = URL(string: base)!
+        let socket = SilentSocket()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) } }
+            .connect(host: url.host!, port: url.port!).get()
+        let request = "GET \(path) HTTP/1.1\r\nHost: \(url.host!)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+            + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Queue-Ticket: \(ticket)\r\n\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        return socket
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = self.unwrapInboundIn(data)
+        self.received.withLock { $0 += String(decoding: bytes.readableBytesView.prefix(64), as: UTF8.self) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.closed.withLock { $0 = true }
     }
 }
