@@ -51,6 +51,7 @@ final class QueueSocketHandler: ChannelInboundHandler, QueueSink, @unchecked Sen
     private let sockets: QueueSockets
     private let match: String
     private let headerTicket: String?
+    private let eventLoop: any EventLoop
     private var channel: (any Channel)?
     private var subscriber: QueueSubscriber?
     private var awaitingTicket: Scheduled<Void>?
@@ -59,10 +60,11 @@ final class QueueSocketHandler: ChannelInboundHandler, QueueSink, @unchecked Sen
     private var closing = false
     private var lastHeard = NIODeadline.now()
 
-    init(sockets: QueueSockets, match: String, ticket: String?) {
+    init(sockets: QueueSockets, match: String, ticket: String?, eventLoop: any EventLoop) {
         self.sockets = sockets
         self.match = match
         self.headerTicket = ticket
+        self.eventLoop = eventLoop
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -166,8 +168,7 @@ final class QueueSocketHandler: ChannelInboundHandler, QueueSink, @unchecked Sen
     // MARK: Private
 
     private func onLoop(_ body: @escaping @Sendable (QueueSocketHandler) -> Void) {
-        guard let eventLoop = self.channel?.eventLoop else { return }
-        if eventLoop.inEventLoop { body(self) } else { eventLoop.execute { body(self) } }
+        if self.eventLoop.inEventLoop { body(self) } else { self.eventLoop.execute { body(self) } }
     }
 
     private func start(ticket text: String) {
@@ -253,7 +254,7 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         guard let accepted = sockets.accept(head) else { throw ChannelError.inputClosed }
                         try channel.pipeline.syncOperations.addHandler(
-                            QueueSocketHandler(sockets: sockets, match: accepted.match, ticket: accepted.ticket))
+                            QueueSocketHandler(sockets: sockets, match: accepted.match, ticket: accepted.ticket, eventLoop: channel.eventLoop))
                         return Upgrade.websocket
                     }
                 }
