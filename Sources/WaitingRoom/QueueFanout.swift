@@ -15,6 +15,8 @@ struct QueueFanout: Service {
     let logger: Logger
     let urgent: AsyncStream<String>
     let urgentContinuation: AsyncStream<String>.Continuation
+    /// When this instance last marked its fans of a match as seen.
+    private let touched = Locked<[String: ContinuousClock.Instant]>([:])
 
     init(store: QueueStore, hub: ConnectionHub, config: QueueConfiguration, logger: Logger) {
         self.store = store
@@ -119,7 +121,16 @@ struct QueueFanout: Service {
             }
             let state = snapshot.settings.reportedState
             let zset = snapshot.settings.drawn ? self.store.keys.match(match).waiting : self.store.keys.match(match).prequeue
-            let ranks = try await self.store.ranks(match, zset: zset, queueIDs: subscribers.map(\.queueID))
+            // Marking a fan seen matters on the scale of the idle timeout (90 s), not of each refresh.
+            let now = ContinuousClock.now
+            let touch = self.touched.withLock { touched -> Bool in
+                guard let last = touched[match], now - last < self.config.idleTimeout / 6 else {
+                    touched[match] = now
+                    return true
+                }
+                return false
+            }
+            let ranks = try await self.store.ranks(match, zset: zset, queueIDs: subscribers.map(\.queueID), touch: touch)
             var others: [QueueSubscriber] = []
             for (i, (subscriber, rank)) in zip(subscribers, ranks).enumerated() {
                 // Jobs may run on an event loop (HNS_NIO_EXECUTOR): let its sockets' I/O in between.

@@ -269,8 +269,8 @@ struct QueueStore: Sendable {
         return MatchSnapshot(settings: settings, admittedLastMinute: r[1].int ?? 0, prequeueSize: r[2].int ?? 0)
     }
 
-    /// Ranks of many fans at once (nil = not in line), and marks them all as seen.
-    func ranks(_ match: String, zset: String, queueIDs: [String]) async throws -> [Int?] {
+    /// Ranks of many fans at once (nil = not in line); with `touch`, marks them all as seen.
+    func ranks(_ match: String, zset: String, queueIDs: [String], touch: Bool = true) async throws -> [Int?] {
         let k = self.keys.match(match)
         let now = RESPArg(String(Self.nowMillis()))
         var out: [Int?] = []
@@ -279,11 +279,13 @@ struct QueueStore: Sendable {
         while start < queueIDs.count {
             let chunk = queueIDs[start..<min(start + 2000, queueIDs.count)]
             var commands: [[RESPArg]] = chunk.map { ["ZRANK", RESPArg(zset), RESPArg($0)] }
-            var touch: [RESPArg] = ["ZADD", RESPArg(k.seen), "XX"]
-            for q in chunk { touch += [now, RESPArg(q)] }
-            commands.append(touch)
+            if touch {
+                var seen: [RESPArg] = ["ZADD", RESPArg(k.seen), "XX"]
+                for q in chunk { seen += [now, RESPArg(q)] }
+                commands.append(seen)
+            }
             let replies = try await self.redis.pipeline(commands)
-            for reply in replies.dropLast() { out.append(reply.int) }
+            for reply in replies.prefix(chunk.count) { out.append(reply.int) }
             start += chunk.count
         }
         return out
