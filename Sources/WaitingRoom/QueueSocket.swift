@@ -243,16 +243,19 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let attempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            // The ticket is checked once, when the upgrade is decided; the handler gets that result.
+            let accepted = NIOLoopBoundBox<(match: String, ticket: String?)?>(nil, eventLoop: channel.eventLoop)
             let sockets = self.sockets
             let upgrader = NIOTypedWebSocketServerUpgrader<Upgrade>(
                 maxFrameSize: self.maxFrameSize,
                 shouldUpgrade: { channel, head in
                     attempted.value = true
-                    return channel.eventLoop.makeSucceededFuture(sockets.accept(head) == nil ? nil : HTTPHeaders())
+                    accepted.value = sockets.accept(head)
+                    return channel.eventLoop.makeSucceededFuture(accepted.value == nil ? nil : HTTPHeaders())
                 },
-                upgradePipelineHandler: { channel, head in
+                upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        guard let accepted = sockets.accept(head) else { throw ChannelError.inputClosed }
+                        guard let accepted = accepted.value else { throw ChannelError.inputClosed }
                         try channel.pipeline.syncOperations.addHandler(
                             QueueSocketHandler(sockets: sockets, match: accepted.match, ticket: accepted.ticket, eventLoop: channel.eventLoop))
                         return Upgrade.websocket
