@@ -4,6 +4,7 @@ import HNSRedis
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// The composition root of `hns-queue`, used by `serve` and by the tests.
@@ -21,15 +22,15 @@ public enum QueueApp {
         HealthRoutes.add(to: router, daemon: "hns-queue", checks: [
             ReadinessCheck(name: "redis") { _ = try await redis.send(["PING"]); return nil },
         ])
-        QueueRoutes(store: store, hub: hub, fanout: fanout, tickets: QueueTicketCodec(secret: config.ticketSecret), verifier: verifier, config: config)
+        let tickets = QueueTicketCodec(secret: config.ticketSecret)
+        QueueRoutes(store: store, hub: hub, fanout: fanout, tickets: tickets, verifier: verifier, config: config)
             .add(to: router)
 
         var services: [any Service] = [redis]
         if let refresh = verifier.refreshService { services.append(refresh) }
         services += [fanout, admission]
         // No permessage-deflate: it costs memory per socket and positions are tiny.
-        let sockets = QueueSockets(store: store, hub: hub, fanout: fanout, tickets: QueueTicketCodec(secret: config.ticketSecret),
-                                   pingInterval: config.pingInterval, logger: logger)
+        let sockets = QueueSockets(store: store, hub: hub, fanout: fanout, tickets: tickets, silentAfter: TimeAmount(config.pingInterval * 2))
         return Application(
             router: router, server: HTTPServerBuilder { responder in QueueServerChannel(responder: responder, sockets: sockets) },
             configuration: config.http.applicationConfiguration, services: services, logger: logger)

@@ -63,9 +63,15 @@ struct QueueRoutes: Sendable {
     private static let idBytes = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8))
 
     static func ticketText(_ request: Request) -> String? {
-        if let header = request.headers[.queueTicket], !header.isEmpty { return header }
-        if let auth = request.headers[.authorization], auth.hasPrefix("Bearer v1.") { return String(auth.dropFirst(7)) }
-        return request.uri.queryParameters.get("ticket")
+        Self.ticketText(header: request.headers[.queueTicket], authorization: request.headers[.authorization],
+                        query: request.uri.queryParameters.get("ticket"))
+    }
+
+    /// Where a queue ticket may come with a request, in order: `X-Queue-Ticket`, `Authorization: Bearer v1.…`, `?ticket=`.
+    static func ticketText(header: String?, authorization: String?, query: String?) -> String? {
+        if let header, !header.isEmpty { return header }
+        if let authorization, authorization.hasPrefix("Bearer v1.") { return String(authorization.dropFirst(7)) }
+        return query
     }
 
     func ticket(_ request: Request, _ context: QueueRequestContext) throws -> QueueTicket {

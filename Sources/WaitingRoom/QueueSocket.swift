@@ -16,8 +16,8 @@ struct QueueSockets: Sendable {
     let hub: ConnectionHub
     let fanout: QueueFanout
     let tickets: QueueTicketCodec
-    let pingInterval: Duration
-    let logger: Logger
+    /// A socket not heard from for this long (two ping intervals) is closed.
+    let silentAfter: TimeAmount
 
     /// `GET /v1/queues/{matchId}/ws`: the match, and the ticket if the request carries one (header,
     /// `Authorization: Bearer v1.…` or `?ticket=`). nil: not a queue socket, or a bad ticket with the
@@ -28,14 +28,9 @@ struct QueueSockets: Sendable {
         guard parts.count == 5, parts[0].isEmpty, parts[1] == "v1", parts[2] == "queues", parts[4] == "ws",
               QueueRoutes.isMatchID(parts[3]) else { return nil }
         let match = String(parts[3])
-        var ticket: String?
-        if let header = head.headers.first(name: "X-Queue-Ticket"), !header.isEmpty {
-            ticket = header
-        } else if let auth = head.headers.first(name: "Authorization"), auth.hasPrefix("Bearer v1.") {
-            ticket = String(auth.dropFirst(7))
-        } else if let query = uri.queryParameters.get("ticket") {
-            ticket = query
-        }
+        let ticket = QueueRoutes.ticketText(
+            header: head.headers.first(name: "X-Queue-Ticket"), authorization: head.headers.first(name: "Authorization"),
+            query: uri.queryParameters.get("ticket"))
         if let ticket, (try? self.tickets.decode(ticket, match: match)) == nil { return nil }
         return (match, ticket)
     }
@@ -154,9 +149,7 @@ final class QueueSocketHandler: ChannelInboundHandler, QueueSink, @unchecked Sen
     func heartbeat() {
         self.onLoop { handler in
             guard !handler.closing, let channel = handler.channel else { return }
-            let interval = TimeAmount.nanoseconds(Int64(handler.sockets.pingInterval.components.seconds) * 1_000_000_000
-                + handler.sockets.pingInterval.components.attoseconds / 1_000_000_000)
-            if NIODeadline.now() - handler.lastHeard > interval * 2 {
+            if NIODeadline.now() - handler.lastHeard > handler.sockets.silentAfter {
                 handler.closing = true
                 channel.close(promise: nil)
             } else {
