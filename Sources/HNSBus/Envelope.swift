@@ -42,11 +42,14 @@ public enum Envelope {
         return out + "\""
     }
 
-    /// The decoded form, for subscribers written in Swift (the monolith, tests).
-    public struct Decoded: Decodable, Sendable {
+    /// The decoded form, for subscribers written in Swift (the monolith, tests), with `data` decoded
+    /// straight into the payload type the subscriber expects.
+    public struct Typed<Payload: Decodable & Sendable>: Decodable, Sendable {
         public let subject: String
-        public let data: JSONValue
+        public let data: Payload
         public let timestamp: String
         public let message_id: String
     }
+
+    public typealias Decoded = Typed<JSONValue>
 }

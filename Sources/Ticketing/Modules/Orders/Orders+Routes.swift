@@ -63,8 +63,7 @@ extension Orders {
         root.post("webhooks/stripe") { request, _ -> Response in
             try Self.requireBusDelivery(request, token: busToken)
             let bytes = try await request.body.collect(upTo: 2 << 20)
-            let envelope = try Request.decodeJSON(as: Envelope.Decoded.self, from: bytes)
-            let event = try Request.decodeJSON(as: StripeEvent.self, from: ByteBuffer(bytes: envelope.data.encoded()))
+            let event = try Request.decodeJSON(as: Envelope.Typed<StripeEvent>.self, from: bytes).data
             let outcome = try await self.handle(event: event)
             return Idempotency.response(.ok, Array(#"{"outcome":"\#(outcome.rawValue)"}"#.utf8))
         }
