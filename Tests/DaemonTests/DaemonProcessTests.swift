@@ -28,6 +28,7 @@ import Glibc
         ("hns-stripe-router", ["HNS_STRIPE_ROUTES": "/nonexistent.yaml"],
          ["HNS_STRIPE_WEBHOOK_SECRETS", "/nonexistent.yaml", "HNS_EVENTBUS_URL", "HNS_EVENTBUS_TOKEN"]),
         ("hns-eventbus", ["HNS_DATABASE_URL": "mysql://x@y/z"], ["HNS_EVENTBUS_DATABASE_URL", "HNS_EVENTBUS_CONFIG is not set"]),
+        ("hns-queue", ["HNS_NIO_EXECUTOR": "maybe"], ["HNS_NIO_EXECUTOR=maybe"]),
     ])
     func bad_configuration_exits_non_zero_naming_every_problem(_ daemon: String, _ env: [String: String], _ mentions: [String]) async throws {
         var environment = env
