@@ -68,17 +68,35 @@ extension Inventory {
     }
 
     enum SaleOutcome: Sendable {
-        /// The seats are sold to the hold's buyer.
-        case sold(seats: [HeldSeat], sector: String)
+        /// The seats are sold to the hold's buyer. The caller applies `counts` as the last statement
+        /// of its transaction (`apply(_:on:)`).
+        case sold(seats: [HeldSeat], sector: String, counts: CountsChange)
         /// The hold had ended and some of its seats were taken since: nothing was sold.
         case seatsGone
+    }
+
+    /// A change of one sector's counters, applied last in a transaction: the counter row is the
+    /// hottest lock of a sale, so it is taken just before the commit, not before the tickets are written.
+    struct CountsChange: Sendable {
+        let matchID: Int64
+        let sector: String
+        var available = 0
+        var held = 0
+        var sold = 0
+    }
+
+    func apply(_ change: CountsChange, on connection: PostgresConnection) async throws {
+        guard change.available != 0 || change.held != 0 || change.sold != 0 else { return }
+        try await self.bumpCounts(connection, matchID: change.matchID, sector: change.sector,
+                                  available: change.available, held: change.held, sold: change.sold)
     }
 
     /// Sells the hold's seats on the caller's transaction. An active hold simply becomes sold; a
     /// hold that already ended (a late payment) re-takes exactly its former seats if every one is
     /// still free.
     func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
-        // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter row last.
+        // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter
+        // row last (by the caller, at the end of its transaction).
         let head = try await connection.query(
             "SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE", logger: self.logger)
         var hold: (Int64, String, String, String)?
@@ -104,7 +122,7 @@ extension Inventory {
         switch state {
         case "sold":
             let seats = try await self.seats(on: connection, holdID: holdID)
-            return .sold(seats: seats, sector: sector)
+            return .sold(seats: seats, sector: sector, counts: CountsChange(matchID: matchID, sector: sector))
         case "active":
             guard units.count == unitIDs.count, units.allSatisfy({ $0.1 == "held" && $0.2 == holdID }) else {
                 throw InventoryError.holdNotActive(state: "inconsistent")
@@ -139,10 +157,9 @@ extension Inventory {
             INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
             VALUES (\(matchID), 'sold', \(sector), \(holdID), \(unitIDs), \(actor))
             """, logger: self.logger)
-        try await self.bumpCounts(
-            connection, matchID: matchID, sector: sector, available: fromHeld ? 0 : -n, held: fromHeld ? -n : 0, sold: n)
         seats.sort { $0.unitId < $1.unitId }
-        return .sold(seats: seats, sector: sector)
+        let counts = CountsChange(matchID: matchID, sector: sector, available: fromHeld ? 0 : -n, held: fromHeld ? -n : 0, sold: n)
+        return .sold(seats: seats, sector: sector, counts: counts)
     }
 
     private func seats(on connection: PostgresConnection, holdID: UUID) async throws -> [HeldSeat] {

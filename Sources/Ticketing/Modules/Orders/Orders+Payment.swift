@@ -176,7 +176,7 @@ extension Orders {
         }
 
         let sale = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)")
-        guard case .sold(let seats, let sector) = sale else {
+        guard case .sold(let seats, let sector, let counts) = sale else {
             try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
                                          reason: "the seats were no longer available when the payment arrived")
             try await Outbox.write([
@@ -241,6 +241,7 @@ extension Orders {
             }
         }
         try await Outbox.write(messages, on: connection, logger: self.logger)
+        try await self.inventory.apply(counts, on: connection)
         let (inventory, redis, holdID, matchID, buyer) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer)
         afterCommit.append {
             await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector)
