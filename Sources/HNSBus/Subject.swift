@@ -23,18 +23,24 @@ public enum Subject {
         return !subject.split(separator: ".").contains { $0 == "*" || $0 == ">" }
     }
 
-    /// Does literal `subject` match `filter`?
+    /// Does literal `subject` match `filter`? Token by token over the bytes, without splitting: the
+    /// bus asks this for every message it takes (stream subjects, publisher permissions).
     public static func matches(_ subject: String, filter: String) -> Bool {
-        let s = subject.split(separator: ".", omittingEmptySubsequences: false)
-        let f = filter.split(separator: ".", omittingEmptySubsequences: false)
-        var i = 0
-        while i < f.count {
-            if f[i] == ">" { return s.count > i }
-            guard i < s.count else { return false }
-            if f[i] != "*", f[i] != s[i] { return false }
-            i += 1
+        let s = subject.utf8, f = filter.utf8
+        var sPos: String.UTF8View.Index? = s.startIndex  // nil: every token consumed
+        var fPos: String.UTF8View.Index? = f.startIndex
+        while let fp = fPos {
+            let fEnd = f[fp...].firstIndex(of: 0x2E)
+            let fToken = f[fp..<(fEnd ?? f.endIndex)]
+            let single = fp != fToken.endIndex && fToken.index(after: fp) == fToken.endIndex
+            if single, f[fp] == 0x3E { return sPos != nil }  // '>': one or more tokens left
+            guard let sp = sPos else { return false }
+            let sEnd = s[sp...].firstIndex(of: 0x2E)
+            if !(single && f[fp] == 0x2A), !fToken.elementsEqual(s[sp..<(sEnd ?? s.endIndex)]) { return false }
+            fPos = fEnd.map { f.index(after: $0) }
+            sPos = sEnd.map { s.index(after: $0) }
         }
-        return s.count == f.count
+        return sPos == nil
     }
 
     /// Does every subject matched by `inner` also match `outer`? (Used to check that a publisher's or

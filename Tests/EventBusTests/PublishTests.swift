@@ -61,6 +61,30 @@ import Testing
         }
     }
 
+    /// Batches the typed fast path does not take are read again untyped: each fault named, nothing stored.
+    @Test func a_malformed_batch_names_its_fault() async throws {
+        try await BusHarness.with { bus, _ async throws -> Void in
+            let headers = ["Authorization": "Bearer \(BusHarness.publisherToken)"]
+            for (body, field) in [
+                (#"{"subject":"order.a","data":{}}"#, "batch body must be a JSON array"),
+                (#"[{"subject":"order.a","data":{}}, 7]"#, "[1]"),
+                (#"[{"subject":"order.a"}]"#, "[0].data"),
+                (#"[{"subject":5,"data":{}}]"#, "[0].subject"),
+                (#"[{"subject":"order.a","data":{}"#, "batch body must be a JSON array"),
+                ("[]", "1 to 1000"),
+            ] {
+                let reply = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: body)
+                #expect(reply.status == 400, "\(body)")
+                #expect(reply.text.contains(field), "\(body): \(reply.text)")
+            }
+            #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 0)
+            // A msg_id that is not a string counts as none, as before; a null data is stored as null.
+            let odd = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.n","msg_id":12,"data":null}]"#)
+            #expect(odd.status == 202)
+            #expect(try await bus.storedData(where: "subject = 'order.n'") == "null")
+        }
+    }
+
     @Test func tokens_are_checked_and_scoped() async throws {
         try await BusHarness.with { bus, _ async throws -> Void in
             let none = try await TestHTTP.post(bus.baseURL + "/v1/publish/order.x", json: "{}")

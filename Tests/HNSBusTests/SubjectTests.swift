@@ -24,6 +24,8 @@ import Testing
         ("foo.bar", "*.bar", true), ("foo.bar", "*.*", true), ("foo.bar", "*", false), ("foo", ">", true),
         ("a.b.c", "a.*.c", true), ("a.b.d", "a.*.c", false), ("a.b.c", "*.>", true), ("stripe.drupal", "stripe.>", true),
         ("mail.order_confirmation", "mail.>", true), ("stripe.backend", "stripe.drupal", false),
+        ("foox", "foo", false), ("foo", "foox", false), ("foo.bar", "foo.bar.baz", false), ("foo.ba", "foo.bar", false),
+        ("ab.c", "a.>", false), ("a.bc", "*.b", false), ("a", "*", true),
     ])
     func matching(_ subject: String, _ filter: String, _ expected: Bool) {
         #expect(Subject.matches(subject, filter: filter) == expected)
