@@ -26,7 +26,8 @@ public enum Envelope {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    static func jsonString(_ s: String) -> String {
+    /// `s` as a JSON string literal, quotes included.
+    public static func jsonString(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

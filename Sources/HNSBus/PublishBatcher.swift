@@ -13,7 +13,10 @@ public actor PublishBatcher {
     public let maxCount: Int
     /// Most payload bytes in one batch request (the bus accepts up to 16 × its message limit).
     public let maxBytes: Int
-    /// Batches on their way at once; more concurrency than one keeps a slow commit from stalling the line.
+    /// Batches on their way at once. One by default: the bus commits one group at a time anyway, and
+    /// while a batch is out the next one gathers everything that arrives meanwhile. With eight, 32
+    /// concurrent webhooks went out in batches of two to four and routed no faster than single
+    /// publishes; with one, about 45 % faster (`scripts/bench-router`).
     public let maxInFlight: Int
 
     private struct Waiting {
@@ -26,7 +29,7 @@ public actor PublishBatcher {
     /// Batch requests sent so far (tests and metrics).
     public private(set) var batchesSent = 0
 
-    public init(publisher: BusPublisher, maxCount: Int = 64, maxBytes: Int = 4 << 20, maxInFlight: Int = 8) {
+    public init(publisher: BusPublisher, maxCount: Int = 64, maxBytes: Int = 4 << 20, maxInFlight: Int = 1) {
         self.publisher = publisher
         self.maxCount = max(1, maxCount)
         self.maxBytes = max(1, maxBytes)

@@ -12,9 +12,9 @@ public struct StripeRouterConfiguration: Sendable {
     public var publishTimeout: Duration = .seconds(5)
     public var reloadInterval: Duration = .seconds(1)
     public var maxBody = 1 << 20
-    /// Concurrent webhooks are published to the bus together (`HNS_STRIPE_PUBLISH_BATCH`, default off:
-    /// on one host the bus's own group commit already shares the fsync, and batching measured no faster).
-    public var batchPublishes = false
+    /// Concurrent webhooks are published to the bus together (`HNS_STRIPE_PUBLISH_BATCH`, default on):
+    /// one HTTP exchange on each side and one bus commit per batch instead of per event.
+    public var batchPublishes = true
 
     public init(http: HTTPSettings, secrets: [Secret], routesPath: String, eventBusURL: String, eventBusToken: Secret) {
         self.http = http
@@ -37,7 +37,7 @@ public struct StripeRouterConfiguration: Sendable {
         let tolerance = env.int("HNS_STRIPE_TOLERANCE_SECONDS", default: 300, range: 1...86400)
         let timeout = env.duration("HNS_STRIPE_PUBLISH_TIMEOUT", default: .seconds(5))
         let poll = env.duration("HNS_STRIPE_ROUTES_POLL", default: .seconds(1))
-        let batch = env.string("HNS_STRIPE_PUBLISH_BATCH", default: "off").lowercased()
+        let batch = env.string("HNS_STRIPE_PUBLISH_BATCH", default: "on").lowercased()
         if !["on", "off", "true", "false", "1", "0"].contains(batch) { env.problem("HNS_STRIPE_PUBLISH_BATCH=\(batch) is not on or off") }
         try env.validate("hns-stripe-router")
         var config = StripeRouterConfiguration(

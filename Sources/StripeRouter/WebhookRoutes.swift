@@ -56,15 +56,7 @@ struct WebhookRoutes: Sendable {
         } catch {
             throw self.reject(error.slug, Problem(status: .badRequest, slug: error.slug, title: "Invalid Stripe signature", detail: error.description))
         }
-        guard let json = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
-        }
-        guard let id = json["id"] as? String, !id.isEmpty, let type = json["type"] as? String, !type.isEmpty else {
-            throw self.reject("not-an-event", Problem(
-                status: .badRequest, slug: "not-an-event", detail: "A Stripe event has a string id and type.",
-                errors: [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
-        }
-        let site = ((json["data"] as? [String: Any])?["object"] as? [String: Any]).flatMap { ($0["metadata"] as? [String: Any])?["site"] as? String }
+        let (id, type, site) = try self.head(of: body)
         let route = self.table.current.route(site: site, eventType: type)
         var logger = context.logger
         logger[metadataKey: "stripe_event"] = .string(id)
@@ -103,10 +95,45 @@ struct WebhookRoutes: Sendable {
         }
         Timer(label: "hns_stripe_router_latency_seconds").recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
         logger.info("Stripe event published", metadata: ["subject": "\(subject)", "seq": "\(ack.seq)", "duplicate": "\(ack.duplicate)"])
-        return HealthRoutes.json(.ok, .object([
-            "received": .bool(true), "routed": .bool(route.subject != nil), "subject": .string(subject),
-            "seq": .number(Double(ack.seq)), "duplicate": .bool(ack.duplicate),
-        ]))
+        // Written by hand: this answer goes out once per webhook, and a JSON encoder costs more than the rest of it.
+        var answer = ByteBuffer()
+        answer.writeString(#"{"received":true,"routed":\#(route.subject != nil),"subject":"#)
+        answer.writeString(Envelope.jsonString(subject))
+        answer.writeString(#","seq":\#(ack.seq),"duplicate":\#(ack.duplicate)}"#)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: answer))
+    }
+
+    /// The fields routing needs: the event's id and type and `data.object.metadata.site`.
+    private struct Head: Decodable {
+        struct Object: Decodable { let metadata: Metadata? }
+        struct Metadata: Decodable { let site: String? }
+        struct Payload: Decodable { let object: Object? }
+        let id: String?
+        let type: String?
+        let data: Payload?
+    }
+
+    /// Decodes only what routing reads. A body the typed decoding does not take (not JSON, or a field
+    /// of another type than Stripe sends) is looked at again as untyped JSON, which decides between
+    /// 400 not-json, 400 not-an-event, and an event without a site.
+    private func head(of body: ByteBuffer) throws -> (id: String, type: String, site: String?) {
+        var id: String?, type: String?, site: String?
+        let bytes = Data(body.readableBytesView)
+        if let head = try? JSONDecoder().decode(Head.self, from: bytes) {
+            (id, type, site) = (head.id, head.type, head.data?.object?.metadata?.site)
+        } else {
+            guard let json = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
+                throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
+            }
+            (id, type) = (json["id"] as? String, json["type"] as? String)
+            site = ((json["data"] as? [String: Any])?["object"] as? [String: Any]).flatMap { ($0["metadata"] as? [String: Any])?["site"] as? String }
+        }
+        guard let id, !id.isEmpty, let type, !type.isEmpty else {
+            throw self.reject("not-an-event", Problem(
+                status: .badRequest, slug: "not-an-event", detail: "A Stripe event has a string id and type.",
+                errors: [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
+        }
+        return (id, type, site)
     }
 
     private func reject(_ reason: String, _ problem: Problem) -> Problem {
