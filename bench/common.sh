@@ -146,7 +146,7 @@ bench_wait_http() {
 bench_start_pg() {
     BENCH_PG_DATA=$BENCH_TMP/postgres
     hns_pg_start "$BENCH_PG_DATA" "$PG_PORT" -c fsync=on -c synchronous_commit=on -c full_page_writes=on \
-        -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min -c max_connections=200 >/dev/null
+        -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min -c max_connections=200 ${BENCH_PG_OPTS:-} >/dev/null
     PSQL=("$HNS_PG_BINDIR/psql" -X -qtA -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1)
     "${PSQL[@]}" -d postgres -c 'CREATE DATABASE hns' >/dev/null
     PG_DURABILITY=$("${PSQL[@]}" -d hns -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings
