@@ -21,15 +21,19 @@ enum Outbox {
         var job = false
     }
 
+    /// All of `messages` in one statement (a sale writes six or more).
     static func write(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws {
-        for m in messages {
-            let json = String(decoding: m.payload.encoded(), as: UTF8.self)
-            try await connection.query(
-                """
-                INSERT INTO outbox.messages (subject, msg_id, payload, job) VALUES (\(m.subject), \(m.msgID), \(json)::jsonb, \(m.job))
-                ON CONFLICT (msg_id) DO NOTHING
-                """, logger: logger)
-        }
+        guard !messages.isEmpty else { return }
+        let subjects = messages.map(\.subject), ids = messages.map(\.msgID), jobs = messages.map(\.job)
+        let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
+        try await connection.query(
+            """
+            INSERT INTO outbox.messages (subject, msg_id, payload, job)
+            SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
+            FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n)
+            ORDER BY m.n
+            ON CONFLICT (msg_id) DO NOTHING
+            """, logger: logger)
     }
 }
 

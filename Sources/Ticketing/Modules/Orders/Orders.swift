@@ -142,9 +142,13 @@ struct Orders: Sendable {
 
             // One ticket per person per match, across concurrent orders: lock each person's key.
             let keys = attendees.map(\.personKey)
-            for key in keys.sorted() {
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(String(hold.matchID) + "|" + key), 7))", logger: self.logger)
-            }
+            // In one statement, taken in key order (the subquery's ORDER BY), so two orders never deadlock.
+            let lockKeys = keys.sorted().map { String(hold.matchID) + "|" + $0 }
+            try await connection.query(
+                """
+                SELECT pg_advisory_xact_lock(hashtextextended(k, 7))
+                FROM (SELECT k FROM unnest(\(lockKeys)::text[]) AS k ORDER BY k) AS ordered
+                """, logger: self.logger)
             let taken = try await connection.query(
                 """
                 SELECT a.person_key FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
@@ -167,18 +171,35 @@ struct Orders: Sendable {
                 VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), 'seats_held', \(hold.unitPriceCents), \(amount),
                         \(window?.id), \(window?.endsAt))
                 """, logger: self.logger)
-            try await Self.recordChange(connection, orderID: orderID, from: nil, to: .created, reason: "order placed", actor: buyer, logger: self.logger)
-            try await Self.recordChange(connection, orderID: orderID, from: .created, to: .seatsHeld, reason: "hold \(holdID) attached, attendees accepted", actor: buyer, logger: self.logger)
+            try await connection.query(
+                """
+                INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
+                VALUES (\(orderID), NULL, \(OrderState.created.rawValue), 'order placed', \(buyer)),
+                       (\(orderID), \(OrderState.created.rawValue), \(OrderState.seatsHeld.rawValue), \("hold \(holdID) attached, attendees accepted"), \(buyer))
+                """, logger: self.logger)
+            var q = PostgresQuery.StringInterpolation(literalCapacity: 512, interpolationCount: 13 * attendees.count)
+            q.appendLiteral("""
+                INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
+                                              passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
+                """)
             for (i, (a, seat)) in zip(attendees, hold.seats).enumerated() {
                 let p = a.person
-                try await connection.query(
-                    """
-                    INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
-                                                  passport_country, nationality, deliver_to_email, person_key, match_id)
-                    VALUES (\(orderID), \(i + 1), \(seat.unitId), \(p.firstName), \(p.lastName), \(p.dateOfBirth)::date, \(p.oib),
-                            \(p.passportNumber), \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID))
-                    """, logger: self.logger)
+                q.appendLiteral(i == 0 ? " (" : ", (")
+                q.appendInterpolation(orderID); q.appendLiteral(", ")
+                q.appendInterpolation(i + 1); q.appendLiteral(", ")
+                q.appendInterpolation(seat.unitId); q.appendLiteral(", ")
+                q.appendInterpolation(p.firstName); q.appendLiteral(", ")
+                q.appendInterpolation(p.lastName); q.appendLiteral(", ")
+                q.appendInterpolation(p.dateOfBirth); q.appendLiteral("::date, ")
+                q.appendInterpolation(p.oib); q.appendLiteral(", ")
+                q.appendInterpolation(p.passportNumber); q.appendLiteral(", ")
+                q.appendInterpolation(p.passportCountry); q.appendLiteral(", ")
+                q.appendInterpolation(p.nationality); q.appendLiteral(", ")
+                q.appendInterpolation(a.deliverToEmail); q.appendLiteral(", ")
+                q.appendInterpolation(a.personKey); q.appendLiteral(", ")
+                q.appendInterpolation(hold.matchID); q.appendLiteral(")")
             }
+            try await connection.query(PostgresQuery(stringInterpolation: q), logger: self.logger)
             try await Outbox.write([
                 .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
                     "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
@@ -216,9 +237,13 @@ struct Orders: Sendable {
     ) async throws -> OrderState {
         let next: OrderState
         do { next = try from.after(event) } catch { throw OrdersError.invalidTransition(error) }
+        // The state and its history row in one statement.
         try await connection.query(
-            "UPDATE orders.orders SET state = \(next.rawValue), updated_at = now() WHERE id = \(orderID)", logger: logger)
-        try await Self.recordChange(connection, orderID: orderID, from: from, to: next, reason: reason, actor: actor, logger: logger)
+            """
+            WITH changed AS (UPDATE orders.orders SET state = \(next.rawValue), updated_at = now() WHERE id = \(orderID) RETURNING id)
+            INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
+            SELECT id, \(from.rawValue), \(next.rawValue), \(reason), \(actor) FROM changed
+            """, logger: logger)
         return next
     }
 
@@ -273,9 +298,51 @@ struct Orders: Sendable {
         return try await Self.decodeRows(rows).first
     }
 
+    /// The order as the API shows it, read in one statement (the app polls this while it waits for
+    /// its tickets): one result row per attendee, with the seat and the ticket at the same position.
     func order(id: UUID, buyer: String?) async throws -> Order {
-        guard let row = try await self.row(id: id), buyer == nil || row.buyer == buyer else { throw OrdersError.notFound }
-        return try await self.present(row)
+        let columns = Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")
+        let rows = try await self.postgres.query(PostgresQuery(unsafeSQL: """
+            SELECT \(columns), CASE WHEN h.state = 'active' THEN h.expires_at END,
+                   a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name,
+                   t.id, t.position, t.deliver_to_email
+            FROM orders.orders o
+            LEFT JOIN inventory.holds h ON h.id = o.hold_id
+            LEFT JOIN orders.attendees a ON a.order_id = o.id
+            LEFT JOIN inventory.units u ON u.id = a.unit_id
+            LEFT JOIN tickets.tickets t ON t.order_id = o.id AND t.position = a.position
+            WHERE o.id = $1 ORDER BY a.position
+            """, binds: try Self.binds(id)), logger: self.logger)
+        var head: (row: Row, holdExpires: Date?)?
+        var seats: [OrderSeat] = []
+        var tickets: [TicketRef] = []
+        for try await raw in rows {
+            let r = raw.makeRandomAccess()
+            if head == nil {
+                let state = try r[5].decode(String.self, context: .default)
+                let row = Row(
+                    id: try r[0].decode(UUID.self, context: .default), matchID: try r[1].decode(Int64.self, context: .default),
+                    buyer: try r[2].decode(String.self, context: .default), email: try r[3].decode(String?.self, context: .default),
+                    holdID: try r[4].decode(UUID.self, context: .default), state: OrderState(rawValue: state) ?? .cancelled,
+                    unitPrice: try r[6].decode(Int.self, context: .default), amount: try r[7].decode(Int.self, context: .default),
+                    currency: try r[8].decode(String.self, context: .default), paymentIntent: try r[9].decode(String?.self, context: .default),
+                    windowEndsAt: try r[10].decode(Date?.self, context: .default), createdAt: try r[11].decode(Date.self, context: .default))
+                head = (row, try r[12].decode(Date?.self, context: .default))
+            }
+            if let unit = try r[13].decode(Int64?.self, context: .default), let sector = try r[14].decode(String?.self, context: .default) {
+                seats.append(OrderSeat(unitId: unit, sector: sector, row: try r[15].decode(String?.self, context: .default),
+                                       seat: try r[16].decode(String?.self, context: .default), attendee: try r[17].decode(String.self, context: .default)))
+            }
+            if let ticket = try r[18].decode(UUID?.self, context: .default) {
+                tickets.append(TicketRef(id: ticket, position: try r[19].decode(Int.self, context: .default),
+                                         deliverToEmail: try r[20].decode(String?.self, context: .default)))
+            }
+        }
+        guard let (row, holdExpires) = head, buyer == nil || row.buyer == buyer else { throw OrdersError.notFound }
+        return Order(
+            id: row.id, matchId: row.matchID, buyerId: row.buyer, holdId: row.holdID, state: row.state, unitPriceCents: row.unitPrice,
+            amountCents: row.amount, currency: row.currency, paymentIntentId: row.paymentIntent, windowEndsAt: row.windowEndsAt,
+            holdExpiresAt: holdExpires, createdAt: row.createdAt, seats: seats, tickets: tickets)
     }
 
     func orders(buyer: String) async throws -> [Order] {

@@ -74,22 +74,30 @@ struct Blacklist: Sendable {
 
     /// The first entry each attendee matches, checked on the caller's transaction.
     func check(on connection: PostgresConnection, attendees: [PersonIdentity]) async throws -> [Hit] {
-        var hits: [Hit] = []
-        for (index, person) in attendees.enumerated() {
-            let rows = try await connection.query(
-                """
-                SELECT id, CASE WHEN oib = \(person.oib) THEN 'oib'
-                                WHEN passport_number = \(person.passportNumber) AND passport_country = \(person.passportCountry) THEN 'passport'
-                                ELSE 'name_and_birth_date' END
+        guard !attendees.isEmpty else { return [] }
+        // Every attendee in one statement; '' stands for "none" (identities are normalised: never empty).
+        let oibs = attendees.map { $0.oib ?? "" }, numbers = attendees.map { $0.passportNumber ?? "" }
+        let countries = attendees.map { $0.passportCountry ?? "" }, births = attendees.map(\.dateOfBirth)
+        let lasts = attendees.map(\.lastName), firsts = attendees.map(\.firstName)
+        let rows = try await connection.query(
+            """
+            SELECT p.n, b.id, b.how
+            FROM unnest(\(oibs)::text[], \(numbers)::text[], \(countries)::text[], \(births)::text[], \(lasts)::text[], \(firsts)::text[])
+                 WITH ORDINALITY AS p(oib, number, country, birth, last_name, first_name, n)
+            CROSS JOIN LATERAL (
+                SELECT id, CASE WHEN oib = nullif(p.oib, '') THEN 'oib'
+                                WHEN passport_number = nullif(p.number, '') AND passport_country = nullif(p.country, '') THEN 'passport'
+                                ELSE 'name_and_birth_date' END AS how
                 FROM security.blacklist
-                WHERE oib = \(person.oib)
-                   OR (passport_number = \(person.passportNumber) AND passport_country = \(person.passportCountry))
-                   OR (date_of_birth = \(person.dateOfBirth)::date AND lower(last_name) = lower(\(person.lastName))
-                       AND lower(first_name) = lower(\(person.firstName)))
+                WHERE oib = nullif(p.oib, '')
+                   OR (passport_number = nullif(p.number, '') AND passport_country = nullif(p.country, ''))
+                   OR (date_of_birth = p.birth::date AND lower(last_name) = lower(p.last_name) AND lower(first_name) = lower(p.first_name))
                 ORDER BY id LIMIT 1
-                """, logger: self.logger)
-            for try await (id, how) in rows.decode((Int64, String).self) { hits.append(Hit(entryID: id, matchedBy: how, attendeeIndex: index)) }
-        }
+            ) b
+            ORDER BY p.n
+            """, logger: self.logger)
+        var hits: [Hit] = []
+        for try await (n, id, how) in rows.decode((Int, Int64, String).self) { hits.append(Hit(entryID: id, matchedBy: how, attendeeIndex: n - 1)) }
         return hits
     }
 

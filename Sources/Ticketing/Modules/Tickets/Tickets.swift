@@ -47,19 +47,38 @@ struct Tickets: Sendable {
     func issue(
         on connection: PostgresConnection, orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket]
     ) async throws -> [Issued] {
-        for t in tickets {
-            try await connection.query(
-                """
-                INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
-                                             seat_label, holder_user_id, deliver_to_email)
-                VALUES (\(UUID()), \(orderID), \(matchID), \(t.unitID), \(t.position), \(Self.newBarcode()), \(t.holderName), \(t.sector),
-                        \(t.row), \(t.seat), \(t.deliverToEmail == nil ? buyer : nil), \(t.deliverToEmail))
-                ON CONFLICT (order_id, position) DO NOTHING
-                """, logger: self.logger)
+        guard !tickets.isEmpty else { return [] }
+        // One statement for all of them; the answer comes from RETURNING unless some existed already.
+        var q = PostgresQuery.StringInterpolation(literalCapacity: 512, interpolationCount: 12 * tickets.count)
+        q.appendLiteral("""
+            INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
+                                         seat_label, holder_user_id, deliver_to_email) VALUES
+            """)
+        for (i, t) in tickets.enumerated() {
+            q.appendLiteral(i == 0 ? " (" : ", (")
+            q.appendInterpolation(UUID()); q.appendLiteral(", ")
+            q.appendInterpolation(orderID); q.appendLiteral(", ")
+            q.appendInterpolation(matchID); q.appendLiteral(", ")
+            q.appendInterpolation(t.unitID); q.appendLiteral(", ")
+            q.appendInterpolation(t.position); q.appendLiteral(", ")
+            q.appendInterpolation(Self.newBarcode()); q.appendLiteral(", ")
+            q.appendInterpolation(t.holderName); q.appendLiteral(", ")
+            q.appendInterpolation(t.sector); q.appendLiteral(", ")
+            q.appendInterpolation(t.row); q.appendLiteral(", ")
+            q.appendInterpolation(t.seat); q.appendLiteral(", ")
+            q.appendInterpolation(t.deliverToEmail == nil ? buyer : nil); q.appendLiteral(", ")
+            q.appendInterpolation(t.deliverToEmail); q.appendLiteral(")")
         }
-        let rows = try await connection.query(
-            "SELECT id, position, barcode, deliver_to_email FROM tickets.tickets WHERE order_id = \(orderID) ORDER BY position",
-            logger: self.logger)
+        q.appendLiteral(" ON CONFLICT (order_id, position) DO NOTHING RETURNING id, position, barcode, deliver_to_email")
+        var issued = try await Self.decodeIssued(try await connection.query(PostgresQuery(stringInterpolation: q), logger: self.logger))
+        if issued.count < tickets.count {
+            issued = try await Self.decodeIssued(try await connection.query(
+                "SELECT id, position, barcode, deliver_to_email FROM tickets.tickets WHERE order_id = \(orderID)", logger: self.logger))
+        }
+        return issued.sorted { $0.position < $1.position }
+    }
+
+    private static func decodeIssued(_ rows: PostgresRowSequence) async throws -> [Issued] {
         var issued: [Issued] = []
         for try await (id, position, barcode, email) in rows.decode((UUID, Int, String, String?).self) {
             issued.append(Issued(id: id, position: position, barcode: barcode, deliverToEmail: email))
