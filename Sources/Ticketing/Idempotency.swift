@@ -28,7 +28,7 @@ struct Idempotency: Sendable {
         }
         guard (1...255).contains(key.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
         let hash = SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
-        let inserted = try await self.postgres.query(
+        let inserted = try await self.postgres.prepared(
             """
             INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash) VALUES (\(buyer), \(key), \(route), \(hash))
             ON CONFLICT (buyer_id, key) DO NOTHING RETURNING 1
@@ -36,7 +36,7 @@ struct Idempotency: Sendable {
         var fresh = false
         for try await _ in inserted.decode(Int.self) { fresh = true }
         if !fresh {
-            let rows = try await self.postgres.query(
+            let rows = try await self.postgres.prepared(
                 "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)",
                 logger: self.logger)
             for try await (oldRoute, oldHash, status, stored) in rows.decode((String, String, Int?, ByteBuffer?).self) {
@@ -59,13 +59,13 @@ struct Idempotency: Sendable {
         } catch {
             let problem: Problem? = (error as? Problem) ?? (error as? any ProblemConvertible)?.problem
             guard let problem, problem.statusCode < 500 else {
-                _ = try? await self.postgres.query(
+                _ = try? await self.postgres.prepared(
                     "DELETE FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)", logger: self.logger)
                 throw error
             }
             (status, bytes) = (problem.status, problem.jsonBytes())
         }
-        try await self.postgres.query(
+        try await self.postgres.prepared(
             """
             UPDATE orders.idempotency_keys SET status = \(Int(status.code)), body = \(ByteBuffer(bytes: bytes))
             WHERE buyer_id = \(buyer) AND key = \(key)

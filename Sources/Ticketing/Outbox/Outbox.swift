@@ -26,7 +26,7 @@ enum Outbox {
         guard !messages.isEmpty else { return }
         let subjects = messages.map(\.subject), ids = messages.map(\.msgID), jobs = messages.map(\.job)
         let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
-        try await connection.query(
+        try await connection.prepared(
             """
             INSERT INTO outbox.messages (subject, msg_id, payload, job)
             SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
@@ -69,7 +69,7 @@ struct OutboxRelay: Service {
     func publishBatch(limit: Int = 500) async throws -> Int {
         guard let publisher = self.publisher else { return 0 }
         return try await self.postgres.withTransaction(logger: self.logger) { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.prepared(
                 """
                 SELECT id, subject, msg_id, payload::text FROM outbox.messages
                 WHERE published_at IS NULL ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
@@ -84,13 +84,13 @@ struct OutboxRelay: Service {
             do {
                 _ = try await publisher.publishBatch(items, logger: self.logger)
             } catch {
-                try await connection.query(
+                try await connection.prepared(
                     "UPDATE outbox.messages SET attempts = attempts + 1, last_error = \(String(describing: error)) WHERE id = ANY(\(ids))",
                     logger: self.logger)
                 self.logger.warning("outbox batch not published; will retry", metadata: ["count": "\(ids.count)", "error": "\(error)"])
                 return 0
             }
-            try await connection.query("UPDATE outbox.messages SET published_at = now() WHERE id = ANY(\(ids))", logger: self.logger)
+            try await connection.prepared("UPDATE outbox.messages SET published_at = now() WHERE id = ANY(\(ids))", logger: self.logger)
             return ids.count
         }
     }
@@ -98,7 +98,7 @@ struct OutboxRelay: Service {
     /// Job rows onto `hns:jobs:notifications` (at least once; workers dedupe by `msg_id`).
     func queueJobs(limit: Int = 500) async throws -> Int {
         try await self.postgres.withTransaction(logger: self.logger) { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.prepared(
                 """
                 SELECT id, subject, msg_id, payload::text FROM outbox.messages
                 WHERE job AND job_queued_at IS NULL ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
@@ -115,7 +115,7 @@ struct OutboxRelay: Service {
                  "type", RESPArg(subject), "msg_id", RESPArg(msgID), "data", RESPArg(payload)]
             }
             _ = try await self.redis.pipeline(commands)
-            try await connection.query("UPDATE outbox.messages SET job_queued_at = now() WHERE id = ANY(\(ids))", logger: self.logger)
+            try await connection.prepared("UPDATE outbox.messages SET job_queued_at = now() WHERE id = ANY(\(ids))", logger: self.logger)
             return ids.count
         }
     }

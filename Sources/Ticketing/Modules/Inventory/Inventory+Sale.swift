@@ -22,7 +22,7 @@ extension Inventory {
     /// The buyer's active hold with its seats and the price of its sector now, read on `connection`
     /// with the hold row locked (an order is created for it in the same transaction).
     func holdForOrder(on connection: PostgresConnection, holdID: UUID, buyer: String) async throws -> HoldForOrder {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             """
             SELECT h.match_id, h.buyer_id, h.state, h.expires_at, (v.config -> 'prices' ->> s.price_category)::int
             FROM inventory.holds h
@@ -35,7 +35,7 @@ extension Inventory {
         for try await row in rows.decode((Int64, String, String, Date, Int?).self) { found = row }
         guard let (matchID, holder, state, expires, price) = found, holder == buyer else { throw InventoryError.holdNotFound }
         guard state == "active" else { throw InventoryError.holdNotActive(state: state) }
-        let units = try await connection.query(
+        let units = try await connection.prepared(
             "SELECT id, sector_code, row_label, seat_label FROM inventory.units WHERE hold_id = \(holdID) ORDER BY snake_order",
             logger: self.logger)
         var seats: [HeldSeat] = []
@@ -49,7 +49,7 @@ extension Inventory {
     /// `grace` later than it would have, so a payment confirmed in the last minute still finds its
     /// seats. Returns the new expiry. Runs on the caller's transaction; the Redis key follows after.
     func protectForPayment(on connection: PostgresConnection, holdID: UUID, grace: Duration) async throws -> Date {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             """
             UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
                    expires_at = CASE WHEN payment_started_at IS NULL
@@ -97,22 +97,22 @@ extension Inventory {
     func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
         // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter
         // row last (by the caller, at the end of its transaction).
-        let head = try await connection.query(
+        let head = try await connection.prepared(
             "SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE", logger: self.logger)
         var hold: (Int64, String, String, String)?
         for try await row in head.decode((Int64, String, String, String).self) { hold = row }
         guard let (matchID, buyer, sector, state) = hold else { throw InventoryError.holdNotFound }
         // The seats the hold had: taken from its latest 'held' or 'assigned' audit row, the record that outlives the hold.
-        let heldRows = try await connection.query(
+        let heldRows = try await connection.prepared(
             "SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1",
             logger: self.logger)
         var unitIDs: [Int64] = []
         for try await ids in heldRows.decode([Int64].self) { unitIDs = ids.sorted() }
-        let locked = try await connection.query(
+        let locked = try await connection.prepared(
             "SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(\(unitIDs)) ORDER BY id FOR UPDATE", logger: self.logger)
         var units: [(Int64, String, UUID?)] = []
         for try await row in locked.decode((Int64, String, UUID?).self) { units.append(row) }
-        try await connection.query(
+        try await connection.prepared(
             """
             INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id) VALUES (\(matchID), \(buyer))
             ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held
@@ -132,7 +132,7 @@ extension Inventory {
             guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.1 == "available" }) else { return .seatsGone }
             fromHeld = false
         }
-        let sold = try await connection.query(
+        let sold = try await connection.prepared(
             """
             UPDATE inventory.units SET status = 'sold', hold_id = \(holdID)
             WHERE id = ANY(\(unitIDs)) RETURNING id, sector_code, row_label, seat_label
@@ -142,17 +142,17 @@ extension Inventory {
             seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
         }
         let n = seats.count
-        try await connection.query(
+        try await connection.prepared(
             """
             UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(fromHeld ? "sold" : "sold_after_expiry")
             WHERE id = \(holdID)
             """, logger: self.logger)
-        try await connection.query(
+        try await connection.prepared(
             """
             UPDATE inventory.buyer_counts SET held = held - \(fromHeld ? n : 0), sold = sold + \(n)
             WHERE match_id = \(matchID) AND buyer_id = \(buyer)
             """, logger: self.logger)
-        try await connection.query(
+        try await connection.prepared(
             """
             INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
             VALUES (\(matchID), 'sold', \(sector), \(holdID), \(unitIDs), \(actor))
@@ -163,7 +163,7 @@ extension Inventory {
     }
 
     private func seats(on connection: PostgresConnection, holdID: UUID) async throws -> [HeldSeat] {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             "SELECT id, sector_code, row_label, seat_label FROM inventory.units WHERE hold_id = \(holdID) ORDER BY id", logger: self.logger)
         var seats: [HeldSeat] = []
         for try await (id, code, row, seat) in rows.decode((Int64, String, String?, String?).self) {

@@ -84,7 +84,7 @@ struct Inventory: Sendable {
             bestSector = read
         }
         // The buyer's row first: it serialises one buyer's requests and enforces the limit.
-        let countRows = try await connection.query(
+        let countRows = try await connection.prepared(
             """
             INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (\(matchID), \(buyer), \(quantity))
             ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
@@ -104,7 +104,7 @@ struct Inventory: Sendable {
             // there and fool the orphan check): every row up to the one holding the window's last
             // seat. Rows locked by concurrent buyers are skipped, not waited for.
             let window = max(32, quantity * 16)
-            let query: PostgresQuery
+            let query: PreparedSQL
             if kind == "numbered" {
                 query = """
                     SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
@@ -150,7 +150,7 @@ struct Inventory: Sendable {
             unitIDs = pick.map(\.unitID).sorted()
         case .seats(let ids):
             let sorted = Array(Set(ids)).sorted()
-            let rows = try await connection.query(
+            let rows = try await connection.prepared(
                 """
                 SELECT id, sector_code, status FROM inventory.units
                 WHERE match_id = \(matchID) AND id = ANY(\(sorted))
@@ -175,7 +175,7 @@ struct Inventory: Sendable {
 
         let holdID = UUID()
         let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
-        let inserted = try await connection.query(
+        let inserted = try await connection.prepared(
             """
             INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
             VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), now() + make_interval(secs => \(ttlSeconds)))
@@ -183,7 +183,7 @@ struct Inventory: Sendable {
             """, logger: self.logger)
         var expires = Date()
         for try await value in inserted.decode(Date.self) { expires = value }
-        let updated = try await connection.query(
+        let updated = try await connection.prepared(
             """
             UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
             WHERE id = ANY(\(unitIDs)) AND status = 'available'
@@ -194,7 +194,7 @@ struct Inventory: Sendable {
             seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
         }
         guard seats.count == unitIDs.count else { throw InventoryError.contention }
-        try await connection.query(
+        try await connection.prepared(
             """
             INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
             VALUES (\(matchID), 'held', \(sectorCode), \(holdID), \(unitIDs), \(buyer))
@@ -206,8 +206,8 @@ struct Inventory: Sendable {
         return (hold, (sector.with(counts), counts.version))
     }
 
-    private static func candidates(_ connection: PostgresConnection, _ query: PostgresQuery, logger: Logger) async throws -> [SeatCandidate] {
-        let rows = try await connection.query(query, logger: logger)
+    private static func candidates(_ connection: PostgresConnection, _ query: PreparedSQL, logger: Logger) async throws -> [SeatCandidate] {
+        let rows = try await connection.prepared(query, logger: logger)
         var candidates: [SeatCandidate] = []
         for try await (id, row, priority, number, snake) in rows.decode((Int64, String, Int, Int, Int).self) {
             candidates.append(SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake))
@@ -230,7 +230,7 @@ struct Inventory: Sendable {
     private func sellableSector(
         _ connection: PostgresConnection, matchID: Int64, sector: String
     ) async throws -> AvailabilityProjection.SectorAvailability {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             """
             SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, (v.config -> 'prices' ->> s.price_category)::int,
                    coalesce(c.available, 0)
@@ -250,7 +250,7 @@ struct Inventory: Sendable {
     }
 
     private func availableCount(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> Int {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             "SELECT available FROM inventory.sector_counts WHERE match_id = \(matchID) AND sector_code = \(sector)", logger: self.logger)
         for try await n in rows.decode(Int.self) { return n }
         return 0
@@ -269,7 +269,7 @@ struct Inventory: Sendable {
     func bumpCounts(
         _ connection: PostgresConnection, matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0
     ) async throws -> Counts {
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             """
             UPDATE inventory.sector_counts
             SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
@@ -297,7 +297,7 @@ struct Inventory: Sendable {
     @discardableResult
     func release(holdID: UUID, buyer: String?, reason: EndReason, actor: String) async throws -> Bool {
         let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.prepared(
                 """
                 SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds', payment_started_at IS NOT NULL
                 FROM inventory.holds WHERE id = \(holdID) FOR UPDATE
@@ -313,23 +313,23 @@ struct Inventory: Sendable {
                 return nil
             }
             if reason == .expired, !due { return nil }
-            let freed = try await connection.query(
+            let freed = try await connection.prepared(
                 """
                 UPDATE inventory.units SET status = 'available', hold_id = NULL
                 WHERE hold_id = \(holdID) AND status = 'held' RETURNING id
                 """, logger: self.logger)
             var ids: [Int64] = []
             for try await id in freed.decode(Int64.self) { ids.append(id) }
-            try await connection.query(
+            try await connection.prepared(
                 """
                 UPDATE inventory.holds SET state = \(reason.rawValue), ended_at = now(), end_reason = \(reason.rawValue)
                 WHERE id = \(holdID)
                 """, logger: self.logger)
-            try await connection.query(
+            try await connection.prepared(
                 """
                 UPDATE inventory.buyer_counts SET held = held - \(ids.count) WHERE match_id = \(matchID) AND buyer_id = \(holder)
                 """, logger: self.logger)
-            try await connection.query(
+            try await connection.prepared(
                 """
                 INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
                 VALUES (\(matchID), \(reason.rawValue), \(sector), \(holdID), \(ids.sorted()), \(actor))
@@ -349,7 +349,7 @@ struct Inventory: Sendable {
 
     /// Ends every hold whose time is up; returns how many. Used by the sweeper.
     func expireDueHolds(limit: Int = 500) async throws -> Int {
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             SELECT id FROM inventory.holds WHERE state = 'active' AND expires_at <= now()
             ORDER BY expires_at LIMIT \(limit)
@@ -364,7 +364,7 @@ struct Inventory: Sendable {
     // MARK: Reads
 
     func hold(id: UUID, buyer: String) async throws -> Hold {
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             SELECT h.match_id, h.buyer_id, h.sector_code, h.state, h.expires_at, u.id, u.sector_code, u.row_label, u.seat_label
             FROM inventory.holds h LEFT JOIN inventory.units u ON u.hold_id = h.id
@@ -404,12 +404,12 @@ struct Inventory: Sendable {
 
     /// The seat map of one sector with each unit's status, in snake order.
     func sectorMap(matchID: Int64, sector: String) async throws -> SectorMap {
-        let head = try await self.postgres.query(
+        let head = try await self.postgres.prepared(
             "SELECT kind, open FROM inventory.sectors WHERE match_id = \(matchID) AND code = \(sector)", logger: self.logger)
         var meta: (String, Bool)?
         for try await row in head.decode((String, Bool).self) { meta = row }
         guard let (kind, open) = meta else { throw InventoryError.sectorNotFound(sector) }
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             SELECT id, row_label, seat_label, seat_number, x, y, status, accessible, restricted_view
             FROM inventory.units WHERE match_id = \(matchID) AND sector_code = \(sector) ORDER BY snake_order

@@ -58,7 +58,7 @@ extension Orders {
                 return nil
             case .seatsHeld:
                 let expires = try await self.inventory.protectForPayment(on: connection, holdID: now.holdID, grace: self.paymentGrace)
-                try await connection.query(
+                try await connection.prepared(
                     """
                     UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now() WHERE id = \(orderID)
                     """, logger: self.logger)
@@ -107,7 +107,7 @@ extension Orders {
         var afterCommit: [@Sendable () async -> Void] = []
         let outcome: EventOutcome = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             afterCommit = []
-            let fresh = try await connection.query(
+            let fresh = try await connection.prepared(
                 """
                 INSERT INTO payments.stripe_events (event_id, type, payment_intent_id, order_id, outcome)
                 VALUES (\(event.id), \(event.type), \(object.object == "payment_intent" ? object.id : nil), \(orderID), 'processing')
@@ -125,7 +125,7 @@ extension Orders {
             default:
                 outcome = .ignored
             }
-            try await connection.query(
+            try await connection.prepared(
                 "UPDATE payments.stripe_events SET outcome = \(outcome.rawValue) WHERE event_id = \(event.id)", logger: self.logger)
             return outcome
         }
@@ -156,7 +156,7 @@ extension Orders {
         if row.state == .seatsHeld, row.paymentIntent == nil {
             // Our PaymentIntent for this order (metadata.order_id) succeeded before `startPayment`
             // recorded it: record it now, the success path below takes it from there.
-            try await connection.query(
+            try await connection.prepared(
                 "UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now() WHERE id = \(row.id)", logger: self.logger)
             let next = try await Self.transition(connection, orderID: row.id, from: .seatsHeld, .paymentStarted,
                                                  reason: "PaymentIntent \(intent.id) reported before it was recorded", actor: "stripe", logger: self.logger)
@@ -196,7 +196,7 @@ extension Orders {
                                               reason: "late payment \(intent.id): the same seats were still free", actor: "stripe", logger: self.logger)
         }
         // Attendees in position order were matched to the hold's seats in snake order at creation.
-        let attendeeRows = try await connection.query(
+        let attendeeRows = try await connection.prepared(
             """
             SELECT position, unit_id, first_name || ' ' || last_name, deliver_to_email FROM orders.attendees
             WHERE order_id = \(row.id) ORDER BY position
@@ -276,7 +276,7 @@ extension Orders {
 
     func requestRefund(_ connection: PostgresConnection, orderID: UUID?, paymentIntent: String, amount: Int, reason: String) async throws {
         guard amount > 0 else { return }
-        try await connection.query(
+        try await connection.prepared(
             """
             INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, reason)
             VALUES (\(UUID()), \(orderID), \(paymentIntent), \(amount), \(reason))
@@ -333,7 +333,7 @@ extension Orders {
     static func holdEnded(postgres: PostgresClient, stripe: StripeClient?, logger: Logger, holdID: UUID, reason: Inventory.EndReason) async {
         do {
             let ended: String? = try await postgres.withRetryingTransaction(logger: logger) { connection in
-                let ids = try await connection.query("SELECT id FROM orders.orders WHERE hold_id = \(holdID) FOR UPDATE", logger: logger)
+                let ids = try await connection.prepared("SELECT id FROM orders.orders WHERE hold_id = \(holdID) FOR UPDATE", logger: logger)
                 var orderID: UUID?
                 for try await id in ids.decode(UUID.self) { orderID = id }
                 guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: logger), row.state.isOpen else { return nil }

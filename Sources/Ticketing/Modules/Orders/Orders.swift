@@ -134,7 +134,7 @@ struct Orders: Sendable {
             guard attendees.count == hold.seats.count else {
                 throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
             }
-            let existing = try await connection.query("SELECT id FROM orders.orders WHERE hold_id = \(holdID)", logger: self.logger)
+            let existing = try await connection.prepared("SELECT id FROM orders.orders WHERE hold_id = \(holdID)", logger: self.logger)
             for try await _ in existing.decode(UUID.self) { throw OrdersError.holdHasOrder }
 
             let hits = try await self.blacklist.check(on: connection, attendees: attendees.map(\.person))
@@ -144,12 +144,12 @@ struct Orders: Sendable {
             let keys = attendees.map(\.personKey)
             // In one statement, taken in key order (the subquery's ORDER BY), so two orders never deadlock.
             let lockKeys = keys.sorted().map { String(hold.matchID) + "|" + $0 }
-            try await connection.query(
+            try await connection.prepared(
                 """
                 SELECT pg_advisory_xact_lock(hashtextextended(k, 7))
                 FROM (SELECT k FROM unnest(\(lockKeys)::text[]) AS k ORDER BY k) AS ordered
                 """, logger: self.logger)
-            let taken = try await connection.query(
+            let taken = try await connection.prepared(
                 """
                 SELECT a.person_key FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
                 WHERE a.match_id = \(hold.matchID) AND a.person_key = ANY(\(keys))
@@ -165,19 +165,19 @@ struct Orders: Sendable {
 
             let orderID = UUID()
             let amount = hold.unitPriceCents * hold.seats.count
-            try await connection.query(
+            try await connection.prepared(
                 """
                 INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, window_id, window_ends_at)
                 VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), 'seats_held', \(hold.unitPriceCents), \(amount),
                         \(window?.id), \(window?.endsAt))
                 """, logger: self.logger)
-            try await connection.query(
+            try await connection.prepared(
                 """
                 INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
                 VALUES (\(orderID), NULL, \(OrderState.created.rawValue), 'order placed', \(buyer)),
                        (\(orderID), \(OrderState.created.rawValue), \(OrderState.seatsHeld.rawValue), \("hold \(holdID) attached, attendees accepted"), \(buyer))
                 """, logger: self.logger)
-            var q = PostgresQuery.StringInterpolation(literalCapacity: 512, interpolationCount: 13 * attendees.count)
+            var q = PreparedSQL.StringInterpolation(literalCapacity: 512, interpolationCount: 13 * attendees.count)
             q.appendLiteral("""
                 INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
                                               passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
@@ -199,7 +199,7 @@ struct Orders: Sendable {
                 q.appendInterpolation(a.personKey); q.appendLiteral(", ")
                 q.appendInterpolation(hold.matchID); q.appendLiteral(")")
             }
-            try await connection.query(PostgresQuery(stringInterpolation: q), logger: self.logger)
+            try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: self.logger)
             try await Outbox.write([
                 .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
                     "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
@@ -224,7 +224,7 @@ struct Orders: Sendable {
     static func recordChange(
         _ connection: PostgresConnection, orderID: UUID, from: OrderState?, to: OrderState, reason: String, actor: String, logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.prepared(
             """
             INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
             VALUES (\(orderID), \(from?.rawValue), \(to.rawValue), \(reason), \(actor))
@@ -238,7 +238,7 @@ struct Orders: Sendable {
         let next: OrderState
         do { next = try from.after(event) } catch { throw OrdersError.invalidTransition(error) }
         // The state and its history row in one statement.
-        try await connection.query(
+        try await connection.prepared(
             """
             WITH changed AS (UPDATE orders.orders SET state = \(next.rawValue), updated_at = now() WHERE id = \(orderID) RETURNING id)
             INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
@@ -266,7 +266,7 @@ struct Orders: Sendable {
 
     static let rowColumns = "id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency, payment_intent_id, window_ends_at, created_at"
 
-    static func decodeRows(_ rows: PostgresRowSequence) async throws -> [Row] {
+    static func decodeRows(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Row] {
         var out: [Row] = []
         for try await (id, match, buyer, email, hold, state, unit, amount, currency, pi, window, created) in rows.decode(
             (UUID, Int64, String, String?, UUID, String, Int, Int, String, String?, Date?, Date).self)
@@ -279,9 +279,8 @@ struct Orders: Sendable {
 
     /// The order row locked for update on `connection`, or nil.
     static func lockedRow(_ connection: PostgresConnection, id: UUID, logger: Logger) async throws -> Row? {
-        let rows = try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE id = $1 FOR UPDATE", binds: try Self.binds(id)),
-            logger: logger)
+        let rows = try await connection.prepared(
+            "SELECT \(unescaped: Self.rowColumns) FROM orders.orders WHERE id = \(id) FOR UPDATE", logger: logger)
         return try await Self.decodeRows(rows).first
     }
 
@@ -293,8 +292,8 @@ struct Orders: Sendable {
 
     /// The order row as committed (no lock).
     func row(id: UUID) async throws -> Row? {
-        let rows = try await self.postgres.query(
-            PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE id = $1", binds: try Self.binds(id)), logger: self.logger)
+        let rows = try await self.postgres.prepared(
+            "SELECT \(unescaped: Self.rowColumns) FROM orders.orders WHERE id = \(id)", logger: self.logger)
         return try await Self.decodeRows(rows).first
     }
 
@@ -302,8 +301,8 @@ struct Orders: Sendable {
     /// its tickets): one result row per attendee, with the seat and the ticket at the same position.
     func order(id: UUID, buyer: String?) async throws -> Order {
         let columns = Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")
-        let rows = try await self.postgres.query(PostgresQuery(unsafeSQL: """
-            SELECT \(columns), CASE WHEN h.state = 'active' THEN h.expires_at END,
+        let rows = try await self.postgres.prepared("""
+            SELECT \(unescaped: columns), CASE WHEN h.state = 'active' THEN h.expires_at END,
                    a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name,
                    t.id, t.position, t.deliver_to_email
             FROM orders.orders o
@@ -311,8 +310,8 @@ struct Orders: Sendable {
             LEFT JOIN orders.attendees a ON a.order_id = o.id
             LEFT JOIN inventory.units u ON u.id = a.unit_id
             LEFT JOIN tickets.tickets t ON t.order_id = o.id AND t.position = a.position
-            WHERE o.id = $1 ORDER BY a.position
-            """, binds: try Self.binds(id)), logger: self.logger)
+            WHERE o.id = \(id) ORDER BY a.position
+            """, logger: self.logger)
         var head: (row: Row, holdExpires: Date?)?
         var seats: [OrderSeat] = []
         var tickets: [TicketRef] = []
@@ -355,7 +354,7 @@ struct Orders: Sendable {
     }
 
     private func present(_ row: Row) async throws -> Order {
-        let seatRows = try await self.postgres.query(
+        let seatRows = try await self.postgres.prepared(
             """
             SELECT a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name
             FROM orders.attendees a JOIN inventory.units u ON u.id = a.unit_id
@@ -365,13 +364,13 @@ struct Orders: Sendable {
         for try await (unit, sector, r, s, name) in seatRows.decode((Int64, String, String?, String?, String).self) {
             seats.append(OrderSeat(unitId: unit, sector: sector, row: r, seat: s, attendee: name))
         }
-        let ticketRows = try await self.postgres.query(
+        let ticketRows = try await self.postgres.prepared(
             "SELECT id, position, deliver_to_email FROM tickets.tickets WHERE order_id = \(row.id) ORDER BY position", logger: self.logger)
         var tickets: [TicketRef] = []
         for try await (id, position, email) in ticketRows.decode((UUID, Int, String?).self) {
             tickets.append(TicketRef(id: id, position: position, deliverToEmail: email))
         }
-        let expiry = try await self.postgres.query(
+        let expiry = try await self.postgres.prepared(
             "SELECT expires_at, state FROM inventory.holds WHERE id = \(row.holdID)", logger: self.logger)
         var holdExpires: Date?
         for try await (at, state) in expiry.decode((Date, String).self) where state == "active" { holdExpires = at }

@@ -79,7 +79,7 @@ struct Blacklist: Sendable {
         let oibs = attendees.map { $0.oib ?? "" }, numbers = attendees.map { $0.passportNumber ?? "" }
         let countries = attendees.map { $0.passportCountry ?? "" }, births = attendees.map(\.dateOfBirth)
         let lasts = attendees.map(\.lastName), firsts = attendees.map(\.firstName)
-        let rows = try await connection.query(
+        let rows = try await connection.prepared(
             """
             SELECT p.n, b.id, b.how
             FROM unnest(\(oibs)::text[], \(numbers)::text[], \(countries)::text[], \(births)::text[], \(lasts)::text[], \(firsts)::text[])
@@ -107,7 +107,7 @@ struct Blacklist: Sendable {
             try await self.postgres.withTransaction(logger: self.logger) { connection in
                 for hit in hits {
                     let attendee = String(decoding: try JSONEncoder().encode(attendees[hit.attendeeIndex]), as: UTF8.self)
-                    try await connection.query(
+                    try await connection.prepared(
                         """
                         INSERT INTO security.blacklist_hits (blacklist_id, match_id, buyer_id, matched_by, attendee)
                         VALUES (\(hit.entryID), \(matchID), \(buyer), \(hit.matchedBy), \(attendee)::jsonb)
@@ -123,7 +123,7 @@ struct Blacklist: Sendable {
         try await self.postgres.withTransaction(logger: self.logger) { connection in
             var added: [Entry] = []
             for e in entries {
-                let rows = try await connection.query(
+                let rows = try await connection.prepared(
                     """
                     INSERT INTO security.blacklist (oib, passport_country, passport_number, first_name, last_name, date_of_birth, reason, added_by)
                     VALUES (\(e.oib), \(e.passportCountry), \(e.passportNumber), \(e.firstName), \(e.lastName), \(e.dateOfBirth)::date,
@@ -143,7 +143,7 @@ struct Blacklist: Sendable {
     }
 
     func list() async throws -> [Entry] {
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             SELECT id, oib, passport_country, passport_number, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD'), reason, added_by, created_at
             FROM security.blacklist ORDER BY id
@@ -159,7 +159,7 @@ struct Blacklist: Sendable {
     }
 
     func remove(id: Int64) async throws -> Bool {
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             WITH gone AS (DELETE FROM security.blacklist b WHERE id = \(id)
                           AND NOT EXISTS (SELECT 1 FROM security.blacklist_hits h WHERE h.blacklist_id = b.id) RETURNING id)
@@ -167,7 +167,7 @@ struct Blacklist: Sendable {
             """, logger: self.logger)
         for try await n in rows.decode(Int.self) where n > 0 { return true }
         // An entry with recorded hits is kept for the record; say so rather than pretend.
-        let exists = try await self.postgres.query("SELECT 1 FROM security.blacklist WHERE id = \(id)", logger: self.logger)
+        let exists = try await self.postgres.prepared("SELECT 1 FROM security.blacklist WHERE id = \(id)", logger: self.logger)
         for try await _ in exists.decode(Int.self) { throw Problem.conflict("This entry has recorded refusals and is kept for the record.", slug: "blacklist-entry-in-use") }
         return false
     }
@@ -183,7 +183,7 @@ struct Blacklist: Sendable {
     }
 
     func hits(limit: Int = 200) async throws -> [HitRecord] {
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             SELECT id, blacklist_id, match_id, buyer_id, matched_by, attendee::text, at FROM security.blacklist_hits
             ORDER BY id DESC LIMIT \(limit)

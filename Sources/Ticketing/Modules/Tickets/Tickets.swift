@@ -49,7 +49,7 @@ struct Tickets: Sendable {
     ) async throws -> [Issued] {
         guard !tickets.isEmpty else { return [] }
         // One statement for all of them; the answer comes from RETURNING unless some existed already.
-        var q = PostgresQuery.StringInterpolation(literalCapacity: 512, interpolationCount: 12 * tickets.count)
+        var q = PreparedSQL.StringInterpolation(literalCapacity: 512, interpolationCount: 12 * tickets.count)
         q.appendLiteral("""
             INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
                                          seat_label, holder_user_id, deliver_to_email) VALUES
@@ -70,15 +70,15 @@ struct Tickets: Sendable {
             q.appendInterpolation(t.deliverToEmail); q.appendLiteral(")")
         }
         q.appendLiteral(" ON CONFLICT (order_id, position) DO NOTHING RETURNING id, position, barcode, deliver_to_email")
-        var issued = try await Self.decodeIssued(try await connection.query(PostgresQuery(stringInterpolation: q), logger: self.logger))
+        var issued = try await Self.decodeIssued(try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: self.logger))
         if issued.count < tickets.count {
-            issued = try await Self.decodeIssued(try await connection.query(
+            issued = try await Self.decodeIssued(try await connection.prepared(
                 "SELECT id, position, barcode, deliver_to_email FROM tickets.tickets WHERE order_id = \(orderID)", logger: self.logger))
         }
         return issued.sorted { $0.position < $1.position }
     }
 
-    private static func decodeIssued(_ rows: PostgresRowSequence) async throws -> [Issued] {
+    private static func decodeIssued(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Issued] {
         var issued: [Issued] = []
         for try await (id, position, barcode, email) in rows.decode((UUID, Int, String, String?).self) {
             issued.append(Issued(id: id, position: position, barcode: barcode, deliverToEmail: email))
@@ -134,13 +134,13 @@ struct Tickets: Sendable {
     /// are claimed by this read, so they appear the first time the person signs in.
     func wallet(user: String, email: String?, kickoff: @Sendable (Int64) async throws -> Date, now: Date = Date()) async throws -> [WalletTicket] {
         if let email, !email.isEmpty {
-            try await self.postgres.query(
+            try await self.postgres.prepared(
                 """
                 UPDATE tickets.tickets SET holder_user_id = \(user)
                 WHERE holder_user_id IS NULL AND lower(deliver_to_email) = lower(\(email))
                 """, logger: self.logger)
         }
-        let rows = try await self.postgres.query(
+        let rows = try await self.postgres.prepared(
             """
             SELECT id, order_id, match_id, position, holder_name, sector_code, row_label, seat_label, status, issued_at, barcode, deliver_to_email
             FROM tickets.tickets WHERE holder_user_id = \(user) ORDER BY issued_at DESC, order_id, position
