@@ -33,8 +33,9 @@ struct TicketingModules: Sendable {
         // tickets and holds are nearly empty then, the plan scans them whole, and keeps doing so as
         // they grow until autovacuum's next ANALYZE. With sequential scans off for this pool the plan
         // uses the index it would use on a full table (a table without a usable index is still scanned).
-        // Measured in scripts/bench-purchase: 101 purchases/s instead of 80-85.
-        database.options.additionalStartupParameters.append(("enable_seqscan", "off"))
+        // Such a scan is then costed above `jit_above_cost`, and JIT-compiling a lookup takes ~50 ms:
+        // JIT is off for this pool too (it never pays for statements this short).
+        database.options.additionalStartupParameters.append(contentsOf: [("enable_seqscan", "off"), ("jit", "off")])
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
         let redis = RedisClient(configuration: config.redis, logger: logger)
         var stripe: StripeClient?
