@@ -112,11 +112,6 @@ extension Inventory {
             "SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(\(unitIDs)) ORDER BY id FOR UPDATE", logger: self.logger)
         var units: [(Int64, String, UUID?)] = []
         for try await row in locked.decode((Int64, String, UUID?).self) { units.append(row) }
-        try await connection.prepared(
-            """
-            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id) VALUES (\(matchID), \(buyer))
-            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held
-            """, logger: self.logger)
 
         let fromHeld: Bool
         switch state {
@@ -147,10 +142,11 @@ extension Inventory {
             UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(fromHeld ? "sold" : "sold_after_expiry")
             WHERE id = \(holdID)
             """, logger: self.logger)
+        // The buyer's counter after the units (the lock order): created if a late payment finds none.
         try await connection.prepared(
             """
-            UPDATE inventory.buyer_counts SET held = held - \(fromHeld ? n : 0), sold = sold + \(n)
-            WHERE match_id = \(matchID) AND buyer_id = \(buyer)
+            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(matchID), \(buyer), 0, \(n))
+            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(fromHeld ? n : 0), sold = b.sold + \(n)
             """, logger: self.logger)
         try await connection.prepared(
             """

@@ -175,30 +175,32 @@ struct Inventory: Sendable {
 
         let holdID = UUID()
         let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
-        let inserted = try await connection.prepared(
+        // The hold, its units and the audit row in one statement (the units' foreign key to the hold
+        // is checked at its end, when the hold row is there). Fewer units than asked: a concurrent
+        // buyer took one since the candidates were locked, and the transaction is rolled back.
+        let held = try await connection.prepared(
             """
-            INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
-            VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), now() + make_interval(secs => \(ttlSeconds)))
-            RETURNING expires_at
+            WITH hold AS (
+                INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
+                VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), now() + make_interval(secs => \(ttlSeconds)))
+                RETURNING expires_at
+            ), units AS (
+                UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
+                WHERE id = ANY(\(unitIDs)) AND status = 'available'
+                RETURNING id, sector_code, row_label, seat_label
+            ), audit AS (
+                INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+                VALUES (\(matchID), 'held', \(sectorCode), \(holdID), \(unitIDs), \(buyer))
+            )
+            SELECT hold.expires_at, units.id, units.sector_code, units.row_label, units.seat_label FROM hold, units
             """, logger: self.logger)
         var expires = Date()
-        for try await value in inserted.decode(Date.self) { expires = value }
-        let updated = try await connection.prepared(
-            """
-            UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
-            WHERE id = ANY(\(unitIDs)) AND status = 'available'
-            RETURNING id, sector_code, row_label, seat_label
-            """, logger: self.logger)
         var seats: [HeldSeat] = []
-        for try await (id, sector, row, seat) in updated.decode((Int64, String, String?, String?).self) {
+        for try await (at, id, sector, row, seat) in held.decode((Date, Int64, String, String?, String?).self) {
+            expires = at
             seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
         }
         guard seats.count == unitIDs.count else { throw InventoryError.contention }
-        try await connection.prepared(
-            """
-            INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-            VALUES (\(matchID), 'held', \(sectorCode), \(holdID), \(unitIDs), \(buyer))
-            """, logger: self.logger)
         // The sector's counter row last: it is the hottest lock, held only until the commit.
         let counts = try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count)
         seats.sort { $0.unitId < $1.unitId }

@@ -47,7 +47,7 @@ extension Orders {
         }
         guard let secret = intent.clientSecret else { throw Problem.unavailable("The payment service answered without a client secret.") }
 
-        let protected: Date? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+        let protected: Date? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Date? in
             guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else { throw OrdersError.notFound }
             switch now.state {
             case .awaitingPayment:
@@ -58,12 +58,16 @@ extension Orders {
                 return nil
             case .seatsHeld:
                 let expires = try await self.inventory.protectForPayment(on: connection, holdID: now.holdID, grace: self.paymentGrace)
+                guard let next = try? OrderState.seatsHeld.after(.paymentStarted) else { throw OrdersError.endedWhilePaying(now.state) }
+                // The PaymentIntent, the new state and its history row in one statement.
                 try await connection.prepared(
                     """
-                    UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now() WHERE id = \(orderID)
+                    WITH changed AS (
+                        UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now(), state = \(next.rawValue), updated_at = now()
+                        WHERE id = \(orderID) RETURNING id)
+                    INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
+                    SELECT id, \(OrderState.seatsHeld.rawValue), \(next.rawValue), \("PaymentIntent \(intent.id) created"), \(buyer) FROM changed
                     """, logger: self.logger)
-                _ = try await Self.transition(connection, orderID: orderID, from: .seatsHeld, .paymentStarted,
-                                              reason: "PaymentIntent \(intent.id) created", actor: buyer, logger: self.logger)
                 return expires
             default:
                 throw OrdersError.endedWhilePaying(now.state)
@@ -187,14 +191,9 @@ extension Orders {
             ], on: connection, logger: self.logger)
             return .refunded
         }
-        var state = row.state
-        if state.isOpen {
-            state = try await Self.transition(connection, orderID: row.id, from: state, .paymentSucceeded,
-                                              reason: "Stripe \(intent.id) succeeded", actor: "stripe", logger: self.logger)
-        } else {
-            state = try await Self.transition(connection, orderID: row.id, from: state, .lateSuccessReseated,
-                                              reason: "late payment \(intent.id): the same seats were still free", actor: "stripe", logger: self.logger)
-        }
+        let paid: (event: OrderState.Event, reason: String, actor: String) = row.state.isOpen
+            ? (.paymentSucceeded, "Stripe \(intent.id) succeeded", "stripe")
+            : (.lateSuccessReseated, "late payment \(intent.id): the same seats were still free", "stripe")
         // Attendees in position order were matched to the hold's seats in snake order at creation.
         let attendeeRows = try await connection.prepared(
             """
@@ -209,8 +208,8 @@ extension Orders {
                                     row: seat?.row, seat: seat?.seat, deliverToEmail: email))
         }
         let issued = try await self.tickets.issue(on: connection, orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets)
-        _ = try await Self.transition(connection, orderID: row.id, from: state, .ticketsIssued,
-                                      reason: "\(issued.count) ticket(s) issued", actor: "system", logger: self.logger)
+        _ = try await Self.transitions(connection, orderID: row.id, from: row.state,
+                                       [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", "system")], logger: self.logger)
         let order = row.id.lowercased
         var messages: [Outbox.Message] = [
             .init(subject: "payment.succeeded", msgID: "payment.succeeded:\(intent.id)", payload: .object([

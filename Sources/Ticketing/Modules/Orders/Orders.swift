@@ -247,6 +247,38 @@ struct Orders: Sendable {
         return next
     }
 
+    /// Several steps through the state machine at once (payment succeeded, then tickets issued): the
+    /// final state and one history row per step, in one statement.
+    static func transitions(
+        _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ steps: [(event: OrderState.Event, reason: String, actor: String)],
+        logger: Logger
+    ) async throws -> OrderState {
+        var state = from
+        var rows: [(from: OrderState, to: OrderState, reason: String, actor: String)] = []
+        for step in steps {
+            let next: OrderState
+            do { next = try state.after(step.event) } catch { throw OrdersError.invalidTransition(error) }
+            rows.append((state, next, step.reason, step.actor))
+            state = next
+        }
+        var q = PreparedSQL.StringInterpolation(literalCapacity: 256, interpolationCount: 2 + 4 * rows.count)
+        q.appendLiteral("WITH changed AS (UPDATE orders.orders SET state = ")
+        q.appendInterpolation(state.rawValue)
+        q.appendLiteral(", updated_at = now() WHERE id = ")
+        q.appendInterpolation(orderID)
+        q.appendLiteral(" RETURNING id) INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor) SELECT changed.id, s.* FROM changed, (VALUES ")
+        for (i, row) in rows.enumerated() {
+            q.appendLiteral(i == 0 ? "(" : ", (")
+            q.appendInterpolation(row.from.rawValue); q.appendLiteral(", ")
+            q.appendInterpolation(row.to.rawValue); q.appendLiteral(", ")
+            q.appendInterpolation(row.reason); q.appendLiteral(", ")
+            q.appendInterpolation(row.actor); q.appendLiteral(")")
+        }
+        q.appendLiteral(") AS s(from_state, to_state, reason, actor)")
+        try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: logger)
+        return state
+    }
+
     // MARK: Reads
 
     struct Row: Sendable {
