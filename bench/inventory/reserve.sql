@@ -56,18 +56,23 @@ SELECT count(*) AS got,
        coalesce((array_agg(id ORDER BY snake_order))[2], 0) AS u2
 FROM w \gset
 \if :got >= 2 AND :open = 1
-INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
-    VALUES (gen_random_uuid(), :match, 'pgbench-:run-:client_id-:n', 'S:s', 2, now() + make_interval(secs => :ttl))
-    RETURNING id AS hold \gset
-UPDATE inventory.units SET status = 'held', hold_id = ':hold'
+\set hold_key random(1, 1000000000)
+WITH hold AS (
+    INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
+    VALUES (md5(':run-:client_id-:n-:hold_key')::uuid, :match, 'pgbench-:run-:client_id-:n', 'S:s', 2, now() + make_interval(secs => :ttl))
+    RETURNING id, expires_at
+), units AS (
+    UPDATE inventory.units SET status = 'held', hold_id = md5(':run-:client_id-:n-:hold_key')::uuid
     WHERE id = ANY(ARRAY[:u1, :u2]::bigint[]) AND status = 'available'
-    RETURNING id, sector_code, row_label, seat_label;
-INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-    VALUES (:match, 'held', 'S:s', ':hold', ARRAY[:u1, :u2]::bigint[], 'pgbench-:run-:client_id-:n');
+    RETURNING id, sector_code, row_label, seat_label
+), audit AS (
+    INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+    VALUES (:match, 'held', 'S:s', md5(':run-:client_id-:n-:hold_key')::uuid, ARRAY[:u1, :u2]::bigint[], 'pgbench-:run-:client_id-:n')
+)
+SELECT hold.expires_at, units.id, units.sector_code, units.row_label, units.seat_label FROM hold, units;
 UPDATE inventory.sector_counts
     SET available = available + -2, held = held + 2, sold = sold + 0, blocked = blocked + 0, version = version + 1
     WHERE match_id = :match AND sector_code = 'S:s';
-SELECT expires_at FROM inventory.holds WHERE id = ':hold';
 COMMIT;
 \set empty 0
 \else
