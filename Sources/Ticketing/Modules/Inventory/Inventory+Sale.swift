@@ -22,26 +22,30 @@ extension Inventory {
     /// The buyer's active hold with its seats and the price of its sector now, read on `connection`
     /// with the hold row locked (an order is created for it in the same transaction).
     func holdForOrder(on connection: PostgresConnection, holdID: UUID, buyer: String) async throws -> HoldForOrder {
+        // The hold (locked) with its units, one row per unit.
         let rows = try await connection.prepared(
             """
-            SELECT h.match_id, h.buyer_id, h.state, h.expires_at, (v.config -> 'prices' ->> s.price_category)::int
+            SELECT h.match_id, h.buyer_id, h.state, h.expires_at, (v.config -> 'prices' ->> s.price_category)::int,
+                   u.id, u.sector_code, u.row_label, u.seat_label
             FROM inventory.holds h
             JOIN inventory.sectors s ON s.match_id = h.match_id AND s.code = h.sector_code
             JOIN matches.matches m ON m.id = h.match_id
             JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
-            WHERE h.id = \(holdID) FOR UPDATE OF h
+            LEFT JOIN inventory.units u ON u.hold_id = h.id
+            WHERE h.id = \(holdID)
+            ORDER BY u.snake_order
+            FOR UPDATE OF h
             """, logger: self.logger)
         var found: (Int64, String, String, Date, Int?)?
-        for try await row in rows.decode((Int64, String, String, Date, Int?).self) { found = row }
+        var seats: [HeldSeat] = []
+        for try await (match, holder, state, expires, price, unit, sector, row, seat) in rows.decode(
+            (Int64, String, String, Date, Int?, Int64?, String?, String?, String?).self)
+        {
+            found = (match, holder, state, expires, price)
+            if let unit, let sector { seats.append(HeldSeat(unitId: unit, sector: sector, row: row, seat: seat)) }
+        }
         guard let (matchID, holder, state, expires, price) = found, holder == buyer else { throw InventoryError.holdNotFound }
         guard state == "active" else { throw InventoryError.holdNotActive(state: state) }
-        let units = try await connection.prepared(
-            "SELECT id, sector_code, row_label, seat_label FROM inventory.units WHERE hold_id = \(holdID) ORDER BY snake_order",
-            logger: self.logger)
-        var seats: [HeldSeat] = []
-        for try await (id, sector, row, seat) in units.decode((Int64, String, String?, String?).self) {
-            seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
-        }
         return HoldForOrder(id: holdID, matchID: matchID, state: state, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats)
     }
 
@@ -127,32 +131,31 @@ extension Inventory {
             guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.1 == "available" }) else { return .seatsGone }
             fromHeld = false
         }
+        // Every unit was checked above (locked, in the state the sale needs): n of them are sold.
+        let n = unitIDs.count
+        // The units, the hold, the buyer's counter (after the units: the lock order; created if a late
+        // payment finds none) and the audit row, in one statement.
         let sold = try await connection.prepared(
             """
-            UPDATE inventory.units SET status = 'sold', hold_id = \(holdID)
-            WHERE id = ANY(\(unitIDs)) RETURNING id, sector_code, row_label, seat_label
+            WITH units AS (
+                UPDATE inventory.units SET status = 'sold', hold_id = \(holdID)
+                WHERE id = ANY(\(unitIDs)) RETURNING id, sector_code, row_label, seat_label
+            ), hold AS (
+                UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(fromHeld ? "sold" : "sold_after_expiry")
+                WHERE id = \(holdID)
+            ), buyer AS (
+                INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(matchID), \(buyer), 0, \(n))
+                ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(fromHeld ? n : 0), sold = b.sold + \(n)
+            ), audit AS (
+                INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+                VALUES (\(matchID), 'sold', \(sector), \(holdID), \(unitIDs), \(actor))
+            )
+            SELECT id, sector_code, row_label, seat_label FROM units
             """, logger: self.logger)
         var seats: [HeldSeat] = []
         for try await (id, code, row, seat) in sold.decode((Int64, String, String?, String?).self) {
             seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
         }
-        let n = seats.count
-        try await connection.prepared(
-            """
-            UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(fromHeld ? "sold" : "sold_after_expiry")
-            WHERE id = \(holdID)
-            """, logger: self.logger)
-        // The buyer's counter after the units (the lock order): created if a late payment finds none.
-        try await connection.prepared(
-            """
-            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(matchID), \(buyer), 0, \(n))
-            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(fromHeld ? n : 0), sold = b.sold + \(n)
-            """, logger: self.logger)
-        try await connection.prepared(
-            """
-            INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-            VALUES (\(matchID), 'sold', \(sector), \(holdID), \(unitIDs), \(actor))
-            """, logger: self.logger)
         seats.sort { $0.unitId < $1.unitId }
         let counts = CountsChange(matchID: matchID, sector: sector, available: fromHeld ? 0 : -n, held: fromHeld ? -n : 0, sold: n)
         return .sold(seats: seats, sector: sector, counts: counts)
