@@ -27,10 +27,10 @@ struct PublishRoutes: Sendable {
         return publisher
     }
 
-    /// Checks one message; returns the problem for the first fault. `isJSON`: the bytes are already
-    /// known to be one JSON value (a slice of a parsed batch), so they are not parsed again.
+    /// Checks one message; returns the problem for the first fault. Every message's data is parsed here
+    /// once, strictly: the typed decoding of a batch checks only its structure, not the values it skips.
     private func check(
-        subject: String, msgID: String?, bytes: ByteBuffer, publisher: StreamConfig.Publisher, field: String, isJSON: Bool = false
+        subject: String, msgID: String?, bytes: ByteBuffer, publisher: StreamConfig.Publisher, field: String
     ) throws -> LogStore.Item {
         guard Subject.isValidLiteral(subject) else {
             throw Self.badField(field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
@@ -49,7 +49,7 @@ struct PublishRoutes: Sendable {
             throw Problem(status: .contentTooLarge, slug: "too-large", detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
         }
         let data = Data(bytes.readableBytesView)
-        guard isJSON || (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil,
+        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil,
               let text = String(data: data, encoding: .utf8) else {
             throw Problem(status: .badRequest, slug: "malformed-json", detail: "The message body must be JSON.",
                           errors: [.init(field: field.isEmpty ? "body" : field + "data", message: "not valid JSON")])
@@ -82,8 +82,9 @@ struct PublishRoutes: Sendable {
         let limit = min(self.stream.maxMessageSize * 16, 16 << 20)
         let body = try await request.body.collect(upTo: limit)
         let raw = Array(body.readableBytesView)
-        // Fast path: a well-formed batch is parsed once, without building a value per member. Anything
-        // it does not take is read again untyped, which names the fault.
+        // Fast path: the batch's structure read once, without building a value per member (each item's
+        // data is then parsed strictly by `check`). Anything it does not take is read again untyped,
+        // which names the fault.
         let heads: [(subject: String, msgID: String?)]
         if let items = try? JSONDecoder().decode([BatchItem].self, from: Data(raw)) {
             heads = items.map { ($0.subject, $0.msg_id) }
@@ -99,7 +100,7 @@ struct PublishRoutes: Sendable {
             // The item's `data` exactly as sent (re-encoding would reorder keys and reformat numbers).
             guard let slice = slices[i] else { throw Self.badField("[\(i)].data", "is required") }
             items.append(try self.check(subject: head.subject, msgID: head.msgID, bytes: ByteBuffer(bytes: raw[slice]),
-                                        publisher: publisher, field: "[\(i)].", isJSON: true))
+                                        publisher: publisher, field: "[\(i)]."))
         }
         let stored = try await self.commit(items)
         // Written by hand: a router sends one batch per group of webhooks, and an encoder costs more than the rest.

@@ -98,14 +98,20 @@ public actor PublishBatcher {
             return acks.map { .success($0) }
         } catch let failure {
             guard case .rejected = failure else { return items.map { _ in .failure(failure) } }
-            // One item spoiled the batch: each on its own, so only that one fails.
-            var results: [Result<BusPublisher.Ack, BusPublisher.Failure>] = []
-            for item in items {
-                do { results.append(.success(try await publisher.publish(subject: item.subject, msgID: item.msgID, data: item.data))) } catch {
-                    results.append(.failure(error))
+            // One item spoiled the batch: each on its own, so only that one fails; all at once, since the
+            // next batch waits for this one.
+            return await withTaskGroup(of: (Int, Result<BusPublisher.Ack, BusPublisher.Failure>).self) { group in
+                for (i, item) in items.enumerated() {
+                    group.addTask {
+                        do { return (i, .success(try await publisher.publish(subject: item.subject, msgID: item.msgID, data: item.data))) } catch {
+                            return (i, .failure(error as? BusPublisher.Failure ?? .unavailable(String(describing: error))))
+                        }
+                    }
                 }
+                var results = [Result<BusPublisher.Ack, BusPublisher.Failure>](repeating: .failure(.unavailable("not sent")), count: items.count)
+                for await (i, result) in group { results[i] = result }
+                return results
             }
-            return results
         }
     }
 }

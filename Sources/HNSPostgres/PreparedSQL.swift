@@ -68,10 +68,11 @@ public struct PreparedSQL: Sendable, ExpressibleByStringInterpolation {
         }
     }
 
-    /// The statement's name on the server: one per distinct text in this process.
+    /// The statement's name on the server: one per distinct text and parameter types in this process.
     var name: String {
         var hasher = Hasher()
         hasher.combine(self.sql)
+        for type in self.types { hasher.combine(type.rawValue) }
         return "hns_" + String(UInt64(bitPattern: Int64(hasher.finalize())), radix: 36)
     }
 }
@@ -102,9 +103,25 @@ extension PostgresConnection {
     public func prepared(
         _ query: PreparedSQL, logger: Logger, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
-        try await DynamicStatement.$current.withValue(.init(name: query.name, sql: query.sql, types: query.types)) {
-            try await self.execute(DynamicStatement(bindings: query.binds), logger: logger, file: file, line: line)
+        do {
+            return try await DynamicStatement.$current.withValue(.init(name: query.name, sql: query.sql, types: query.types)) {
+                try await self.execute(DynamicStatement(bindings: query.binds), logger: logger, file: file, line: line)
+            }
+        } catch {
+            // postgres-nio remembers a failed preparation for the connection's lifetime and fails every
+            // later use of that statement at once. An error that an execution of a sound statement can
+            // raise (bad data, a constraint, a serialization failure or deadlock, a lock timeout, a
+            // RAISE) leaves the statement alone; anything else may have been the preparation (syntax,
+            // a table not there yet, a cancelled or aborted transaction), so the connection goes and
+            // the pool opens a fresh one.
+            if Self.mayHaveFailedPreparation(error) { try? await self.close() }
+            throw error
         }
+    }
+
+    static func mayHaveFailedPreparation(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError, psql.code == .server, let state = psql.serverInfo?[.sqlState] else { return false }
+        return !["22", "23", "40", "55", "P0"].contains(String(state.prefix(2)))
     }
 }
 

@@ -62,4 +62,26 @@ import Testing
             }
         }
     }
+
+    /// postgres-nio keeps a failed preparation for the connection's lifetime: a statement prepared
+    /// before its table existed would fail forever on that connection. The connection is dropped
+    /// instead, so with one pooled connection the same text works once the table is there.
+    @Test func a_failed_preparation_does_not_stick_to_the_pool() async throws {
+        let db = try await TestDatabase.create()
+        defer { Task { await db.drop() } }
+        var config = db.configuration
+        config.options.minimumConnections = 0
+        config.options.maximumConnections = 1
+        try await TestDatabase.withClient(config) { client in
+            await #expect(throws: (any Error).self) {
+                _ = try await client.prepared("SELECT id FROM later WHERE id = \(1)", logger: self.logger)
+            }
+            try await client.query("CREATE TABLE later (id int PRIMARY KEY)", logger: self.logger)
+            try await client.query("INSERT INTO later VALUES (1)", logger: self.logger)
+            let rows = try await client.prepared("SELECT id FROM later WHERE id = \(1)", logger: self.logger)
+            var ids: [Int] = []
+            for try await id in rows.decode(Int.self) { ids.append(id) }
+            #expect(ids == [1])
+        }
+    }
 }
