@@ -27,10 +27,10 @@ struct PublishRoutes: Sendable {
         return publisher
     }
 
-    /// Checks one message; returns the problem for the first fault. Every message's data is parsed here
-    /// once, strictly: the typed decoding of a batch checks only its structure, not the values it skips.
+    /// Checks one message; returns the problem for the first fault. `isJSON`: the bytes were already
+    /// read strictly as one JSON value (a batch item's data, by `RawJSON.batch`).
     private func check(
-        subject: String, msgID: String?, bytes: ByteBuffer, publisher: StreamConfig.Publisher, field: String
+        subject: String, msgID: String?, bytes: ByteBuffer, publisher: StreamConfig.Publisher, field: String, isJSON: Bool = false
     ) throws -> LogStore.Item {
         guard Subject.isValidLiteral(subject) else {
             throw Self.badField(field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
@@ -48,9 +48,8 @@ struct PublishRoutes: Sendable {
         guard bytes.readableBytes <= self.stream.maxMessageSize else {
             throw Problem(status: .contentTooLarge, slug: "too-large", detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
         }
-        let data = Data(bytes.readableBytesView)
-        guard (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil,
-              let text = String(data: data, encoding: .utf8) else {
+        let raw = Array(bytes.readableBytesView)
+        guard isJSON || RawJSON.isValid(raw), let text = String(validating: raw, as: UTF8.self) else {
             throw Problem(status: .badRequest, slug: "malformed-json", detail: "The message body must be JSON.",
                           errors: [.init(field: field.isEmpty ? "body" : field + "data", message: "not valid JSON")])
         }
@@ -68,39 +67,25 @@ struct PublishRoutes: Sendable {
         ]))
     }
 
-    /// One item of a batch as the fast path reads it: `data` only has to be there (its bytes are
-    /// taken as sent, by `RawJSON`).
-    private struct BatchItem: Decodable {
-        struct Present: Decodable { init(from decoder: any Decoder) throws {} }
-        let subject: String
-        let msg_id: String?
-        let data: Present
-    }
-
     private func publishBatch(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let publisher = try self.publisher(request)
         let limit = min(self.stream.maxMessageSize * 16, 16 << 20)
         let body = try await request.body.collect(upTo: limit)
         let raw = Array(body.readableBytesView)
-        // Fast path: the batch's structure read once, without building a value per member (each item's
-        // data is then parsed strictly by `check`). Anything it does not take is read again untyped,
-        // which names the fault.
-        let heads: [(subject: String, msgID: String?)]
-        if let items = try? JSONDecoder().decode([BatchItem].self, from: Data(raw)) {
-            heads = items.map { ($0.subject, $0.msg_id) }
-        } else {
-            heads = try Self.untypedBatch(raw)
-        }
-        guard let slices = RawJSON.memberSlices(raw, key: "data"), slices.count == heads.count else { throw Self.malformedBatch }
-        guard !heads.isEmpty, heads.count <= 1000 else {
+        // One strict pass: the whole body validated, each item's subject, msg_id and raw data found.
+        guard let read = RawJSON.batch(raw) else { throw Self.malformedBatch }
+        guard !read.isEmpty, read.count <= 1000 else {
             throw Self.badField("body", "a batch holds 1 to 1000 messages")
         }
         var items: [LogStore.Item] = []
-        for (i, head) in heads.enumerated() {
+        for (i, item) in read.enumerated() {
+            let field = "[\(i)]."
+            guard item.isObject else { throw Self.badField("[\(i)]", "must be an object") }
+            guard let subject = item.subject else { throw Self.badField(field + "subject", "is required") }
             // The item's `data` exactly as sent (re-encoding would reorder keys and reformat numbers).
-            guard let slice = slices[i] else { throw Self.badField("[\(i)].data", "is required") }
-            items.append(try self.check(subject: head.subject, msgID: head.msgID, bytes: ByteBuffer(bytes: raw[slice]),
-                                        publisher: publisher, field: "[\(i)]."))
+            guard let slice = item.data else { throw Self.badField(field + "data", "is required") }
+            items.append(try self.check(subject: subject, msgID: item.msgID, bytes: ByteBuffer(bytes: raw[slice]),
+                                        publisher: publisher, field: field, isJSON: true))
         }
         let stored = try await self.commit(items)
         // Written by hand: a router sends one batch per group of webhooks, and an encoder costs more than the rest.
@@ -115,17 +100,6 @@ struct PublishRoutes: Sendable {
     }
 
     static let malformedBatch = Problem(status: .badRequest, slug: "malformed-json", detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
-
-    /// The batch read as untyped JSON, for the precise fault (or a batch whose `msg_id` is not a string, taken as none).
-    private static func untypedBatch(_ raw: [UInt8]) throws -> [(subject: String, msgID: String?)] {
-        guard let array = try? JSONSerialization.jsonObject(with: Data(raw)) as? [Any] else { throw Self.malformedBatch }
-        return try array.enumerated().map { i, element in
-            guard let object = element as? [String: Any] else { throw Self.badField("[\(i)]", "must be an object") }
-            guard let subject = object["subject"] as? String else { throw Self.badField("[\(i)].subject", "is required") }
-            guard object["data"] != nil else { throw Self.badField("[\(i)].data", "is required") }
-            return (subject, object["msg_id"] as? String)
-        }
-    }
 
     /// DESIGN.md: a bad subject or body is a 400 (naming the field), not a 422.
     static func badField(_ field: String, _ message: String) -> Problem {

@@ -1,76 +1,264 @@
-/// Finds the raw bytes of one member in each object of a JSON array, so a batch publish stores each
-/// item's `data` byte for byte, as a single publish does. Call it only on text already validated as
-/// JSON: it trusts the structure and only tracks strings and nesting.
+/// A strict JSON reader (RFC 8259) over bytes, for what the bus needs of a message: is it one JSON
+/// value, and, for a batch publish, each item's `subject`, `msg_id` and the raw bytes of its `data`
+/// (stored byte for byte, as a single publish stores its body), all in one pass without building a
+/// value per member. UTF-8 is checked by the caller (the text is made a `String` with validation).
 enum RawJSON {
-    static func memberSlices(_ b: [UInt8], key: String) -> [Range<Int>?]? {
-        let wanted = Array(key.utf8)
+    /// One item of a batch as read; `subject` is nil when missing or not a string, `msgID` when
+    /// missing or not a string (no Msg-Id), `data` when missing.
+    struct Item {
+        var isObject = true
+        var subject: String?
+        var msgID: String?
+        var data: Range<Int>?
+    }
+
+    /// Is `bytes` exactly one JSON value (any type), with only whitespace around it?
+    static func isValid(_ bytes: [UInt8]) -> Bool {
+        var reader = Reader(bytes)
+        return reader.document()
+    }
+
+    /// The items of a batch, or nil when the body is not valid JSON or not an array.
+    static func batch(_ bytes: [UInt8]) -> [Item]? {
+        var reader = Reader(bytes)
+        return reader.batch()
+    }
+
+    /// Nesting deeper than this is refused, so that a hostile body cannot exhaust the stack.
+    static let maxDepth = 256
+
+    struct Reader {
+        let b: [UInt8]
         var i = 0
-        func ws() { while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 } }
-        func skipString() -> Range<Int>? {  // at the opening quote; returns the content range
-            guard i < b.count, b[i] == 0x22 else { return nil }
-            let start = i + 1
-            i += 1
-            while i < b.count, b[i] != 0x22 { i += b[i] == 0x5C ? 2 : 1 }
-            defer { i += 1 }
-            return i < b.count ? start..<i : nil
+
+        init(_ bytes: [UInt8]) { self.b = bytes }
+
+        mutating func document() -> Bool {
+            self.ws()
+            guard self.value(depth: 0) else { return false }
+            self.ws()
+            return self.i == self.b.count
         }
-        func skipValue() -> Bool {
-            guard i < b.count else { return false }
-            if b[i] == 0x22 { return skipString() != nil }
-            if b[i] == 0x7B || b[i] == 0x5B {
-                var depth = 0
-                while i < b.count {
-                    switch b[i] {
-                    case 0x22: guard skipString() != nil else { return false }; continue
-                    case 0x7B, 0x5B: depth += 1
-                    case 0x7D, 0x5D: depth -= 1
-                    default: break
-                    }
-                    i += 1
-                    if depth == 0 { return true }
-                }
-                return false
-            }
-            while i < b.count, ![0x2C, 0x7D, 0x5D, 0x20, 0x0A, 0x0D, 0x09].contains(b[i]) { i += 1 }
-            return true
-        }
-        var out: [Range<Int>?] = []
-        ws()
-        guard i < b.count, b[i] == 0x5B else { return nil }
-        i += 1
-        ws()
-        if i < b.count, b[i] == 0x5D { return [] }
-        while i < b.count {
-            ws()
-            guard i < b.count, b[i] == 0x7B else { return nil }
-            i += 1
-            var found: Range<Int>?
-            ws()
-            if i < b.count, b[i] == 0x7D { i += 1 } else {
+
+        mutating func batch() -> [Item]? {
+            self.ws()
+            guard self.peek == 0x5B else { return nil }
+            self.i += 1
+            var items: [Item] = []
+            self.ws()
+            if self.peek == 0x5D {
+                self.i += 1
+            } else {
                 while true {
-                    ws()
-                    guard let name = skipString() else { return nil }
-                    ws()
-                    guard i < b.count, b[i] == 0x3A else { return nil }
-                    i += 1
-                    ws()
-                    let start = i
-                    guard skipValue() else { return nil }
-                    if Array(b[name]) == wanted { found = start..<i }
-                    ws()
-                    guard i < b.count else { return nil }
-                    if b[i] == 0x2C { i += 1; continue }
-                    if b[i] == 0x7D { i += 1; break }
+                    self.ws()
+                    if self.peek == 0x7B {
+                        guard let item = self.item() else { return nil }
+                        items.append(item)
+                    } else {
+                        guard self.value(depth: 1) else { return nil }
+                        items.append(Item(isObject: false))
+                    }
+                    self.ws()
+                    guard let c = self.peek else { return nil }
+                    self.i += 1
+                    if c == 0x2C { continue }
+                    if c == 0x5D { break }
                     return nil
                 }
             }
-            out.append(found)
-            ws()
-            guard i < b.count else { return nil }
-            if b[i] == 0x2C { i += 1; continue }
-            if b[i] == 0x5D { return out }
+            self.ws()
+            return self.i == self.b.count ? items : nil
+        }
+
+        /// One object of a batch: its members validated, the three we read kept (the last of a repeated name wins).
+        private mutating func item() -> Item? {
+            self.i += 1  // {
+            var item = Item()
+            self.ws()
+            if self.peek == 0x7D { self.i += 1; return item }
+            while true {
+                self.ws()
+                guard let name = self.string() else { return nil }
+                self.ws()
+                guard self.peek == 0x3A else { return nil }
+                self.i += 1
+                self.ws()
+                let start = self.i
+                let isString = self.peek == 0x22
+                guard self.value(depth: 2) else { return nil }
+                let key = self.b[name]
+                if key.elementsEqual("data".utf8) {
+                    item.data = start..<self.i
+                } else if key.elementsEqual("subject".utf8) {
+                    item.subject = isString ? Self.text(self.b, start..<self.i) : nil
+                } else if key.elementsEqual("msg_id".utf8) {
+                    item.msgID = isString ? Self.text(self.b, start..<self.i) : nil
+                }
+                self.ws()
+                guard let c = self.peek else { return nil }
+                self.i += 1
+                if c == 0x2C { continue }
+                if c == 0x7D { return item }
+                return nil
+            }
+        }
+
+        var peek: UInt8? { self.i < self.b.count ? self.b[self.i] : nil }
+
+        mutating func ws() {
+            while self.i < self.b.count, self.b[self.i] == 0x20 || self.b[self.i] == 0x0A || self.b[self.i] == 0x0D || self.b[self.i] == 0x09 {
+                self.i += 1
+            }
+        }
+
+        mutating func value(depth: Int) -> Bool {
+            guard depth <= RawJSON.maxDepth, let c = self.peek else { return false }
+            switch c {
+            case 0x22: return self.string() != nil
+            case 0x7B: return self.object(depth: depth + 1)
+            case 0x5B: return self.array(depth: depth + 1)
+            case 0x74: return self.literal("true")
+            case 0x66: return self.literal("false")
+            case 0x6E: return self.literal("null")
+            default: return self.number()
+            }
+        }
+
+        private mutating func object(depth: Int) -> Bool {
+            self.i += 1
+            self.ws()
+            if self.peek == 0x7D { self.i += 1; return true }
+            while true {
+                self.ws()
+                guard self.string() != nil else { return false }
+                self.ws()
+                guard self.peek == 0x3A else { return false }
+                self.i += 1
+                self.ws()
+                guard self.value(depth: depth) else { return false }
+                self.ws()
+                guard let c = self.peek else { return false }
+                self.i += 1
+                if c == 0x2C { continue }
+                return c == 0x7D
+            }
+        }
+
+        private mutating func array(depth: Int) -> Bool {
+            self.i += 1
+            self.ws()
+            if self.peek == 0x5D { self.i += 1; return true }
+            while true {
+                self.ws()
+                guard self.value(depth: depth) else { return false }
+                self.ws()
+                guard let c = self.peek else { return false }
+                self.i += 1
+                if c == 0x2C { continue }
+                return c == 0x5D
+            }
+        }
+
+        /// A string with valid escapes and no raw control characters; returns its content range.
+        mutating func string() -> Range<Int>? {
+            guard self.peek == 0x22 else { return nil }
+            self.i += 1
+            let start = self.i
+            while self.i < self.b.count {
+                let c = self.b[self.i]
+                if c == 0x22 {
+                    defer { self.i += 1 }
+                    return start..<self.i
+                }
+                if c < 0x20 { return nil }
+                if c == 0x5C {
+                    guard self.i + 1 < self.b.count else { return nil }
+                    switch self.b[self.i + 1] {
+                    case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74: self.i += 2
+                    case 0x75:
+                        guard self.i + 5 < self.b.count, self.b[(self.i + 2)...(self.i + 5)].allSatisfy(Self.isHex) else { return nil }
+                        self.i += 6
+                    default: return nil
+                    }
+                } else {
+                    self.i += 1
+                }
+            }
             return nil
         }
-        return nil
+
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+        private mutating func number() -> Bool {
+            if self.peek == 0x2D { self.i += 1 }
+            guard let first = self.peek, Self.isDigit(first) else { return false }
+            self.i += 1
+            if first != 0x30 { self.digits() }
+            if self.peek == 0x2E {
+                self.i += 1
+                guard let d = self.peek, Self.isDigit(d) else { return false }
+                self.digits()
+            }
+            if self.peek == 0x65 || self.peek == 0x45 {
+                self.i += 1
+                if self.peek == 0x2B || self.peek == 0x2D { self.i += 1 }
+                guard let d = self.peek, Self.isDigit(d) else { return false }
+                self.digits()
+            }
+            return true
+        }
+
+        private mutating func digits() {
+            while let c = self.peek, Self.isDigit(c) { self.i += 1 }
+        }
+
+        private mutating func literal(_ word: String) -> Bool {
+            let n = word.utf8.count
+            guard self.i + n <= self.b.count, self.b[self.i..<(self.i + n)].elementsEqual(word.utf8) else { return false }
+            self.i += n
+            return true
+        }
+
+        static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+        static func isHex(_ c: UInt8) -> Bool { isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) }
+
+        /// The value of a validated string token (quotes included in `range`), escapes resolved; nil
+        /// for invalid UTF-8 or a lone surrogate.
+        static func text(_ b: [UInt8], _ range: Range<Int>) -> String? {
+            let inner = (range.lowerBound + 1)..<(range.upperBound - 1)
+            if !b[inner].contains(0x5C) { return String(validating: b[inner], as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(inner.count)
+            var k = inner.lowerBound
+            func hex4(_ at: Int) -> UInt32 {
+                b[at..<(at + 4)].reduce(0) { $0 << 4 | UInt32($1 <= 0x39 ? $1 - 0x30 : ($1 | 0x20) - 0x61 + 10) }
+            }
+            while k < inner.upperBound {
+                let c = b[k]
+                guard c == 0x5C else { out.append(c); k += 1; continue }
+                let e = b[k + 1]
+                k += 2
+                switch e {
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    var scalar = hex4(k)
+                    k += 4
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard k + 6 <= inner.upperBound, b[k] == 0x5C, b[k + 1] == 0x75 else { return nil }
+                        let low = hex4(k + 2)
+                        guard (0xDC00...0xDFFF).contains(low) else { return nil }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        k += 6
+                    }
+                    guard let u = Unicode.Scalar(scalar) else { return nil }
+                    out.append(contentsOf: Array(String(Character(u)).utf8))
+                default: out.append(e)  // " \ /
+                }
+            }
+            return String(validating: out, as: UTF8.self)
+        }
     }
 }
