@@ -103,37 +103,18 @@ struct WebhookRoutes: Sendable {
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: answer))
     }
 
-    /// The fields routing needs: the event's id and type and `data.object.metadata.site`.
-    private struct Head: Decodable {
-        struct Object: Decodable { let metadata: Metadata? }
-        struct Metadata: Decodable { let site: String? }
-        struct Payload: Decodable { let object: Object? }
-        let id: String?
-        let type: String?
-        let data: Payload?
-    }
-
-    /// Decodes only what routing reads. A body the typed decoding does not take (not JSON, or a field
-    /// of another type than Stripe sends) is looked at again as untyped JSON, which decides between
-    /// 400 not-json, 400 not-an-event, and an event without a site.
+    /// The fields routing needs: the event's id and type and `data.object.metadata.site`, read in one
+    /// strict pass (the body is published as it is, so it must be valid JSON, not merely decodable).
     private func head(of body: ByteBuffer) throws -> (id: String, type: String, site: String?) {
-        var id: String?, type: String?, site: String?
-        let bytes = Data(body.readableBytesView)
-        if let head = try? JSONDecoder().decode(Head.self, from: bytes) {
-            (id, type, site) = (head.id, head.type, head.data?.object?.metadata?.site)
-        } else {
-            guard let json = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
-                throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
-            }
-            (id, type) = (json["id"] as? String, json["type"] as? String)
-            site = ((json["data"] as? [String: Any])?["object"] as? [String: Any]).flatMap { ($0["metadata"] as? [String: Any])?["site"] as? String }
+        guard let fields = RawJSON.strings(Array(body.readableBytesView), at: [["id"], ["type"], ["data", "object", "metadata", "site"]]) else {
+            throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
         }
-        guard let id, !id.isEmpty, let type, !type.isEmpty else {
+        guard let id = fields[0], !id.isEmpty, let type = fields[1], !type.isEmpty else {
             throw self.reject("not-an-event", Problem(
                 status: .badRequest, slug: "not-an-event", detail: "A Stripe event has a string id and type.",
                 errors: [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
         }
-        return (id, type, site)
+        return (id, type, fields[2])
     }
 
     private func reject(_ reason: String, _ problem: Problem) -> Problem {

@@ -91,6 +91,15 @@ import Glibc
                 let malformed = try await Self.send(router, body, signature: "t=abc,v1=00")
                 #expect(malformed.json?["type"] == .string(Problem.typeBase + "signature-malformed"))
                 #expect(try await Self.send(router, "not json").status == 400)
+                // Decodable but not valid JSON (a leading zero, a bad escape): refused, never published as it is.
+                for body in [#"{"id":"evt_j1","type":"x.y","data":{"object":{"n":01}}}"#, #"{"id":"evt_j2","type":"x.y","s":"\q"}"#] {
+                    let reply = try await Self.send(router, body)
+                    #expect(reply.status == 400)
+                    #expect(reply.json?["type"] == .string(Problem.typeBase + "malformed-json"))
+                }
+                let idNotString = try await Self.send(router, #"{"id":7,"type":"x.y"}"#)
+                #expect(idNotString.status == 400)
+                #expect(idNotString.text.contains("\"field\":\"id\""))
                 let noID = try await Self.send(router, #"{"type":"x.y"}"#)
                 #expect(noID.status == 400)
                 #expect(noID.text.contains("\"field\":\"id\""))

@@ -1,27 +1,42 @@
-/// A strict JSON reader (RFC 8259) over bytes, for what the bus needs of a message: is it one JSON
-/// value, and, for a batch publish, each item's `subject`, `msg_id` and the raw bytes of its `data`
-/// (stored byte for byte, as a single publish stores its body), all in one pass without building a
-/// value per member. UTF-8 is checked by the caller (the text is made a `String` with validation).
-enum RawJSON {
+/// A strict JSON reader (RFC 8259) over bytes, for what the bus and the router need of a message: is
+/// it one JSON value; for a batch publish, each item's `subject`, `msg_id` and the raw bytes of its
+/// `data` (stored byte for byte, as a single publish stores its body); for a Stripe event, a few string
+/// fields by path. One pass, no value built per member. UTF-8 outside the strings read here is checked
+/// by the caller (the text is made a `String` with validation).
+public enum RawJSON {
     /// One item of a batch as read; `subject` is nil when missing or not a string, `msgID` when
     /// missing or not a string (no Msg-Id), `data` when missing.
-    struct Item {
-        var isObject = true
-        var subject: String?
-        var msgID: String?
-        var data: Range<Int>?
+    public struct Item: Sendable {
+        public var isObject = true
+        public var subject: String?
+        public var msgID: String?
+        public var data: Range<Int>?
     }
 
     /// Is `bytes` exactly one JSON value (any type), with only whitespace around it?
-    static func isValid(_ bytes: [UInt8]) -> Bool {
+    public static func isValid(_ bytes: [UInt8]) -> Bool {
         var reader = Reader(bytes)
         return reader.document()
     }
 
     /// The items of a batch, or nil when the body is not valid JSON or not an array.
-    static func batch(_ bytes: [UInt8]) -> [Item]? {
+    public static func batch(_ bytes: [UInt8]) -> [Item]? {
         var reader = Reader(bytes)
         return reader.batch()
+    }
+
+    /// For a document that is one JSON object: the string at each path of member names (nil where
+    /// the member is missing or not a string; with a repeated name the last wins). Nil when the bytes
+    /// are not valid JSON or not an object.
+    public static func strings(_ bytes: [UInt8], at paths: [[String]]) -> [String?]? {
+        var reader = Reader(bytes)
+        reader.wanted = paths.map { $0.map { Array($0.utf8) } }
+        reader.found = Array(repeating: nil, count: paths.count)
+        reader.ws()
+        guard reader.peek == 0x7B, reader.value(depth: 0) else { return nil }
+        reader.ws()
+        guard reader.i == bytes.count else { return nil }
+        return reader.found
     }
 
     /// Nesting deeper than this is refused, so that a hostile body cannot exhaust the stack.
@@ -30,6 +45,10 @@ enum RawJSON {
     struct Reader {
         let b: [UInt8]
         var i = 0
+        /// `strings(_:at:)`: the paths asked for, the current path of member names, what was found.
+        var wanted: [[[UInt8]]] = []
+        var path: [ArraySlice<UInt8>] = []
+        var found: [String?] = []
 
         init(_ bytes: [UInt8]) { self.b = bytes }
 
@@ -128,19 +147,37 @@ enum RawJSON {
             self.i += 1
             self.ws()
             if self.peek == 0x7D { self.i += 1; return true }
+            // Member names are tracked only for `strings(_:at:)`, and only inside objects (an array
+            // in between ends every wanted path).
+            let tracking = !self.wanted.isEmpty && self.path.count == depth - 1
             while true {
                 self.ws()
-                guard self.string() != nil else { return false }
+                guard let name = self.string() else { return false }
                 self.ws()
                 guard self.peek == 0x3A else { return false }
                 self.i += 1
                 self.ws()
+                if tracking { self.path.append(self.b[name]) }
+                let start = self.i
                 guard self.value(depth: depth) else { return false }
+                if tracking {
+                    self.note(start..<self.i)
+                    self.path.removeLast()
+                }
                 self.ws()
                 guard let c = self.peek else { return false }
                 self.i += 1
                 if c == 0x2C { continue }
                 return c == 0x7D
+            }
+        }
+
+        /// A member value just read at `path`: kept if a wanted path ends here (a string, else nil).
+        private mutating func note(_ range: Range<Int>) {
+            for (k, wanted) in self.wanted.enumerated() where wanted.count == self.path.count {
+                if zip(wanted, self.path).allSatisfy({ $0.elementsEqual($1) }) {
+                    self.found[k] = self.b[range.lowerBound] == 0x22 ? Self.text(self.b, range) : nil
+                }
             }
         }
 

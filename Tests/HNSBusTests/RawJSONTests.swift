@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import EventBus
+import HNSBus
 
 /// The bus's strict JSON reader: what a message body must be, and a batch's items read in one pass.
 @Suite struct RawJSONTests {
@@ -37,5 +37,16 @@ import Testing
         #expect(RawJSON.batch(Array(#"{"subject":"a"}"#.utf8)) == nil)
         #expect(RawJSON.batch(Array(#"[{"subject":"a","data":01}]"#.utf8)) == nil)
         #expect(RawJSON.batch(Array("[]".utf8))?.isEmpty == true)
+    }
+
+    @Test func strings_by_path_in_one_object() throws {
+        let text = #"{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","metadata":{"site":"back\u0065nd"}},"list":[{"site":"no"}]},"n":1}"#
+        let paths = [["id"], ["type"], ["data", "object", "metadata", "site"], ["data", "object", "id"], ["missing"], ["n"], ["data", "list", "site"]]
+        let found = try #require(RawJSON.strings(Array(text.utf8), at: paths))
+        #expect(found == ["evt_1", "payment_intent.succeeded", "backend", "pi_1", nil, nil, nil])
+        // Only an object document; strictly valid.
+        #expect(RawJSON.strings(Array("[1]".utf8), at: [["id"]]) == nil)
+        #expect(RawJSON.strings(Array(#"{"id":"a","n":01}"#.utf8), at: [["id"]]) == nil)
+        #expect(RawJSON.strings(Array(#"{"id":"a","id":"b"}"#.utf8), at: [["id"]]) == ["b"])
     }
 }
