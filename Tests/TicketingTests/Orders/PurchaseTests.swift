@@ -62,6 +62,14 @@ import Testing
             let friendToken = try await TicketingHarness.token(user: "friend-user", email: friend.uppercased())
             let theirs = try await h.call("GET", "/api/v1/wallet/tickets", token: friendToken)
             #expect((theirs.object["tickets"] as? [[String: Any]])?.map { $0["holder_name"] as? String } == ["Ana Horvat12"])
+            // The buyer's order list: this order with both seats and tickets; another user sees none of it.
+            let list = try await h.call("GET", "/api/v1/orders", token: buyer)
+            let orders = try #require(list.object["orders"] as? [[String: Any]])
+            #expect(orders.map { $0["id"] as? String } == [orderID])
+            #expect(orders.first?["state"] as? String == "tickets_issued")
+            #expect((orders.first?["seats"] as? [[String: Any]])?.count == 2)
+            #expect((orders.first?["tickets"] as? [[String: Any]])?.compactMap { $0["position"] as? Int } == [1, 2])
+            #expect(((try await h.call("GET", "/api/v1/orders", token: friendToken)).object["orders"] as? [[String: Any]])?.isEmpty == true)
 
             // Events were written with the change and jobs reach the notification stream.
             let subjects = try await h.query(

@@ -47,7 +47,7 @@ extension Orders {
         }
         guard let secret = intent.clientSecret else { throw Problem.unavailable("The payment service answered without a client secret.") }
 
-        let protected: Date? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Date? in
+        let protected: Date? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else { throw OrdersError.notFound }
             switch now.state {
             case .awaitingPayment:
@@ -58,16 +58,9 @@ extension Orders {
                 return nil
             case .seatsHeld:
                 let expires = try await self.inventory.protectForPayment(on: connection, holdID: now.holdID, grace: self.paymentGrace)
-                guard let next = try? OrderState.seatsHeld.after(.paymentStarted) else { throw OrdersError.endedWhilePaying(now.state) }
-                // The PaymentIntent, the new state and its history row in one statement.
-                try await connection.prepared(
-                    """
-                    WITH changed AS (
-                        UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now(), state = \(next.rawValue), updated_at = now()
-                        WHERE id = \(orderID) RETURNING id)
-                    INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
-                    SELECT id, \(OrderState.seatsHeld.rawValue), \(next.rawValue), \("PaymentIntent \(intent.id) created"), \(buyer) FROM changed
-                    """, logger: self.logger)
+                _ = try await Self.transitions(connection, orderID: orderID, from: .seatsHeld,
+                                               [(.paymentStarted, "PaymentIntent \(intent.id) created", buyer)],
+                                               paymentIntent: intent.id, logger: self.logger)
                 return expires
             default:
                 throw OrdersError.endedWhilePaying(now.state)
@@ -160,10 +153,9 @@ extension Orders {
         if row.state == .seatsHeld, row.paymentIntent == nil {
             // Our PaymentIntent for this order (metadata.order_id) succeeded before `startPayment`
             // recorded it: record it now, the success path below takes it from there.
-            try await connection.prepared(
-                "UPDATE orders.orders SET payment_intent_id = \(intent.id), payment_started_at = now() WHERE id = \(row.id)", logger: self.logger)
-            let next = try await Self.transition(connection, orderID: row.id, from: .seatsHeld, .paymentStarted,
-                                                 reason: "PaymentIntent \(intent.id) reported before it was recorded", actor: "stripe", logger: self.logger)
+            let next = try await Self.transitions(connection, orderID: row.id, from: .seatsHeld,
+                                                  [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", "stripe")],
+                                                  paymentIntent: intent.id, logger: self.logger)
             row = Row(id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
                       amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
         }

@@ -221,37 +221,19 @@ struct Orders: Sendable {
         let matchID: Int64
     }
 
-    static func recordChange(
-        _ connection: PostgresConnection, orderID: UUID, from: OrderState?, to: OrderState, reason: String, actor: String, logger: Logger
-    ) async throws {
-        try await connection.prepared(
-            """
-            INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
-            VALUES (\(orderID), \(from?.rawValue), \(to.rawValue), \(reason), \(actor))
-            """, logger: logger)
-    }
-
     /// Moves a locked order through the state machine, recording why.
     static func transition(
         _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ event: OrderState.Event, reason: String, actor: String, logger: Logger
     ) async throws -> OrderState {
-        let next: OrderState
-        do { next = try from.after(event) } catch { throw OrdersError.invalidTransition(error) }
-        // The state and its history row in one statement.
-        try await connection.prepared(
-            """
-            WITH changed AS (UPDATE orders.orders SET state = \(next.rawValue), updated_at = now() WHERE id = \(orderID) RETURNING id)
-            INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
-            SELECT id, \(from.rawValue), \(next.rawValue), \(reason), \(actor) FROM changed
-            """, logger: logger)
-        return next
+        try await Self.transitions(connection, orderID: orderID, from: from, [(event, reason, actor)], logger: logger)
     }
 
-    /// Several steps through the state machine at once (payment succeeded, then tickets issued): the
-    /// final state and one history row per step, in one statement.
+    /// Steps through the state machine (one, or e.g. payment succeeded then tickets issued): the final
+    /// state, one history row per step and, when given, the PaymentIntent that started the payment,
+    /// in one statement.
     static func transitions(
         _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ steps: [(event: OrderState.Event, reason: String, actor: String)],
-        logger: Logger
+        paymentIntent: String? = nil, logger: Logger
     ) async throws -> OrderState {
         var state = from
         var rows: [(from: OrderState, to: OrderState, reason: String, actor: String)] = []
@@ -261,9 +243,14 @@ struct Orders: Sendable {
             rows.append((state, next, step.reason, step.actor))
             state = next
         }
-        var q = PreparedSQL.StringInterpolation(literalCapacity: 256, interpolationCount: 2 + 4 * rows.count)
+        var q = PreparedSQL.StringInterpolation(literalCapacity: 256, interpolationCount: 3 + 4 * rows.count)
         q.appendLiteral("WITH changed AS (UPDATE orders.orders SET state = ")
         q.appendInterpolation(state.rawValue)
+        if let paymentIntent {
+            q.appendLiteral(", payment_intent_id = ")
+            q.appendInterpolation(paymentIntent)
+            q.appendLiteral(", payment_started_at = now()")
+        }
         q.appendLiteral(", updated_at = now() WHERE id = ")
         q.appendInterpolation(orderID)
         q.appendLiteral(" RETURNING id) INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor) SELECT changed.id, s.* FROM changed, (VALUES ")
@@ -297,15 +284,26 @@ struct Orders: Sendable {
     }
 
     static let rowColumns = "id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency, payment_intent_id, window_ends_at, created_at"
+}
 
+extension Orders.Row {
+    /// From the first twelve columns of `r`, in the order of `Orders.rowColumns`.
+    init(_ r: PostgresRandomAccessRow) throws {
+        self.init(
+            id: try r[0].decode(UUID.self, context: .default), matchID: try r[1].decode(Int64.self, context: .default),
+            buyer: try r[2].decode(String.self, context: .default), email: try r[3].decode(String?.self, context: .default),
+            holdID: try r[4].decode(UUID.self, context: .default),
+            state: OrderState(rawValue: try r[5].decode(String.self, context: .default)) ?? .cancelled,
+            unitPrice: try r[6].decode(Int.self, context: .default), amount: try r[7].decode(Int.self, context: .default),
+            currency: try r[8].decode(String.self, context: .default), paymentIntent: try r[9].decode(String?.self, context: .default),
+            windowEndsAt: try r[10].decode(Date?.self, context: .default), createdAt: try r[11].decode(Date.self, context: .default))
+    }
+}
+
+extension Orders {
     static func decodeRows(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Row] {
         var out: [Row] = []
-        for try await (id, match, buyer, email, hold, state, unit, amount, currency, pi, window, created) in rows.decode(
-            (UUID, Int64, String, String?, UUID, String, Int, Int, String, String?, Date?, Date).self)
-        {
-            out.append(Row(id: id, matchID: match, buyer: buyer, email: email, holdID: hold, state: OrderState(rawValue: state) ?? .cancelled,
-                           unitPrice: unit, amount: amount, currency: currency, paymentIntent: pi, windowEndsAt: window, createdAt: created))
-        }
+        for try await raw in rows { out.append(try Row(raw.makeRandomAccess())) }
         return out
     }
 
@@ -316,12 +314,6 @@ struct Orders: Sendable {
         return try await Self.decodeRows(rows).first
     }
 
-    static func binds(_ values: any PostgresEncodable...) throws -> PostgresBindings {
-        var b = PostgresBindings()
-        for v in values { try b.append(v) }
-        return b
-    }
-
     /// The order row as committed (no lock).
     func row(id: UUID) async throws -> Row? {
         let rows = try await self.postgres.prepared(
@@ -329,87 +321,69 @@ struct Orders: Sendable {
         return try await Self.decodeRows(rows).first
     }
 
-    /// The order as the API shows it, read in one statement (the app polls this while it waits for
-    /// its tickets): one result row per attendee, with the seat and the ticket at the same position.
-    func order(id: UUID, buyer: String?) async throws -> Order {
-        let columns = Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")
-        let rows = try await self.postgres.prepared("""
-            SELECT \(unescaped: columns), CASE WHEN h.state = 'active' THEN h.expires_at END,
-                   a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name,
-                   t.id, t.position, t.deliver_to_email
-            FROM orders.orders o
-            LEFT JOIN inventory.holds h ON h.id = o.hold_id
-            LEFT JOIN orders.attendees a ON a.order_id = o.id
-            LEFT JOIN inventory.units u ON u.id = a.unit_id
-            LEFT JOIN tickets.tickets t ON t.order_id = o.id AND t.position = a.position
-            WHERE o.id = \(id) ORDER BY a.position
-            """, logger: self.logger)
-        var head: (row: Row, holdExpires: Date?)?
-        var seats: [OrderSeat] = []
-        var tickets: [TicketRef] = []
+    /// Orders as the API shows them, in one statement whatever their number: one result row per
+    /// attendee, with the seat and the ticket at the same position. Callers add the WHERE and ORDER BY
+    /// (rows of one order must be consecutive, in position order).
+    static let viewSQL = """
+        SELECT \(Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
+               CASE WHEN h.state = 'active' THEN h.expires_at END,
+               a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name,
+               t.id, t.position, t.deliver_to_email
+        FROM orders.orders o
+        LEFT JOIN inventory.holds h ON h.id = o.hold_id
+        LEFT JOIN orders.attendees a ON a.order_id = o.id
+        LEFT JOIN inventory.units u ON u.id = a.unit_id
+        LEFT JOIN tickets.tickets t ON t.order_id = o.id AND t.position = a.position
+        """
+
+    private static func assemble(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Order] {
+        var out: [Order] = []
+        var current: (row: Row, holdExpires: Date?, seats: [OrderSeat], tickets: [TicketRef])?
+        func flush() {
+            guard let c = current else { return }
+            out.append(Order(
+                id: c.row.id, matchId: c.row.matchID, buyerId: c.row.buyer, holdId: c.row.holdID, state: c.row.state,
+                unitPriceCents: c.row.unitPrice, amountCents: c.row.amount, currency: c.row.currency, paymentIntentId: c.row.paymentIntent,
+                windowEndsAt: c.row.windowEndsAt, holdExpiresAt: c.holdExpires, createdAt: c.row.createdAt, seats: c.seats, tickets: c.tickets))
+        }
         for try await raw in rows {
             let r = raw.makeRandomAccess()
-            if head == nil {
-                let state = try r[5].decode(String.self, context: .default)
-                let row = Row(
-                    id: try r[0].decode(UUID.self, context: .default), matchID: try r[1].decode(Int64.self, context: .default),
-                    buyer: try r[2].decode(String.self, context: .default), email: try r[3].decode(String?.self, context: .default),
-                    holdID: try r[4].decode(UUID.self, context: .default), state: OrderState(rawValue: state) ?? .cancelled,
-                    unitPrice: try r[6].decode(Int.self, context: .default), amount: try r[7].decode(Int.self, context: .default),
-                    currency: try r[8].decode(String.self, context: .default), paymentIntent: try r[9].decode(String?.self, context: .default),
-                    windowEndsAt: try r[10].decode(Date?.self, context: .default), createdAt: try r[11].decode(Date.self, context: .default))
-                head = (row, try r[12].decode(Date?.self, context: .default))
+            let id = try r[0].decode(UUID.self, context: .default)
+            if current?.row.id != id {
+                flush()
+                current = (try Row(r), try r[12].decode(Date?.self, context: .default), [], [])
             }
             if let unit = try r[13].decode(Int64?.self, context: .default), let sector = try r[14].decode(String?.self, context: .default) {
-                seats.append(OrderSeat(unitId: unit, sector: sector, row: try r[15].decode(String?.self, context: .default),
-                                       seat: try r[16].decode(String?.self, context: .default), attendee: try r[17].decode(String.self, context: .default)))
+                current?.seats.append(OrderSeat(unitId: unit, sector: sector, row: try r[15].decode(String?.self, context: .default),
+                                                seat: try r[16].decode(String?.self, context: .default),
+                                                attendee: try r[17].decode(String.self, context: .default)))
             }
             if let ticket = try r[18].decode(UUID?.self, context: .default) {
-                tickets.append(TicketRef(id: ticket, position: try r[19].decode(Int.self, context: .default),
-                                         deliverToEmail: try r[20].decode(String?.self, context: .default)))
+                current?.tickets.append(TicketRef(id: ticket, position: try r[19].decode(Int.self, context: .default),
+                                                  deliverToEmail: try r[20].decode(String?.self, context: .default)))
             }
         }
-        guard let (row, holdExpires) = head, buyer == nil || row.buyer == buyer else { throw OrdersError.notFound }
-        return Order(
-            id: row.id, matchId: row.matchID, buyerId: row.buyer, holdId: row.holdID, state: row.state, unitPriceCents: row.unitPrice,
-            amountCents: row.amount, currency: row.currency, paymentIntentId: row.paymentIntent, windowEndsAt: row.windowEndsAt,
-            holdExpiresAt: holdExpires, createdAt: row.createdAt, seats: seats, tickets: tickets)
-    }
-
-    func orders(buyer: String) async throws -> [Order] {
-        let rows = try await self.postgres.query(
-            PostgresQuery(unsafeSQL: "SELECT \(Self.rowColumns) FROM orders.orders WHERE buyer_id = $1 ORDER BY created_at DESC LIMIT 100",
-                          binds: try Self.binds(buyer)), logger: self.logger)
-        var out: [Order] = []
-        for row in try await Self.decodeRows(rows) { out.append(try await self.present(row)) }
+        flush()
         return out
     }
 
-    private func present(_ row: Row) async throws -> Order {
-        let seatRows = try await self.postgres.prepared(
+    /// One order as the API shows it (the app polls this while it waits for its tickets).
+    func order(id: UUID, buyer: String?) async throws -> Order {
+        let rows = try await self.postgres.prepared(
+            "\(unescaped: Self.viewSQL) WHERE o.id = \(id) ORDER BY a.position", logger: self.logger)
+        guard let order = try await Self.assemble(rows).first, buyer == nil || order.buyerId == buyer else { throw OrdersError.notFound }
+        return order
+    }
+
+    /// The buyer's latest 100 orders, newest first.
+    func orders(buyer: String) async throws -> [Order] {
+        let rows = try await self.postgres.prepared(
             """
-            SELECT a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name
-            FROM orders.attendees a JOIN inventory.units u ON u.id = a.unit_id
-            WHERE a.order_id = \(row.id) ORDER BY a.position
+            \(unescaped: Self.viewSQL)
+            WHERE o.id IN (SELECT id FROM orders.orders WHERE buyer_id = \(buyer) ORDER BY created_at DESC LIMIT 100)
+            ORDER BY o.created_at DESC, o.id, a.position
             """, logger: self.logger)
-        var seats: [OrderSeat] = []
-        for try await (unit, sector, r, s, name) in seatRows.decode((Int64, String, String?, String?, String).self) {
-            seats.append(OrderSeat(unitId: unit, sector: sector, row: r, seat: s, attendee: name))
-        }
-        let ticketRows = try await self.postgres.prepared(
-            "SELECT id, position, deliver_to_email FROM tickets.tickets WHERE order_id = \(row.id) ORDER BY position", logger: self.logger)
-        var tickets: [TicketRef] = []
-        for try await (id, position, email) in ticketRows.decode((UUID, Int, String?).self) {
-            tickets.append(TicketRef(id: id, position: position, deliverToEmail: email))
-        }
-        let expiry = try await self.postgres.prepared(
-            "SELECT expires_at, state FROM inventory.holds WHERE id = \(row.holdID)", logger: self.logger)
-        var holdExpires: Date?
-        for try await (at, state) in expiry.decode((Date, String).self) where state == "active" { holdExpires = at }
-        return Order(
-            id: row.id, matchId: row.matchID, buyerId: row.buyer, holdId: row.holdID, state: row.state, unitPriceCents: row.unitPrice,
-            amountCents: row.amount, currency: row.currency, paymentIntentId: row.paymentIntent, windowEndsAt: row.windowEndsAt,
-            holdExpiresAt: holdExpires, createdAt: row.createdAt, seats: seats, tickets: tickets)
+        return try await Self.assemble(rows)
     }
 }
 
