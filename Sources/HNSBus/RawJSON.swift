@@ -30,13 +30,12 @@ public enum RawJSON {
     /// are not valid JSON or not an object.
     public static func strings(_ bytes: [UInt8], at paths: [[String]]) -> [String?]? {
         var reader = Reader(bytes)
-        reader.wanted = paths.map { $0.map { Array($0.utf8) } }
-        reader.found = Array(repeating: nil, count: paths.count)
+        reader.want(paths)
         reader.ws()
         guard reader.peek == 0x7B, reader.value(depth: 0) else { return nil }
         reader.ws()
         guard reader.i == bytes.count else { return nil }
-        return reader.found
+        return reader.found.map { $0.flatMap(reader.string(at:)) }
     }
 
     /// Nesting deeper than this is refused, so that a hostile body cannot exhaust the stack.
@@ -45,10 +44,22 @@ public enum RawJSON {
     struct Reader {
         let b: [UInt8]
         var i = 0
-        /// `strings(_:at:)`: the paths asked for, the current path of member names, what was found.
+        /// Members wanted by path of names below the object at depth `root + 1`: the current path, and
+        /// the value found at each wanted path (the last, with a repeated name).
         var wanted: [[[UInt8]]] = []
+        var root = 0
         var path: [ArraySlice<UInt8>] = []
-        var found: [String?] = []
+        var found: [Range<Int>?] = []
+
+        mutating func want(_ paths: [[String]]) {
+            self.wanted = paths.map { $0.map { Array($0.utf8) } }
+            self.found = Array(repeating: nil, count: paths.count)
+        }
+
+        /// The text of the string value at `range`; nil when the value is not a string.
+        func string(at range: Range<Int>) -> String? {
+            self.b[range.lowerBound] == 0x22 ? Self.text(self.b, range) : nil
+        }
 
         init(_ bytes: [UInt8]) { self.b = bytes }
 
@@ -63,6 +74,9 @@ public enum RawJSON {
             self.ws()
             guard self.peek == 0x5B else { return nil }
             self.i += 1
+            // Each item's members, read by the same path mechanism as `strings(_:at:)`, one level down.
+            self.want([["subject"], ["msg_id"], ["data"]])
+            self.root = 1
             var items: [Item] = []
             self.ws()
             if self.peek == 0x5D {
@@ -70,13 +84,12 @@ public enum RawJSON {
             } else {
                 while true {
                     self.ws()
-                    if self.peek == 0x7B {
-                        guard let item = self.item() else { return nil }
-                        items.append(item)
-                    } else {
-                        guard self.value(depth: 1) else { return nil }
-                        items.append(Item(isObject: false))
-                    }
+                    let isObject = self.peek == 0x7B
+                    self.found = [nil, nil, nil]
+                    guard self.value(depth: 1) else { return nil }
+                    items.append(isObject
+                        ? Item(subject: self.found[0].flatMap(self.string(at:)), msgID: self.found[1].flatMap(self.string(at:)), data: self.found[2])
+                        : Item(isObject: false))
                     self.ws()
                     guard let c = self.peek else { return nil }
                     self.i += 1
@@ -87,39 +100,6 @@ public enum RawJSON {
             }
             self.ws()
             return self.i == self.b.count ? items : nil
-        }
-
-        /// One object of a batch: its members validated, the three we read kept (the last of a repeated name wins).
-        private mutating func item() -> Item? {
-            self.i += 1  // {
-            var item = Item()
-            self.ws()
-            if self.peek == 0x7D { self.i += 1; return item }
-            while true {
-                self.ws()
-                guard let name = self.string() else { return nil }
-                self.ws()
-                guard self.peek == 0x3A else { return nil }
-                self.i += 1
-                self.ws()
-                let start = self.i
-                let isString = self.peek == 0x22
-                guard self.value(depth: 2) else { return nil }
-                let key = self.b[name]
-                if key.elementsEqual("data".utf8) {
-                    item.data = start..<self.i
-                } else if key.elementsEqual("subject".utf8) {
-                    item.subject = isString ? Self.text(self.b, start..<self.i) : nil
-                } else if key.elementsEqual("msg_id".utf8) {
-                    item.msgID = isString ? Self.text(self.b, start..<self.i) : nil
-                }
-                self.ws()
-                guard let c = self.peek else { return nil }
-                self.i += 1
-                if c == 0x2C { continue }
-                if c == 0x7D { return item }
-                return nil
-            }
         }
 
         var peek: UInt8? { self.i < self.b.count ? self.b[self.i] : nil }
@@ -149,7 +129,7 @@ public enum RawJSON {
             if self.peek == 0x7D { self.i += 1; return true }
             // Member names are tracked only for `strings(_:at:)`, and only inside objects (an array
             // in between ends every wanted path).
-            let tracking = !self.wanted.isEmpty && self.path.count == depth - 1
+            let tracking = !self.wanted.isEmpty && self.path.count == depth - 1 - self.root
             while true {
                 self.ws()
                 guard let name = self.string() else { return false }
@@ -172,12 +152,10 @@ public enum RawJSON {
             }
         }
 
-        /// A member value just read at `path`: kept if a wanted path ends here (a string, else nil).
+        /// A member value just read at `path`: kept if a wanted path ends here.
         private mutating func note(_ range: Range<Int>) {
             for (k, wanted) in self.wanted.enumerated() where wanted.count == self.path.count {
-                if zip(wanted, self.path).allSatisfy({ $0.elementsEqual($1) }) {
-                    self.found[k] = self.b[range.lowerBound] == 0x22 ? Self.text(self.b, range) : nil
-                }
+                if zip(wanted, self.path).allSatisfy({ $0.elementsEqual($1) }) { self.found[k] = range }
             }
         }
 
