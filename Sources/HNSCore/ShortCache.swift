@@ -11,14 +11,26 @@ public final class ShortCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
 
     /// The cached value, or `load()`'s, kept for `ttl`. Errors are not cached.
     public func value(for key: Key, load: () async throws -> Value) async rethrows -> Value {
-        let now = ContinuousClock.now
-        if let hit = self.entries.withLock({ $0[key] }), hit.until > now { return hit.value }
+        if let hit = self.cached(key) { return hit }
         let value = try await load()
+        self.store(value, for: key)
+        return value
+    }
+
+    /// The value stored for `key`, unless its time is up.
+    public func cached(_ key: Key) -> Value? {
+        let now = ContinuousClock.now
+        guard let hit = self.entries.withLock({ $0[key] }), hit.until > now else { return nil }
+        return hit.value
+    }
+
+    /// Keeps `value` for `ttl`.
+    public func store(_ value: Value, for key: Key) {
+        let until = ContinuousClock.now + self.ttl
         self.entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
-            entries[key] = (value, now + self.ttl)
+            entries[key] = (value, until)
         }
-        return value
     }
 
     public func invalidate(_ key: Key) { self.entries.withLock { _ = $0.removeValue(forKey: key) } }

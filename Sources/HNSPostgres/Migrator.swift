@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HNSCore
 import Logging
 import PostgresNIO
 
@@ -11,7 +12,7 @@ public struct Migrator: Sendable {
         public let version: Int
         public let name: String
         public let sql: String
-        public var checksum: String { SHA256.hash(data: Data(self.sql.utf8)).map { String(format: "%02x", $0) }.joined() }
+        public var checksum: String { SHA256.hash(data: Data(self.sql.utf8)).hexString }
     }
 
     public enum Failure: Error, CustomStringConvertible, Equatable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HNSCore
 import HNSBus
 import Yams
 
@@ -81,7 +82,7 @@ public struct RoutingTable: Sendable, Equatable {
         var fallback: String?
         if let d = map["default"], !(d is NSNull) { fallback = subject(d, at: "default") }
         if !problems.isEmpty { throw Invalid(problems: problems.sorted()) }
-        let digest = SHA256.hash(data: Data(text.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data(text.utf8)).prefix(8).hexString
         return RoutingTable(sites: sites, eventTypes: types, defaultSubject: fallback, version: digest, loadedAt: loadedAt)
     }
 

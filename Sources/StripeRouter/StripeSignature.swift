@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HNSCore
 
 /// Stripe's webhook signature scheme, as its own libraries check it: header
 /// `t=<unix>,v1=<hex>[,v1=<hex>…]`, signed payload `"<t>.<raw body>"`, HMAC-SHA256 keyed with the
@@ -106,7 +107,7 @@ public enum StripeSignature {
         var signed = Array("\(timestamp).".utf8)
         signed.append(contentsOf: payload)
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
-        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "t=\(timestamp),v1=" + mac.hexString
     }
 
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HNSCore
 import HTTPTypes
 import Synchronization
 
@@ -149,7 +150,7 @@ struct SimulatorState: Sendable {
 
     /// Keys are per API key.
     private static func scope(_ call: APICall, _ key: String) -> String {
-        Array(SHA256.hash(data: Array(call.apiKey.utf8))).prefix(8).map { String(format: "%02x", $0) }.joined() + ":" + key
+        Array(SHA256.hash(data: Array(call.apiKey.utf8))).prefix(8).hexString + ":" + key
     }
 
     private static func fingerprint(_ call: APICall) -> [UInt8] {

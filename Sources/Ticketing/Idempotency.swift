@@ -27,7 +27,7 @@ struct Idempotency: Sendable {
             return Self.response(status, bytes)
         }
         guard (1...255).contains(key.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
-        let hash = SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString
         let inserted = try await self.postgres.prepared(
             """
             INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash) VALUES (\(buyer), \(key), \(route), \(hash))

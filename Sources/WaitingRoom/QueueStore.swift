@@ -118,7 +118,7 @@ struct QueueStore: Sendable {
             var bytes = [UInt8](repeating: 0, count: 32)
             var g = SystemRandomNumberGenerator()
             for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &g) }
-            let seed = bytes.map { String(format: "%02x", $0) }.joined()
+            let seed = bytes.hexString
             all["seed"] = seed
             all["seed_hash"] = Self.sha256Hex(seed)
             all["created_at"] = String(Self.nowMillis())
@@ -136,7 +136,7 @@ struct QueueStore: Sendable {
     }
 
     static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(text.utf8)).hexString
     }
 
     struct Overview: Sendable {

@@ -90,6 +90,25 @@ import Testing
         }
     }
 
+    @Test func a_token_verified_before_is_still_checked_for_expiry_and_tampering() async throws {
+        try await JWKSTestServer.with { drupal in
+            let verifier = await IdentityVerifier(configuration: drupal.configuration)
+            // given: a token 2 s before the end of its leeway, verified once (and so remembered)
+            let closing = try await drupal.token(expiresIn: .seconds(-58))
+            #expect(try await verifier.verify(bearer: closing).userID == "42")
+            #expect(try await verifier.verify(authorizationHeader: "Bearer \(closing)").userID == "42")
+            // when its time is up, then the remembered token is refused like any other
+            try await Task.sleep(for: .seconds(3))
+            await #expect(throws: IdentityError.expired) { try await verifier.verify(bearer: closing) }
+            // A verified token with another user's payload spliced in does not pass as the remembered one.
+            let genuine = try await drupal.token(subject: "42")
+            #expect(try await verifier.verify(bearer: genuine).userID == "42")
+            let parts = genuine.split(separator: ".").map(String.init)
+            let other = try await drupal.token(subject: "1").split(separator: ".").map(String.init)
+            await #expect(throws: IdentityError.badSignature) { try await verifier.verify(bearer: [parts[0], other[1], parts[2]].joined(separator: ".")) }
+        }
+    }
+
     @Test func a_token_whose_nbf_is_in_the_future_is_not_yet_valid() async throws {
         try await JWKSTestServer.with { drupal in
             let verifier = await IdentityVerifier(configuration: drupal.configuration)

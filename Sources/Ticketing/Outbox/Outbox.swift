@@ -23,17 +23,24 @@ enum Outbox {
 
     /// All of `messages` in one statement (a sale writes six or more).
     static func write(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws {
+        var writes = PreparedWrites()
+        Self.add(messages, to: &writes)
+        try await writes.run(on: connection, logger: logger)
+    }
+
+    /// The same as one part of a combined statement (with the other writes of its transaction).
+    static func add(_ messages: [Message], to writes: inout PreparedWrites) {
         guard !messages.isEmpty else { return }
         let subjects = messages.map(\.subject), ids = messages.map(\.msgID), jobs = messages.map(\.job)
         let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
-        try await connection.prepared(
-            """
-            INSERT INTO outbox.messages (subject, msg_id, payload, job)
-            SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
-            FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n)
-            ORDER BY m.n
-            ON CONFLICT (msg_id) DO NOTHING
-            """, logger: logger)
+        writes.add { q in
+            q.appendLiteral("INSERT INTO outbox.messages (subject, msg_id, payload, job) SELECT m.subject, m.msg_id, m.payload::jsonb, m.job FROM unnest(")
+            q.appendInterpolation(subjects); q.appendLiteral("::text[], ")
+            q.appendInterpolation(ids); q.appendLiteral("::text[], ")
+            q.appendInterpolation(payloads); q.appendLiteral("::text[], ")
+            q.appendInterpolation(jobs)
+            q.appendLiteral("::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n) ORDER BY m.n ON CONFLICT (msg_id) DO NOTHING")
+        }
     }
 }
 

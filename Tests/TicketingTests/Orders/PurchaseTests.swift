@@ -160,7 +160,9 @@ import Testing
             #expect(holdOnce.status == 201 && holdAgain.body == holdOnce.body && holdAgain.headers["idempotent-replayed"] == "true")
             #expect(try await h.query("SELECT count(*)::int FROM inventory.holds WHERE buyer_id = 'idem'", as: Int.self) == [2])
             // Without the key the retry is a second request, refused because the hold has its order.
-            #expect(try await h.call("POST", "/api/v1/orders", token: token, json: body).status == 409)
+            let again = try await h.call("POST", "/api/v1/orders", token: token, json: body)
+            #expect(again.status == 409 && again.body.contains("hold-has-order"))
+            #expect(try await h.query("SELECT count(*)::int FROM orders.orders", as: Int.self) == [1])
         }
     }
 
@@ -304,6 +306,22 @@ import Testing
             }
             let window = try await h.query("SELECT user_id || ' ' || state || ' ' || (extract(epoch FROM ends_at)::bigint)::text FROM orders.purchase_windows WHERE window_id = \(jti)", as: String.self)
             #expect(window == ["queued expired 1900000000"])
+        }
+    }
+
+    @Test func our_own_events_from_the_bus_are_checked_and_acknowledged() async throws {
+        try await PurchaseHarness.with { p in
+            let bus = ["Authorization": "Bearer \(PurchaseHarness.busToken)", "Event-Seq": "7", "Delivery-Attempt": "1"]
+            let envelope = #"{"subject":"order.created","data":{"order_id":"x"},"timestamp":"2026-11-30T00:00:00.000Z","message_id":"order.created:x"}"#
+            #expect(try await p.h.call("POST", "/api/v1/webhooks/nats", json: envelope, headers: bus).status == 204)
+            // Not an envelope: refused with the field at fault, so the bus retries and an operator sees why.
+            let noID = try await p.h.call("POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","data":{},"timestamp":"t"}"#, headers: bus)
+            #expect(noID.status == 422)
+            #expect(noID.fields == ["message_id"])
+            #expect(try await p.h.call("POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","#, headers: bus).status == 400)
+            // Only the bus may deliver.
+            let stranger = try await p.h.call("POST", "/api/v1/webhooks/nats", json: envelope, headers: ["Authorization": "Bearer nope"])
+            #expect(stranger.status == 401)
         }
     }
 }

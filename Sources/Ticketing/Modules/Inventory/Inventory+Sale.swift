@@ -51,18 +51,20 @@ extension Inventory {
 
     /// A payment for the hold has started: the buyer can no longer release it, and it now ends
     /// `grace` later than it would have, so a payment confirmed in the last minute still finds its
-    /// seats. Returns the new expiry. Runs on the caller's transaction; the Redis key follows after.
-    func protectForPayment(on connection: PostgresConnection, holdID: UUID, grace: Duration) async throws -> Date {
-        let rows = try await connection.prepared(
-            """
-            UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
-                   expires_at = CASE WHEN payment_started_at IS NULL
-                                     THEN expires_at + make_interval(secs => \(grace.seconds)) ELSE expires_at END
-            WHERE id = \(holdID) AND state = 'active'
-            RETURNING expires_at
-            """, logger: self.logger)
-        for try await expires in rows.decode(Date.self) { return expires }
-        throw InventoryError.holdNotActive(state: "ended")
+    /// seats. A part of the caller's closing statement: the part's rows are the new expiry, none when
+    /// the hold is no longer active (the caller then throws, rolling its transaction back). The Redis
+    /// key follows after the commit.
+    func addPaymentProtection(holdID: UUID, grace: Duration, to writes: inout PreparedWrites) -> String {
+        writes.add { q in
+            q.appendLiteral("""
+                UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
+                       expires_at = CASE WHEN payment_started_at IS NULL THEN expires_at + make_interval(secs =>
+                """)
+            q.appendInterpolation(grace.seconds)
+            q.appendLiteral(") ELSE expires_at END WHERE id = ")
+            q.appendInterpolation(holdID)
+            q.appendLiteral(" AND state = 'active' RETURNING expires_at")
+        }
     }
 
     /// Moves the hold's Redis key to its (new) expiry; the sweeper covers a failure here.
@@ -89,10 +91,21 @@ extension Inventory {
         var sold = 0
     }
 
-    func apply(_ change: CountsChange, on connection: PostgresConnection) async throws {
+    /// The change as a part of the caller's closing statement (with the other writes of its transaction).
+    func add(_ change: CountsChange, to writes: inout PreparedWrites) {
         guard change.available != 0 || change.held != 0 || change.sold != 0 else { return }
-        try await self.bumpCounts(connection, matchID: change.matchID, sector: change.sector,
-                                  available: change.available, held: change.held, sold: change.sold)
+        writes.add { q in
+            q.appendLiteral("UPDATE inventory.sector_counts SET available = available + ")
+            q.appendInterpolation(change.available)
+            q.appendLiteral(", held = held + ")
+            q.appendInterpolation(change.held)
+            q.appendLiteral(", sold = sold + ")
+            q.appendInterpolation(change.sold)
+            q.appendLiteral(", version = version + 1 WHERE match_id = ")
+            q.appendInterpolation(change.matchID)
+            q.appendLiteral(" AND sector_code = ")
+            q.appendInterpolation(change.sector)
+        }
     }
 
     /// Sells the hold's seats on the caller's transaction. An active hold simply becomes sold; a
@@ -101,21 +114,32 @@ extension Inventory {
     func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
         // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter
         // row last (by the caller, at the end of its transaction).
-        let head = try await connection.prepared(
-            "SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE", logger: self.logger)
+        // The hold locked, the seats it had (from its 'held' audit row, the record that outlives the
+        // hold, written with it) and those units locked, in id order, in one statement. The units
+        // read the hold's row, so they are locked after it.
+        let rows = try await connection.prepared(
+            """
+            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, c.unit_ids, u.id, u.status, u.hold_id
+            FROM (SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE) h
+            LEFT JOIN LATERAL (
+                SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1
+            ) c ON true
+            LEFT JOIN LATERAL (
+                SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(c.unit_ids) AND match_id = h.match_id ORDER BY id FOR UPDATE
+            ) u ON true
+            ORDER BY u.id
+            """, logger: self.logger)
         var hold: (Int64, String, String, String)?
-        for try await row in head.decode((Int64, String, String, String).self) { hold = row }
-        guard let (matchID, buyer, sector, state) = hold else { throw InventoryError.holdNotFound }
-        // The seats the hold had: taken from its latest 'held' or 'assigned' audit row, the record that outlives the hold.
-        let heldRows = try await connection.prepared(
-            "SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1",
-            logger: self.logger)
         var unitIDs: [Int64] = []
-        for try await ids in heldRows.decode([Int64].self) { unitIDs = ids.sorted() }
-        let locked = try await connection.prepared(
-            "SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(\(unitIDs)) ORDER BY id FOR UPDATE", logger: self.logger)
         var units: [(Int64, String, UUID?)] = []
-        for try await row in locked.decode((Int64, String, UUID?).self) { units.append(row) }
+        for try await (match, buyer, sector, state, ids, unit, status, unitHold) in rows.decode(
+            (Int64, String, String, String, [Int64]?, Int64?, String?, UUID?).self)
+        {
+            hold = (match, buyer, sector, state)
+            unitIDs = (ids ?? []).sorted()
+            if let unit, let status { units.append((unit, status, unitHold)) }
+        }
+        guard let (matchID, buyer, sector, state) = hold else { throw InventoryError.holdNotFound }
 
         let fromHeld: Bool
         switch state {

@@ -57,10 +57,12 @@ extension Orders {
                 // auto-confirming test double): the success path already recorded this PaymentIntent.
                 return nil
             case .seatsHeld:
-                let expires = try await self.inventory.protectForPayment(on: connection, holdID: now.holdID, grace: self.paymentGrace)
-                _ = try await Self.transitions(connection, orderID: orderID, from: .seatsHeld,
-                                               [(.paymentStarted, "PaymentIntent \(intent.id) created", buyer)],
-                                               paymentIntent: intent.id, logger: self.logger)
+                var writes = PreparedWrites()
+                let hold = self.inventory.addPaymentProtection(holdID: now.holdID, grace: self.paymentGrace, to: &writes)
+                _ = try Self.addTransitions(orderID: orderID, from: .seatsHeld, [(.paymentStarted, "PaymentIntent \(intent.id) created", buyer)],
+                                            paymentIntent: intent.id, to: &writes)
+                let rows = try await writes.run(on: connection, select: "SELECT expires_at FROM \(hold)", logger: self.logger)
+                guard let expires = try rows.first?.decode(Date.self) else { throw InventoryError.holdNotActive(state: "ended") }
                 return expires
             default:
                 throw OrdersError.endedWhilePaying(now.state)
@@ -104,26 +106,48 @@ extension Orders {
         var afterCommit: [@Sendable () async -> Void] = []
         let outcome: EventOutcome = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             afterCommit = []
-            let fresh = try await connection.prepared(
+            // The event recorded (once: by its id) and its order locked, in one statement.
+            let rows = try await connection.prepared(
                 """
-                INSERT INTO payments.stripe_events (event_id, type, payment_intent_id, order_id, outcome)
-                VALUES (\(event.id), \(event.type), \(object.object == "payment_intent" ? object.id : nil), \(orderID), 'processing')
-                ON CONFLICT (event_id) DO NOTHING RETURNING 1
+                WITH event AS (
+                    INSERT INTO payments.stripe_events (event_id, type, payment_intent_id, order_id, outcome)
+                    VALUES (\(event.id), \(event.type), \(object.object == "payment_intent" ? object.id : nil), \(orderID), 'processing')
+                    ON CONFLICT (event_id) DO NOTHING RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM event)::int, \(unescaped: Self.rowColumns) FROM orders.orders WHERE id = \(orderID) FOR UPDATE
                 """, logger: self.logger)
-            var inserted = false
-            for try await _ in fresh.decode(Int.self) { inserted = true }
-            guard inserted else { return .duplicate }
+            var fresh: Bool?
+            var order: Row?
+            for try await raw in rows {
+                let r = raw.makeRandomAccess()
+                fresh = try r[0].decode(Int.self, context: .default) == 1
+                order = try Row(r, offset: 1)
+            }
+            if fresh == nil {
+                // No order of ours: whether the event was new is in its row (still 'processing' only in this transaction).
+                let state = try await connection.prepared(
+                    "SELECT outcome FROM payments.stripe_events WHERE event_id = \(event.id)", logger: self.logger)
+                for try await outcome in state.decode(String.self) { fresh = outcome == "processing" }
+            }
+            guard fresh == true else { return .duplicate }
             let outcome: EventOutcome
+            var writes = PreparedWrites()
             switch event.type {
             case "payment_intent.succeeded":
-                outcome = try await self.paymentSucceeded(connection, intent: object, orderID: orderID, eventID: event.id, afterCommit: &afterCommit)
+                outcome = try await self.paymentSucceeded(connection, intent: object, order: order, eventID: event.id, writes: &writes, afterCommit: &afterCommit)
             case "payment_intent.payment_failed", "payment_intent.canceled":
-                outcome = try await self.paymentEnded(connection, intent: object, orderID: orderID, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
+                outcome = try await self.paymentEnded(connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
             default:
                 outcome = .ignored
             }
-            try await connection.prepared(
-                "UPDATE payments.stripe_events SET outcome = \(outcome.rawValue) WHERE event_id = \(event.id)", logger: self.logger)
+            // The outcome last, with whatever closing writes the handler left (a sale's, in one statement).
+            writes.add { q in
+                q.appendLiteral("UPDATE payments.stripe_events SET outcome = ")
+                q.appendInterpolation(outcome.rawValue)
+                q.appendLiteral(" WHERE event_id = ")
+                q.appendInterpolation(event.id)
+            }
+            try await writes.run(on: connection, logger: self.logger)
             return outcome
         }
         for action in afterCommit { await action() }
@@ -133,13 +157,15 @@ extension Orders {
         return outcome
     }
 
+    /// `order` is the event's order, locked. A sale leaves its closing writes in `writes`, for the
+    /// caller to send with its own.
     private func paymentSucceeded(
-        _ connection: PostgresConnection, intent: StripeEvent.Object, orderID: UUID?, eventID: String,
-        afterCommit: inout [@Sendable () async -> Void]
+        _ connection: PostgresConnection, intent: StripeEvent.Object, order found: Row?, eventID: String,
+        writes: inout PreparedWrites, afterCommit: inout [@Sendable () async -> Void]
     ) async throws -> EventOutcome {
         let received = intent.amountReceived ?? intent.amount ?? 0
         let currency = (intent.currency ?? "").lowercased()
-        guard let orderID, let found = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else {
+        guard let found else {
             // Money for no order of ours: give it back.
             try await self.requestRefund(connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order")
             return .unknownOrder
@@ -200,8 +226,8 @@ extension Orders {
                                     row: seat?.row, seat: seat?.seat, deliverToEmail: email))
         }
         let issued = try await self.tickets.issue(on: connection, orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets)
-        _ = try await Self.transitions(connection, orderID: row.id, from: row.state,
-                                       [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", "system")], logger: self.logger)
+        _ = try Self.addTransitions(orderID: row.id, from: row.state, [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", "system")],
+                                    to: &writes)
         let order = row.id.lowercased
         var messages: [Outbox.Message] = [
             .init(subject: "payment.succeeded", msgID: "payment.succeeded:\(intent.id)", payload: .object([
@@ -231,8 +257,9 @@ extension Orders {
                 ])))
             }
         }
-        try await Outbox.write(messages, on: connection, logger: self.logger)
-        try await self.inventory.apply(counts, on: connection)
+        Outbox.add(messages, to: &writes)
+        // The sector's counter row, the hottest lock of a sale, with the last statement.
+        self.inventory.add(counts, to: &writes)
         let (inventory, redis, holdID, matchID, buyer) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer)
         afterCommit.append {
             await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector)
@@ -243,10 +270,10 @@ extension Orders {
     }
 
     private func paymentEnded(
-        _ connection: PostgresConnection, intent: StripeEvent.Object, orderID: UUID?, failed: Bool,
+        _ connection: PostgresConnection, intent: StripeEvent.Object, order: Row?, failed: Bool,
         afterCommit: inout [@Sendable () async -> Void]
     ) async throws -> EventOutcome {
-        guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else { return .unknownOrder }
+        guard let row = order else { return .unknownOrder }
         guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
         let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
         let next = try await Self.transition(connection, orderID: row.id, from: row.state, event,

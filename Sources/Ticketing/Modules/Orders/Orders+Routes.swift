@@ -72,7 +72,13 @@ extension Orders {
         api.post("webhooks/nats") { request, _ -> Response in
             try Self.requireBusDelivery(request, token: busToken)
             let bytes = try await request.body.collect(upTo: 2 << 20)
-            _ = try Request.decodeJSON(as: Envelope.Decoded.self, from: bytes)
+            // Checked without building the document: one pass for validity and the envelope's strings.
+            guard let fields = RawJSON.strings(Array(bytes.readableBytesView), at: [["subject"], ["message_id"], ["timestamp"]]) else {
+                throw Problem(status: .badRequest, slug: "malformed-json", title: "Malformed JSON", detail: "The body is not a JSON object.")
+            }
+            for (name, value) in zip(["subject", "message_id", "timestamp"], fields) where value == nil {
+                throw Problem.validation(field: name, "is required (a string)")
+            }
             return Response(status: .noContent)
         }
     }

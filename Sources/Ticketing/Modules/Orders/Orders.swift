@@ -134,9 +134,6 @@ struct Orders: Sendable {
             guard attendees.count == hold.seats.count else {
                 throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
             }
-            let existing = try await connection.prepared("SELECT id FROM orders.orders WHERE hold_id = \(holdID)", logger: self.logger)
-            for try await _ in existing.decode(UUID.self) { throw OrdersError.holdHasOrder }
-
             let hits = try await self.blacklist.check(on: connection, attendees: attendees.map(\.person))
             if !hits.isEmpty { return .failure(BlacklistRefusal(hits: hits, matchID: hold.matchID)) }
 
@@ -149,14 +146,21 @@ struct Orders: Sendable {
                 SELECT pg_advisory_xact_lock(hashtextextended(k, 7))
                 FROM (SELECT k FROM unnest(\(lockKeys)::text[]) AS k ORDER BY k) AS ordered
                 """, logger: self.logger)
+            // Whether the hold has its order already, and which of these people have a ticket or an
+            // open order for the match, in one read (after the locks: a concurrent order is committed).
             let taken = try await connection.prepared(
                 """
-                SELECT a.person_key FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
+                SELECT 'hold', NULL FROM orders.orders WHERE hold_id = \(holdID)
+                UNION ALL
+                SELECT 'person', a.person_key FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
                 WHERE a.match_id = \(hold.matchID) AND a.person_key = ANY(\(keys))
                   AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
                 """, logger: self.logger)
             var busy: [String] = []
-            for try await key in taken.decode(String.self) { busy.append(key) }
+            for try await (kind, key) in taken.decode((String, String?).self) {
+                if kind == "hold" { throw OrdersError.holdHasOrder }
+                if let key { busy.append(key) }
+            }
             if !busy.isEmpty {
                 let fields = attendees.enumerated().filter { busy.contains($0.element.personKey) }
                     .map { Problem.FieldError(field: "attendees[\($0.offset)]", message: "already has a ticket or an open order for this match") }
@@ -165,47 +169,56 @@ struct Orders: Sendable {
 
             let orderID = UUID()
             let amount = hold.unitPriceCents * hold.seats.count
-            try await connection.prepared(
-                """
-                INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, window_id, window_ends_at)
-                VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), 'seats_held', \(hold.unitPriceCents), \(amount),
-                        \(window?.id), \(window?.endsAt))
-                """, logger: self.logger)
-            try await connection.prepared(
-                """
-                INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
-                VALUES (\(orderID), NULL, \(OrderState.created.rawValue), 'order placed', \(buyer)),
-                       (\(orderID), \(OrderState.created.rawValue), \(OrderState.seatsHeld.rawValue), \("hold \(holdID) attached, attendees accepted"), \(buyer))
-                """, logger: self.logger)
-            var q = PreparedSQL.StringInterpolation(literalCapacity: 512, interpolationCount: 13 * attendees.count)
-            q.appendLiteral("""
-                INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
-                                              passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
-                """)
-            for (i, (a, seat)) in zip(attendees, hold.seats).enumerated() {
-                let p = a.person
-                q.appendLiteral(i == 0 ? " (" : ", (")
+            // The order, its history, its attendees and its event in one statement.
+            var writes = PreparedWrites()
+            let order = writes.add { q in
+                q.appendLiteral("""
+                    INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, window_id, window_ends_at)
+                    VALUES (
+                    """)
                 q.appendInterpolation(orderID); q.appendLiteral(", ")
-                q.appendInterpolation(i + 1); q.appendLiteral(", ")
-                q.appendInterpolation(seat.unitId); q.appendLiteral(", ")
-                q.appendInterpolation(p.firstName); q.appendLiteral(", ")
-                q.appendInterpolation(p.lastName); q.appendLiteral(", ")
-                q.appendInterpolation(p.dateOfBirth); q.appendLiteral("::date, ")
-                q.appendInterpolation(p.oib); q.appendLiteral(", ")
-                q.appendInterpolation(p.passportNumber); q.appendLiteral(", ")
-                q.appendInterpolation(p.passportCountry); q.appendLiteral(", ")
-                q.appendInterpolation(p.nationality); q.appendLiteral(", ")
-                q.appendInterpolation(a.deliverToEmail); q.appendLiteral(", ")
-                q.appendInterpolation(a.personKey); q.appendLiteral(", ")
-                q.appendInterpolation(hold.matchID); q.appendLiteral(")")
+                q.appendInterpolation(hold.matchID); q.appendLiteral(", ")
+                q.appendInterpolation(buyer); q.appendLiteral(", ")
+                q.appendInterpolation(email); q.appendLiteral(", ")
+                q.appendInterpolation(holdID); q.appendLiteral(", ")
+                q.appendInterpolation(OrderState.seatsHeld.rawValue); q.appendLiteral(", ")
+                q.appendInterpolation(hold.unitPriceCents); q.appendLiteral(", ")
+                q.appendInterpolation(amount); q.appendLiteral(", ")
+                q.appendInterpolation(window?.id); q.appendLiteral(", ")
+                q.appendInterpolation(window?.endsAt); q.appendLiteral(") RETURNING id")
             }
-            try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: self.logger)
-            try await Outbox.write([
+            Self.addHistory([(nil, .created, "order placed", buyer), (.created, .seatsHeld, "hold \(holdID) attached, attendees accepted", buyer)],
+                            of: order, to: &writes)
+            writes.add { q in
+                q.appendLiteral("""
+                    INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
+                                                  passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
+                    """)
+                for (i, (a, seat)) in zip(attendees, hold.seats).enumerated() {
+                    let p = a.person
+                    q.appendLiteral(i == 0 ? " (" : ", (")
+                    q.appendInterpolation(orderID); q.appendLiteral(", ")
+                    q.appendInterpolation(i + 1); q.appendLiteral(", ")
+                    q.appendInterpolation(seat.unitId); q.appendLiteral(", ")
+                    q.appendInterpolation(p.firstName); q.appendLiteral(", ")
+                    q.appendInterpolation(p.lastName); q.appendLiteral(", ")
+                    q.appendInterpolation(p.dateOfBirth); q.appendLiteral("::date, ")
+                    q.appendInterpolation(p.oib); q.appendLiteral(", ")
+                    q.appendInterpolation(p.passportNumber); q.appendLiteral(", ")
+                    q.appendInterpolation(p.passportCountry); q.appendLiteral(", ")
+                    q.appendInterpolation(p.nationality); q.appendLiteral(", ")
+                    q.appendInterpolation(a.deliverToEmail); q.appendLiteral(", ")
+                    q.appendInterpolation(a.personKey); q.appendLiteral(", ")
+                    q.appendInterpolation(hold.matchID); q.appendLiteral(")")
+                }
+            }
+            Outbox.add([
                 .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
                     "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
                     "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
                 ])),
-            ], on: connection, logger: self.logger)
+            ], to: &writes)
+            try await writes.run(on: connection, logger: self.logger)
             return .success(orderID)
         }
         switch outcome {
@@ -235,6 +248,17 @@ struct Orders: Sendable {
         _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ steps: [(event: OrderState.Event, reason: String, actor: String)],
         paymentIntent: String? = nil, logger: Logger
     ) async throws -> OrderState {
+        var writes = PreparedWrites()
+        let state = try Self.addTransitions(orderID: orderID, from: from, steps, paymentIntent: paymentIntent, to: &writes)
+        try await writes.run(on: connection, logger: logger)
+        return state
+    }
+
+    /// The same as parts of a combined statement; checks every step against the state machine first.
+    static func addTransitions(
+        orderID: UUID, from: OrderState, _ steps: [(event: OrderState.Event, reason: String, actor: String)],
+        paymentIntent: String? = nil, to writes: inout PreparedWrites
+    ) throws -> OrderState {
         var state = from
         var rows: [(from: OrderState, to: OrderState, reason: String, actor: String)] = []
         for step in steps {
@@ -243,27 +267,37 @@ struct Orders: Sendable {
             rows.append((state, next, step.reason, step.actor))
             state = next
         }
-        var q = PreparedSQL.StringInterpolation(literalCapacity: 256, interpolationCount: 3 + 4 * rows.count)
-        q.appendLiteral("WITH changed AS (UPDATE orders.orders SET state = ")
-        q.appendInterpolation(state.rawValue)
-        if let paymentIntent {
-            q.appendLiteral(", payment_intent_id = ")
-            q.appendInterpolation(paymentIntent)
-            q.appendLiteral(", payment_started_at = now()")
+        let changed = writes.add { q in
+            q.appendLiteral("UPDATE orders.orders SET state = ")
+            q.appendInterpolation(state.rawValue)
+            if let paymentIntent {
+                q.appendLiteral(", payment_intent_id = ")
+                q.appendInterpolation(paymentIntent)
+                q.appendLiteral(", payment_started_at = now()")
+            }
+            q.appendLiteral(", updated_at = now() WHERE id = ")
+            q.appendInterpolation(orderID)
+            q.appendLiteral(" RETURNING id")
         }
-        q.appendLiteral(", updated_at = now() WHERE id = ")
-        q.appendInterpolation(orderID)
-        q.appendLiteral(" RETURNING id) INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor) SELECT changed.id, s.* FROM changed, (VALUES ")
-        for (i, row) in rows.enumerated() {
-            q.appendLiteral(i == 0 ? "(" : ", (")
-            q.appendInterpolation(row.from.rawValue); q.appendLiteral(", ")
-            q.appendInterpolation(row.to.rawValue); q.appendLiteral(", ")
-            q.appendInterpolation(row.reason); q.appendLiteral(", ")
-            q.appendInterpolation(row.actor); q.appendLiteral(")")
-        }
-        q.appendLiteral(") AS s(from_state, to_state, reason, actor)")
-        try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: logger)
+        Self.addHistory(rows, of: changed, to: &writes)
         return state
+    }
+
+    /// History rows for the order whose id the part `order` returns (an insert or an update).
+    private static func addHistory(
+        _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: String)], of order: String, to writes: inout PreparedWrites
+    ) {
+        writes.add { q in
+            q.appendLiteral("INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor) SELECT \(order).id, s.* FROM \(order), (VALUES ")
+            for (i, row) in rows.enumerated() {
+                q.appendLiteral(i == 0 ? "(" : ", (")
+                q.appendInterpolation(row.from?.rawValue); q.appendLiteral("::text, ")
+                q.appendInterpolation(row.to.rawValue); q.appendLiteral(", ")
+                q.appendInterpolation(row.reason); q.appendLiteral(", ")
+                q.appendInterpolation(row.actor); q.appendLiteral(")")
+            }
+            q.appendLiteral(") AS s(from_state, to_state, reason, actor)")
+        }
     }
 
     // MARK: Reads
@@ -287,16 +321,16 @@ struct Orders: Sendable {
 }
 
 extension Orders.Row {
-    /// From the first twelve columns of `r`, in the order of `Orders.rowColumns`.
-    init(_ r: PostgresRandomAccessRow) throws {
+    /// From twelve columns of `r` from `offset` on, in the order of `Orders.rowColumns`.
+    init(_ r: PostgresRandomAccessRow, offset o: Int = 0) throws {
         self.init(
-            id: try r[0].decode(UUID.self, context: .default), matchID: try r[1].decode(Int64.self, context: .default),
-            buyer: try r[2].decode(String.self, context: .default), email: try r[3].decode(String?.self, context: .default),
-            holdID: try r[4].decode(UUID.self, context: .default),
-            state: OrderState(rawValue: try r[5].decode(String.self, context: .default)) ?? .cancelled,
-            unitPrice: try r[6].decode(Int.self, context: .default), amount: try r[7].decode(Int.self, context: .default),
-            currency: try r[8].decode(String.self, context: .default), paymentIntent: try r[9].decode(String?.self, context: .default),
-            windowEndsAt: try r[10].decode(Date?.self, context: .default), createdAt: try r[11].decode(Date.self, context: .default))
+            id: try r[o].decode(UUID.self, context: .default), matchID: try r[o + 1].decode(Int64.self, context: .default),
+            buyer: try r[o + 2].decode(String.self, context: .default), email: try r[o + 3].decode(String?.self, context: .default),
+            holdID: try r[o + 4].decode(UUID.self, context: .default),
+            state: OrderState(rawValue: try r[o + 5].decode(String.self, context: .default)) ?? .cancelled,
+            unitPrice: try r[o + 6].decode(Int.self, context: .default), amount: try r[o + 7].decode(Int.self, context: .default),
+            currency: try r[o + 8].decode(String.self, context: .default), paymentIntent: try r[o + 9].decode(String?.self, context: .default),
+            windowEndsAt: try r[o + 10].decode(Date?.self, context: .default), createdAt: try r[o + 11].decode(Date.self, context: .default))
     }
 }
 

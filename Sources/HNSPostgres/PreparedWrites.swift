@@ -1,0 +1,47 @@
+import Logging
+import PostgresNIO
+
+/// Several data-modifying statements sent as one: each is a part of `WITH w0 AS (…), w1 AS (…) SELECT …`,
+/// so the closing writes of a transaction (an order's state and history, its outbox rows, a counter)
+/// cost one round trip instead of one each. Modules add the parts for the tables they own.
+///
+/// The parts run once each and all see the snapshot the statement started with, not one another's
+/// changes: they must not touch the same rows, and a part reads an earlier one's RETURNING rows by the
+/// name `add` gave it. Foreign keys are checked at the end of the whole statement, so a part may insert
+/// rows that reference an earlier part's. PostgreSQL allows no data-modifying WITH inside a part: a
+/// write that needs one adds two parts instead.
+public struct PreparedWrites: Sendable {
+    private var text = PreparedSQL.StringInterpolation(literalCapacity: 1024, interpolationCount: 32)
+    public private(set) var count = 0
+
+    public init() {}
+
+    /// Adds one INSERT, UPDATE or DELETE (optionally with RETURNING), written by `part` into the shared
+    /// text, and returns the name under which later parts and the final SELECT can read its rows.
+    @discardableResult
+    public mutating func add(_ part: (inout PreparedSQL.StringInterpolation) throws -> Void) rethrows -> String {
+        let name = "w\(self.count)"
+        self.text.appendLiteral(self.count == 0 ? "WITH \(name) AS (" : ", \(name) AS (")
+        try part(&self.text)
+        self.text.appendLiteral(")")
+        self.count += 1
+        return name
+    }
+
+    /// The whole statement, ending with `select` (by default one row, one column).
+    public func statement(select: String = "SELECT 1") -> PreparedSQL {
+        var text = self.text
+        text.appendLiteral(" " + select)
+        return PreparedSQL(stringInterpolation: text)
+    }
+
+    /// Runs the parts on `connection` (in its transaction, if one is open) and returns the rows of
+    /// `select`. Nothing is sent when no part was added.
+    @discardableResult
+    public func run(on connection: PostgresConnection, select: String = "SELECT 1", logger: Logger) async throws -> [PostgresRow] {
+        guard self.count > 0 else { return [] }
+        var rows: [PostgresRow] = []
+        for try await row in try await connection.prepared(self.statement(select: select), logger: logger) { rows.append(row) }
+        return rows
+    }
+}
