@@ -20,6 +20,10 @@ import Testing
             #expect(order.object["state"] as? String == "seats_held")
             #expect(order.object["amount_cents"] as? Int == 10_000)
             let orderID = try #require(order.object["id"] as? String)
+            // The answer to the POST (built from what its transaction wrote) is the order as it reads back.
+            let read = try await h.call("GET", "/api/v1/orders/\(orderID)", token: try await TicketingHarness.token(user: "buyer"))
+            #expect(read.status == 200 && NSDictionary(dictionary: read.object).isEqual(to: order.object), "\(order.body) vs \(read.body)")
+            #expect((order.object["seats"] as? [[String: Any]])?.count == 2)
             // The hold cannot be dropped behind the order's back once the payment has started.
             let pay = try await p.pay(orderID, user: "buyer")
             #expect(pay.status == 201, "\(pay.body)")

@@ -23,11 +23,12 @@ extension Orders {
 
     /// Creates (or, on a retry, finds) the order's PaymentIntent and protects its hold while the
     /// buyer pays. The Stripe call happens between two short transactions, never inside one; its
-    /// idempotency key is the order id, so every retry gets the same PaymentIntent.
-    func startPayment(orderID: UUID, buyer: String) async throws -> PaymentStart {
+    /// idempotency key is the order id, so every retry gets the same PaymentIntent. `row` is the
+    /// buyer's order as read without a lock: its state is checked again, locked, after Stripe answered.
+    func startPayment(_ row: Row, buyer: String) async throws -> PaymentStart {
         let stripe = try self.requireStripe()
-        // A plain read: the state is checked again, locked, after Stripe answered.
-        guard let row = try await self.row(id: orderID), row.buyer == buyer else { throw OrdersError.notFound }
+        let orderID = row.id
+        guard row.buyer == buyer else { throw OrdersError.notFound }
         switch row.state {
         case .seatsHeld, .awaitingPayment: break
         case .paid, .ticketsIssued: throw Problem.conflict("This order is already paid.", slug: "order-paid")

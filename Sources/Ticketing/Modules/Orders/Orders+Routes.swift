@@ -23,10 +23,9 @@ extension Orders {
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) {
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
-                let hold = try await self.inventory.hold(id: holdID, buyer: me.userID)
-                let window = try await queueGate.check(matchID: hold.matchId, user: me.userID, request: request)
-                let order = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees,
-                                                  window: window.map { ($0.tokenID, $0.windowEndsAt) })
+                let order = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees) { matchID in
+                    try await queueGate.check(matchID: matchID, user: me.userID, request: request).map { ($0.tokenID, $0.windowEndsAt) }
+                }
                 return (.created, try Self.json(order))
             }
         }
@@ -43,9 +42,9 @@ extension Orders {
             let id = try Self.orderID(context)
             let bytes = try await request.body.collect(upTo: 1 << 16)
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) {
-                let order = try await self.order(id: id, buyer: me.userID)
-                _ = try await queueGate.check(matchID: order.matchId, user: me.userID, request: request)
-                return (.created, try Self.json(try await self.startPayment(orderID: id, buyer: me.userID)))
+                guard let row = try await self.row(id: id), row.buyer == me.userID else { throw OrdersError.notFound }
+                _ = try await queueGate.check(matchID: row.matchID, user: me.userID, request: request)
+                return (.created, try Self.json(try await self.startPayment(row, buyer: me.userID)))
             }
         }
         api.post("orders/:orderId/cancel") { request, context -> Response in

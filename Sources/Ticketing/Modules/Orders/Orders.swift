@@ -127,10 +127,14 @@ struct Orders: Sendable {
     }
 
     /// Creates the order for the buyer's active hold: one attendee per seat, each checked against
-    /// the blacklist and the one-ticket-per-person rule for the match.
-    func create(buyer: String, email: String?, holdID: UUID, attendees: [Attendee], window: (id: String, endsAt: Date)?) async throws -> Order {
-        let outcome: Result<UUID, BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+    /// the blacklist and the one-ticket-per-person rule for the match. `gate` is asked, with the hold's
+    /// match, whether the buyer may buy now (the queue's purchase window, if its queue is active).
+    func create(
+        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], gate: (Int64) async throws -> (id: String, endsAt: Date)?
+    ) async throws -> Order {
+        let outcome: Result<Order, BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
+            let window = try await gate(hold.matchID)
             guard attendees.count == hold.seats.count else {
                 throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
             }
@@ -185,7 +189,7 @@ struct Orders: Sendable {
                 q.appendInterpolation(hold.unitPriceCents); q.appendLiteral(", ")
                 q.appendInterpolation(amount); q.appendLiteral(", ")
                 q.appendInterpolation(window?.id); q.appendLiteral(", ")
-                q.appendInterpolation(window?.endsAt); q.appendLiteral(") RETURNING id")
+                q.appendInterpolation(window?.endsAt); q.appendLiteral(") RETURNING id, created_at, currency")
             }
             Self.addHistory([(nil, .created, "order placed", buyer), (.created, .seatsHeld, "hold \(holdID) attached, attendees accepted", buyer)],
                             of: order, to: &writes)
@@ -218,11 +222,19 @@ struct Orders: Sendable {
                     "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
                 ])),
             ], to: &writes)
-            try await writes.run(on: connection, logger: self.logger)
-            return .success(orderID)
+            let rows = try await writes.run(on: connection, select: "SELECT created_at, currency FROM \(order)", logger: self.logger)
+            guard let (createdAt, currency) = try rows.first?.decode((Date, String).self) else { throw Problem.unavailable("The order was not stored; retry.") }
+            // The answer as `order(id:)` would read it back, from what this transaction wrote.
+            let seats = zip(attendees, hold.seats).map { a, seat in
+                OrderSeat(unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
+            }
+            return .success(Order(
+                id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: hold.unitPriceCents,
+                amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
+                createdAt: createdAt, seats: seats, tickets: []))
         }
         switch outcome {
-        case .success(let id): return try await self.order(id: id, buyer: buyer)
+        case .success(let order): return order
         case .failure(let refusal):
             await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
             throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex))
