@@ -11,65 +11,110 @@ import PostgresNIO
 /// `Idempotency-Key` for the POSTs that create or pay (holds, orders, payments): a mobile app on a
 /// stadium's crowded network retries, and a retry must not hold, order or pay twice. Keys are per
 /// buyer, kept in `orders.idempotency_keys` with the first answer.
+///
+/// The answer is stored by the request's own transaction, as a part of its closing statement
+/// (`Key.record`), so the key and what the request did commit together or not at all: there is no
+/// "in progress" state that a crash could leave behind, and no commit of its own. A concurrent
+/// request with the same key waits on the key's row and is then answered from it (or, if the first
+/// rolled back, runs itself). Work that does not record its answer in its transaction has it stored
+/// right after.
 struct Idempotency: Sendable {
     let postgres: PostgresClient
     let logger: Logger
 
+    /// The key of a request running for the first time. The answer goes with the request's writes.
+    final class Key: Sendable {
+        let buyer: String
+        let key: String
+        let route: String
+        let hash: String
+        fileprivate let recorded = Locked(false)
+
+        init(buyer: String, key: String, route: String, hash: String) {
+            (self.buyer, self.key, self.route, self.hash) = (buyer, key, route, hash)
+        }
+
+        /// Stores the answer as a part of `writes`; returns its bytes. Call it at most once, in the
+        /// request's last transaction.
+        func record(_ status: HTTPResponse.Status, _ body: [UInt8], to writes: inout PreparedWrites) -> [UInt8] {
+            writes.add { q in
+                q.appendLiteral("INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body) VALUES (")
+                q.appendInterpolation(self.buyer); q.appendLiteral(", ")
+                q.appendInterpolation(self.key); q.appendLiteral(", ")
+                q.appendInterpolation(self.route); q.appendLiteral(", ")
+                q.appendInterpolation(self.hash); q.appendLiteral(", ")
+                q.appendInterpolation(Int(status.code)); q.appendLiteral(", ")
+                q.appendInterpolation(ByteBuffer(bytes: body)); q.appendLiteral(")")
+            }
+            self.recorded.withLock { $0 = true }
+            return body
+        }
+    }
+
     /// Runs `work` once per `Idempotency-Key` and buyer: a retry with the same key and body gets the
     /// first answer again (also a 4xx); the same key with another body is refused. A 5xx is not
-    /// kept, so the retry runs again.
+    /// kept, so the retry runs again. `work` gets the key (nil without the header) to record its answer.
     func run(
         request: Request, buyer: String, route: String, body: ByteBuffer,
-        _ work: () async throws -> (HTTPResponse.Status, [UInt8])
+        _ work: (Key?) async throws -> (HTTPResponse.Status, [UInt8])
     ) async throws -> Response {
-        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else {
-            let (status, bytes) = try await work()
+        guard let header = request.headers[HTTPField.Name("Idempotency-Key")!] else {
+            let (status, bytes) = try await work(nil)
             return Self.response(status, bytes)
         }
-        guard (1...255).contains(key.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
-        let hash = SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString
-        let inserted = try await self.postgres.prepared(
-            """
-            INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash) VALUES (\(buyer), \(key), \(route), \(hash))
-            ON CONFLICT (buyer_id, key) DO NOTHING RETURNING 1
-            """, logger: self.logger)
-        var fresh = false
-        for try await _ in inserted.decode(Int.self) { fresh = true }
-        if !fresh {
-            let rows = try await self.postgres.prepared(
-                "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)",
-                logger: self.logger)
-            for try await (oldRoute, oldHash, status, stored) in rows.decode((String, String, Int?, ByteBuffer?).self) {
-                guard oldRoute == route, oldHash == hash else {
-                    throw Problem(status: .unprocessableContent, slug: "idempotency-key-reused",
-                                  detail: "This Idempotency-Key was used for a different request.",
-                                  errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
-                }
-                guard let status else {
-                    throw Problem(status: .conflict, slug: "request-in-progress", detail: "The first request with this Idempotency-Key is still running; retry shortly.")
-                }
-                return Self.response(HTTPResponse.Status(code: status), stored.map { Array($0.readableBytesView) } ?? [], replayed: true)
-            }
-            throw Problem.unavailable("Idempotency-Key could not be read; retry.")
-        }
+        guard (1...255).contains(header.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
+        let key = Key(buyer: buyer, key: header, route: route,
+                      hash: SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString)
+        if let replay = try await self.stored(key) { return replay }
         let status: HTTPResponse.Status
         let bytes: [UInt8]
         do {
-            (status, bytes) = try await work()
+            (status, bytes) = try await work(key)
+        } catch where SQLState.isUniqueViolation(error) && key.recorded.withLock({ $0 }) {
+            // A concurrent request with this key committed first: its answer is the answer.
+            if let replay = try await self.stored(key) { return replay }
+            throw error
         } catch {
             let problem: Problem? = (error as? Problem) ?? (error as? any ProblemConvertible)?.problem
-            guard let problem, problem.statusCode < 500 else {
-                _ = try? await self.postgres.prepared(
-                    "DELETE FROM orders.idempotency_keys WHERE buyer_id = \(buyer) AND key = \(key)", logger: self.logger)
-                throw error
-            }
-            (status, bytes) = (problem.status, problem.jsonBytes())
+            guard let problem, problem.statusCode < 500 else { throw error }
+            // The work's transaction rolled back with the refusal; the refusal is the first answer.
+            return try await self.storeAfterwards(key, problem.status, problem.jsonBytes())
         }
-        try await self.postgres.prepared(
+        if key.recorded.withLock({ $0 }) { return Self.response(status, bytes) }
+        return try await self.storeAfterwards(key, status, bytes)
+    }
+
+    /// The stored answer for `key`, as a replay; nil when there is none.
+    private func stored(_ key: Key) async throws -> Response? {
+        let rows = try await self.postgres.prepared(
+            "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(key.buyer) AND key = \(key.key)",
+            logger: self.logger)
+        for try await (route, hash, status, stored) in rows.decode((String, String, Int?, ByteBuffer?).self) {
+            guard route == key.route, hash == key.hash else {
+                throw Problem(status: .unprocessableContent, slug: "idempotency-key-reused",
+                              detail: "This Idempotency-Key was used for a different request.",
+                              errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
+            }
+            // Rows of an earlier version could be left without an answer by a crash: such a request runs again.
+            guard let status else { return nil }
+            return Self.response(HTTPResponse.Status(code: status), stored.map { Array($0.readableBytesView) } ?? [], replayed: true)
+        }
+        return nil
+    }
+
+    /// Stores an answer the work did not record in its transaction; a concurrent first answer wins.
+    private func storeAfterwards(_ key: Key, _ status: HTTPResponse.Status, _ bytes: [UInt8]) async throws -> Response {
+        let rows = try await self.postgres.prepared(
             """
-            UPDATE orders.idempotency_keys SET status = \(Int(status.code)), body = \(ByteBuffer(bytes: bytes))
-            WHERE buyer_id = \(buyer) AND key = \(key)
+            INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body)
+            VALUES (\(key.buyer), \(key.key), \(key.route), \(key.hash), \(Int(status.code)), \(ByteBuffer(bytes: bytes)))
+            ON CONFLICT (buyer_id, key) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body
+            WHERE idempotency_keys.status IS NULL
+            RETURNING 1
             """, logger: self.logger)
+        var stored = false
+        for try await _ in rows.decode(Int.self) { stored = true }
+        if !stored, let replay = try await self.stored(key) { return replay }
         return Self.response(status, bytes)
     }
 

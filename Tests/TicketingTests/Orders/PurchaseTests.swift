@@ -170,6 +170,49 @@ import Testing
         }
     }
 
+    @Test func concurrent_retries_with_one_key_get_one_effect_and_one_answer() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let token = try await TicketingHarness.token(user: "racer")
+            // given: five copies of one hold request in flight at once (an app retrying on a bad network)
+            let holds = try await withThrowingTaskGroup(of: TicketingHarness.Reply.self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        try await h.call("POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"A","quantity":2}"#,
+                                         headers: ["Idempotency-Key": "race-hold"])
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // then: one hold, and every copy answered with it
+            #expect(holds.allSatisfy { $0.status == 201 && $0.body == holds[0].body }, "\(holds.map(\.status))")
+            #expect(try await h.query("SELECT count(*)::int FROM inventory.holds WHERE buyer_id = 'racer'", as: Int.self) == [1])
+            #expect(try await h.query("SELECT count(*)::int FROM inventory.units WHERE hold_id IS NOT NULL AND status = 'held'", as: Int.self) == [2])
+            let holdID = try #require(holds[0].object["id"] as? String)
+            // The same for an order, and then for its payment (stored after its second transaction).
+            let body = #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(41)),\#(PurchaseHarness.attendee(42))]}"#
+            let orders = try await withThrowingTaskGroup(of: TicketingHarness.Reply.self) { group in
+                for _ in 0..<5 {
+                    group.addTask { try await h.call("POST", "/api/v1/orders", token: token, json: body, headers: ["Idempotency-Key": "race-order"]) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(orders.allSatisfy { $0.status == 201 && $0.body == orders[0].body }, "\(orders.map(\.status))")
+            #expect(try await h.query("SELECT count(*)::int FROM orders.orders WHERE buyer_id = 'racer'", as: Int.self) == [1])
+            let orderID = try #require(orders[0].object["id"] as? String)
+            let pay = try await h.call("POST", "/api/v1/orders/\(orderID)/payment", token: token, headers: ["Idempotency-Key": "race-pay"])
+            let payAgain = try await h.call("POST", "/api/v1/orders/\(orderID)/payment", token: token, headers: ["Idempotency-Key": "race-pay"])
+            #expect(pay.status == 201 && payAgain.body == pay.body && payAgain.headers["idempotent-replayed"] == "true")
+            // A refusal is an answer too: the retry gets it again, even once the cause is gone.
+            let other = try await TicketingHarness.token(user: "not-racer")
+            let refused = try await h.call("POST", "/api/v1/orders", token: other, json: body, headers: ["Idempotency-Key": "race-order"])
+            #expect(refused.status == 404)
+            let refusedAgain = try await h.call("POST", "/api/v1/orders", token: other, json: body, headers: ["Idempotency-Key": "race-order"])
+            #expect(refusedAgain.status == 404 && refusedAgain.body == refused.body && refusedAgain.headers["idempotent-replayed"] == "true")
+        }
+    }
+
     @Test func a_failed_payment_releases_the_seats() async throws {
         try await PurchaseHarness.with { p async throws -> Void in
             let match = try await p.h.matchOnSale()

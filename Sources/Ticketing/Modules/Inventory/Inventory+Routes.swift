@@ -38,7 +38,7 @@ extension Inventory {
             let me = try await auth.user(request)
             let matchID = try context.parameters.id("matchId")
             let bytes = try await request.body.collect(upTo: 1 << 16)
-            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes) {
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes) { key in
                 let body = try Hummingbird.Request.decodeJSON(as: HoldRequest.self, from: bytes)
                 let wanted: Request
                 switch (body.sector, body.quantity, body.seats) {
@@ -55,8 +55,8 @@ extension Inventory {
                     throw Problem.validation(field: "seats", "send either sector and quantity, or seats, not both")
                 }
                 let limit = try await rules(matchID, me.userID, request.headers[QueueGate.header])
-                let hold = try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit)
-                return (.created, Array(try TicketingJSON.encoder().encode(hold)))
+                let hold = try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit, key: key)
+                return (.created, try hold.answer())
             }
         }
         group.get("holds/:holdId") { request, context -> Hold in

@@ -17,6 +17,8 @@ extension Inventory {
         let expiresAt: Date
         let unitPriceCents: Int
         let seats: [HeldSeat]
+        /// `now()` of the transaction: what a row it inserts gets as its default time.
+        let transactionTime: Date
     }
 
     /// The buyer's active hold with its seats and the price of its sector now, read on `connection`
@@ -26,7 +28,7 @@ extension Inventory {
         let rows = try await connection.prepared(
             """
             SELECT h.match_id, h.buyer_id, h.state, h.expires_at, (v.config -> 'prices' ->> s.price_category)::int,
-                   u.id, u.sector_code, u.row_label, u.seat_label
+                   u.id, u.sector_code, u.row_label, u.seat_label, now()
             FROM inventory.holds h
             JOIN inventory.sectors s ON s.match_id = h.match_id AND s.code = h.sector_code
             JOIN matches.matches m ON m.id = h.match_id
@@ -36,17 +38,18 @@ extension Inventory {
             ORDER BY u.snake_order
             FOR UPDATE OF h
             """, logger: self.logger)
-        var found: (Int64, String, String, Date, Int?)?
+        var found: (Int64, String, String, Date, Int?, Date)?
         var seats: [HeldSeat] = []
-        for try await (match, holder, state, expires, price, unit, sector, row, seat) in rows.decode(
-            (Int64, String, String, Date, Int?, Int64?, String?, String?, String?).self)
+        for try await (match, holder, state, expires, price, unit, sector, row, seat, now) in rows.decode(
+            (Int64, String, String, Date, Int?, Int64?, String?, String?, String?, Date).self)
         {
-            found = (match, holder, state, expires, price)
+            found = (match, holder, state, expires, price, now)
             if let unit, let sector { seats.append(HeldSeat(unitId: unit, sector: sector, row: row, seat: seat)) }
         }
-        guard let (matchID, holder, state, expires, price) = found, holder == buyer else { throw InventoryError.holdNotFound }
+        guard let (matchID, holder, state, expires, price, now) = found, holder == buyer else { throw InventoryError.holdNotFound }
         guard state == "active" else { throw InventoryError.holdNotActive(state: state) }
-        return HoldForOrder(id: holdID, matchID: matchID, state: state, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats)
+        return HoldForOrder(id: holdID, matchID: matchID, state: state, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats,
+                            transactionTime: now)
     }
 
     /// A payment for the hold has started: the buyer can no longer release it, and it now ends
@@ -94,18 +97,8 @@ extension Inventory {
     /// The change as a part of the caller's closing statement (with the other writes of its transaction).
     func add(_ change: CountsChange, to writes: inout PreparedWrites) {
         guard change.available != 0 || change.held != 0 || change.sold != 0 else { return }
-        writes.add { q in
-            q.appendLiteral("UPDATE inventory.sector_counts SET available = available + ")
-            q.appendInterpolation(change.available)
-            q.appendLiteral(", held = held + ")
-            q.appendInterpolation(change.held)
-            q.appendLiteral(", sold = sold + ")
-            q.appendInterpolation(change.sold)
-            q.appendLiteral(", version = version + 1 WHERE match_id = ")
-            q.appendInterpolation(change.matchID)
-            q.appendLiteral(" AND sector_code = ")
-            q.appendInterpolation(change.sector)
-        }
+        _ = Self.addCounts(matchID: change.matchID, sector: change.sector, available: change.available, held: change.held, sold: change.sold,
+                           to: &writes)
     }
 
     /// Sells the hold's seats on the caller's transaction. An active hold simply becomes sold; a

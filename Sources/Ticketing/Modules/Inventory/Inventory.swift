@@ -44,18 +44,22 @@ struct Inventory: Sendable {
         let state: String
         let expiresAt: Date
         let seats: [HeldSeat]
+
+        /// The body of the 201 that created it.
+        func answer() throws -> [UInt8] { Array(try TicketingJSON.encoder().encode(self)) }
     }
 
     // MARK: Reserve
 
     /// Holds seats for `buyer`, at most `limit` per buyer and match counting what they hold and bought.
-    func reserve(matchID: Int64, buyer: String, request: Request, limit: Int) async throws -> Hold {
+    /// Holds the seats; the answer (`Hold.answer()`) is recorded for `key` in the same transaction.
+    func reserve(matchID: Int64, buyer: String, request: Request, limit: Int, key: Idempotency.Key? = nil) async throws -> Hold {
         let backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(100))
         var attempt = 1
         while true {
             do {
                 let (hold, sector) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-                    try await self.reserve(on: connection, matchID: matchID, buyer: buyer, request: request, limit: limit)
+                    try await self.reserve(on: connection, matchID: matchID, buyer: buyer, request: request, limit: limit, key: key)
                 }
                 await self.afterCommit(hold: hold, sector: sector)
                 return hold
@@ -68,7 +72,7 @@ struct Inventory: Sendable {
 
     /// Returns the hold and its sector's counts as this transaction left them, for the Redis copy.
     private func reserve(
-        on connection: PostgresConnection, matchID: Int64, buyer: String, request: Request, limit: Int
+        on connection: PostgresConnection, matchID: Int64, buyer: String, request: Request, limit: Int, key: Idempotency.Key?
     ) async throws -> (Hold, (AvailabilityProjection.SectorAvailability, version: Int64)) {
         let quantity: Int
         switch request {
@@ -201,10 +205,13 @@ struct Inventory: Sendable {
             seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
         }
         guard seats.count == unitIDs.count else { throw InventoryError.contention }
-        // The sector's counter row last: it is the hottest lock, held only until the commit.
-        let counts = try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count)
         seats.sort { $0.unitId < $1.unitId }
         let hold = Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
+        // The sector's counter row last: it is the hottest lock, held only until the commit. The
+        // request's answer is stored with it.
+        let counts = try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count) {
+            _ = key?.record(.created, try hold.answer(), to: &$0)
+        }
         return (hold, (sector.with(counts), counts.version))
     }
 
@@ -269,20 +276,36 @@ struct Inventory: Sendable {
 
     @discardableResult
     func bumpCounts(
-        _ connection: PostgresConnection, matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0
+        _ connection: PostgresConnection, matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0,
+        with more: (inout PreparedWrites) throws -> Void = { _ in }
     ) async throws -> Counts {
-        let rows = try await connection.prepared(
-            """
-            UPDATE inventory.sector_counts
-            SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
-                blocked = blocked + \(blocked), version = version + 1
-            WHERE match_id = \(matchID) AND sector_code = \(sector)
-            RETURNING available, held, sold, blocked, version
-            """, logger: self.logger)
-        for try await (a, h, s, b, v) in rows.decode((Int, Int, Int, Int, Int64).self) {
-            return Counts(available: a, held: h, sold: s, blocked: b, version: v)
+        var writes = PreparedWrites()
+        let counter = Self.addCounts(matchID: matchID, sector: sector, available: available, held: held, sold: sold, blocked: blocked, to: &writes)
+        try more(&writes)
+        let rows = try await writes.run(on: connection, select: "SELECT available, held, sold, blocked, version FROM \(counter)", logger: self.logger)
+        guard let (a, h, s, b, v) = try rows.first?.decode((Int, Int, Int, Int, Int64).self) else { throw InventoryError.sectorNotFound(sector) }
+        return Counts(available: a, held: h, sold: s, blocked: b, version: v)
+    }
+
+    /// The sector's counter change as a part of a combined statement; its rows are the new counts.
+    static func addCounts(
+        matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0, to writes: inout PreparedWrites
+    ) -> String {
+        writes.add { q in
+            q.appendLiteral("UPDATE inventory.sector_counts SET available = available + ")
+            q.appendInterpolation(available)
+            q.appendLiteral(", held = held + ")
+            q.appendInterpolation(held)
+            q.appendLiteral(", sold = sold + ")
+            q.appendInterpolation(sold)
+            q.appendLiteral(", blocked = blocked + ")
+            q.appendInterpolation(blocked)
+            q.appendLiteral(", version = version + 1 WHERE match_id = ")
+            q.appendInterpolation(matchID)
+            q.appendLiteral(" AND sector_code = ")
+            q.appendInterpolation(sector)
+            q.appendLiteral(" RETURNING available, held, sold, blocked, version")
         }
-        throw InventoryError.sectorNotFound(sector)
     }
 
     // MARK: Release

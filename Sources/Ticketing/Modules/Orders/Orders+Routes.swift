@@ -20,13 +20,13 @@ extension Orders {
         api.post("orders") { request, context -> Response in
             let me = try await auth.user(request)
             let bytes = try await request.body.collect(upTo: 1 << 20)
-            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) {
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) { key in
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
-                let order = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees) { matchID in
+                let answer = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key) { matchID in
                     try await queueGate.check(matchID: matchID, user: me.userID, request: request).map { ($0.tokenID, $0.windowEndsAt) }
                 }
-                return (.created, try Self.json(order))
+                return (.created, answer)
             }
         }
         api.get("orders") { request, _ -> Response in
@@ -41,7 +41,8 @@ extension Orders {
             let me = try await auth.user(request)
             let id = try Self.orderID(context)
             let bytes = try await request.body.collect(upTo: 1 << 16)
-            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) {
+            // The Stripe call sits between two transactions: the answer is stored after the second.
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) { _ in
                 guard let row = try await self.row(id: id), row.buyer == me.userID else { throw OrdersError.notFound }
                 _ = try await queueGate.check(matchID: row.matchID, user: me.userID, request: request)
                 return (.created, try Self.json(try await self.startPayment(row, buyer: me.userID)))

@@ -129,10 +129,12 @@ struct Orders: Sendable {
     /// Creates the order for the buyer's active hold: one attendee per seat, each checked against
     /// the blacklist and the one-ticket-per-person rule for the match. `gate` is asked, with the hold's
     /// match, whether the buyer may buy now (the queue's purchase window, if its queue is active).
+    /// Returns the answer (the order as JSON), recorded for `key` in the same transaction.
     func create(
-        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], gate: (Int64) async throws -> (id: String, endsAt: Date)?
-    ) async throws -> Order {
-        let outcome: Result<Order, BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
+        gate: (Int64) async throws -> (id: String, endsAt: Date)?
+    ) async throws -> [UInt8] {
+        let outcome: Result<[UInt8], BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
             let window = try await gate(hold.matchID)
             guard attendees.count == hold.seats.count else {
@@ -173,11 +175,22 @@ struct Orders: Sendable {
 
             let orderID = UUID()
             let amount = hold.unitPriceCents * hold.seats.count
+            // created_at is the column's default, now(): the transaction's time, which the hold's read returned.
+            let (createdAt, currency) = (hold.transactionTime, "eur")
+            // The answer, as `order(id:)` would read it back, from what this transaction writes.
+            let seats = zip(attendees, hold.seats).map { a, seat in
+                OrderSeat(unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
+            }
+            let answer = try Self.json(Order(
+                id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: hold.unitPriceCents,
+                amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
+                createdAt: createdAt, seats: seats, tickets: []))
             // The order, its history, its attendees and its event in one statement.
             var writes = PreparedWrites()
             let order = writes.add { q in
                 q.appendLiteral("""
-                    INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, window_id, window_ends_at)
+                    INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
+                                               window_id, window_ends_at)
                     VALUES (
                     """)
                 q.appendInterpolation(orderID); q.appendLiteral(", ")
@@ -188,8 +201,9 @@ struct Orders: Sendable {
                 q.appendInterpolation(OrderState.seatsHeld.rawValue); q.appendLiteral(", ")
                 q.appendInterpolation(hold.unitPriceCents); q.appendLiteral(", ")
                 q.appendInterpolation(amount); q.appendLiteral(", ")
+                q.appendInterpolation(currency); q.appendLiteral(", ")
                 q.appendInterpolation(window?.id); q.appendLiteral(", ")
-                q.appendInterpolation(window?.endsAt); q.appendLiteral(") RETURNING id, created_at, currency")
+                q.appendInterpolation(window?.endsAt); q.appendLiteral(") RETURNING id")
             }
             Self.addHistory([(nil, .created, "order placed", buyer), (.created, .seatsHeld, "hold \(holdID) attached, attendees accepted", buyer)],
                             of: order, to: &writes)
@@ -222,19 +236,12 @@ struct Orders: Sendable {
                     "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
                 ])),
             ], to: &writes)
-            let rows = try await writes.run(on: connection, select: "SELECT created_at, currency FROM \(order)", logger: self.logger)
-            guard let (createdAt, currency) = try rows.first?.decode((Date, String).self) else { throw Problem.unavailable("The order was not stored; retry.") }
-            // The answer as `order(id:)` would read it back, from what this transaction wrote.
-            let seats = zip(attendees, hold.seats).map { a, seat in
-                OrderSeat(unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
-            }
-            return .success(Order(
-                id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: hold.unitPriceCents,
-                amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
-                createdAt: createdAt, seats: seats, tickets: []))
+            _ = key?.record(.created, answer, to: &writes)
+            try await writes.run(on: connection, logger: self.logger)
+            return .success(answer)
         }
         switch outcome {
-        case .success(let order): return order
+        case .success(let answer): return answer
         case .failure(let refusal):
             await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
             throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex))
