@@ -77,8 +77,8 @@ extension Inventory {
     }
 
     enum SaleOutcome: Sendable {
-        /// The seats are sold to the hold's buyer. The caller applies `counts` as the last statement
-        /// of its transaction (`apply(_:on:)`).
+        /// The seats are sold to the hold's buyer by the parts added to the caller's closing statement;
+        /// the caller adds `counts` after its own parts (`add(_:to:)`).
         case sold(seats: [HeldSeat], sector: String, counts: CountsChange)
         /// The hold had ended and some of its seats were taken since: nothing was sold.
         case seatsGone
@@ -101,91 +101,94 @@ extension Inventory {
                            to: &writes)
     }
 
-    /// Sells the hold's seats on the caller's transaction. An active hold simply becomes sold; a
-    /// hold that already ended (a late payment) re-takes exactly its former seats if every one is
+    /// Sells the hold's seats in the caller's transaction: locks and checks them now, and adds the
+    /// sale's writes to `writes`, the caller's closing statement. An active hold simply becomes sold;
+    /// a hold that already ended (a late payment) re-takes exactly its former seats if every one is
     /// still free.
-    func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
+    func sell(on connection: PostgresConnection, holdID: UUID, actor: String, to writes: inout PreparedWrites) async throws -> SaleOutcome {
         // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter
-        // row last (by the caller, at the end of its transaction).
+        // row last (by the caller, at the end of its closing statement).
         // The hold locked, the seats it had (from its 'held' audit row, the record that outlives the
         // hold, written with it) and those units locked, in id order, in one statement. The units
         // read the hold's row, so they are locked after it.
         let rows = try await connection.prepared(
             """
-            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, c.unit_ids, u.id, u.status, u.hold_id
+            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, c.unit_ids, u.id, u.status, u.hold_id, u.sector_code, u.row_label, u.seat_label
             FROM (SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE) h
             LEFT JOIN LATERAL (
                 SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1
             ) c ON true
             LEFT JOIN LATERAL (
-                SELECT id, status, hold_id FROM inventory.units WHERE id = ANY(c.unit_ids) AND match_id = h.match_id ORDER BY id FOR UPDATE
+                SELECT id, status, hold_id, sector_code, row_label, seat_label FROM inventory.units
+                WHERE id = ANY(c.unit_ids) AND match_id = h.match_id ORDER BY id FOR UPDATE
             ) u ON true
             ORDER BY u.id
             """, logger: self.logger)
         var hold: (Int64, String, String, String)?
         var unitIDs: [Int64] = []
-        var units: [(Int64, String, UUID?)] = []
-        for try await (match, buyer, sector, state, ids, unit, status, unitHold) in rows.decode(
-            (Int64, String, String, String, [Int64]?, Int64?, String?, UUID?).self)
+        var units: [(id: Int64, status: String, hold: UUID?)] = []
+        var seats: [HeldSeat] = []
+        for try await (match, buyer, sector, state, ids, unit, status, unitHold, code, row, seat) in rows.decode(
+            (Int64, String, String, String, [Int64]?, Int64?, String?, UUID?, String?, String?, String?).self)
         {
             hold = (match, buyer, sector, state)
             unitIDs = (ids ?? []).sorted()
-            if let unit, let status { units.append((unit, status, unitHold)) }
+            if let unit, let status, let code {
+                units.append((unit, status, unitHold))
+                seats.append(HeldSeat(unitId: unit, sector: code, row: row, seat: seat))
+            }
         }
         guard let (matchID, buyer, sector, state) = hold else { throw InventoryError.holdNotFound }
 
         let fromHeld: Bool
         switch state {
         case "sold":
-            let seats = try await self.seats(on: connection, holdID: holdID)
             return .sold(seats: seats, sector: sector, counts: CountsChange(matchID: matchID, sector: sector))
         case "active":
-            guard units.count == unitIDs.count, units.allSatisfy({ $0.1 == "held" && $0.2 == holdID }) else {
+            guard units.count == unitIDs.count, units.allSatisfy({ $0.status == "held" && $0.hold == holdID }) else {
                 throw InventoryError.holdNotActive(state: "inconsistent")
             }
             fromHeld = true
         default:
-            guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.1 == "available" }) else { return .seatsGone }
+            guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.status == "available" }) else { return .seatsGone }
             fromHeld = false
         }
-        // Every unit was checked above (locked, in the state the sale needs): n of them are sold.
+        // Every unit was checked above (locked, in the state the sale needs): n of them are sold. The
+        // units, the hold, the buyer's counter (created if a late payment finds none) and the audit row.
         let n = unitIDs.count
-        // The units, the hold, the buyer's counter (after the units: the lock order; created if a late
-        // payment finds none) and the audit row, in one statement.
-        let sold = try await connection.prepared(
-            """
-            WITH units AS (
-                UPDATE inventory.units SET status = 'sold', hold_id = \(holdID)
-                WHERE id = ANY(\(unitIDs)) RETURNING id, sector_code, row_label, seat_label
-            ), hold AS (
-                UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(fromHeld ? "sold" : "sold_after_expiry")
-                WHERE id = \(holdID)
-            ), buyer AS (
-                INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(matchID), \(buyer), 0, \(n))
-                ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(fromHeld ? n : 0), sold = b.sold + \(n)
-            ), audit AS (
-                INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-                VALUES (\(matchID), 'sold', \(sector), \(holdID), \(unitIDs), \(actor))
-            )
-            SELECT id, sector_code, row_label, seat_label FROM units
-            """, logger: self.logger)
-        var seats: [HeldSeat] = []
-        for try await (id, code, row, seat) in sold.decode((Int64, String, String?, String?).self) {
-            seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
+        writes.add { q in
+            q.appendLiteral("UPDATE inventory.units SET status = 'sold', hold_id = ")
+            q.appendInterpolation(holdID)
+            q.appendLiteral(" WHERE id = ANY(")
+            q.appendInterpolation(unitIDs)
+            q.appendLiteral(")")
         }
-        seats.sort { $0.unitId < $1.unitId }
+        writes.add { q in
+            q.appendLiteral("UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = ")
+            q.appendInterpolation(fromHeld ? "sold" : "sold_after_expiry")
+            q.appendLiteral(" WHERE id = ")
+            q.appendInterpolation(holdID)
+        }
+        writes.add { q in
+            q.appendLiteral("INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (")
+            q.appendInterpolation(matchID); q.appendLiteral(", ")
+            q.appendInterpolation(buyer); q.appendLiteral(", 0, ")
+            q.appendInterpolation(n)
+            q.appendLiteral(") ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - ")
+            q.appendInterpolation(fromHeld ? n : 0)
+            q.appendLiteral(", sold = b.sold + ")
+            q.appendInterpolation(n)
+        }
+        writes.add { q in
+            q.appendLiteral("INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor) VALUES (")
+            q.appendInterpolation(matchID); q.appendLiteral(", 'sold', ")
+            q.appendInterpolation(sector); q.appendLiteral(", ")
+            q.appendInterpolation(holdID); q.appendLiteral(", ")
+            q.appendInterpolation(unitIDs); q.appendLiteral(", ")
+            q.appendInterpolation(actor); q.appendLiteral(")")
+        }
         let counts = CountsChange(matchID: matchID, sector: sector, available: fromHeld ? 0 : -n, held: fromHeld ? -n : 0, sold: n)
         return .sold(seats: seats, sector: sector, counts: counts)
-    }
-
-    private func seats(on connection: PostgresConnection, holdID: UUID) async throws -> [HeldSeat] {
-        let rows = try await connection.prepared(
-            "SELECT id, sector_code, row_label, seat_label FROM inventory.units WHERE hold_id = \(holdID) ORDER BY id", logger: self.logger)
-        var seats: [HeldSeat] = []
-        for try await (id, code, row, seat) in rows.decode((Int64, String, String?, String?).self) {
-            seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
-        }
-        return seats
     }
 
     /// After a sale commits: drop the hold key and push the sector's counts.

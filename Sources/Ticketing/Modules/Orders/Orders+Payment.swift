@@ -107,7 +107,8 @@ extension Orders {
         var afterCommit: [@Sendable () async -> Void] = []
         let outcome: EventOutcome = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             afterCommit = []
-            // The event recorded (once: by its id) and its order locked, in one statement.
+            // The event recorded (once: by its id) and its order locked, with the order's attendees (in
+            // position order), in one statement.
             let rows = try await connection.prepared(
                 """
                 WITH event AS (
@@ -115,14 +116,23 @@ extension Orders {
                     VALUES (\(event.id), \(event.type), \(object.object == "payment_intent" ? object.id : nil), \(orderID), 'processing')
                     ON CONFLICT (event_id) DO NOTHING RETURNING 1
                 )
-                SELECT (SELECT count(*) FROM event)::int, \(unescaped: Self.rowColumns) FROM orders.orders WHERE id = \(orderID) FOR UPDATE
+                SELECT (SELECT count(*) FROM event)::int, \(unescaped: Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
+                       a.position, a.unit_id, a.first_name || ' ' || a.last_name, a.deliver_to_email
+                FROM orders.orders o LEFT JOIN orders.attendees a ON a.order_id = o.id
+                WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o
                 """, logger: self.logger)
             var fresh: Bool?
             var order: Row?
+            var attendees: [AttendeeRow] = []
             for try await raw in rows {
                 let r = raw.makeRandomAccess()
                 fresh = try r[0].decode(Int.self, context: .default) == 1
                 order = try Row(r, offset: 1)
+                if let position = try r[13].decode(Int?.self, context: .default) {
+                    attendees.append(AttendeeRow(position: position, unitID: try r[14].decode(Int64.self, context: .default),
+                                                 name: try r[15].decode(String.self, context: .default),
+                                                 deliverToEmail: try r[16].decode(String?.self, context: .default)))
+                }
             }
             if fresh == nil {
                 // No order of ours: whether the event was new is in its row (still 'processing' only in this transaction).
@@ -135,7 +145,8 @@ extension Orders {
             var writes = PreparedWrites()
             switch event.type {
             case "payment_intent.succeeded":
-                outcome = try await self.paymentSucceeded(connection, intent: object, order: order, eventID: event.id, writes: &writes, afterCommit: &afterCommit)
+                outcome = try await self.paymentSucceeded(connection, intent: object, order: order, attendees: attendees, eventID: event.id,
+                                                          writes: &writes, afterCommit: &afterCommit)
             case "payment_intent.payment_failed", "payment_intent.canceled":
                 outcome = try await self.paymentEnded(connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
             default:
@@ -158,10 +169,18 @@ extension Orders {
         return outcome
     }
 
-    /// `order` is the event's order, locked. A sale leaves its closing writes in `writes`, for the
-    /// caller to send with its own.
+    /// An attendee as the sale needs it: the seat matched at order creation and the ticket's holder.
+    struct AttendeeRow: Sendable {
+        let position: Int
+        let unitID: Int64
+        let name: String
+        let deliverToEmail: String?
+    }
+
+    /// `order` is the event's order, locked, with its attendees. A sale leaves all its writes in
+    /// `writes`, for the caller to send with its own as one statement.
     private func paymentSucceeded(
-        _ connection: PostgresConnection, intent: StripeEvent.Object, order found: Row?, eventID: String,
+        _ connection: PostgresConnection, intent: StripeEvent.Object, order found: Row?, attendees: [AttendeeRow], eventID: String,
         writes: inout PreparedWrites, afterCommit: inout [@Sendable () async -> Void]
     ) async throws -> EventOutcome {
         let received = intent.amountReceived ?? intent.amount ?? 0
@@ -198,7 +217,7 @@ extension Orders {
             return .refunded
         }
 
-        let sale = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)")
+        let sale = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)", to: &writes)
         guard case .sold(let seats, let sector, let counts) = sale else {
             try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
                                          reason: "the seats were no longer available when the payment arrived")
@@ -214,19 +233,13 @@ extension Orders {
             ? (.paymentSucceeded, "Stripe \(intent.id) succeeded", "stripe")
             : (.lateSuccessReseated, "late payment \(intent.id): the same seats were still free", "stripe")
         // Attendees in position order were matched to the hold's seats in snake order at creation.
-        let attendeeRows = try await connection.prepared(
-            """
-            SELECT position, unit_id, first_name || ' ' || last_name, deliver_to_email FROM orders.attendees
-            WHERE order_id = \(row.id) ORDER BY position
-            """, logger: self.logger)
-        var newTickets: [Tickets.NewTicket] = []
         let seatByUnit = Dictionary(uniqueKeysWithValues: seats.map { ($0.unitId, $0) })
-        for try await (position, unit, name, email) in attendeeRows.decode((Int, Int64, String, String?).self) {
-            let seat = seatByUnit[unit]
-            newTickets.append(.init(unitID: unit, position: position, holderName: name, sector: seat?.sector ?? sector,
-                                    row: seat?.row, seat: seat?.seat, deliverToEmail: email))
+        let newTickets = attendees.map { a in
+            let seat = seatByUnit[a.unitID]
+            return Tickets.NewTicket(unitID: a.unitID, position: a.position, holderName: a.name, sector: seat?.sector ?? sector,
+                                     row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
         }
-        let issued = try await self.tickets.issue(on: connection, orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets)
+        let issued = Tickets.add(orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets, to: &writes)
         _ = try Self.addTransitions(orderID: row.id, from: row.state, [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", "system")],
                                     to: &writes)
         let order = row.id.lowercased

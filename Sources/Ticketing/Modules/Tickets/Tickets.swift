@@ -42,48 +42,34 @@ struct Tickets: Sendable {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
-    /// Issues the order's tickets on the caller's transaction (the one that records the payment).
-    /// Idempotent per order: a second call returns the tickets the first issued.
-    func issue(
-        on connection: PostgresConnection, orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket]
-    ) async throws -> [Issued] {
+    /// Issues the order's tickets as a part of the caller's closing statement (the one that records
+    /// the payment). The order's state machine issues them once; a second issue for the order, or a
+    /// seat already on a valid ticket, fails the statement (`UNIQUE (order_id, position)`, `tickets_seat`).
+    static func add(orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket], to writes: inout PreparedWrites) -> [Issued] {
         guard !tickets.isEmpty else { return [] }
-        // One statement for all of them; the answer comes from RETURNING unless some existed already.
-        var q = PreparedSQL.StringInterpolation(literalCapacity: 512, interpolationCount: 12 * tickets.count)
-        q.appendLiteral("""
-            INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
-                                         seat_label, holder_user_id, deliver_to_email) VALUES
-            """)
-        for (i, t) in tickets.enumerated() {
-            q.appendLiteral(i == 0 ? " (" : ", (")
-            q.appendInterpolation(UUID()); q.appendLiteral(", ")
-            q.appendInterpolation(orderID); q.appendLiteral(", ")
-            q.appendInterpolation(matchID); q.appendLiteral(", ")
-            q.appendInterpolation(t.unitID); q.appendLiteral(", ")
-            q.appendInterpolation(t.position); q.appendLiteral(", ")
-            q.appendInterpolation(Self.newBarcode()); q.appendLiteral(", ")
-            q.appendInterpolation(t.holderName); q.appendLiteral(", ")
-            q.appendInterpolation(t.sector); q.appendLiteral(", ")
-            q.appendInterpolation(t.row); q.appendLiteral(", ")
-            q.appendInterpolation(t.seat); q.appendLiteral(", ")
-            q.appendInterpolation(t.deliverToEmail == nil ? buyer : nil); q.appendLiteral(", ")
-            q.appendInterpolation(t.deliverToEmail); q.appendLiteral(")")
-        }
-        q.appendLiteral(" ON CONFLICT (order_id, position) DO NOTHING RETURNING id, position, barcode, deliver_to_email")
-        var issued = try await Self.decodeIssued(try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: self.logger))
-        if issued.count < tickets.count {
-            issued = try await Self.decodeIssued(try await connection.prepared(
-                "SELECT id, position, barcode, deliver_to_email FROM tickets.tickets WHERE order_id = \(orderID)", logger: self.logger))
+        let issued = tickets.map { Issued(id: UUID(), position: $0.position, barcode: Self.newBarcode(), deliverToEmail: $0.deliverToEmail) }
+        writes.add { q in
+            q.appendLiteral("""
+                INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
+                                             seat_label, holder_user_id, deliver_to_email) VALUES
+                """)
+            for (i, (t, made)) in zip(tickets, issued).enumerated() {
+                q.appendLiteral(i == 0 ? " (" : ", (")
+                q.appendInterpolation(made.id); q.appendLiteral(", ")
+                q.appendInterpolation(orderID); q.appendLiteral(", ")
+                q.appendInterpolation(matchID); q.appendLiteral(", ")
+                q.appendInterpolation(t.unitID); q.appendLiteral(", ")
+                q.appendInterpolation(t.position); q.appendLiteral(", ")
+                q.appendInterpolation(made.barcode); q.appendLiteral(", ")
+                q.appendInterpolation(t.holderName); q.appendLiteral(", ")
+                q.appendInterpolation(t.sector); q.appendLiteral(", ")
+                q.appendInterpolation(t.row); q.appendLiteral(", ")
+                q.appendInterpolation(t.seat); q.appendLiteral(", ")
+                q.appendInterpolation(t.deliverToEmail == nil ? buyer : nil); q.appendLiteral(", ")
+                q.appendInterpolation(t.deliverToEmail); q.appendLiteral(")")
+            }
         }
         return issued.sorted { $0.position < $1.position }
-    }
-
-    private static func decodeIssued(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Issued] {
-        var issued: [Issued] = []
-        for try await (id, position, barcode, email) in rows.decode((UUID, Int, String, String?).self) {
-            issued.append(Issued(id: id, position: position, barcode: barcode, deliverToEmail: email))
-        }
-        return issued
     }
 
     struct WalletTicket: Encodable, Sendable, Equatable {
