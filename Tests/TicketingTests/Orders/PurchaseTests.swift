@@ -30,6 +30,11 @@ import Testing
             let pi = try #require(pay.object["payment_intent_id"] as? String)
             #expect((pay.object["client_secret"] as? String)?.hasPrefix(pi + "_secret_") == true)
             #expect(try await p.orderState(orderID) == "awaiting_payment")
+            // The order in the answer is the order as it now reads back (state, PaymentIntent, the hold's new expiry).
+            let paying = try await h.call("GET", "/api/v1/orders/\(orderID)", token: try await TicketingHarness.token(user: "buyer"))
+            let answered = try #require(pay.object["order"] as? [String: Any])
+            #expect(NSDictionary(dictionary: paying.object).isEqual(to: answered), "\(pay.body) vs \(paying.body)")
+            #expect(answered["payment_intent_id"] as? String == pi && answered["hold_expires_at"] as? String != order.object["hold_expires_at"] as? String)
             let buyer = try await TicketingHarness.token(user: "buyer")
             #expect(try await h.call("DELETE", "/api/v1/holds/\(holdID)", token: buyer).status == 409)
             // Paying again (app retry) gives the same PaymentIntent.

@@ -48,30 +48,32 @@ extension Orders {
         }
         guard let secret = intent.clientSecret else { throw Problem.unavailable("The payment service answered without a client secret.") }
 
-        let protected: Date? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-            guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger) else { throw OrdersError.notFound }
+        // The order as the answer shows it, locked; then, if the payment starts here, the answer with
+        // the state, PaymentIntent and hold expiry this transaction wrote.
+        let (order, protected): (Order, Date?) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            let rows = try await connection.prepared("\(unescaped: Self.viewSQL) WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o", logger: self.logger)
+            guard let now = try await Self.assemble(rows).first else { throw OrdersError.notFound }
             switch now.state {
             case .awaitingPayment:
-                return nil
-            case .paid where now.paymentIntent == intent.id, .ticketsIssued where now.paymentIntent == intent.id:
+                return (now, nil)
+            case .paid where now.paymentIntentId == intent.id, .ticketsIssued where now.paymentIntentId == intent.id:
                 // Confirmed and reported before this transaction ran (a fast client, or an
                 // auto-confirming test double): the success path already recorded this PaymentIntent.
-                return nil
+                return (now, nil)
             case .seatsHeld:
                 var writes = PreparedWrites()
-                let hold = self.inventory.addPaymentProtection(holdID: now.holdID, grace: self.paymentGrace, to: &writes)
-                _ = try Self.addTransitions(orderID: orderID, from: .seatsHeld, [(.paymentStarted, "PaymentIntent \(intent.id) created", buyer)],
-                                            paymentIntent: intent.id, to: &writes)
+                let hold = self.inventory.addPaymentProtection(holdID: now.holdId, grace: self.paymentGrace, to: &writes)
+                let state = try Self.addTransitions(orderID: orderID, from: .seatsHeld, [(.paymentStarted, "PaymentIntent \(intent.id) created", buyer)],
+                                                    paymentIntent: intent.id, to: &writes)
                 let rows = try await writes.run(on: connection, select: "SELECT expires_at FROM \(hold)", logger: self.logger)
                 guard let expires = try rows.first?.decode(Date.self) else { throw InventoryError.holdNotActive(state: "ended") }
-                return expires
+                return (now.paying(state: state, paymentIntent: intent.id, holdExpiresAt: expires), expires)
             default:
                 throw OrdersError.endedWhilePaying(now.state)
             }
         }
         if let protected { await self.inventory.followExpiry(holdID: row.holdID, matchID: row.matchID, expiresAt: protected) }
-        return PaymentStart(order: try await self.order(id: orderID, buyer: buyer), paymentIntentId: intent.id, clientSecret: secret,
-                            amountCents: row.amount, currency: row.currency)
+        return PaymentStart(order: order, paymentIntentId: intent.id, clientSecret: secret, amountCents: row.amount, currency: row.currency)
     }
 
     // MARK: Stripe events

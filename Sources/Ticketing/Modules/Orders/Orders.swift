@@ -83,6 +83,13 @@ struct Orders: Sendable {
         let createdAt: Date
         let seats: [OrderSeat]
         let tickets: [TicketRef]
+
+        /// The order as it reads once its payment has started.
+        func paying(state: OrderState, paymentIntent: String, holdExpiresAt: Date) -> Order {
+            Order(id: self.id, matchId: self.matchId, buyerId: self.buyerId, holdId: self.holdId, state: state, unitPriceCents: self.unitPriceCents,
+                  amountCents: self.amountCents, currency: self.currency, paymentIntentId: paymentIntent, windowEndsAt: self.windowEndsAt,
+                  holdExpiresAt: holdExpiresAt, createdAt: self.createdAt, seats: self.seats, tickets: self.tickets)
+        }
     }
 
     /// A ticket as the order shows it: the QR value only ever appears in the wallet.
@@ -389,7 +396,7 @@ extension Orders {
         LEFT JOIN tickets.tickets t ON t.order_id = o.id AND t.position = a.position
         """
 
-    private static func assemble(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Order] {
+    static func assemble(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Order] {
         var out: [Order] = []
         var current: (row: Row, holdExpires: Date?, seats: [OrderSeat], tickets: [TicketRef])?
         func flush() {
