@@ -79,23 +79,25 @@ struct Inventory: Sendable {
         case .bestAvailable(_, let n): quantity = n
         case .seats(let ids): quantity = ids.count
         }
-        // An empty sector is refused before anything is locked or written (a sell-out's last minutes
-        // are full of such requests). The sector read takes no lock, so the lock order below holds.
+        // The buyer's row first: it serialises one buyer's requests and enforces the limit. For the best
+        // seats of a sector, the sector (price, seats available as last committed) is read in the same
+        // statement, and an empty one is refused before any seat is locked (a sell-out's last minutes
+        // are full of such requests; the counter's change is rolled back with the refusal).
         var bestSector: AvailabilityProjection.SectorAvailability?
+        let total: Int
         if case .bestAvailable(let code, let wanted) = request {
-            let read = try await self.sellableSector(connection, matchID: matchID, sector: code)
+            let (read, buyerTotal) = try await self.sellableSector(connection, matchID: matchID, sector: code, counting: (buyer, quantity))
+            total = buyerTotal ?? 0
             if read.available < wanted { throw InventoryError.notEnoughSeats(sector: code, requested: wanted, available: read.available) }
             bestSector = read
+        } else {
+            var q = PreparedSQL.StringInterpolation(literalCapacity: 256, interpolationCount: 3)
+            Self.appendBuyerCount(&q, matchID: matchID, buyer: buyer, quantity: quantity)
+            let countRows = try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: self.logger)
+            var value = 0
+            for try await v in countRows.decode(Int.self) { value = v }
+            total = value
         }
-        // The buyer's row first: it serialises one buyer's requests and enforces the limit.
-        let countRows = try await connection.prepared(
-            """
-            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (\(matchID), \(buyer), \(quantity))
-            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
-            RETURNING b.held + b.sold
-            """, logger: self.logger)
-        var total = 0
-        for try await value in countRows.decode(Int.self) { total = value }
         if total > limit { throw InventoryError.buyerLimit(limit: limit, already: total - quantity, requested: quantity) }
 
         let sector: AvailabilityProjection.SectorAvailability
@@ -239,23 +241,55 @@ struct Inventory: Sendable {
     private func sellableSector(
         _ connection: PostgresConnection, matchID: Int64, sector: String
     ) async throws -> AvailabilityProjection.SectorAvailability {
-        let rows = try await connection.prepared(
-            """
+        try await self.sellableSector(connection, matchID: matchID, sector: sector, counting: nil).sector
+    }
+
+    /// The same, with the buyer's counter raised by `counting.quantity` in the same statement: then
+    /// also the buyer's units held and bought, this request's included.
+    private func sellableSector(
+        _ connection: PostgresConnection, matchID: Int64, sector: String, counting: (buyer: String, quantity: Int)?
+    ) async throws -> (sector: AvailabilityProjection.SectorAvailability, buyerTotal: Int?) {
+        var q = PreparedSQL.StringInterpolation(literalCapacity: 768, interpolationCount: 6)
+        if let counting {
+            q.appendLiteral("WITH buyer AS (")
+            Self.appendBuyerCount(&q, matchID: matchID, buyer: counting.buyer, quantity: counting.quantity)
+            q.appendLiteral(") ")
+        }
+        q.appendLiteral("""
             SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, (v.config -> 'prices' ->> s.price_category)::int,
-                   coalesce(c.available, 0)
-            FROM inventory.sectors s
+                   coalesce(c.available, 0),
+            """)
+        q.appendLiteral(counting == nil ? " NULL::int" : " (SELECT total FROM buyer)")
+        q.appendLiteral("""
+             FROM inventory.sectors s
             JOIN matches.matches m ON m.id = s.match_id
             JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
             LEFT JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
-            WHERE s.match_id = \(matchID) AND s.code = \(sector)
-            """, logger: self.logger)
-        for try await (name, stand, gate, kind, open, category, price, available) in rows.decode((String, String, String, String, Bool, String, Int?, Int).self) {
+            WHERE s.match_id =
+            """)
+        q.appendInterpolation(matchID)
+        q.appendLiteral(" AND s.code = ")
+        q.appendInterpolation(sector)
+        let rows = try await connection.prepared(PreparedSQL(stringInterpolation: q), logger: self.logger)
+        for try await (name, stand, gate, kind, open, category, price, available, total) in rows.decode(
+            (String, String, String, String, Bool, String, Int?, Int, Int?).self)
+        {
             guard open else { throw InventoryError.sectorClosed(sector) }
-            return AvailabilityProjection.SectorAvailability(
+            return (AvailabilityProjection.SectorAvailability(
                 code: sector, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category,
-                priceCents: price, available: available, held: 0, sold: 0, blocked: 0)
+                priceCents: price, available: available, held: 0, sold: 0, blocked: 0), total)
         }
         throw InventoryError.sectorNotFound(sector)
+    }
+
+    /// Raises the buyer's counter of units held for the match (created at the first hold); its one
+    /// row is what they now hold and bought, as `total`.
+    private static func appendBuyerCount(_ q: inout PreparedSQL.StringInterpolation, matchID: Int64, buyer: String, quantity: Int) {
+        q.appendLiteral("INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (")
+        q.appendInterpolation(matchID); q.appendLiteral(", ")
+        q.appendInterpolation(buyer); q.appendLiteral(", ")
+        q.appendInterpolation(quantity)
+        q.appendLiteral(") ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held RETURNING b.held + b.sold AS total")
     }
 
     private func availableCount(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> Int {
