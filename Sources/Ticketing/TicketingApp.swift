@@ -34,13 +34,10 @@ struct TicketingModules: Sendable {
         // they grow until autovacuum's next ANALYZE. With sequential scans off for this pool the plan
         // uses the index it would use on a full table (a table without a usable index is still scanned).
         // Such a scan is then costed above `jit_above_cost`, and JIT-compiling a lookup takes ~50 ms:
-        // JIT is off for this pool too (it never pays for statements this short). And the generic plan
-        // is used from the first execution: otherwise PostgreSQL plans each execution anew for as long
-        // as the generic plan does not cost less than the custom ones, which for most of these
-        // statements is for ever (planning was ~15 % of the database's CPU in the purchase benchmark).
-        database.options.additionalStartupParameters.append(contentsOf: [
-            ("enable_seqscan", "off"), ("jit", "off"), ("plan_cache_mode", "force_generic_plan"),
-        ])
+        // JIT is off for this pool too (it never pays for statements this short). (Forcing the generic
+        // plan from the first execution was tried: it saves planning, but freezes plans made while the
+        // tables are empty; one such plan read every order on each new order.)
+        database.options.additionalStartupParameters.append(contentsOf: [("enable_seqscan", "off"), ("jit", "off")])
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
         let redis = RedisClient(configuration: config.redis, logger: logger)
         var stripe: StripeClient?

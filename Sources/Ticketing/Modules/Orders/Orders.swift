@@ -161,7 +161,10 @@ struct Orders: Sendable {
                 """, logger: self.logger)
             // Whether the hold has its order already, and which of these people have a ticket or an
             // open order for the match, in one read (after the locks: a concurrent order is committed).
-            let taken = try await connection.prepared(
+            // Planned for each execution, not prepared: a generic plan made while a match has no
+            // attendees yet filters the person keys instead of looking them up, and then reads every
+            // attendee of the match on each new order.
+            let taken = try await connection.query(
                 """
                 SELECT 'hold', NULL FROM orders.orders WHERE hold_id = \(holdID)
                 UNION ALL
