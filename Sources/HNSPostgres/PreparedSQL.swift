@@ -100,6 +100,7 @@ private struct DynamicStatement: PostgresPreparedStatement {
 
 extension PostgresConnection {
     /// Runs `query` as a prepared statement on this connection (prepared on first use).
+    @discardableResult
     public func prepared(
         _ query: PreparedSQL, logger: Logger, file: String = #fileID, line: Int = #line
     ) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow> {
@@ -128,6 +129,7 @@ extension PostgresConnection {
 extension PostgresClient {
     /// Runs `query` as a prepared statement on a pooled connection; the rows are read before the
     /// connection goes back to the pool.
+    @discardableResult
     public func prepared(_ query: PreparedSQL, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> CollectedRows {
         try await self.withConnection { connection in
             var rows: [PostgresRow] = []

@@ -50,6 +50,48 @@ import Testing
         return ids
     }
 
+    /// BEGIN, COMMIT and ROLLBACK run as prepared statements: a body's writes are seen by others only
+    /// after the commit, a throwing body leaves nothing, and the connection serves the next one.
+    @Test func a_transaction_commits_whole_or_rolls_back_whole() async throws {
+        let db = try await TestDatabase.create()
+        defer { Task { await db.drop() } }
+        try await db.withClient { client in
+            try await client.query("CREATE TABLE t (id int PRIMARY KEY)", logger: self.logger)
+            let seenInside: Int = try await client.withRetryingTransaction(logger: self.logger) { tx in
+                try await tx.query("INSERT INTO t VALUES (1), (2)", logger: self.logger)
+                // Another session does not see them yet.
+                return try await self.count(client)
+            }
+            #expect(seenInside == 0)
+            #expect(try await self.count(client) == 2)
+            struct Refused: Error {}
+            for _ in 0..<3 {
+                await #expect(throws: Refused.self) {
+                    try await client.withRetryingTransaction(logger: self.logger) { tx in
+                        try await tx.query("INSERT INTO t VALUES (3)", logger: self.logger)
+                        throw Refused()
+                    }
+                }
+            }
+            #expect(try await self.count(client) == 2)
+            // A failed statement ends its transaction the same way, and 3 can then be written.
+            await #expect(throws: PSQLError.self) {
+                try await client.withRetryingTransaction(logger: self.logger) { tx in
+                    try await tx.query("INSERT INTO t VALUES (3)", logger: self.logger)
+                    try await tx.query("INSERT INTO t VALUES (1)", logger: self.logger)
+                }
+            }
+            try await client.withRetryingTransaction(logger: self.logger) { tx in try await tx.query("INSERT INTO t VALUES (3)", logger: self.logger) }
+            #expect(try await self.count(client) == 3)
+        }
+    }
+
+    func count(_ client: PostgresClient) async throws -> Int {
+        var n = 0
+        for try await c in try await client.query("SELECT count(*)::int FROM t", logger: self.logger).decode(Int.self) { n = c }
+        return n
+    }
+
     @Test func retries_a_serialization_failure_then_succeeds() async throws {
         let db = try await TestDatabase.create()
         defer { Task { await db.drop() } }
