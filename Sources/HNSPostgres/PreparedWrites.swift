@@ -7,7 +7,8 @@ import PostgresNIO
 ///
 /// The parts run once each and all see the snapshot the statement started with, not one another's
 /// changes: they must not touch the same rows, and a part reads an earlier one's RETURNING rows by the
-/// name `add` gave it. Foreign keys are checked at the end of the whole statement, so a part may insert
+/// name `add` gave it. A part that is read runs when it is read; the others run after the final SELECT,
+/// last-added first (so a part whose lock should be held the shortest is added first). Foreign keys are checked at the end of the whole statement, so a part may insert
 /// rows that reference an earlier part's. PostgreSQL allows no data-modifying WITH inside a part: a
 /// write that needs one adds two parts instead.
 public struct PreparedWrites: Sendable {

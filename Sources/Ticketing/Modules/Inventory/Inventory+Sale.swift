@@ -77,11 +77,32 @@ extension Inventory {
     }
 
     enum SaleOutcome: Sendable {
-        /// The seats are sold to the hold's buyer by the parts added to the caller's closing statement;
-        /// the caller adds `counts` after its own parts (`add(_:to:)`).
-        case sold(seats: [HeldSeat], sector: String, counts: CountsChange)
-        /// The hold had ended and some of its seats were taken since: nothing was sold.
+        /// The seats can be sold to the hold's buyer (they are locked): the caller adds the sale's
+        /// writes (`add(_:to:)`) and its counter change to its closing statement.
+        case sold(Sale)
+        /// The hold had ended and some of its seats were taken since: nothing is sold.
         case seatsGone
+    }
+
+    /// A sale checked and locked, not yet written.
+    struct Sale: Sendable {
+        let holdID: UUID
+        let matchID: Int64
+        let buyer: String
+        let sector: String
+        let unitIDs: [Int64]
+        let seats: [HeldSeat]
+        /// The seats come from the active hold (false: the hold had ended, and a late payment re-takes
+        /// them from the free seats).
+        let fromHeld: Bool
+        /// Sold before (nothing to write).
+        let done: Bool
+        let actor: String
+
+        var counts: CountsChange {
+            let n = self.done ? 0 : self.unitIDs.count
+            return CountsChange(matchID: self.matchID, sector: self.sector, available: self.fromHeld ? 0 : -n, held: self.fromHeld ? -n : 0, sold: n)
+        }
     }
 
     /// A change of one sector's counters, applied last in a transaction: the counter row is the
@@ -101,11 +122,10 @@ extension Inventory {
                            to: &writes)
     }
 
-    /// Sells the hold's seats in the caller's transaction: locks and checks them now, and adds the
-    /// sale's writes to `writes`, the caller's closing statement. An active hold simply becomes sold;
-    /// a hold that already ended (a late payment) re-takes exactly its former seats if every one is
-    /// still free.
-    func sell(on connection: PostgresConnection, holdID: UUID, actor: String, to writes: inout PreparedWrites) async throws -> SaleOutcome {
+    /// Sells the hold's seats in the caller's transaction: locks and checks them now; the caller adds
+    /// the writes to its closing statement. An active hold simply becomes sold; a hold that already
+    /// ended (a late payment) re-takes exactly its former seats if every one is still free.
+    func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
         // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter
         // row last (by the caller, at the end of its closing statement).
         // The hold locked, the seats it had (from its 'held' audit row, the record that outlives the
@@ -143,7 +163,8 @@ extension Inventory {
         let fromHeld: Bool
         switch state {
         case "sold":
-            return .sold(seats: seats, sector: sector, counts: CountsChange(matchID: matchID, sector: sector))
+            return .sold(Sale(holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: true,
+                              done: true, actor: actor))
         case "active":
             guard units.count == unitIDs.count, units.allSatisfy({ $0.status == "held" && $0.hold == holdID }) else {
                 throw InventoryError.holdNotActive(state: "inconsistent")
@@ -153,9 +174,17 @@ extension Inventory {
             guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.status == "available" }) else { return .seatsGone }
             fromHeld = false
         }
-        // Every unit was checked above (locked, in the state the sale needs): n of them are sold. The
-        // units, the hold, the buyer's counter (created if a late payment finds none) and the audit row.
-        let n = unitIDs.count
+        return .sold(Sale(holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: fromHeld,
+                          done: false, actor: actor))
+    }
+
+    /// The sale's writes as parts of the caller's closing statement: the units, the hold, the buyer's
+    /// counter (created if a late payment finds none) and the audit row. The sector's counter is the
+    /// caller's to add (`add(_ change:to:)`), first: PostgreSQL runs such parts last-first, so its
+    /// lock, the hottest of a sale, is taken last.
+    func add(_ sale: Sale, to writes: inout PreparedWrites) {
+        guard !sale.done else { return }
+        let (holdID, unitIDs, n) = (sale.holdID, sale.unitIDs, sale.unitIDs.count)
         writes.add { q in
             q.appendLiteral("UPDATE inventory.units SET status = 'sold', hold_id = ")
             q.appendInterpolation(holdID)
@@ -165,30 +194,28 @@ extension Inventory {
         }
         writes.add { q in
             q.appendLiteral("UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = ")
-            q.appendInterpolation(fromHeld ? "sold" : "sold_after_expiry")
+            q.appendInterpolation(sale.fromHeld ? "sold" : "sold_after_expiry")
             q.appendLiteral(" WHERE id = ")
             q.appendInterpolation(holdID)
         }
         writes.add { q in
             q.appendLiteral("INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (")
-            q.appendInterpolation(matchID); q.appendLiteral(", ")
-            q.appendInterpolation(buyer); q.appendLiteral(", 0, ")
+            q.appendInterpolation(sale.matchID); q.appendLiteral(", ")
+            q.appendInterpolation(sale.buyer); q.appendLiteral(", 0, ")
             q.appendInterpolation(n)
             q.appendLiteral(") ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - ")
-            q.appendInterpolation(fromHeld ? n : 0)
+            q.appendInterpolation(sale.fromHeld ? n : 0)
             q.appendLiteral(", sold = b.sold + ")
             q.appendInterpolation(n)
         }
         writes.add { q in
             q.appendLiteral("INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor) VALUES (")
-            q.appendInterpolation(matchID); q.appendLiteral(", 'sold', ")
-            q.appendInterpolation(sector); q.appendLiteral(", ")
+            q.appendInterpolation(sale.matchID); q.appendLiteral(", 'sold', ")
+            q.appendInterpolation(sale.sector); q.appendLiteral(", ")
             q.appendInterpolation(holdID); q.appendLiteral(", ")
             q.appendInterpolation(unitIDs); q.appendLiteral(", ")
-            q.appendInterpolation(actor); q.appendLiteral(")")
+            q.appendInterpolation(sale.actor); q.appendLiteral(")")
         }
-        let counts = CountsChange(matchID: matchID, sector: sector, available: fromHeld ? 0 : -n, held: fromHeld ? -n : 0, sold: n)
-        return .sold(seats: seats, sector: sector, counts: counts)
     }
 
     /// After a sale commits: drop the hold key and push the sector's counts.

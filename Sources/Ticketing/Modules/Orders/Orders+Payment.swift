@@ -219,8 +219,7 @@ extension Orders {
             return .refunded
         }
 
-        let sale = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)", to: &writes)
-        guard case .sold(let seats, let sector, let counts) = sale else {
+        guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)") else {
             try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
                                          reason: "the seats were no longer available when the payment arrived")
             try await Outbox.write([
@@ -234,8 +233,13 @@ extension Orders {
         let paid: (event: OrderState.Event, reason: String, actor: String) = row.state.isOpen
             ? (.paymentSucceeded, "Stripe \(intent.id) succeeded", "stripe")
             : (.lateSuccessReseated, "late payment \(intent.id): the same seats were still free", "stripe")
+        // The sector's counter first: of the parts no other part reads, PostgreSQL runs the last-added
+        // first, so this hottest lock of a sale is taken at the end of the statement.
+        self.inventory.add(sale.counts, to: &writes)
+        self.inventory.add(sale, to: &writes)
+        let sector = sale.sector
         // Attendees in position order were matched to the hold's seats in snake order at creation.
-        let seatByUnit = Dictionary(uniqueKeysWithValues: seats.map { ($0.unitId, $0) })
+        let seatByUnit = Dictionary(uniqueKeysWithValues: sale.seats.map { ($0.unitId, $0) })
         let newTickets = attendees.map { a in
             let seat = seatByUnit[a.unitID]
             return Tickets.NewTicket(unitID: a.unitID, position: a.position, holderName: a.name, sector: seat?.sector ?? sector,
@@ -274,8 +278,6 @@ extension Orders {
             }
         }
         Outbox.add(messages, to: &writes)
-        // The sector's counter row, the hottest lock of a sale, with the last statement.
-        self.inventory.add(counts, to: &writes)
         let (inventory, redis, holdID, matchID, buyer) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer)
         afterCommit.append {
             await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector)
