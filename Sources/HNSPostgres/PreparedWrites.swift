@@ -20,10 +20,10 @@ public struct PreparedWrites: Sendable {
     /// Adds one INSERT, UPDATE or DELETE (optionally with RETURNING), written by `part` into the shared
     /// text, and returns the name under which later parts and the final SELECT can read its rows.
     @discardableResult
-    public mutating func add(_ part: (inout PreparedSQL.StringInterpolation) throws -> Void) rethrows -> String {
+    public mutating func add(_ part: (inout PreparedSQL.StringInterpolation) -> Void) -> String {
         let name = "w\(self.count)"
         self.text.appendLiteral(self.count == 0 ? "WITH \(name) AS (" : ", \(name) AS (")
-        try part(&self.text)
+        part(&self.text)
         self.text.appendLiteral(")")
         self.count += 1
         return name

@@ -116,6 +116,9 @@ extension Inventory {
     }
 
     /// The change as a part of the caller's closing statement (with the other writes of its transaction).
+    /// Not inlined: inlined into the sale, Swift 6.3's optimizer fails on it (an ownership error in
+    /// CopyPropagation, a compiler crash).
+    @inline(never)
     func add(_ change: CountsChange, to writes: inout PreparedWrites) {
         guard change.available != 0 || change.held != 0 || change.sold != 0 else { return }
         _ = Self.addCounts(matchID: change.matchID, sector: change.sector, available: change.available, held: change.held, sold: change.sold,
