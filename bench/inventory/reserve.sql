@@ -20,9 +20,14 @@
 \set s random(1, :nsec)
 \endif
 BEGIN;
--- The sector as sold now, with its seats available as last committed (no lock): an empty sector is
--- refused before anything is written.
-SELECT s.kind, s.open::int AS open, (v.config -> 'prices' ->> s.price_category)::int AS price, coalesce(c.available, 0) AS available
+-- The buyer's counter raised, with the sector as sold now and its seats available as last committed
+-- in the same statement: an empty sector is refused (rolled back) before any seat is locked.
+WITH buyer AS (
+    INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (:match, 'pgbench-:run-:client_id-:n', 2)
+    ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
+    RETURNING b.held + b.sold AS total)
+SELECT s.kind, s.open::int AS open, (v.config -> 'prices' ->> s.price_category)::int AS price, coalesce(c.available, 0) AS available,
+       (SELECT total FROM buyer) AS total
     FROM inventory.sectors s
     JOIN matches.matches m ON m.id = s.match_id
     JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
@@ -38,9 +43,6 @@ ROLLBACK;
 \set done 1 / 0
 \endif
 \else
-INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (:match, 'pgbench-:run-:client_id-:n', 2)
-    ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held
-    RETURNING b.held + b.sold AS total \gset
 WITH w AS (
     SELECT id, coalesce(row_label, '') AS row_label, row_priority, coalesce(seat_number, snake_order) AS number, snake_order
     FROM inventory.units
