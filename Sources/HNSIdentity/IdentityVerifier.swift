@@ -12,8 +12,15 @@ public final class IdentityVerifier: Sendable {
     /// Tokens whose signature was checked, by their whole text (a forged or altered token never
     /// matches one): an app polls its order several times a second with the same token, and a
     /// signature check with its JSON decoding costs more than the request's database read. The
-    /// time claims are checked again on every use, so a cached token still expires on time.
-    private let verified = ShortCache<String, AccessTokenClaims>(ttl: .seconds(30))
+    /// time claims are checked again on every use, so a cached token still expires on time, and a
+    /// JWKS key that a refresh retired takes its tokens with it.
+    private let verified = ShortCache<String, Verified>(ttl: .seconds(30))
+
+    private struct Verified: Sendable {
+        let claims: AccessTokenClaims
+        let keyID: String?
+        let algorithm: String
+    }
 
     private enum Keys: Sendable {
         case fixed(JWTKey)
@@ -63,7 +70,7 @@ public final class IdentityVerifier: Sendable {
     public func verify(bearer token: String) async throws(IdentityError) -> Identity {
         let token = token.trimmingASCIISpaces()
         guard !token.isEmpty else { throw .missingToken }
-        if let claims = self.verified.cached(token) { return try self.identity(from: claims, now: Date()) }
+        if let hit = self.verified.cached(token), await self.stillHolds(hit) { return try self.identity(from: hit.claims, now: Date()) }
         guard let jwt = CompactJWT(token) else { throw .malformedToken }
         guard self.allowedAlgorithms.contains(jwt.algorithm) else { throw .algorithmNotAllowed }
         let key: JWTKey
@@ -82,8 +89,17 @@ public final class IdentityVerifier: Sendable {
             throw .badSignature
         }
         let identity = try self.identity(from: claims, now: Date())
-        self.verified.store(claims, for: token)
+        self.verified.store(Verified(claims: claims, keyID: jwt.keyID, algorithm: jwt.algorithm), for: token)
         return identity
+    }
+
+    /// Whether the key that verified a remembered token is still one we accept (a JWKS refresh may
+    /// have retired it; a fixed key stays).
+    private func stillHolds(_ verified: Verified) async -> Bool {
+        switch self.keys {
+        case .fixed: true
+        case .jwks(let store): await store.has(id: verified.keyID, algorithm: verified.algorithm)
+        }
     }
 
     private func identity(from claims: AccessTokenClaims, now: Date) throws(IdentityError) -> Identity {

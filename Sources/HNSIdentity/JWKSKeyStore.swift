@@ -62,6 +62,9 @@ actor JWKSKeyStore {
         throw .unknownKey
     }
 
+    /// Whether a key for `id` (or the only key for `algorithm`) is loaded now; never fetches.
+    func has(id: String?, algorithm: String) -> Bool { self.find(id: id, algorithm: algorithm) != nil }
+
     private func find(id: String?, algorithm: String) -> JWTKey? {
         if let id { return self.keys[id] }
         let candidates = self.keys.values.filter { $0.algorithm == algorithm }

@@ -101,7 +101,12 @@ extension PostgresConnection {
         do {
             value = try await body(self)
         } catch {
-            _ = try? await self.prepared("ROLLBACK", logger: logger)
+            do {
+                try await self.prepared("ROLLBACK", logger: logger)
+            } catch {
+                // Still open but perhaps still in the transaction: the pool must not hand it out.
+                try? await self.close()
+            }
             throw error
         }
         // A failed COMMIT has ended the transaction already (PostgreSQL rolls it back).

@@ -89,15 +89,13 @@ struct Idempotency: Sendable {
         let rows = try await self.postgres.prepared(
             "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(key.buyer) AND key = \(key.key)",
             logger: self.logger)
-        for try await (route, hash, status, stored) in rows.decode((String, String, Int?, ByteBuffer?).self) {
+        for try await (route, hash, status, stored) in rows.decode((String, String, Int, ByteBuffer).self) {
             guard route == key.route, hash == key.hash else {
                 throw Problem(status: .unprocessableContent, slug: "idempotency-key-reused",
                               detail: "This Idempotency-Key was used for a different request.",
                               errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
             }
-            // Rows of an earlier version could be left without an answer by a crash: such a request runs again.
-            guard let status else { return nil }
-            return Self.response(HTTPResponse.Status(code: status), stored.map { Array($0.readableBytesView) } ?? [], replayed: true)
+            return Self.response(HTTPResponse.Status(code: status), Array(stored.readableBytesView), replayed: true)
         }
         return nil
     }
@@ -108,8 +106,7 @@ struct Idempotency: Sendable {
             """
             INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body)
             VALUES (\(key.buyer), \(key.key), \(key.route), \(key.hash), \(Int(status.code)), \(ByteBuffer(bytes: bytes)))
-            ON CONFLICT (buyer_id, key) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body
-            WHERE idempotency_keys.status IS NULL
+            ON CONFLICT (buyer_id, key) DO NOTHING
             RETURNING 1
             """, logger: self.logger)
         var stored = false

@@ -12,7 +12,7 @@ N buyers at once; each purchase is a new buyer (its own JWT `sub`, so the per-bu
      the signed payment_intent.succeeded webhook: router -> bus -> hns-ticketing);
   4. the order joins a pending set that one poller task reads with GET /api/v1/orders/{id} every
      --poll seconds until its state is tickets_issued (a buyer then starts its next purchase) or final.
-Steps 2 and 3 carry an Idempotency-Key and are retried on 5xx / 409 request-in-progress. Hold to
+Steps 2 and 3 carry an Idempotency-Key and are retried on 5xx and connection errors. Hold to
 issued is measured from just before the hold request to the poll answer that shows the tickets (so it
 includes up to one poll interval). Everything stops at --limit seconds whatever happened. Prints one
 JSON object. Tokens: HS256 JWTs minted as bench/inventory/loadgen.py does (same module).
@@ -83,7 +83,7 @@ class Bench:
                 "oib": oib(n), "nationality": "HR"}
 
     async def call(self, s, method, path, tok, step, body=None, key=None):
-        """One request, retried on 5xx, connection errors and 409 request-in-progress (same key, same body)."""
+        """One request, retried on 5xx and connection errors (same key, same body)."""
         headers = {"Authorization": "Bearer " + tok}
         data = None
         if body is not None:
@@ -101,10 +101,8 @@ class Bench:
                 await asyncio.sleep(0.05 * 2 ** attempt)
                 continue
             tag = inv.slug(status, text) if step == "hold" else str(status)
-            if status == 409 and "request-in-progress" in text:
-                tag = "409 request-in-progress"
             self.counts[step][tag] += 1
-            if status >= 500 or tag == "409 request-in-progress":
+            if status >= 500:
                 if step == "hold":  # contention: the caller moves on
                     return status, text
                 await asyncio.sleep(0.05 * 2 ** attempt)

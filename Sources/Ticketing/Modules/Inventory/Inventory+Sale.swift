@@ -95,12 +95,10 @@ extension Inventory {
         /// The seats come from the active hold (false: the hold had ended, and a late payment re-takes
         /// them from the free seats).
         let fromHeld: Bool
-        /// Sold before (nothing to write).
-        let done: Bool
         let actor: String
 
         var counts: CountsChange {
-            let n = self.done ? 0 : self.unitIDs.count
+            let n = self.unitIDs.count
             return CountsChange(matchID: self.matchID, sector: self.sector, available: self.fromHeld ? 0 : -n, held: self.fromHeld ? -n : 0, sold: n)
         }
     }
@@ -166,8 +164,9 @@ extension Inventory {
         let fromHeld: Bool
         switch state {
         case "sold":
-            return .sold(Sale(holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: true,
-                              done: true, actor: actor))
+            // A hold is sold only with its order paid, in one transaction: an open order on a sold
+            // hold is an inconsistency to see, not to paper over (the event fails and is retried).
+            throw InventoryError.holdNotActive(state: "sold")
         case "active":
             guard units.count == unitIDs.count, units.allSatisfy({ $0.status == "held" && $0.hold == holdID }) else {
                 throw InventoryError.holdNotActive(state: "inconsistent")
@@ -178,7 +177,7 @@ extension Inventory {
             fromHeld = false
         }
         return .sold(Sale(holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: fromHeld,
-                          done: false, actor: actor))
+                          actor: actor))
     }
 
     /// The sale's writes as parts of the caller's closing statement: the units, the hold, the buyer's
@@ -186,7 +185,6 @@ extension Inventory {
     /// caller's to add (`add(_ change:to:)`), first: PostgreSQL runs such parts last-first, so its
     /// lock, the hottest of a sale, is taken last.
     func add(_ sale: Sale, to writes: inout PreparedWrites) {
-        guard !sale.done else { return }
         let (holdID, unitIDs, n) = (sale.holdID, sale.unitIDs, sale.unitIDs.count)
         writes.add { q in
             q.appendLiteral("UPDATE inventory.units SET status = 'sold', hold_id = ")

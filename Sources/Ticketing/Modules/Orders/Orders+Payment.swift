@@ -59,6 +59,7 @@ extension Orders {
             case .paid where now.paymentIntentId == intent.id, .ticketsIssued where now.paymentIntentId == intent.id:
                 // Confirmed and reported before this transaction ran (a fast client, or an
                 // auto-confirming test double): the success path already recorded this PaymentIntent.
+                // Read again below: after waiting on the sale's lock, only the order row here is new.
                 return (now, nil)
             case .seatsHeld:
                 var writes = PreparedWrites()
@@ -73,7 +74,8 @@ extension Orders {
             }
         }
         if let protected { await self.inventory.followExpiry(holdID: row.holdID, matchID: row.matchID, expiresAt: protected) }
-        return PaymentStart(order: order, paymentIntentId: intent.id, clientSecret: secret, amountCents: row.amount, currency: row.currency)
+        let answer = order.state == .paid || order.state == .ticketsIssued ? try await self.order(id: orderID, buyer: buyer) : order
+        return PaymentStart(order: answer, paymentIntentId: intent.id, clientSecret: secret, amountCents: row.amount, currency: row.currency)
     }
 
     // MARK: Stripe events

@@ -23,9 +23,11 @@ extension Orders {
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) { key in
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
-                let answer = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key) { matchID in
-                    try await queueGate.check(matchID: matchID, user: me.userID, request: request).map { ($0.tokenID, $0.windowEndsAt) }
-                }
+                // The queue's gate before the transaction: it may ask Redis, which must not hold the hold's lock.
+                let hold = try await self.inventory.hold(id: holdID, buyer: me.userID)
+                let window = try await queueGate.check(matchID: hold.matchId, user: me.userID, request: request)
+                let answer = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key,
+                                                   window: window.map { ($0.tokenID, $0.windowEndsAt) })
                 return (.created, answer)
             }
         }

@@ -134,16 +134,14 @@ struct Orders: Sendable {
     }
 
     /// Creates the order for the buyer's active hold: one attendee per seat, each checked against
-    /// the blacklist and the one-ticket-per-person rule for the match. `gate` is asked, with the hold's
-    /// match, whether the buyer may buy now (the queue's purchase window, if its queue is active).
-    /// Returns the answer (the order as JSON), recorded for `key` in the same transaction.
+    /// the blacklist and the one-ticket-per-person rule for the match. `window` is the queue's purchase
+    /// window, if the match's queue is active. Returns the answer (the order as JSON), recorded for
+    /// `key` in the same transaction.
     func create(
-        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
-        gate: (Int64) async throws -> (id: String, endsAt: Date)?
+        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil, window: (id: String, endsAt: Date)?
     ) async throws -> [UInt8] {
         let outcome: Result<[UInt8], BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
-            let window = try await gate(hold.matchID)
             guard attendees.count == hold.seats.count else {
                 throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
             }
