@@ -156,7 +156,7 @@ extension Orders {
             default:
                 outcome = .ignored
             }
-            // The outcome last, with whatever closing writes the handler left (a sale's, in one statement).
+            // The event's outcome, in one statement with whatever closing writes the handler left (a sale's).
             writes.add { q in
                 q.appendLiteral("UPDATE payments.stripe_events SET outcome = ")
                 q.appendInterpolation(outcome.rawValue)
