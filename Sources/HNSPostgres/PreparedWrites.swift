@@ -8,8 +8,9 @@ import PostgresNIO
 /// The parts run once each and all see the snapshot the statement started with, not one another's
 /// changes: they must not touch the same rows, and a part reads an earlier one's RETURNING rows by the
 /// name `add` gave it. A part that is read runs when it is read; the others run after the final SELECT,
-/// last-added first (so a part whose lock should be held the shortest is added first). Foreign keys are checked at the end of the whole statement, so a part may insert
-/// rows that reference an earlier part's. PostgreSQL allows no data-modifying WITH inside a part: a
+/// last-added first (so a part whose lock should be held the shortest is added first). Foreign keys
+/// are checked at the end of the whole statement, so a part may insert rows that reference an earlier
+/// part's. PostgreSQL allows no data-modifying WITH inside a part: a
 /// write that needs one adds two parts instead.
 public struct PreparedWrites: Sendable {
     private var text = PreparedSQL.StringInterpolation(literalCapacity: 1024, interpolationCount: 32)
@@ -29,8 +30,8 @@ public struct PreparedWrites: Sendable {
         return name
     }
 
-    /// The whole statement, ending with `select` (by default one row, one column).
-    public func statement(select: String = "SELECT 1") -> PreparedSQL {
+    /// The whole statement, ending with `select`.
+    private func statement(select: String) -> PreparedSQL {
         var text = self.text
         text.appendLiteral(" " + select)
         return PreparedSQL(stringInterpolation: text)

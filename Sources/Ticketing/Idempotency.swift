@@ -34,9 +34,8 @@ struct Idempotency: Sendable {
             (self.buyer, self.key, self.route, self.hash) = (buyer, key, route, hash)
         }
 
-        /// Stores the answer as a part of `writes`; returns its bytes. Call it at most once, in the
-        /// request's last transaction.
-        func record(_ status: HTTPResponse.Status, _ body: [UInt8], to writes: inout PreparedWrites) -> [UInt8] {
+        /// Stores the answer as a part of `writes`. Call it in the request's last transaction.
+        func record(_ status: HTTPResponse.Status, _ body: [UInt8], to writes: inout PreparedWrites) {
             writes.add { q in
                 q.appendLiteral("INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body) VALUES (")
                 q.appendInterpolation(self.buyer); q.appendLiteral(", ")
@@ -47,7 +46,6 @@ struct Idempotency: Sendable {
                 q.appendInterpolation(ByteBuffer(bytes: body)); q.appendLiteral(")")
             }
             self.recorded.withLock { $0 = true }
-            return body
         }
     }
 

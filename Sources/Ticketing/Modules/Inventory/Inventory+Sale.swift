@@ -10,10 +10,9 @@ import PostgresNIO
 /// hold while its payment is under way, and turning held seats into sold ones inside the
 /// transaction that records the payment.
 extension Inventory {
+    /// An active hold (`holdForOrder` refuses any other).
     struct HoldForOrder: Sendable {
-        let id: UUID
         let matchID: Int64
-        let state: String
         let expiresAt: Date
         let unitPriceCents: Int
         let seats: [HeldSeat]
@@ -48,7 +47,7 @@ extension Inventory {
         }
         guard let (matchID, holder, state, expires, price, now) = found, holder == buyer else { throw InventoryError.holdNotFound }
         guard state == "active" else { throw InventoryError.holdNotActive(state: state) }
-        return HoldForOrder(id: holdID, matchID: matchID, state: state, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats,
+        return HoldForOrder(matchID: matchID, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats,
                             transactionTime: now)
     }
 

@@ -212,7 +212,7 @@ struct Inventory: Sendable {
         // The sector's counter row last: it is the hottest lock, held only until the commit. The
         // request's answer is stored with it.
         let counts = try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count) {
-            _ = key?.record(.created, try hold.answer(), to: &$0)
+            key?.record(.created, try hold.answer(), to: &$0)
         }
         return (hold, (sector.with(counts), counts.version))
     }

@@ -244,7 +244,7 @@ struct Orders: Sendable {
                     "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
                 ])),
             ], to: &writes)
-            _ = key?.record(.created, answer, to: &writes)
+            key?.record(.created, answer, to: &writes)
             try await writes.run(on: connection, logger: self.logger)
             return .success(answer)
         }
