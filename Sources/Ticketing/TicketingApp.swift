@@ -27,17 +27,18 @@ struct TicketingModules: Sendable {
     /// `http` carries the calls to Stripe; the shared client when none is given (tests, subcommands).
     init(configuration config: TicketingConfiguration, logger: Logger, http: HTTPClient = .shared, purchaseTokens: PurchaseTokenVerifier? = nil) {
         var database = config.postgres
-        // Every statement of the monolith is a keyed lookup or change, and the hot ones are prepared
-        // (`PreparedSQL`): PostgreSQL keeps a generic plan from the sixth execution on, planned with the
-        // table sizes of that moment. On a young database (a new deployment; a benchmark) orders,
-        // tickets and holds are nearly empty then, the plan scans them whole, and keeps doing so as
-        // they grow until autovacuum's next ANALYZE. With sequential scans off for this pool the plan
-        // uses the index it would use on a full table (a table without a usable index is still scanned).
-        // Such a scan is then costed above `jit_above_cost`, and JIT-compiling a lookup takes ~50 ms:
-        // JIT is off for this pool too (it never pays for statements this short). (Forcing the generic
-        // plan from the first execution was tried: it saves planning, but freezes plans made while the
-        // tables are empty; one such plan read every order on each new order.)
-        database.options.additionalStartupParameters.append(contentsOf: [("enable_seqscan", "off"), ("jit", "off")])
+        // Every statement of the monolith is a keyed lookup or change whose best plan does not depend on
+        // the values, so each is planned once per connection (generic plans from the first execution):
+        // PostgreSQL's default re-plans a statement on every execution whenever the values' own estimate
+        // is cheaper, which it was for the seat pick, the hold and the blacklist check (planning was an
+        // eighth of PostgreSQL's work in a sell-out). A generic plan is made with the table sizes of its
+        // moment, and on a young database (a new deployment; a benchmark) the tables are nearly empty:
+        // with sequential scans off for this pool, such a plan uses the index it would use on a full
+        // table (a table without a usable index is still scanned), and statements are written so that
+        // the right index is the only one their conditions fit (see the one-ticket-per-person check).
+        // ANALYZE invalidates the plans of the tables it visits. JIT is off: costed scans of empty
+        // tables exceed `jit_above_cost`, and compiling a lookup takes ~50 ms (it never pays here).
+        database.options.additionalStartupParameters.append(contentsOf: [("enable_seqscan", "off"), ("jit", "off"), ("plan_cache_mode", "force_generic_plan")])
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
         let redis = RedisClient(configuration: config.redis, logger: logger)
         var stripe: StripeClient?

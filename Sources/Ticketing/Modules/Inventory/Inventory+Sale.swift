@@ -220,8 +220,7 @@ extension Inventory {
 
     /// After a sale commits: drop the hold key and push the sector's counts.
     func afterSale(holdID: UUID, matchID: Int64, sector: String) async {
-        _ = try? await self.redis.del(Self.holdKey(holdID))
-        if let left = await self.projection.push(matchID: matchID, sectors: [sector]), left == 0 {
+        if let left = await self.projection.push(matchID: matchID, sectors: [sector], with: ["DEL", RESPArg(Self.holdKey(holdID))]), left == 0 {
             await self.seatsLeftChanged(matchID, left)
         }
     }

@@ -159,16 +159,21 @@ struct Orders: Sendable {
                 """, logger: self.logger)
             // Whether the hold has its order already, and which of these people have a ticket or an
             // open order for the match, in one read (after the locks: a concurrent order is committed).
-            // Planned for each execution, not prepared: a generic plan made while a match has no
-            // attendees yet filters the person keys instead of looking them up, and then reads every
-            // attendee of the match on each new order.
-            let taken = try await connection.query(
+            // Each person is looked up on their own (the LIMIT keeps the lateral subquery a per-person
+            // index lookup on both columns of `attendees_person`): a plan that filtered the keys instead
+            // would read every attendee of the match, and a generic plan made while a match has no
+            // attendees yet chose exactly that for `person_key = ANY(...)`.
+            let taken = try await connection.prepared(
                 """
                 SELECT 'hold', NULL FROM orders.orders WHERE hold_id = \(holdID)
                 UNION ALL
-                SELECT 'person', a.person_key FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
-                WHERE a.match_id = \(hold.matchID) AND a.person_key = ANY(\(keys))
-                  AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
+                SELECT 'person', k.key FROM unnest(\(keys)::text[]) AS k(key)
+                CROSS JOIN LATERAL (
+                    SELECT 1 FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
+                    WHERE a.match_id = \(hold.matchID) AND a.person_key = k.key
+                      AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
+                    LIMIT 1
+                ) AS held
                 """, logger: self.logger)
             var busy: [String] = []
             for try await (kind, key) in taken.decode((String, String?).self) {
