@@ -36,7 +36,15 @@ import Testing
         #expect(config.options.maximumConnections == 7)
     }
 
-    @Test(arguments: ["mysql://u@h/db", "postgres://h/db", "postgres://u@/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe"])
+    @Test func a_host_folder_means_the_unix_socket_in_it() throws {
+        let config = try PostgresURL.configuration(from: "postgres://hns@/tickets?host=/run/pg")
+        #expect(config.unixSocketPath == "/run/pg/.s.PGSQL.5432")
+        #expect(config.host == nil)
+        #expect(try PostgresURL.configuration(from: "postgres://hns@localhost:6543/tickets?host=/run/pg").unixSocketPath == "/run/pg/.s.PGSQL.6543")
+    }
+
+    @Test(arguments: ["mysql://u@h/db", "postgres://h/db", "postgres://u@/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe",
+                      "postgres://u@/db?host=run/pg", "postgres://u@/db?host=/run/pg&sslmode=require"])
     func rejects(_ url: String) {
         #expect(throws: PostgresURL.Invalid.self) { try PostgresURL.configuration(from: url) }
     }
