@@ -26,7 +26,7 @@ final class WakeSignal: Sendable {
     func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
-            group.addTask { try? await Task.sleep(for: timeout) }
+            group.addTask { try? await loopSleep(for: timeout) }
             _ = await group.next()
             group.cancelAll()
         }

@@ -83,7 +83,7 @@ public func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sen
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: timeout)
+            try await loopSleep(for: timeout)
             throw ReadinessTimeout()
         }
         defer { group.cancelAll() }

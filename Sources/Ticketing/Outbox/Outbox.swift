@@ -67,7 +67,7 @@ struct OutboxRelay: Service {
                     self.logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)"])
                     try await Task.sleep(for: .seconds(1))
                 }
-                if moved == 0 { try await Task.sleep(for: self.idleInterval) }
+                if moved == 0 { try await loopSleep(for: self.idleInterval) }
             }
         }
     }
