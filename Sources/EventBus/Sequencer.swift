@@ -125,11 +125,24 @@ enum EventBusMetrics {
     static let duplicates = Counter(label: "hns_eventbus_duplicates_total")
     static let publishedBytes = Counter(label: "hns_eventbus_published_bytes_total")
 
+    /// Counted on every delivery: made once per label set (the factory builds them anew on each call).
+    private static let perDelivery = Locked<[String: Counter]>([:])
+    private static func cached(_ key: String, _ make: () -> Counter) -> Counter {
+        if let found = self.perDelivery.withLock({ $0[key] }) { return found }
+        let made = make()
+        self.perDelivery.withLock { $0[key] = made }
+        return made
+    }
+
     static func delivery(_ subscription: String, result: String) -> Counter {
-        Counter(label: "hns_eventbus_deliveries_total", dimensions: [("subscription", subscription), ("result", result)])
+        self.cached("d\u{0}\(subscription)\u{0}\(result)") {
+            Counter(label: "hns_eventbus_deliveries_total", dimensions: [("subscription", subscription), ("result", result)])
+        }
     }
     static func attempts(_ subscription: String) -> Counter {
-        Counter(label: "hns_eventbus_delivery_attempts_total", dimensions: [("subscription", subscription)])
+        self.cached("a\u{0}\(subscription)") {
+            Counter(label: "hns_eventbus_delivery_attempts_total", dimensions: [("subscription", subscription)])
+        }
     }
     static func deadLetters(_ subscription: String) -> Counter {
         Counter(label: "hns_eventbus_dead_letters_total", dimensions: [("subscription", subscription)])

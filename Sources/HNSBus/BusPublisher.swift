@@ -59,7 +59,7 @@ public struct BusPublisher: Sendable {
 
     public func publish(subject: String, msgID: String?, data: ByteBuffer, logger: Logger? = nil) async throws(Failure) -> Ack {
         // Every retry carries the same id, generated once, so a retry after a lost answer is deduplicated.
-        let msgID = msgID ?? UUID().uuidString.lowercased()
+        let msgID = msgID ?? UUID.random().uuidString.lowercased()
         var request = HTTPClientRequest(url: "\(self.baseURL)/v1/publish/\(subject)")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(self.token.value)")
@@ -88,7 +88,7 @@ public struct BusPublisher: Sendable {
         for (i, item) in items.enumerated() {
             if i > 0 { out.writeString(",") }
             out.writeString("{\"subject\":\(Envelope.jsonString(item.subject)),\"msg_id\":")
-            out.writeString(Envelope.jsonString(item.msgID ?? UUID().uuidString.lowercased()))
+            out.writeString(Envelope.jsonString(item.msgID ?? UUID.random().uuidString.lowercased()))
             out.writeString(",\"data\":")
             var data = item.data
             out.writeBuffer(&data)

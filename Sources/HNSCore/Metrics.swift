@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import HTTPTypes
 import Hummingbird
@@ -58,9 +59,31 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(request: Request, context: Context, status: Int, start: UInt64) {
         let route = context.endpointPath ?? "unmatched"
-        let dims = [("daemon", self.daemon), ("method", request.method.rawValue), ("route", route), ("status", String(status))]
-        Counter(label: "hns_http_requests_total", dimensions: dims).increment()
-        Timer(label: "hns_http_request_duration_seconds", dimensions: Array(dims.prefix(3)))
-            .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+        let (counter, timer) = HTTPMetricsCache.shared.metrics(daemon: self.daemon, method: request.method.rawValue, route: route, status: status)
+        counter.increment()
+        timer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+    }
+}
+
+/// The request metrics by their labels, made once: asking swift-metrics for a counter or a timer goes
+/// through the Prometheus factory (a lock, a lookup, the label strings built anew) on every request.
+/// Bounded like the labels themselves (route templates, not paths).
+final class HTTPMetricsCache: Sendable {
+    static let shared = HTTPMetricsCache()
+
+    private struct Key: Hashable, Sendable {
+        let daemon: String, method: String, route: String, status: Int
+    }
+
+    private let entries = Locked<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+
+    func metrics(daemon: String, method: String, route: String, status: Int) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
+        let key = Key(daemon: daemon, method: method, route: route, status: status)
+        if let found = self.entries.withLock({ $0[key] }) { return found }
+        let dims = [("daemon", daemon), ("method", method), ("route", route), ("status", String(status))]
+        let made = (CoreMetrics.Counter(label: "hns_http_requests_total", dimensions: dims),
+                    Timer(label: "hns_http_request_duration_seconds", dimensions: Array(dims.prefix(3))))
+        self.entries.withLock { $0[key] = made }
+        return made
     }
 }

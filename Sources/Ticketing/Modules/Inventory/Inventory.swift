@@ -179,7 +179,7 @@ struct Inventory: Sendable {
         }
         let sectorCode = sector.code
 
-        let holdID = UUID()
+        let holdID = UUID.random()
         let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
         // The hold, its units and the audit row in one statement (the units' foreign key to the hold
         // is checked at its end, when the hold row is there). Fewer units than asked: a concurrent

@@ -317,7 +317,7 @@ extension Orders {
         try await connection.prepared(
             """
             INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, reason)
-            VALUES (\(UUID()), \(orderID), \(paymentIntent), \(amount), \(reason))
+            VALUES (\(UUID.random()), \(orderID), \(paymentIntent), \(amount), \(reason))
             ON CONFLICT (payment_intent_id) DO NOTHING
             """, logger: self.logger)
         try await Outbox.write([

@@ -186,7 +186,7 @@ struct Orders: Sendable {
                 throw Problem(status: .conflict, slug: "attendee-has-ticket", detail: "A ticket holder already has a ticket for this match.", errors: fields)
             }
 
-            let orderID = UUID()
+            let orderID = UUID.random()
             let amount = hold.unitPriceCents * hold.seats.count
             // created_at is the column's default, now(): the transaction's time, which the hold's read returned.
             let (createdAt, currency) = (hold.transactionTime, "eur")

@@ -36,9 +36,7 @@ struct Tickets: Sendable {
     }
 
     static func newBarcode() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<20).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return "HNS1" + Data(bytes).base64EncodedString()
+        "HNS1" + Data(RandomBytes.make(20)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -47,7 +45,7 @@ struct Tickets: Sendable {
     /// seat already on a valid ticket, fails the statement (`UNIQUE (order_id, position)`, `tickets_seat`).
     static func add(orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket], to writes: inout PreparedWrites) -> [Issued] {
         guard !tickets.isEmpty else { return [] }
-        let issued = tickets.map { Issued(id: UUID(), position: $0.position, barcode: Self.newBarcode(), deliverToEmail: $0.deliverToEmail) }
+        let issued = tickets.map { Issued(id: UUID.random(), position: $0.position, barcode: Self.newBarcode(), deliverToEmail: $0.deliverToEmail) }
         writes.add { q in
             q.appendLiteral("""
                 INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
