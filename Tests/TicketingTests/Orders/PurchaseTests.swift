@@ -337,8 +337,14 @@ import Testing
             let mine = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200)))
             let ok = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"B","quantity":1}"#, headers: ["X-Purchase-Token": mine])
             #expect(ok.status == 201)
-            let withWindow = try await h.call("POST", "/api/v1/orders", token: fan, json: #"{"hold_id":"\#(ok.object["id"] as! String)","attendees":[\#(PurchaseHarness.attendee(41))]}"#,
-                                              headers: ["X-Purchase-Token": mine])
+            let order = #"{"hold_id":"\#(ok.object["id"] as! String)","attendees":[\#(PurchaseHarness.attendee(41))]}"#
+            // The order's gate is asked inside its transaction from the cached queue state (the hold
+            // just cached it): without the token it is refused, and nothing is written.
+            #expect(try await h.call("POST", "/api/v1/orders", token: fan, json: order).status == 403)
+            // Once the cached state has expired (a second), the order's transaction gives way, the state
+            // is read from Redis, and the order is made with the token's window.
+            try await Task.sleep(for: .milliseconds(1100))
+            let withWindow = try await h.call("POST", "/api/v1/orders", token: fan, json: order, headers: ["X-Purchase-Token": mine])
             #expect(withWindow.status == 201 && withWindow.object["window_ends_at"] is String)
             // The queue's turns, as read from its stream, become purchase windows (on a stream of this
             // test's own: the real one is shared by every test of this run).

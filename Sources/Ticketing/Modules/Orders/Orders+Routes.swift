@@ -23,12 +23,21 @@ extension Orders {
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) { key in
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
-                // The queue's gate before the transaction: it may ask Redis, which must not hold the hold's lock.
-                let hold = try await self.inventory.hold(id: holdID, buyer: me.userID)
-                let window = try await queueGate.check(matchID: hold.matchId, user: me.userID, request: request)
-                let answer = try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key,
-                                                   window: window.map { ($0.tokenID, $0.windowEndsAt) })
-                return (.created, answer)
+                let token = request.headers[QueueGate.header]
+                // The queue's gate is asked inside the order's transaction, once the hold (and so the
+                // match) is read, from its cached state only: Redis must not be waited on while the
+                // hold's lock is held. On a miss the transaction ends, the state is read, and the order
+                // is tried again with it.
+                do {
+                    return (.created, try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key) {
+                        try await queueGate.checkCached(matchID: $0, user: me.userID, token: token)
+                    })
+                } catch let miss as QueueGate.StateNotCached {
+                    let state = try await queueGate.state(matchID: miss.matchID)
+                    return (.created, try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key) {
+                        try await queueGate.check(state: state, matchID: $0, user: me.userID, token: token)
+                    })
+                }
             }
         }
         api.get("orders") { request, _ -> Response in
@@ -128,7 +137,23 @@ struct QueueGate: Sendable {
 
     /// Nil when the match has no active queue; else the verified token, or a 403 / 503.
     func check(matchID: Int64, user: String, token: String?) async throws -> PurchaseToken? {
-        let state = try await self.states.value(for: matchID) { try await self.redis.hget("hns:queue:\(matchID):config", "state") }
+        try await self.check(state: try await self.state(matchID: matchID), matchID: matchID, user: user, token: token)
+    }
+
+    /// The queue's state for the match (cached for a second), from Redis on a miss.
+    func state(matchID: Int64) async throws -> String? {
+        try await self.states.value(for: matchID) { try await self.redis.hget("hns:queue:\(matchID):config", "state") }
+    }
+
+    struct StateNotCached: Error { let matchID: Int64 }
+
+    /// The same answer as `check`, without any I/O: `StateNotCached` when the state would have to be read.
+    func checkCached(matchID: Int64, user: String, token: String?) async throws -> PurchaseToken? {
+        guard let state = self.states.cached(matchID) else { throw StateNotCached(matchID: matchID) }
+        return try await self.check(state: state, matchID: matchID, user: user, token: token)
+    }
+
+    func check(state: String?, matchID: Int64, user: String, token: String?) async throws -> PurchaseToken? {
         guard let state, Self.gatedStates.contains(state) else { return nil }
         guard let verifier else { throw Problem.unavailable("The waiting room is active but HNS_QUEUE_SIGNING_KEY is not set here.") }
         return try await verifier.verify(token ?? "", user: user, match: String(matchID))

@@ -1,5 +1,6 @@
 import Foundation
 import HNSCore
+import HNSIdentity
 import HNSPostgres
 import HNSRedis
 import HTTPTypes
@@ -134,14 +135,17 @@ struct Orders: Sendable {
     }
 
     /// Creates the order for the buyer's active hold: one attendee per seat, each checked against
-    /// the blacklist and the one-ticket-per-person rule for the match. `window` is the queue's purchase
-    /// window, if the match's queue is active. Returns the answer (the order as JSON), recorded for
-    /// `key` in the same transaction.
+    /// the blacklist and the one-ticket-per-person rule for the match. `gate` is the queue's gate for
+    /// the hold's match (asked in the transaction, so it must not wait on I/O): the purchase token whose
+    /// window bounds the order, or nil when the match has no active queue. Returns the answer (the
+    /// order as JSON), recorded for `key` in the same transaction.
     func create(
-        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil, window: (id: String, endsAt: Date)?
+        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
+        gate: @escaping @Sendable (Int64) async throws -> PurchaseToken? = { _ in nil }
     ) async throws -> [UInt8] {
         let outcome: Result<[UInt8], BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
+            let window = try await gate(hold.matchID).map { (id: $0.tokenID, endsAt: $0.windowEndsAt) }
             guard attendees.count == hold.seats.count else {
                 throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
             }
