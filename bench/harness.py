@@ -418,9 +418,17 @@ async def eventbus_phases(a, bus, systems, sink):
     for s in systems:  # warm-up: connections, caches, the stream's first blocks
         await closed_loop(lambda s=s: one(s), 32, 2)
 
+    async def settle():
+        # Before each measurement: the page cache's dirty pages go to disk first. JetStream's file
+        # store writes without fsync, and the kernel's writeback of a previous run's hundreds of MB
+        # otherwise lands in the next one, where every fsync (PostgreSQL's commits) waits behind it.
+        await asyncio.get_running_loop().run_in_executor(None, os.sync)
+        await asyncio.sleep(0.5)
+
     # 1. Synchronous publish: each publisher waits for the ack (our 202 = committed) before the next.
     for conc in a.conc:
         for s in systems:
+            await settle()
             say(f"sync publish x{conc}: {s.name}")
             if s is bus:
                 pg, groups = pg_counters(a.pg_port), await bus_metric(bus, "hns_eventbus_group_commit_size_count")
@@ -433,11 +441,13 @@ async def eventbus_phases(a, bus, systems, sink):
     # 2. Batched publish: 100 messages per request (ours) / 100 async publishes then all acks (JetStream).
     for conc in a.batch_conc:
         for s in systems:
+            await settle()
             say(f"batched publish (100/batch) x{conc}: {s.name}")
             R[s.name][f"batch{conc}"] = await closed_loop(lambda s=s: batch(s), conc, a.seconds)
 
     # 3. End-to-end latency at a fixed offered rate: subscriber receipt minus the intended send time.
     for i, s in enumerate(systems):
+        await settle()
         say(f"end-to-end @{a.rate}/s: {s.name}")
         name = "bench-e2e" if s is bus else f"js-e2e-{i}"
         await sink.ctl(name, reset=True)
@@ -460,6 +470,7 @@ async def eventbus_phases(a, bus, systems, sink):
         for i, s in enumerate(systems):
             say(f"drain {a.backlog:,} with {window} in flight: {s.name}")
             await fill(s.publish_batch, topic, a.backlog)
+            await settle()
             sink_cpu = (await sink.ctl("cpu"))["cpu"]
             t0 = time.monotonic()
             if s is bus:  # the subscription exists; the sink has answered 503 so far
