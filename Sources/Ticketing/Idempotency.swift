@@ -22,16 +22,25 @@ struct Idempotency: Sendable {
     let postgres: PostgresClient
     let logger: Logger
 
-    /// The key of a request running for the first time. The answer goes with the request's writes.
+    /// The key of a request that is not known to have run before. The answer goes with the request's writes.
     final class Key: Sendable {
         let buyer: String
         let key: String
         let route: String
         let hash: String
         fileprivate let recorded = Locked(false)
+        fileprivate let store: Idempotency?
 
-        init(buyer: String, key: String, route: String, hash: String) {
-            (self.buyer, self.key, self.route, self.hash) = (buyer, key, route, hash)
+        init(buyer: String, key: String, route: String, hash: String, store: Idempotency? = nil) {
+            (self.buyer, self.key, self.route, self.hash, self.store) = (buyer, key, route, hash, store)
+        }
+
+        /// Whether an answer is stored for this key already (this request is a retry): for work that
+        /// has an effect outside its transaction on a refusal, so that a retry does not repeat it.
+        /// Throws the 422 when the key was used for another request.
+        func answered() async throws -> Bool {
+            guard let store else { return false }
+            return try await store.stored(self) != nil
         }
 
         /// Stores the answer as a part of `writes`. Call it in the request's last transaction.
@@ -52,8 +61,13 @@ struct Idempotency: Sendable {
     /// Runs `work` once per `Idempotency-Key` and buyer: a retry with the same key and body gets the
     /// first answer again (also a 4xx); the same key with another body is refused. A 5xx is not
     /// kept, so the retry runs again. `work` gets the key (nil without the header) to record its answer.
+    ///
+    /// `recordsInTransaction`: the work always records its answer in its one transaction (holds,
+    /// orders). Then the key is not looked up first: a first request, nearly every one, saves that
+    /// read. A retry runs the work, whose transaction then fails on the key's row (or the work refuses,
+    /// e.g. "this hold has its order"), rolls back, and the stored answer is replayed.
     func run(
-        request: Request, buyer: String, route: String, body: ByteBuffer,
+        request: Request, buyer: String, route: String, body: ByteBuffer, recordsInTransaction: Bool = false,
         _ work: (Key?) async throws -> (HTTPResponse.Status, [UInt8])
     ) async throws -> Response {
         guard let header = request.headers[HTTPField.Name("Idempotency-Key")!] else {
@@ -62,17 +76,19 @@ struct Idempotency: Sendable {
         }
         guard (1...255).contains(header.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
         let key = Key(buyer: buyer, key: header, route: route,
-                      hash: SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString)
-        if let replay = try await self.stored(key) { return replay }
+                      hash: SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString, store: self)
+        if !recordsInTransaction, let replay = try await self.stored(key) { return replay }
         let status: HTTPResponse.Status
         let bytes: [UInt8]
         do {
             (status, bytes) = try await work(key)
         } catch where SQLState.isUniqueViolation(error) && key.recorded.withLock({ $0 }) {
-            // A concurrent request with this key committed first: its answer is the answer.
+            // A request with this key committed first (earlier, or concurrently): its answer is the answer.
             if let replay = try await self.stored(key) { return replay }
             throw error
         } catch {
+            // Not looked up first: a refusal may be this retry's, not the first request's answer.
+            if recordsInTransaction, let replay = try await self.stored(key) { return replay }
             let problem: Problem? = (error as? Problem) ?? (error as? any ProblemConvertible)?.problem
             guard let problem, problem.statusCode < 500 else { throw error }
             // The work's transaction rolled back with the refusal; the refusal is the first answer.
@@ -83,7 +99,7 @@ struct Idempotency: Sendable {
     }
 
     /// The stored answer for `key`, as a replay; nil when there is none.
-    private func stored(_ key: Key) async throws -> Response? {
+    fileprivate func stored(_ key: Key) async throws -> Response? {
         let rows = try await self.postgres.prepared(
             "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(key.buyer) AND key = \(key.key)",
             logger: self.logger)

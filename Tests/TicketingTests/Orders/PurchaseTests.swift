@@ -175,6 +175,35 @@ import Testing
         }
     }
 
+    /// Holds and orders do not look their key up first (they record the answer in their transaction):
+    /// a retry runs again and is then answered from the key. A refusal's record for staff is made once.
+    @Test func a_retried_blacklist_refusal_is_replayed_and_recorded_once() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let admin = try await TicketingHarness.admin()
+            #expect(try await h.call("POST", "/api/v1/admin/blacklist", token: admin,
+                                     json: #"{"oib":"\#(PurchaseHarness.oib(51))","reason":"stadium ban 2026-044"}"#).status == 201)
+            let hold = try await h.hold(match, user: "ban-retry", quantity: 2)
+            let holdID = try #require(hold.object["id"] as? String)
+            let token = try await TicketingHarness.token(user: "ban-retry")
+            let body = #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(52)),\#(PurchaseHarness.attendee(51))]}"#
+            let first = try await h.call("POST", "/api/v1/orders", token: token, json: body, headers: ["Idempotency-Key": "ban-1"])
+            let retry = try await h.call("POST", "/api/v1/orders", token: token, json: body, headers: ["Idempotency-Key": "ban-1"])
+            #expect(first.status == 403 && first.fields == ["attendees[1]"])
+            #expect(retry.status == 403 && retry.body == first.body && retry.headers["idempotent-replayed"] == "true")
+            let hits = try await h.call("GET", "/api/v1/admin/blacklist/hits", token: admin)
+            #expect((hits.object["hits"] as? [[String: Any]])?.count == 1)
+            // The same key for another body is still refused, and a new key orders the hold.
+            let other = try await h.call("POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
+                                         headers: ["Idempotency-Key": "ban-1"])
+            #expect(other.status == 422 && other.fields == ["Idempotency-Key"])
+            let fixed = #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(52)),\#(PurchaseHarness.attendee(53))]}"#
+            #expect(try await h.call("POST", "/api/v1/orders", token: token, json: fixed, headers: ["Idempotency-Key": "ban-2"]).status == 201)
+            #expect(try await h.query("SELECT count(*)::int FROM orders.orders", as: Int.self) == [1])
+        }
+    }
+
     @Test func concurrent_retries_with_one_key_get_one_effect_and_one_answer() async throws {
         try await PurchaseHarness.with { p async throws -> Void in
             let h = p.h

@@ -20,7 +20,7 @@ extension Orders {
         api.post("orders") { request, context -> Response in
             let me = try await auth.user(request)
             let bytes = try await request.body.collect(upTo: 1 << 20)
-            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes) { key in
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes, recordsInTransaction: true) { key in
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
                 let token = request.headers[QueueGate.header]

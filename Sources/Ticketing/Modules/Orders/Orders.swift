@@ -260,7 +260,10 @@ struct Orders: Sendable {
         switch outcome {
         case .success(let answer): return answer
         case .failure(let refusal):
-            await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
+            // Recorded for staff once: a retry of a refused request (its key answered already) is not a new attempt.
+            if try await key?.answered() != true {
+                await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
+            }
             throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex))
         }
     }
