@@ -27,7 +27,14 @@ public enum EventLoopExecutor {
 public func loopSleep(for duration: Duration) async throws {
     try Task.checkCancellation()
     let (seconds, attoseconds) = duration.components
-    let nanoseconds = max(0, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    let nanoseconds: Int64
+    if seconds < 0 || (seconds == 0 && attoseconds <= 0) {
+        nanoseconds = 0
+    } else if seconds >= Int64.max / 1_000_000_000 - 1 {
+        nanoseconds = Int64.max  // centuries: clamped ("forever"), where the multiplication would trap
+    } else {
+        nanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
     let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(nanoseconds)) {}
     do {
         try await withTaskCancellationHandler {
@@ -35,7 +42,7 @@ public func loopSleep(for duration: Duration) async throws {
         } onCancel: {
             scheduled.cancel()
         }
-    } catch {
+    } catch EventLoopError.cancelled {
         throw CancellationError()
     }
 }

@@ -39,7 +39,10 @@ public enum PostgresURL {
         let (username, password) = (user.removingPercentEncoding ?? user, components.password?.removingPercentEncoding)
         var config: PostgresClient.Configuration
         if let socketFolder {
-            guard (query["sslmode"] ?? "disable") == "disable" else { throw Invalid(description: "a unix socket (host=) takes no sslmode") }
+            // As libpq: prefer/allow mean no TLS on a socket; require and stricter cannot be met there.
+            guard ["disable", "prefer", "allow"].contains(query["sslmode"] ?? "disable") else {
+                throw Invalid(description: "a unix socket (host=) cannot use sslmode \(query["sslmode"] ?? "")")
+            }
             config = .init(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: username, password: password, database: database)
         } else {
             config = .init(host: host, port: port, username: username, password: password, database: database, tls: tls)

@@ -62,10 +62,11 @@ struct Idempotency: Sendable {
     /// first answer again (also a 4xx); the same key with another body is refused. A 5xx is not
     /// kept, so the retry runs again. `work` gets the key (nil without the header) to record its answer.
     ///
-    /// `recordsInTransaction`: the work always records its answer in its one transaction (holds,
-    /// orders). Then the key is not looked up first: a first request, nearly every one, saves that
-    /// read. A retry runs the work, whose transaction then fails on the key's row (or the work refuses,
-    /// e.g. "this hold has its order"), rolls back, and the stored answer is replayed.
+    /// `recordsInTransaction`: the work always records its answer in its one transaction, and a retry
+    /// of it is refused before it writes anything (an order: "this hold has its order"). Then the key
+    /// is not looked up first: a first request, nearly every one, saves that read. A retry runs the
+    /// work, which refuses (or fails on the key's row), rolls back, and the stored answer is replayed.
+    /// Not for holds: a retried hold would take seats and the sector's counter lock before failing.
     func run(
         request: Request, buyer: String, route: String, body: ByteBuffer, recordsInTransaction: Bool = false,
         _ work: (Key?) async throws -> (HTTPResponse.Status, [UInt8])

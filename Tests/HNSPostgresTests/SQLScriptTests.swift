@@ -41,6 +41,8 @@ import Testing
         #expect(config.unixSocketPath == "/run/pg/.s.PGSQL.5432")
         #expect(config.host == nil)
         #expect(try PostgresURL.configuration(from: "postgres://hns@localhost:6543/tickets?host=/run/pg").unixSocketPath == "/run/pg/.s.PGSQL.6543")
+        // As with libpq, "prefer" means no TLS on a socket.
+        #expect(try PostgresURL.configuration(from: "postgres://hns@/tickets?host=/run/pg&sslmode=prefer").unixSocketPath != nil)
     }
 
     @Test(arguments: ["mysql://u@h/db", "postgres://h/db", "postgres://u@/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe",

@@ -38,7 +38,7 @@ extension Inventory {
             let me = try await auth.user(request)
             let matchID = try context.parameters.id("matchId")
             let bytes = try await request.body.collect(upTo: 1 << 16)
-            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes, recordsInTransaction: true) { key in
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes) { key in
                 let body = try Hummingbird.Request.decodeJSON(as: HoldRequest.self, from: bytes)
                 let wanted: Request
                 switch (body.sector, body.quantity, body.seats) {

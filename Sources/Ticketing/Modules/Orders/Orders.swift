@@ -141,7 +141,7 @@ struct Orders: Sendable {
     /// order as JSON), recorded for `key` in the same transaction.
     func create(
         buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
-        gate: @escaping @Sendable (Int64) async throws -> PurchaseToken? = { _ in nil }
+        gate: @escaping @Sendable (Int64) async throws -> PurchaseToken?
     ) async throws -> [UInt8] {
         let outcome: Result<[UInt8], BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
@@ -260,7 +260,8 @@ struct Orders: Sendable {
         switch outcome {
         case .success(let answer): return answer
         case .failure(let refusal):
-            // Recorded for staff once: a retry of a refused request (its key answered already) is not a new attempt.
+            // A retry that comes after the refusal was stored (its key answered) is not a new attempt and
+            // is not recorded again; two copies in flight at once may both record it.
             if try await key?.answered() != true {
                 await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
             }
