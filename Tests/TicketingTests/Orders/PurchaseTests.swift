@@ -175,7 +175,7 @@ import Testing
         }
     }
 
-    /// Holds and orders do not look their key up first (they record the answer in their transaction):
+    /// Orders do not look their key up first (they record the answer in their transaction):
     /// a retry runs again and is then answered from the key. A refusal's record for staff is made once.
     @Test func a_retried_blacklist_refusal_is_replayed_and_recorded_once() async throws {
         try await PurchaseHarness.with { p async throws -> Void in

@@ -68,21 +68,26 @@ struct AvailabilityProjection: Sendable {
         }
     }
 
+    static let loadSQL = """
+        SELECT s.code, s.name, s.stand, s.gate, s.kind, s.open, s.price_category,
+               (v.config -> 'prices' ->> s.price_category)::int,
+               c.available, c.held, c.sold, c.blocked, c.version
+        FROM inventory.sectors s
+        JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
+        JOIN matches.matches m ON m.id = s.match_id
+        JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
+        """
+
     /// The exact counts from PostgreSQL, with their versions.
     func load(matchID: Int64, sectors: [String]? = nil) async throws -> [(SectorAvailability, version: Int64)] {
         // Prepared: a four-table join costs more to plan than to run, and it runs after every sale.
-        let rows = try await self.postgres.prepared(
-            """
-            SELECT s.code, s.name, s.stand, s.gate, s.kind, s.open, s.price_category,
-                   (v.config -> 'prices' ->> s.price_category)::int,
-                   c.available, c.held, c.sold, c.blocked, c.version
-            FROM inventory.sectors s
-            JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
-            JOIN matches.matches m ON m.id = s.match_id
-            JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
-            WHERE s.match_id = \(matchID) AND (\(sectors == nil) OR s.code = ANY(\(sectors ?? [])))
-            ORDER BY s.code
-            """, logger: self.logger)
+        // Two statements, so that each generic plan looks the sectors up by its own condition.
+        let rows = if let sectors {
+            try await self.postgres.prepared(
+                "\(unescaped: Self.loadSQL) WHERE s.match_id = \(matchID) AND s.code = ANY(\(sectors)) ORDER BY s.code", logger: self.logger)
+        } else {
+            try await self.postgres.prepared("\(unescaped: Self.loadSQL) WHERE s.match_id = \(matchID) ORDER BY s.code", logger: self.logger)
+        }
         var result: [(SectorAvailability, version: Int64)] = []
         for try await (code, name, stand, gate, kind, open, category, price, available, held, sold, blocked, version) in rows.decode(
             (String, String, String, String, String, Bool, String, Int?, Int, Int, Int, Int, Int64).self)
