@@ -30,6 +30,45 @@ public struct PreparedWrites: Sendable {
         return name
     }
 
+    /// Adds one part written as a literal, like a `PreparedSQL`: `writes.add("UPDATE t SET a = \(x) WHERE id = \(id)")`.
+    /// Its values are numbered where it lands in the shared text, after the earlier parts' values.
+    @discardableResult
+    public mutating func add(_ part: Part) -> String {
+        self.add { text in
+            for step in part.steps { step(&text) }
+        }
+    }
+
+    /// A part as a string literal: its literal pieces and values, replayed into the shared text by
+    /// `add(_:)` (a `PreparedSQL` numbers its values from $1, which only holds for a whole statement).
+    public struct Part: ExpressibleByStringInterpolation {
+        fileprivate var steps: [(inout PreparedSQL.StringInterpolation) -> Void]
+
+        public init(stringLiteral value: String) { self.steps = [{ $0.appendLiteral(value) }] }
+        public init(stringInterpolation: StringInterpolation) { self.steps = stringInterpolation.steps }
+
+        public struct StringInterpolation: StringInterpolationProtocol {
+            fileprivate var steps: [(inout PreparedSQL.StringInterpolation) -> Void] = []
+
+            public init(literalCapacity: Int, interpolationCount: Int) {
+                self.steps.reserveCapacity(2 * interpolationCount + 1)
+            }
+
+            public mutating func appendLiteral(_ literal: String) { self.steps.append { $0.appendLiteral(literal) } }
+
+            /// SQL text of our own (an earlier part's name), never a value.
+            public mutating func appendInterpolation(unescaped text: String) { self.steps.append { $0.appendLiteral(text) } }
+
+            public mutating func appendInterpolation<Value: PostgresNonThrowingEncodable>(_ value: Value) {
+                self.steps.append { $0.appendInterpolation(value) }
+            }
+
+            public mutating func appendInterpolation<Value: PostgresNonThrowingEncodable>(_ value: Value?) {
+                self.steps.append { $0.appendInterpolation(value) }
+            }
+        }
+    }
+
     /// The whole statement, ending with `select`.
     private func statement(select: String) -> PreparedSQL {
         var text = self.text

@@ -45,15 +45,10 @@ struct Idempotency: Sendable {
 
         /// Stores the answer as a part of `writes`. Call it in the request's last transaction.
         func record(_ status: HTTPResponse.Status, _ body: [UInt8], to writes: inout PreparedWrites) {
-            writes.add { q in
-                q.appendLiteral("INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body) VALUES (")
-                q.appendInterpolation(self.buyer); q.appendLiteral(", ")
-                q.appendInterpolation(self.key); q.appendLiteral(", ")
-                q.appendInterpolation(self.route); q.appendLiteral(", ")
-                q.appendInterpolation(self.hash); q.appendLiteral(", ")
-                q.appendInterpolation(Int(status.code)); q.appendLiteral(", ")
-                q.appendInterpolation(ByteBuffer(bytes: body)); q.appendLiteral(")")
-            }
+            writes.add("""
+                INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body)
+                VALUES (\(self.buyer), \(self.key), \(self.route), \(self.hash), \(Int(status.code)), \(ByteBuffer(bytes: body)))
+                """)
             self.recorded.withLock { $0 = true }
         }
     }

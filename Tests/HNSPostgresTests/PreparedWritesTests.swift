@@ -22,22 +22,15 @@ import Testing
                 var writes = PreparedWrites()
                 // Nothing added: nothing sent.
                 #expect(try await writes.run(on: connection, logger: self.logger).isEmpty)
-                let parent = writes.add { q in
-                    q.appendLiteral("INSERT INTO parent VALUES (")
-                    q.appendInterpolation(1); q.appendLiteral(", ")
-                    q.appendInterpolation("one"); q.appendLiteral(") RETURNING id, name")
-                }
+                // Parts as literals and as closures writing into the shared text, mixed.
+                let parent = writes.add("INSERT INTO parent VALUES (\(1), \("one")) RETURNING id, name")
                 writes.add { q in
                     q.appendLiteral("INSERT INTO child SELECT id, name || ")
                     q.appendInterpolation(" child")
                     q.appendLiteral(" FROM \(parent)")
                 }
                 for what in ["first added", "second added", "third added"] {
-                    writes.add { q in
-                        q.appendLiteral("INSERT INTO log (what) VALUES (")
-                        q.appendInterpolation(what)
-                        q.appendLiteral(")")
-                    }
+                    writes.add("INSERT INTO log (what) VALUES (\(what))")
                 }
                 #expect(writes.count == 5)
                 let rows = try await writes.run(on: connection, select: "SELECT name FROM \(parent)", logger: self.logger)
@@ -53,11 +46,7 @@ import Testing
             try await client.withConnection { connection in
                 var writes = PreparedWrites()
                 writes.add { q in q.appendLiteral("INSERT INTO log (what) VALUES ('lost')") }
-                writes.add { q in
-                    q.appendLiteral("INSERT INTO child VALUES (")
-                    q.appendInterpolation(99)
-                    q.appendLiteral(", 'orphan')")
-                }
+                writes.add("INSERT INTO child SELECT \(99), 'orphan' FROM (SELECT 1) AS \(unescaped: "one_row")")
                 await #expect(throws: PSQLError.self) { try await writes.run(on: connection, logger: self.logger) }
             }
             for try await n in try await client.query("SELECT count(*)::int FROM log WHERE what = 'lost'", logger: self.logger).decode(Int.self) {

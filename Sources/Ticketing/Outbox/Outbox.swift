@@ -33,14 +33,12 @@ enum Outbox {
         guard !messages.isEmpty else { return }
         let subjects = messages.map(\.subject), ids = messages.map(\.msgID), jobs = messages.map(\.job)
         let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
-        writes.add { q in
-            q.appendLiteral("INSERT INTO outbox.messages (subject, msg_id, payload, job) SELECT m.subject, m.msg_id, m.payload::jsonb, m.job FROM unnest(")
-            q.appendInterpolation(subjects); q.appendLiteral("::text[], ")
-            q.appendInterpolation(ids); q.appendLiteral("::text[], ")
-            q.appendInterpolation(payloads); q.appendLiteral("::text[], ")
-            q.appendInterpolation(jobs)
-            q.appendLiteral("::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n) ORDER BY m.n ON CONFLICT (msg_id) DO NOTHING")
-        }
+        writes.add("""
+            INSERT INTO outbox.messages (subject, msg_id, payload, job)
+            SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
+            FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n)
+            ORDER BY m.n ON CONFLICT (msg_id) DO NOTHING
+            """)
     }
 }
 

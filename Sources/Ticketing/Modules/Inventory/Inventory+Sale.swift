@@ -57,16 +57,11 @@ extension Inventory {
     /// the hold is no longer active (the caller then throws, rolling its transaction back). The Redis
     /// key follows after the commit.
     func addPaymentProtection(holdID: UUID, grace: Duration, to writes: inout PreparedWrites) -> String {
-        writes.add { q in
-            q.appendLiteral("""
-                UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
-                       expires_at = CASE WHEN payment_started_at IS NULL THEN expires_at + make_interval(secs =>
-                """)
-            q.appendInterpolation(grace.seconds)
-            q.appendLiteral(") ELSE expires_at END WHERE id = ")
-            q.appendInterpolation(holdID)
-            q.appendLiteral(" AND state = 'active' RETURNING expires_at")
-        }
+        writes.add("""
+            UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
+                   expires_at = CASE WHEN payment_started_at IS NULL THEN expires_at + make_interval(secs => \(grace.seconds)) ELSE expires_at END
+            WHERE id = \(holdID) AND state = 'active' RETURNING expires_at
+            """)
     }
 
     /// Moves the hold's Redis key to its (new) expiry; the sweeper covers a failure here.
@@ -185,37 +180,19 @@ extension Inventory {
     /// lock, the hottest of a sale, is taken last.
     func add(_ sale: Sale, to writes: inout PreparedWrites) {
         let (holdID, unitIDs, n) = (sale.holdID, sale.unitIDs, sale.unitIDs.count)
-        writes.add { q in
-            q.appendLiteral("UPDATE inventory.units SET status = 'sold', hold_id = ")
-            q.appendInterpolation(holdID)
-            q.appendLiteral(" WHERE id = ANY(")
-            q.appendInterpolation(unitIDs)
-            q.appendLiteral(")")
-        }
-        writes.add { q in
-            q.appendLiteral("UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = ")
-            q.appendInterpolation(sale.fromHeld ? "sold" : "sold_after_expiry")
-            q.appendLiteral(" WHERE id = ")
-            q.appendInterpolation(holdID)
-        }
-        writes.add { q in
-            q.appendLiteral("INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (")
-            q.appendInterpolation(sale.matchID); q.appendLiteral(", ")
-            q.appendInterpolation(sale.buyer); q.appendLiteral(", 0, ")
-            q.appendInterpolation(n)
-            q.appendLiteral(") ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - ")
-            q.appendInterpolation(sale.fromHeld ? n : 0)
-            q.appendLiteral(", sold = b.sold + ")
-            q.appendInterpolation(n)
-        }
-        writes.add { q in
-            q.appendLiteral("INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor) VALUES (")
-            q.appendInterpolation(sale.matchID); q.appendLiteral(", 'sold', ")
-            q.appendInterpolation(sale.sector); q.appendLiteral(", ")
-            q.appendInterpolation(holdID); q.appendLiteral(", ")
-            q.appendInterpolation(unitIDs); q.appendLiteral(", ")
-            q.appendInterpolation(sale.actor); q.appendLiteral(")")
-        }
+        writes.add("UPDATE inventory.units SET status = 'sold', hold_id = \(holdID) WHERE id = ANY(\(unitIDs))")
+        writes.add("""
+            UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(sale.fromHeld ? "sold" : "sold_after_expiry")
+            WHERE id = \(holdID)
+            """)
+        writes.add("""
+            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(sale.matchID), \(sale.buyer), 0, \(n))
+            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(sale.fromHeld ? n : 0), sold = b.sold + \(n)
+            """)
+        writes.add("""
+            INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
+            VALUES (\(sale.matchID), 'sold', \(sale.sector), \(holdID), \(unitIDs), \(sale.actor))
+            """)
     }
 
     /// After a sale commits: drop the hold key and push the sector's counts.

@@ -325,21 +325,11 @@ struct Inventory: Sendable {
     static func addCounts(
         matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0, to writes: inout PreparedWrites
     ) -> String {
-        writes.add { q in
-            q.appendLiteral("UPDATE inventory.sector_counts SET available = available + ")
-            q.appendInterpolation(available)
-            q.appendLiteral(", held = held + ")
-            q.appendInterpolation(held)
-            q.appendLiteral(", sold = sold + ")
-            q.appendInterpolation(sold)
-            q.appendLiteral(", blocked = blocked + ")
-            q.appendInterpolation(blocked)
-            q.appendLiteral(", version = version + 1 WHERE match_id = ")
-            q.appendInterpolation(matchID)
-            q.appendLiteral(" AND sector_code = ")
-            q.appendInterpolation(sector)
-            q.appendLiteral(" RETURNING available, held, sold, blocked, version")
-        }
+        writes.add("""
+            UPDATE inventory.sector_counts SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
+                   blocked = blocked + \(blocked), version = version + 1
+            WHERE match_id = \(matchID) AND sector_code = \(sector) RETURNING available, held, sold, blocked, version
+            """)
     }
 
     // MARK: Release

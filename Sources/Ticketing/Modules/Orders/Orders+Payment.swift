@@ -157,12 +157,7 @@ extension Orders {
                 outcome = .ignored
             }
             // The event's outcome, in one statement with whatever closing writes the handler left (a sale's).
-            writes.add { q in
-                q.appendLiteral("UPDATE payments.stripe_events SET outcome = ")
-                q.appendInterpolation(outcome.rawValue)
-                q.appendLiteral(" WHERE event_id = ")
-                q.appendInterpolation(event.id)
-            }
+            writes.add("UPDATE payments.stripe_events SET outcome = \(outcome.rawValue) WHERE event_id = \(event.id)")
             try await writes.run(on: connection, logger: self.logger)
             return outcome
         }

@@ -204,24 +204,13 @@ struct Orders: Sendable {
                 createdAt: createdAt, seats: seats, tickets: []))
             // The order, its history, its attendees and its event in one statement.
             var writes = PreparedWrites()
-            let order = writes.add { q in
-                q.appendLiteral("""
-                    INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
-                                               window_id, window_ends_at)
-                    VALUES (
-                    """)
-                q.appendInterpolation(orderID); q.appendLiteral(", ")
-                q.appendInterpolation(hold.matchID); q.appendLiteral(", ")
-                q.appendInterpolation(buyer); q.appendLiteral(", ")
-                q.appendInterpolation(email); q.appendLiteral(", ")
-                q.appendInterpolation(holdID); q.appendLiteral(", ")
-                q.appendInterpolation(OrderState.seatsHeld.rawValue); q.appendLiteral(", ")
-                q.appendInterpolation(hold.unitPriceCents); q.appendLiteral(", ")
-                q.appendInterpolation(amount); q.appendLiteral(", ")
-                q.appendInterpolation(currency); q.appendLiteral(", ")
-                q.appendInterpolation(window?.id); q.appendLiteral(", ")
-                q.appendInterpolation(window?.endsAt); q.appendLiteral(") RETURNING id")
-            }
+            let order = writes.add("""
+                INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
+                                           window_id, window_ends_at)
+                VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), \(OrderState.seatsHeld.rawValue), \(hold.unitPriceCents),
+                        \(amount), \(currency), \(window?.id), \(window?.endsAt))
+                RETURNING id
+                """)
             Self.addHistory([(nil, .created, "order placed", buyer), (.created, .seatsHeld, "hold \(holdID) attached, attendees accepted", buyer)],
                             of: order, to: &writes)
             writes.add { q in
