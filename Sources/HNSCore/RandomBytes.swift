@@ -21,10 +21,13 @@ extension UUID {
     /// A version 4 (random) UUID, as `UUID()` makes, from two `getrandom` calls.
     public static func random() -> UUID {
         var generator = SystemRandomNumberGenerator()
-        let (high, low) = (generator.next() as UInt64, generator.next() as UInt64)
-        var b = (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (8 * UInt64(i % 8))) }
-        b[6] = (b[6] & 0x0f) | 0x40  // version 4
-        b[8] = (b[8] & 0x3f) | 0x80  // RFC 4122 variant
-        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
+        var uuid: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &uuid) { bytes in
+            bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 0, as: UInt64.self)
+            bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: 8, as: UInt64.self)
+        }
+        uuid.6 = (uuid.6 & 0x0f) | 0x40  // version 4
+        uuid.8 = (uuid.8 & 0x3f) | 0x80  // RFC 4122 variant
+        return UUID(uuid: uuid)
     }
 }
