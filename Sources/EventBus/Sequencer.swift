@@ -125,22 +125,17 @@ enum EventBusMetrics {
     static let duplicates = Counter(label: "hns_eventbus_duplicates_total")
     static let publishedBytes = Counter(label: "hns_eventbus_published_bytes_total")
 
-    /// Counted on every delivery: made once per label set (the factory builds them anew on each call).
-    private static let perDelivery = Locked<[String: Counter]>([:])
-    private static func cached(_ key: String, _ make: () -> Counter) -> Counter {
-        if let found = self.perDelivery.withLock({ $0[key] }) { return found }
-        let made = make()
-        self.perDelivery.withLock { $0[key] = made }
-        return made
-    }
+    /// Counted on every delivery: made once per subscription and result.
+    private static let deliveries = MetricsByLabels<[String], Counter>()
+    private static let attemptCounters = MetricsByLabels<String, Counter>()
 
     static func delivery(_ subscription: String, result: String) -> Counter {
-        self.cached("d\u{0}\(subscription)\u{0}\(result)") {
+        self.deliveries.handles([subscription, result]) {
             Counter(label: "hns_eventbus_deliveries_total", dimensions: [("subscription", subscription), ("result", result)])
         }
     }
     static func attempts(_ subscription: String) -> Counter {
-        self.cached("a\u{0}\(subscription)") {
+        self.attemptCounters.handles(subscription) {
             Counter(label: "hns_eventbus_delivery_attempts_total", dimensions: [("subscription", subscription)])
         }
     }

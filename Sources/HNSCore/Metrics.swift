@@ -59,31 +59,41 @@ public struct HTTPMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 
     private func record(request: Request, context: Context, status: Int, start: UInt64) {
         let route = context.endpointPath ?? "unmatched"
-        let (counter, timer) = HTTPMetricsCache.shared.metrics(daemon: self.daemon, method: request.method.rawValue, route: route, status: status)
+        let (counter, timer) = HTTPMetricsCache.metrics(daemon: self.daemon, method: request.method.rawValue, route: route, status: status)
         counter.increment()
         timer.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
     }
 }
 
-/// The request metrics by their labels, made once: asking swift-metrics for a counter or a timer goes
-/// through the Prometheus factory (a lock, a lookup, the label strings built anew) on every request.
-/// Bounded like the labels themselves (route templates, not paths).
-final class HTTPMetricsCache: Sendable {
-    static let shared = HTTPMetricsCache()
+/// Metric handles by their labels, each made once: asking swift-metrics for a counter or a timer goes
+/// through the Prometheus factory (a lock, a lookup, the label strings built anew) on every call, which
+/// is too much for a metric recorded per request or per message. Bounded like the labels themselves.
+public final class MetricsByLabels<Labels: Hashable & Sendable, Handles: Sendable>: Sendable {
+    private let entries = Locked<[Labels: Handles]>([:])
 
-    private struct Key: Hashable, Sendable {
+    public init() {}
+
+    public func handles(_ labels: Labels, make: () -> Handles) -> Handles {
+        if let found = self.entries.withLock({ $0[labels] }) { return found }
+        let made = make()
+        self.entries.withLock { $0[labels] = made }
+        return made
+    }
+}
+
+/// Request metrics by daemon, method, route template (never the raw path) and status.
+enum HTTPMetricsCache {
+    private struct Labels: Hashable, Sendable {
         let daemon: String, method: String, route: String, status: Int
     }
 
-    private let entries = Locked<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private static let made = MetricsByLabels<Labels, (CoreMetrics.Counter, CoreMetrics.Timer)>()
 
-    func metrics(daemon: String, method: String, route: String, status: Int) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
-        let key = Key(daemon: daemon, method: method, route: route, status: status)
-        if let found = self.entries.withLock({ $0[key] }) { return found }
-        let dims = [("daemon", daemon), ("method", method), ("route", route), ("status", String(status))]
-        let made = (CoreMetrics.Counter(label: "hns_http_requests_total", dimensions: dims),
+    static func metrics(daemon: String, method: String, route: String, status: Int) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
+        self.made.handles(Labels(daemon: daemon, method: method, route: route, status: status)) {
+            let dims = [("daemon", daemon), ("method", method), ("route", route), ("status", String(status))]
+            return (CoreMetrics.Counter(label: "hns_http_requests_total", dimensions: dims),
                     Timer(label: "hns_http_request_duration_seconds", dimensions: Array(dims.prefix(3))))
-        self.entries.withLock { $0[key] = made }
-        return made
+        }
     }
 }
