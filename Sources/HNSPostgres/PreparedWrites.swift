@@ -47,6 +47,19 @@ public struct PreparedWrites: Sendable {
         public init(stringLiteral value: String) { self.steps = [{ $0.appendLiteral(value) }] }
         public init(stringInterpolation: StringInterpolation) { self.steps = stringInterpolation.steps }
 
+        public static func + (lhs: Part, rhs: Part) -> Part {
+            var joined = lhs
+            joined.steps += rhs.steps
+            return joined
+        }
+
+        /// The parts one after another with `separator` between them: the rows of a multi-row VALUES.
+        public static func list(_ parts: [Part], separator: String = ", ") -> Part {
+            var joined: Part = ""
+            for (i, part) in parts.enumerated() { joined = i == 0 ? part : joined + Part(stringLiteral: separator) + part }
+            return joined
+        }
+
         public struct StringInterpolation: StringInterpolationProtocol {
             fileprivate var steps: [(inout PreparedSQL.StringInterpolation) -> Void] = []
 

@@ -54,4 +54,26 @@ import Testing
             }
         }
     }
+
+    /// A multi-row VALUES from row parts joined with `list`, after an earlier part's values.
+    @Test func listed_rows_keep_their_values_in_order() async throws {
+        let db = try await TestDatabase.create()
+        defer { Task { await db.drop() } }
+        try await db.withClient { client in
+            try await client.query("CREATE TABLE pairs (n int NOT NULL, label text)", logger: self.logger)
+            try await client.withConnection { connection in
+                var writes = PreparedWrites()
+                writes.add("INSERT INTO pairs VALUES (\(0), \("first"))")
+                let labels: [String?] = ["a", nil, "c"]
+                let rows: [PreparedWrites.Part] = labels.enumerated().map { "(\($0.offset + 1), \($0.element))" }
+                writes.add("INSERT INTO pairs (n, label) VALUES " + .list(rows))
+                try await writes.run(on: connection, logger: self.logger)
+            }
+            var pairs: [String] = []
+            for try await (n, label) in try await client.query("SELECT n, label FROM pairs ORDER BY n", logger: self.logger).decode((Int, String?).self) {
+                pairs.append("\(n):\(label ?? "-")")
+            }
+            #expect(pairs == ["0:first", "1:a", "2:-", "3:c"])
+        }
+    }
 }

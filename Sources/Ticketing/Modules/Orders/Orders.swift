@@ -213,29 +213,17 @@ struct Orders: Sendable {
                 """)
             Self.addHistory([(nil, .created, "order placed", buyer), (.created, .seatsHeld, "hold \(holdID) attached, attendees accepted", buyer)],
                             of: order, to: &writes)
-            writes.add { q in
-                q.appendLiteral("""
-                    INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
-                                                  passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
-                    """)
-                for (i, (a, seat)) in zip(attendees, hold.seats).enumerated() {
-                    let p = a.person
-                    q.appendLiteral(i == 0 ? " (" : ", (")
-                    q.appendInterpolation(orderID); q.appendLiteral(", ")
-                    q.appendInterpolation(i + 1); q.appendLiteral(", ")
-                    q.appendInterpolation(seat.unitId); q.appendLiteral(", ")
-                    q.appendInterpolation(p.firstName); q.appendLiteral(", ")
-                    q.appendInterpolation(p.lastName); q.appendLiteral(", ")
-                    q.appendInterpolation(p.dateOfBirth); q.appendLiteral("::date, ")
-                    q.appendInterpolation(p.oib); q.appendLiteral(", ")
-                    q.appendInterpolation(p.passportNumber); q.appendLiteral(", ")
-                    q.appendInterpolation(p.passportCountry); q.appendLiteral(", ")
-                    q.appendInterpolation(p.nationality); q.appendLiteral(", ")
-                    q.appendInterpolation(a.deliverToEmail); q.appendLiteral(", ")
-                    q.appendInterpolation(a.personKey); q.appendLiteral(", ")
-                    q.appendInterpolation(hold.matchID); q.appendLiteral(")")
-                }
+            let attendeeRows: [PreparedWrites.Part] = zip(attendees, hold.seats).enumerated().map { i, pair in
+                let (a, seat, p) = (pair.0, pair.1, pair.0.person)
+                return """
+                    (\(orderID), \(i + 1), \(seat.unitId), \(p.firstName), \(p.lastName), \(p.dateOfBirth)::date, \(p.oib), \(p.passportNumber),
+                     \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID))
+                    """
             }
+            writes.add("""
+                INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
+                                              passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
+                """ + .list(attendeeRows))
             Outbox.add([
                 .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
                     "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
@@ -296,18 +284,8 @@ struct Orders: Sendable {
             rows.append((state, next, step.reason, step.actor))
             state = next
         }
-        let changed = writes.add { q in
-            q.appendLiteral("UPDATE orders.orders SET state = ")
-            q.appendInterpolation(state.rawValue)
-            if let paymentIntent {
-                q.appendLiteral(", payment_intent_id = ")
-                q.appendInterpolation(paymentIntent)
-                q.appendLiteral(", payment_started_at = now()")
-            }
-            q.appendLiteral(", updated_at = now() WHERE id = ")
-            q.appendInterpolation(orderID)
-            q.appendLiteral(" RETURNING id")
-        }
+        let intent: PreparedWrites.Part = paymentIntent.map { ", payment_intent_id = \($0), payment_started_at = now()" } ?? ""
+        let changed = writes.add("UPDATE orders.orders SET state = \(state.rawValue)" + intent + ", updated_at = now() WHERE id = \(orderID) RETURNING id")
         Self.addHistory(rows, of: changed, to: &writes)
         return state
     }
@@ -316,17 +294,11 @@ struct Orders: Sendable {
     private static func addHistory(
         _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: String)], of order: String, to writes: inout PreparedWrites
     ) {
-        writes.add { q in
-            q.appendLiteral("INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor) SELECT \(order).id, s.* FROM \(order), (VALUES ")
-            for (i, row) in rows.enumerated() {
-                q.appendLiteral(i == 0 ? "(" : ", (")
-                q.appendInterpolation(row.from?.rawValue); q.appendLiteral("::text, ")
-                q.appendInterpolation(row.to.rawValue); q.appendLiteral(", ")
-                q.appendInterpolation(row.reason); q.appendLiteral(", ")
-                q.appendInterpolation(row.actor); q.appendLiteral(")")
-            }
-            q.appendLiteral(") AS s(from_state, to_state, reason, actor)")
-        }
+        let values: [PreparedWrites.Part] = rows.map { "(\($0.from?.rawValue)::text, \($0.to.rawValue), \($0.reason), \($0.actor))" }
+        writes.add("""
+            INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
+            SELECT \(unescaped: order).id, s.* FROM \(unescaped: order), (VALUES
+            """ + .list(values) + ") AS s(from_state, to_state, reason, actor)")
     }
 
     // MARK: Reads

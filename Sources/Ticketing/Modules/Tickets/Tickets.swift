@@ -46,27 +46,16 @@ struct Tickets: Sendable {
     static func add(orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket], to writes: inout PreparedWrites) -> [Issued] {
         guard !tickets.isEmpty else { return [] }
         let issued = tickets.map { Issued(id: UUID.random(), position: $0.position, barcode: Self.newBarcode(), deliverToEmail: $0.deliverToEmail) }
-        writes.add { q in
-            q.appendLiteral("""
-                INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
-                                             seat_label, holder_user_id, deliver_to_email) VALUES
-                """)
-            for (i, (t, made)) in zip(tickets, issued).enumerated() {
-                q.appendLiteral(i == 0 ? " (" : ", (")
-                q.appendInterpolation(made.id); q.appendLiteral(", ")
-                q.appendInterpolation(orderID); q.appendLiteral(", ")
-                q.appendInterpolation(matchID); q.appendLiteral(", ")
-                q.appendInterpolation(t.unitID); q.appendLiteral(", ")
-                q.appendInterpolation(t.position); q.appendLiteral(", ")
-                q.appendInterpolation(made.barcode); q.appendLiteral(", ")
-                q.appendInterpolation(t.holderName); q.appendLiteral(", ")
-                q.appendInterpolation(t.sector); q.appendLiteral(", ")
-                q.appendInterpolation(t.row); q.appendLiteral(", ")
-                q.appendInterpolation(t.seat); q.appendLiteral(", ")
-                q.appendInterpolation(t.deliverToEmail == nil ? buyer : nil); q.appendLiteral(", ")
-                q.appendInterpolation(t.deliverToEmail); q.appendLiteral(")")
-            }
+        let rows: [PreparedWrites.Part] = zip(tickets, issued).map { t, made in
+            """
+            (\(made.id), \(orderID), \(matchID), \(t.unitID), \(t.position), \(made.barcode), \(t.holderName), \(t.sector), \(t.row),
+             \(t.seat), \(t.deliverToEmail == nil ? buyer : nil), \(t.deliverToEmail))
+            """
         }
+        writes.add("""
+            INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
+                                         seat_label, holder_user_id, deliver_to_email) VALUES
+            """ + .list(rows))
         return issued.sorted { $0.position < $1.position }
     }
 
