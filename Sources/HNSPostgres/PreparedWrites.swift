@@ -20,8 +20,7 @@ public struct PreparedWrites: Sendable {
 
     /// Adds one INSERT, UPDATE or DELETE (optionally with RETURNING), written by `part` into the shared
     /// text, and returns the name under which later parts and the final SELECT can read its rows.
-    @discardableResult
-    public mutating func add(_ part: (inout PreparedSQL.StringInterpolation) -> Void) -> String {
+    private mutating func add(_ part: (inout PreparedSQL.StringInterpolation) -> Void) -> String {
         let name = "w\(self.count)"
         self.text.appendLiteral(self.count == 0 ? "WITH \(name) AS (" : ", \(name) AS (")
         part(&self.text)
@@ -30,8 +29,10 @@ public struct PreparedWrites: Sendable {
         return name
     }
 
-    /// Adds one part written as a literal, like a `PreparedSQL`: `writes.add("UPDATE t SET a = \(x) WHERE id = \(id)")`.
-    /// Its values are numbered where it lands in the shared text, after the earlier parts' values.
+    /// Adds one INSERT, UPDATE or DELETE (optionally with RETURNING), written like a `PreparedSQL`:
+    /// `writes.add("UPDATE t SET a = \(x) WHERE id = \(id)")`; an earlier part is named with
+    /// `\(unescaped: name)`. Its values are numbered where it lands, after the earlier parts' values.
+    /// Returns the name under which later parts and the final SELECT can read its rows.
     @discardableResult
     public mutating func add(_ part: Part) -> String {
         self.add { text in

@@ -22,13 +22,8 @@ import Testing
                 var writes = PreparedWrites()
                 // Nothing added: nothing sent.
                 #expect(try await writes.run(on: connection, logger: self.logger).isEmpty)
-                // Parts as literals and as closures writing into the shared text, mixed.
                 let parent = writes.add("INSERT INTO parent VALUES (\(1), \("one")) RETURNING id, name")
-                writes.add { q in
-                    q.appendLiteral("INSERT INTO child SELECT id, name || ")
-                    q.appendInterpolation(" child")
-                    q.appendLiteral(" FROM \(parent)")
-                }
+                writes.add("INSERT INTO child SELECT id, name || \(" child") FROM \(unescaped: parent)")
                 for what in ["first added", "second added", "third added"] {
                     writes.add("INSERT INTO log (what) VALUES (\(what))")
                 }
@@ -45,8 +40,8 @@ import Testing
             // A failing part fails the whole statement: nothing of it stays.
             try await client.withConnection { connection in
                 var writes = PreparedWrites()
-                writes.add { q in q.appendLiteral("INSERT INTO log (what) VALUES ('lost')") }
-                writes.add("INSERT INTO child SELECT \(99), 'orphan' FROM (SELECT 1) AS \(unescaped: "one_row")")
+                writes.add("INSERT INTO log (what) VALUES ('lost')")
+                writes.add("INSERT INTO child VALUES (\(99), 'orphan')")
                 await #expect(throws: PSQLError.self) { try await writes.run(on: connection, logger: self.logger) }
             }
             for try await n in try await client.query("SELECT count(*)::int FROM log WHERE what = 'lost'", logger: self.logger).decode(Int.self) {
