@@ -549,11 +549,20 @@ paths:
         '422': {$ref: '#/components/responses/Problem'}
   /api/v1/orders/{orderId}:
     get:
-      summary: One of my orders
-      parameters: [{$ref: '#/components/parameters/orderId'}]
+      summary: One of my orders; with `wait`, a long poll for its payment's outcome
+      parameters:
+        - {$ref: '#/components/parameters/orderId'}
+        - name: wait
+          in: query
+          description: >-
+            Seconds (0–30). While the order is open (created, seats_held, awaiting_payment) the answer
+            waits up to this long for it to settle (tickets_issued, payment_failed, expired, cancelled)
+            and comes as soon as it does; an order that is not open answers at once.
+          schema: {type: integer, minimum: 0, maximum: 30}
       responses:
         '200': {description: the order, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
         '404': {$ref: '#/components/responses/Problem'}
+        '422': {$ref: '#/components/responses/Problem'}
   /api/v1/orders/{orderId}/payment:
     post:
       summary: Start paying (creates the Stripe PaymentIntent; the hold then waits for its outcome)

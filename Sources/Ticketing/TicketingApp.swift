@@ -90,6 +90,7 @@ public enum TicketingApp {
         }
         services.append(OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger))
         services.append(PaymentReconciler(orders: modules.orders, interval: config.paymentReconcileInterval, logger: logger))
+        services.append(OrderWatchListener(watch: modules.orders.watch, postgres: modules.postgres, logger: logger))
         services.append(QueueEventsConsumer(postgres: modules.postgres, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
         services.append(HoldSweeper(inventory: modules.inventory, interval: config.holdSweepInterval, logger: logger))

@@ -188,12 +188,11 @@ import Glibc
             try #require(pay.status == 201, "\(pay.text)")
             let pi = try #require(pay.json?["payment_intent_id"]?.stringValue)
 
-            // The simulator confirms and sends the signed webhook: router → bus → ticketing.
+            // The simulator confirms and sends the signed webhook: router → bus → ticketing. The app waits
+            // for the outcome with one long poll, answered when the order settles.
             try await Self.confirm(s, pi)
-            let issued = try await eventually(timeout: .seconds(30), interval: .milliseconds(100)) {
-                try await s.call("GET", s.ticketing + "/api/v1/orders/\(orderID)", token: fan).json?["state"]?.stringValue == "tickets_issued"
-            }
-            #expect(issued, "\(s.output)")
+            let outcome = try await s.call("GET", s.ticketing + "/api/v1/orders/\(orderID)?wait=20", token: fan)
+            #expect(outcome.json?["state"]?.stringValue == "tickets_issued", "\(outcome.text) \(s.output)")
             let wallet = try await s.call("GET", s.ticketing + "/api/v1/wallet/tickets", token: fan)
             guard case .array(let tickets)? = wallet.json?["tickets"] else { Issue.record("no wallet: \(wallet.text)"); return }
             #expect(tickets.count == 2)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HTTP side of scripts/bench-purchase: whole purchases through hns-ticketing until the match is sold out.
 
-  loadgen.py purchase --url U --match ID --conc N --sectors S [--limit 300 --poll 0.1]
+  loadgen.py purchase --url U --match ID --conc N --sectors S [--limit 300 --wait 10 | --wait 0 --poll 0.1]
 
 N buyers at once; each purchase is a new buyer (its own JWT `sub`, so the per-buyer limit never binds):
   1. POST /api/v1/matches/{id}/holds {"sector":"S<k>","quantity":2}; each buyer starts in its own
@@ -10,15 +10,18 @@ N buyers at once; each purchase is a new buyer (its own JWT `sub`, so the per-bu
   2. POST /api/v1/orders {"hold_id", "attendees": [two people with valid OIBs, distinct in the run]};
   3. POST /api/v1/orders/{id}/payment (the simulator confirms the PaymentIntent by itself and sends
      the signed payment_intent.succeeded webhook: router -> bus -> hns-ticketing);
-  4. the order joins a pending set that one poller task reads with GET /api/v1/orders/{id} every
-     --poll seconds until its state is tickets_issued (a buyer then starts its next purchase) or final.
+  4. with --wait W (seconds, > 0): the buyer asks GET /api/v1/orders/{id}?wait=W (a long poll that
+     answers when the order settles) until its state is tickets_issued (it then starts its next
+     purchase) or final; with --wait 0 the order joins a pending set that one poller task reads with
+     GET /api/v1/orders/{id} every --poll seconds instead.
 Steps 2 and 3 carry an Idempotency-Key and are retried on 5xx and connection errors. Hold to
-issued is measured from just before the hold request to the poll answer that shows the tickets (so it
-includes up to one poll interval). Everything stops at --limit seconds whatever happened. Prints one
+issued is measured from just before the hold request to the answer that shows the tickets (when
+polling, it includes up to one poll interval). Everything stops at --limit seconds whatever happened. Prints one
 JSON object. Tokens: HS256 JWTs minted as bench/inventory/loadgen.py does (same module).
 """
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import json
 import os
@@ -161,25 +164,32 @@ class Bench:
 
             done = loop.create_future()
             self.pending[order_id] = (tok, t0, done)
+            if a.wait > 0:
+                while not done.done() and time.monotonic() < deadline:
+                    await self.poll_one(s, order_id, None, wait=a.wait)
+                continue
             try:
                 await asyncio.wait_for(done, timeout=max(0.0, deadline - time.monotonic()))
             except asyncio.TimeoutError:
                 return
 
-    async def poll_one(self, s, order_id, sem):
+    async def poll_one(self, s, order_id, sem, wait=0):
         tok, t0, done = self.pending[order_id]
-        async with sem:
-            try:
-                async with s.get(f"{self.a.url}/api/v1/orders/{order_id}", headers={"Authorization": "Bearer " + tok}) as r:
+        url = f"{self.a.url}/api/v1/orders/{order_id}" + (f"?wait={wait}" if wait else "")
+        try:
+            async with (sem or contextlib.nullcontext()):
+                async with s.get(url, headers={"Authorization": "Bearer " + tok}) as r:
                     text = await r.text()
                     status = r.status
-            except (asyncio.TimeoutError, OSError, inv.aiohttp.ClientError) as e:
-                self.counts["poll"][type(e).__name__] += 1
-                return
+        except (asyncio.TimeoutError, OSError, inv.aiohttp.ClientError) as e:
+            self.counts["poll"][type(e).__name__] += 1
+            await asyncio.sleep(0.05)
+            return
         now = time.monotonic()
         self.counts["poll"][str(status)] += 1
         if status != 200:
             self.note(f"GET order {order_id}: HTTP {status} {text}")
+            await asyncio.sleep(0.05)
             return
         body = json.loads(text)
         state = body.get("state")
@@ -215,11 +225,13 @@ class Bench:
             t0 = time.monotonic()
             deadline = t0 + a.limit
             stop = asyncio.Event()
-            poller = asyncio.create_task(self.poller(s, stop))
+            # With --wait each buyer long-polls its own order; else one task polls every pending order.
+            poller = asyncio.create_task(self.poller(s, stop)) if a.wait == 0 else None
             await asyncio.gather(*(self.buyer(i, s, deadline) for i in range(a.conc)))
             stop.set()
             try:
-                await asyncio.wait_for(poller, timeout=max(0.0, deadline - time.monotonic()) + 0.5)
+                if poller:
+                    await asyncio.wait_for(poller, timeout=max(0.0, deadline - time.monotonic()) + 0.5)
             except asyncio.TimeoutError:
                 pass
             self.unfinished = len(self.pending)
@@ -249,7 +261,8 @@ def main():
     c.add_argument("--conc", type=int, default=32)
     c.add_argument("--sectors", type=int, default=30)
     c.add_argument("--limit", type=float, default=300, help="hard time limit, seconds")
-    c.add_argument("--poll", type=float, default=0.1, help="seconds between polls of a pending order")
+    c.add_argument("--wait", type=int, default=10, help="long poll: seconds each GET of a pending order may wait for it to settle (0: poll instead)")
+    c.add_argument("--poll", type=float, default=0.1, help="with --wait 0: seconds between polls of a pending order")
     c.add_argument("--poll-conc", type=int, default=16, help="order polls in flight at once")
     a = p.parse_args()
     if inv.uvloop is not None:

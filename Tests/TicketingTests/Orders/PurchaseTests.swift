@@ -396,6 +396,61 @@ import Testing
         }
     }
 
+    @Test func a_long_poll_answers_when_the_payment_settles() async throws {
+        try await PurchaseHarness.with { p async throws -> Void in
+            let match = try await p.h.matchOnSale()
+            let (_, order) = try await p.order(match, user: "waiter")
+            let orderID = try #require(order.object["id"] as? String)
+            let pi = try #require(try await p.pay(orderID, user: "waiter").object["payment_intent_id"] as? String)
+            let token = try await TicketingHarness.token(user: "waiter")
+            // A bad wait is refused, naming the parameter; 0 answers at once.
+            for bad in ["abc", "31", "-1", "2.5"] {
+                let refused = try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=\(bad)", token: token)
+                #expect(refused.status == 422 && refused.fields == ["wait"], "wait=\(bad): \(refused.body)")
+            }
+            #expect(try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=0", token: token).object["state"] as? String == "awaiting_payment")
+            // Nothing happens: the answer comes when the time is up, with the order as it is.
+            let idle = ContinuousClock.now
+            let unchanged = try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=1", token: token)
+            #expect(unchanged.object["state"] as? String == "awaiting_payment")
+            #expect(ContinuousClock.now - idle >= .milliseconds(950))
+            // Someone else's order is not found, without waiting.
+            let other = try await TicketingHarness.token(user: "someone-else")
+            let started = ContinuousClock.now
+            #expect(try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: other).status == 404)
+            #expect(ContinuousClock.now - started < .seconds(2))
+
+            // A long poll in flight answers when the webhook settles the order: well before its 20 s, and
+            // sooner than a re-read after a missed notification would (every 2 s).
+            let polled = Task { try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: token) }
+            try await Task.sleep(for: .milliseconds(500))
+            try await p.confirm(pi)
+            let event = try #require(try await p.events(for: pi).last)
+            let delivered = ContinuousClock.now
+            #expect(try await p.deliver(event).object["outcome"] as? String == "tickets_issued")
+            let answer = try await polled.value
+            #expect(ContinuousClock.now - delivered < .seconds(1))
+            #expect(answer.status == 200 && answer.object["state"] as? String == "tickets_issued", "\(answer.body)")
+            #expect((answer.object["tickets"] as? [[String: Any]])?.count == 2)
+            // A settled order answers at once.
+            let settled = ContinuousClock.now
+            #expect(try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: token).object["state"] as? String == "tickets_issued")
+            #expect(ContinuousClock.now - settled < .seconds(2))
+
+            // A failed payment wakes its waiting request too.
+            let (_, second) = try await p.order(match, user: "waiter")
+            let secondID = try #require(second.object["id"] as? String)
+            let pi2 = try #require(try await p.pay(secondID, user: "waiter").object["payment_intent_id"] as? String)
+            let failing = Task { try await p.h.call("GET", "/api/v1/orders/\(secondID)?wait=20", token: token) }
+            try await Task.sleep(for: .milliseconds(500))
+            try await p.confirm(pi2, outcome: "failed")
+            let failedAt = ContinuousClock.now
+            #expect(try await p.deliver(try #require(try await p.events(for: pi2).last)).object["outcome"] as? String == "failed")
+            #expect(try await failing.value.object["state"] as? String == "payment_failed")
+            #expect(ContinuousClock.now - failedAt < .seconds(1))
+        }
+    }
+
     @Test func our_own_events_from_the_bus_are_checked_and_acknowledged() async throws {
         try await PurchaseHarness.with { p in
             let bus = ["Authorization": "Bearer \(PurchaseHarness.busToken)", "Event-Seq": "7", "Delivery-Attempt": "1"]

@@ -44,9 +44,19 @@ extension Orders {
             let me = try await auth.user(request)
             return Idempotency.response(.ok, try Self.json(OrderList(orders: try await self.orders(buyer: me.userID))))
         }
+        // `?wait=N` (seconds, at most 30): a long poll. While the order is open (created, seats held,
+        // awaiting payment) the answer waits up to N seconds for it to settle, so the app learns its
+        // payment's outcome the moment it is known, with one request instead of a poll every few ms.
         api.get("orders/:orderId") { request, context -> Response in
             let me = try await auth.user(request)
-            return Idempotency.response(.ok, try Self.json(try await self.order(id: try Self.orderID(context), buyer: me.userID)))
+            let id = try Self.orderID(context)
+            let order: Order
+            if let wait = try Self.waitParameter(request) {
+                order = try await self.order(id: id, buyer: me.userID, wait: .seconds(wait))
+            } else {
+                order = try await self.order(id: id, buyer: me.userID)
+            }
+            return Idempotency.response(.ok, try Self.json(order))
         }
         api.post("orders/:orderId/payment") { request, context -> Response in
             let me = try await auth.user(request)
@@ -100,6 +110,15 @@ extension Orders {
     static func orderID(_ context: TicketingContext) throws -> UUID {
         guard let id = context.parameters.get("orderId").flatMap(UUID.init(uuidString:)) else { throw OrdersError.notFound }
         return id
+    }
+
+    /// `wait` of a long poll: whole seconds, 0 to `Orders.longestWait`; nil when absent or 0.
+    static func waitParameter(_ request: Request) throws -> Int? {
+        guard let raw = request.uri.queryParameters.get("wait") else { return nil }
+        guard let seconds = Int(raw), (0...Orders.longestWait).contains(seconds) else {
+            throw Problem.validation(field: "wait", "must be a whole number of seconds from 0 to \(Orders.longestWait)")
+        }
+        return seconds == 0 ? nil : seconds
     }
 
     static func json(_ value: some Encodable) throws -> [UInt8] { Array(try TicketingJSON.encoder().encode(value)) }

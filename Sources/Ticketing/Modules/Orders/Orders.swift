@@ -6,6 +6,7 @@ import HNSRedis
 import HTTPTypes
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 
 /// E4 + E8: the purchase saga. An order sells the seats of one hold to the attendees named on it;
 /// its payment is a Stripe PaymentIntent whose outcome arrives as a webhook (router → bus →
@@ -23,6 +24,8 @@ struct Orders: Sendable {
     /// How long past its 15 minutes a hold whose payment is under way waits for the outcome.
     let paymentGrace: Duration
     let logger: Logger
+    /// Requests waiting for their order to settle (`GET /orders/{id}?wait=N`).
+    let watch = OrderWatch()
 
     // MARK: Types
 
@@ -408,6 +411,32 @@ extension Orders {
             "\(unescaped: Self.viewSQL) WHERE o.id = \(id) ORDER BY a.position", logger: self.logger)
         guard let order = try await Self.assemble(rows).first, buyer == nil || order.buyerId == buyer else { throw OrdersError.notFound }
         return order
+    }
+
+    /// The longest `wait` a request may ask for (mobile networks and proxies cut idle requests at 30–60 s).
+    static let longestWait = 30
+    /// How often a waiting request re-reads its order anyway: it bounds the wait when a NOTIFY was
+    /// missed (the listening connection was down).
+    static let longPollRecheck: Duration = .seconds(2)
+
+    /// The order, after waiting up to `wait` for it to leave its open states (created, seats held,
+    /// awaiting payment): answered as soon as it settles, or as it is when the time is up.
+    func order(id: UUID, buyer: String?, wait: Duration) async throws -> Order {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            let key = self.watch.register(id)
+            defer { if let key { self.watch.unregister(id, key: key) } }
+            let order = try await self.order(id: id, buyer: buyer)
+            let left = deadline - .now
+            guard let key, order.state.isOpen, left > .zero else { return order }
+            // Shutdown answers waiting requests at once rather than holding the server's drain.
+            await withGracefulShutdownHandler {
+                await self.watch.wait(id, key: key, timeout: min(left, Self.longPollRecheck))
+            } onGracefulShutdown: {
+                self.watch.close()
+            }
+            try Task.checkCancellation()
+        }
     }
 
     /// The buyer's latest 100 orders, newest first.

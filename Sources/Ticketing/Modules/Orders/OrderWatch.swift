@@ -1,0 +1,138 @@
+import Foundation
+import HNSCore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Long polls of `GET /orders/{id}?wait=N`: the app waits for its payment's outcome in one request
+/// instead of polling. A trigger on `orders.orders` (migration 0008) sends NOTIFY `orders_settled`
+/// with the order's id when an order leaves its open states; every instance LISTENs, so a request
+/// wakes whichever instance handled the Stripe webhook.
+final class OrderWatch: Sendable {
+    static let channel = "orders_settled"
+
+    private struct Waiter: Sendable {
+        var settled = false
+        var continuation: CheckedContinuation<Void, Never>?
+    }
+
+    private struct State: Sendable {
+        var waiters: [UUID: [UInt64: Waiter]] = [:]
+        var nextKey: UInt64 = 0
+        /// After shutdown began: nothing waits any more.
+        var closed = false
+    }
+
+    private let state = Locked(State())
+
+    /// Registers interest in `order` before its state is read, so that a NOTIFY arriving between the
+    /// read and the wait is not lost. Nil once closed.
+    func register(_ order: UUID) -> UInt64? {
+        self.state.withLock { s -> UInt64? in
+            guard !s.closed else { return nil }
+            s.nextKey += 1
+            s.waiters[order, default: [:]][s.nextKey] = Waiter()
+            return s.nextKey
+        }
+    }
+
+    func unregister(_ order: UUID, key: UInt64) {
+        let continuation = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
+            let waiter = s.waiters[order]?.removeValue(forKey: key)
+            if s.waiters[order]?.isEmpty == true { s.waiters[order] = nil }
+            return waiter?.continuation
+        }
+        continuation?.resume()
+    }
+
+    /// Returns when `order` settles (or settled since `register`), after `timeout`, on close, or when
+    /// the task is cancelled.
+    func wait(_ order: UUID, key: UInt64, timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal(order, key: key) }
+            group.addTask { try? await loopSleep(for: timeout) }
+            _ = await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForSignal(_ order: UUID, key: UInt64) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = self.state.withLock { s -> Bool in
+                    guard let waiter = s.waiters[order]?[key], !waiter.settled, !Task.isCancelled else { return true }
+                    s.waiters[order]?[key]?.continuation = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let continuation = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
+                let c = s.waiters[order]?[key]?.continuation
+                s.waiters[order]?[key]?.continuation = nil
+                return c
+            }
+            continuation?.resume()
+        }
+    }
+
+    /// The order left its open states: every request waiting for it wakes.
+    func settled(_ order: UUID) {
+        let continuations = self.state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            guard var waiters = s.waiters[order] else { return [] }
+            var out: [CheckedContinuation<Void, Never>] = []
+            for key in waiters.keys {
+                if let c = waiters[key]?.continuation { out.append(c) }
+                waiters[key] = Waiter(settled: true, continuation: nil)
+            }
+            s.waiters[order] = waiters
+            return out
+        }
+        for c in continuations { c.resume() }
+    }
+
+    /// Shutdown: every waiting request answers now with what it has.
+    func close() {
+        let continuations = self.state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.closed = true
+            let out = s.waiters.values.flatMap { $0.values.compactMap(\.continuation) }
+            s.waiters = [:]
+            return out
+        }
+        for c in continuations { c.resume() }
+    }
+
+    var waiting: Int { self.state.withLock { s in s.waiters.values.reduce(0) { $0 + $1.count } } }
+}
+
+/// LISTENs on `orders_settled` on a connection of its own and wakes the waiting requests. While the
+/// connection is down a waiting request still re-reads its order every `Orders.longPollRecheck`.
+struct OrderWatchListener: Service {
+    let watch: OrderWatch
+    let postgres: PostgresClient
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var attempt = 0
+            while !Task.isCancelled {
+                do {
+                    try await self.postgres.withConnection { connection in
+                        try await connection.listen(on: OrderWatch.channel) { notifications in
+                            attempt = 0
+                            for try await notification in notifications {
+                                if let id = UUID(uuidString: notification.payload) { self.watch.settled(id) }
+                            }
+                        }
+                    }
+                } catch {
+                    if Task.isCancelled { break }
+                    attempt += 1
+                    self.logger.debug("orders_settled listen connection lost", metadata: ["error": "\(String(reflecting: error))"])
+                    try? await Task.sleep(for: Backoff(base: .milliseconds(100), maximum: .seconds(5)).delay(attempt: attempt))
+                }
+            }
+        }
+        self.watch.close()
+    }
+}
