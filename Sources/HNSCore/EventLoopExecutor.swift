@@ -8,6 +8,13 @@ public enum EventLoopExecutor {
     /// await. `HNS_NIO_EXECUTOR=off` keeps Swift's own pool. Call first thing in `main`: it runs
     /// before the daemon's configuration is read, so a bad value stops the daemon here.
     public static func installUnlessDisabled(_ environment: [String: String] = ProcessInfo.processInfo.environment) {
+        if let raw = environment["HNS_EVENT_LOOP_THREADS"], !raw.isEmpty {
+            guard let n = Int(raw), (1...256).contains(n) else {
+                FileHandle.standardError.write(Data("configuration error: HNS_EVENT_LOOP_THREADS=\(raw) is not a number from 1 to 256\n".utf8))
+                exit(2)
+            }
+            NIOSingletons.groupLoopCountSuggestion = n
+        }
         switch (environment["HNS_NIO_EXECUTOR"] ?? "on").lowercased() {
         case "on", "true", "1": NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         case "off", "false", "0": return

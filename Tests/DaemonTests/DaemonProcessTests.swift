@@ -29,6 +29,7 @@ import Glibc
          ["HNS_STRIPE_WEBHOOK_SECRETS", "/nonexistent.yaml", "HNS_EVENTBUS_URL", "HNS_EVENTBUS_TOKEN"]),
         ("hns-eventbus", ["HNS_DATABASE_URL": "mysql://x@y/z"], ["HNS_EVENTBUS_DATABASE_URL", "HNS_EVENTBUS_CONFIG is not set"]),
         ("hns-queue", ["HNS_NIO_EXECUTOR": "maybe"], ["HNS_NIO_EXECUTOR=maybe"]),
+        ("hns-eventbus", ["HNS_EVENT_LOOP_THREADS": "0"], ["HNS_EVENT_LOOP_THREADS=0"]),
     ])
     func bad_configuration_exits_non_zero_naming_every_problem(_ daemon: String, _ env: [String: String], _ mentions: [String]) async throws {
         var environment = env
@@ -67,6 +68,8 @@ import Glibc
             "HNS_EVENTBUS_PORT": String(ports.3), "HNS_EVENTBUS_CONFIG": TestEnvironment.repoRoot + "/stream-config",
             "HNS_EVENTBUS_URL": "http://127.0.0.1:\(ports.3)", "HNS_EVENTBUS_TOKEN": Self.tokens["HNS_BUS_TOKEN_STRIPE_ROUTER"]!,
             "HNS_STRIPE_WEBHOOK_SECRETS": "whsec_dev_0123456789", "HNS_STRIPE_ROUTES": TestEnvironment.repoRoot + "/deploy/stripe-routes.yaml",
+            // Each on one event-loop thread, as when they share a small host with PostgreSQL.
+            "HNS_EVENT_LOOP_THREADS": "1",
         ]) { $1 }
         let log = NSTemporaryDirectory() + "daemons-\(UUID().uuidString).log"
         var pids: [pid_t] = []
@@ -79,6 +82,11 @@ import Glibc
             #expect(ready, "port \(port) not ready: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             let metrics = try await TestHTTP.get("http://127.0.0.1:\(port)/metrics")
             #expect(metrics.text.contains("hns_http_requests_total"))
+        }
+        for pid in pids {
+            let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let loops = threads.filter { ((try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8)) ?? "").hasPrefix("NIO-SGLTN") }
+            #expect(loops.count == 1, "pid \(pid) runs \(loops.count) event loops")
         }
         // SIGTERM: each stops cleanly (exit 0) within the drain time.
         for pid in pids { kill(pid, SIGTERM) }
