@@ -60,7 +60,7 @@ struct TicketingModules: Sendable {
             await Matches.followSeatsLeft(postgres: postgres, logger: logger, matchID: matchID, seatsLeft: left)
         }
         inventory.holdEnded = { holdID, reason in
-            await Orders.holdEnded(postgres: postgres, stripe: stripe, logger: logger, holdID: holdID, reason: reason)
+            await Orders.holdEnded(postgres: postgres, redis: redis, stripe: stripe, logger: logger, holdID: holdID, reason: reason)
         }
         self.inventory = inventory
         self.matches = Matches(postgres: postgres, stadiums: self.stadiums, inventory: inventory, logger: logger)
@@ -90,7 +90,7 @@ public enum TicketingApp {
         }
         services.append(OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger))
         services.append(PaymentReconciler(orders: modules.orders, interval: config.paymentReconcileInterval, logger: logger))
-        services.append(OrderWatchListener(watch: modules.orders.watch, postgres: modules.postgres, logger: logger))
+        services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
         services.append(QueueEventsConsumer(postgres: modules.postgres, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
         services.append(HoldSweeper(inventory: modules.inventory, interval: config.holdSweepInterval, logger: logger))

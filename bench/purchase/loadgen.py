@@ -166,7 +166,11 @@ class Bench:
             self.pending[order_id] = (tok, t0, done)
             if a.wait > 0:
                 while not done.done() and time.monotonic() < deadline:
-                    await self.poll_one(s, order_id, None, wait=a.wait)
+                    asked = time.monotonic()
+                    # Never past --limit: the last wait is cut to the time left.
+                    await self.poll_one(s, order_id, None, wait=max(1, min(a.wait, int(deadline - asked))))
+                    if not done.done() and time.monotonic() - asked < 0.5:
+                        await asyncio.sleep(0.05)  # answered early with the order still open: no tight loop
                 continue
             try:
                 await asyncio.wait_for(done, timeout=max(0.0, deadline - time.monotonic()))
@@ -243,6 +247,8 @@ class Bench:
             "conc": a.conc, "completed": self.completed, "seats": 2 * self.completed,
             "wall": wall, "rate": self.completed / wall if wall > 0 else 0,
             "timed_out": end - t0 >= a.limit, "elapsed": end - t0, "unfinished": self.unfinished,
+            # Wall-clock time of the last issue, for the script's catch-up figure.
+            "last_issued_epoch": time.time() - (end - (self.last_issued or end)),
             "last_hold": (self.last_hold - t0) if self.last_hold else None,
             "p50_ms": ms(pct(self.latencies, 50)), "p99_ms": ms(pct(self.latencies, 99)), "max_ms": ms(max(self.latencies, default=None)),
             "step_p50_ms": {k: ms(pct(v, 50)) for k, v in self.steps.items()},
@@ -261,7 +267,8 @@ def main():
     c.add_argument("--conc", type=int, default=32)
     c.add_argument("--sectors", type=int, default=30)
     c.add_argument("--limit", type=float, default=300, help="hard time limit, seconds")
-    c.add_argument("--wait", type=int, default=10, help="long poll: seconds each GET of a pending order may wait for it to settle (0: poll instead)")
+    c.add_argument("--wait", type=int, default=10, choices=range(0, 31), metavar="0..30",
+                   help="long poll: seconds each GET of a pending order may wait for it to settle (0: poll instead)")
     c.add_argument("--poll", type=float, default=0.1, help="with --wait 0: seconds between polls of a pending order")
     c.add_argument("--poll-conc", type=int, default=16, help="order polls in flight at once")
     a = p.parse_args()

@@ -404,7 +404,7 @@ import Testing
             let pi = try #require(try await p.pay(orderID, user: "waiter").object["payment_intent_id"] as? String)
             let token = try await TicketingHarness.token(user: "waiter")
             // A bad wait is refused, naming the parameter; 0 answers at once.
-            for bad in ["abc", "31", "-1", "2.5"] {
+            for bad in ["abc", "31", "-1", "2.5", "", "5&wait=6"] {
                 let refused = try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=\(bad)", token: token)
                 #expect(refused.status == 422 && refused.fields == ["wait"], "wait=\(bad): \(refused.body)")
             }
@@ -421,15 +421,17 @@ import Testing
             #expect(ContinuousClock.now - started < .seconds(2))
 
             // A long poll in flight answers when the webhook settles the order: well before its 20 s, and
-            // sooner than a re-read after a missed notification would (every 2 s).
+            // before its first re-read (at 2 s), so the announcement woke it.
+            let pollStarted = ContinuousClock.now
             let polled = Task { try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: token) }
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(300))
             try await p.confirm(pi)
             let event = try #require(try await p.events(for: pi).last)
             let delivered = ContinuousClock.now
             #expect(try await p.deliver(event).object["outcome"] as? String == "tickets_issued")
             let answer = try await polled.value
             #expect(ContinuousClock.now - delivered < .seconds(1))
+            #expect(ContinuousClock.now - pollStarted < Orders.longPollRecheck)
             #expect(answer.status == 200 && answer.object["state"] as? String == "tickets_issued", "\(answer.body)")
             #expect((answer.object["tickets"] as? [[String: Any]])?.count == 2)
             // A settled order answers at once.
@@ -441,13 +443,35 @@ import Testing
             let (_, second) = try await p.order(match, user: "waiter")
             let secondID = try #require(second.object["id"] as? String)
             let pi2 = try #require(try await p.pay(secondID, user: "waiter").object["payment_intent_id"] as? String)
+            let failingStarted = ContinuousClock.now
             let failing = Task { try await p.h.call("GET", "/api/v1/orders/\(secondID)?wait=20", token: token) }
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(300))
             try await p.confirm(pi2, outcome: "failed")
             let failedAt = ContinuousClock.now
             #expect(try await p.deliver(try #require(try await p.events(for: pi2).last)).object["outcome"] as? String == "failed")
             #expect(try await failing.value.object["state"] as? String == "payment_failed")
             #expect(ContinuousClock.now - failedAt < .seconds(1))
+            #expect(ContinuousClock.now - failingStarted < Orders.longPollRecheck)
+
+            // The buyer's cancel wakes it as well.
+            let (_, third) = try await p.order(match, user: "waiter")
+            let thirdID = try #require(third.object["id"] as? String)
+            let cancelStarted = ContinuousClock.now
+            let cancelling = Task { try await p.h.call("GET", "/api/v1/orders/\(thirdID)?wait=20", token: token) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await p.h.call("POST", "/api/v1/orders/\(thirdID)/cancel", token: token).status == 200)
+            #expect(try await cancelling.value.object["state"] as? String == "cancelled")
+            #expect(ContinuousClock.now - cancelStarted < Orders.longPollRecheck)
+
+            // And so does its hold ending under it (here released by the buyer before paying).
+            let (fourthHold, fourth) = try await p.order(match, user: "waiter")
+            let fourthID = try #require(fourth.object["id"] as? String)
+            let releaseStarted = ContinuousClock.now
+            let releasing = Task { try await p.h.call("GET", "/api/v1/orders/\(fourthID)?wait=20", token: token) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await p.h.call("DELETE", "/api/v1/holds/\(fourthHold)", token: token).status == 204)
+            #expect(try await releasing.value.object["state"] as? String == "cancelled")
+            #expect(ContinuousClock.now - releaseStarted < Orders.longPollRecheck)
         }
     }
 

@@ -1,15 +1,28 @@
 import Foundation
 import HNSCore
+import HNSRedis
 import Logging
-import PostgresNIO
 import ServiceLifecycle
 
 /// Long polls of `GET /orders/{id}?wait=N`: the app waits for its payment's outcome in one request
-/// instead of polling. A trigger on `orders.orders` (migration 0008) sends NOTIFY `orders_settled`
-/// with the order's id when an order leaves its open states; every instance LISTENs, so a request
-/// wakes whichever instance handled the Stripe webhook.
+/// instead of polling. Whoever settles an order (the Stripe webhook's transaction, a cancel, a hold
+/// running out) publishes its id on the Redis channel `hns:orders:settled` after the commit, and every
+/// instance is subscribed, so a request wakes whichever instance handled the webhook. Not PostgreSQL's
+/// NOTIFY: a transaction that notifies takes a cluster-wide lock at commit and keeps it until its
+/// commit is flushed, which would put every sale's commit in a single file behind the others'.
 final class OrderWatch: Sendable {
-    static let channel = "orders_settled"
+    static let channel = "hns:orders:settled"
+
+    /// The announcement, for a caller that sends it in a pipeline of its own.
+    static func announcement(_ order: UUID) -> [RESPArg] { ["PUBLISH", RESPArg(Self.channel), RESPArg(order.lowercased)] }
+
+    /// Tells every instance that `order` settled. Best effort: a waiting request re-reads its order
+    /// every `Orders.longPollRecheck` anyway.
+    static func announce(_ order: UUID, redis: RedisClient, logger: Logger) async {
+        do { _ = try await redis.publish(channel: Self.channel, message: order.lowercased) } catch {
+            logger.debug("order settlement not announced", metadata: ["order": "\(order)", "error": "\(error)"])
+        }
+    }
 
     private struct Waiter: Sendable {
         var settled = false
@@ -105,32 +118,26 @@ final class OrderWatch: Sendable {
     var waiting: Int { self.state.withLock { s in s.waiters.values.reduce(0) { $0 + $1.count } } }
 }
 
-/// LISTENs on `orders_settled` on a connection of its own and wakes the waiting requests. While the
-/// connection is down a waiting request still re-reads its order every `Orders.longPollRecheck`.
+/// Subscribed to `hns:orders:settled`: wakes the requests waiting here. While the subscription is
+/// down a waiting request still re-reads its order every `Orders.longPollRecheck`.
 struct OrderWatchListener: Service {
     let watch: OrderWatch
-    let postgres: PostgresClient
+    let redis: RedisClient
     let logger: Logger
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            var attempt = 0
             while !Task.isCancelled {
                 do {
-                    try await self.postgres.withConnection { connection in
-                        try await connection.listen(on: OrderWatch.channel) { notifications in
-                            attempt = 0
-                            for try await notification in notifications {
-                                if let id = UUID(uuidString: notification.payload) { self.watch.settled(id) }
-                            }
-                        }
+                    // The stream resubscribes by itself after a dropped connection.
+                    for try await message in try await self.redis.subscribe(channels: [OrderWatch.channel]) {
+                        if let id = UUID(uuidString: message.string) { self.watch.settled(id) }
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    attempt += 1
-                    self.logger.debug("orders_settled listen connection lost", metadata: ["error": "\(String(reflecting: error))"])
-                    try? await Task.sleep(for: Backoff(base: .milliseconds(100), maximum: .seconds(5)).delay(attempt: attempt))
+                    self.logger.warning("order settlement subscription failed; retrying", metadata: ["error": "\(error)"])
                 }
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
         self.watch.close()

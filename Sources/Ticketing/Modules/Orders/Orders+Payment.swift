@@ -210,8 +210,11 @@ extension Orders {
             if row.state.isOpen {
                 _ = try await Self.transition(connection, orderID: row.id, from: row.state, .cancel, reason: "payment did not match the order",
                                               actor: "stripe", logger: self.logger)
-                let (inventory, hold) = (self.inventory, row.holdID)
-                afterCommit.append { _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment") }
+                let (inventory, hold, redis, id, logger) = (self.inventory, row.holdID, self.redis, row.id, self.logger)
+                afterCommit.append {
+                    await OrderWatch.announce(id, redis: redis, logger: logger)
+                    _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment")
+                }
             }
             return .refunded
         }
@@ -275,11 +278,12 @@ extension Orders {
             }
         }
         Outbox.add(messages, to: &writes)
-        let (inventory, redis, holdID, matchID, buyer) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer)
+        let (inventory, redis, holdID, matchID, buyer, orderID) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer, row.id)
         afterCommit.append {
+            // The fan's queue window is done: free the slot for the next in line (README, hns-queue);
+            // and the fan's long poll wakes.
+            _ = try? await redis.pipeline([["SADD", RESPArg("hns:queue:\(matchID):release"), RESPArg(buyer)], OrderWatch.announcement(orderID)])
             await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector)
-            // The fan's queue window is done: free the slot for the next in line (README, hns-queue).
-            _ = try? await redis.send("SADD", "hns:queue:\(matchID):release", buyer)
         }
         return .ticketsIssued
     }
@@ -298,8 +302,9 @@ extension Orders {
                 "order_id": .string(row.id.lowercased), "payment_intent_id": .string(intent.id), "order_state": .string(next.rawValue),
             ])),
         ], on: connection, logger: self.logger)
-        let (inventory, stripe, hold, pi) = (self.inventory, self.stripe, row.holdID, intent.id)
+        let (inventory, stripe, hold, pi, redis, id, logger) = (self.inventory, self.stripe, row.holdID, intent.id, self.redis, row.id, self.logger)
         afterCommit.append {
+            await OrderWatch.announce(id, redis: redis, logger: logger)
             _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment")
             // A declined PaymentIntent could still be paid with another card; this order is over.
             if failed { _ = try? await stripe?.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)") }
@@ -356,16 +361,19 @@ extension Orders {
             ], on: connection, logger: self.logger)
             return now.holdID
         }
-        if let hold { _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: buyer) }
+        if let hold {
+            await OrderWatch.announce(orderID, redis: self.redis, logger: self.logger)
+            _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: buyer)
+        }
         return try await self.order(id: orderID, buyer: buyer)
     }
 
     /// Inventory ended a hold without a sale: its open order ends with it. A PaymentIntent of an
     /// order that ends this way is cancelled at Stripe; should it have succeeded meanwhile, the
     /// webhook's late-success path re-takes the seats or refunds.
-    static func holdEnded(postgres: PostgresClient, stripe: StripeClient?, logger: Logger, holdID: UUID, reason: Inventory.EndReason) async {
+    static func holdEnded(postgres: PostgresClient, redis: RedisClient, stripe: StripeClient?, logger: Logger, holdID: UUID, reason: Inventory.EndReason) async {
         do {
-            let ended: String? = try await postgres.withRetryingTransaction(logger: logger) { connection in
+            let ended: (order: UUID, paymentIntent: String?)? = try await postgres.withRetryingTransaction(logger: logger) { connection in
                 let ids = try await connection.prepared("SELECT id FROM orders.orders WHERE hold_id = \(holdID) FOR UPDATE", logger: logger)
                 var orderID: UUID?
                 for try await id in ids.decode(UUID.self) { orderID = id }
@@ -378,9 +386,11 @@ extension Orders {
                         "order_id": .string(orderID.lowercased), "match_id": .number(Double(row.matchID)), "reason": .string(reason.rawValue),
                     ])),
                 ], on: connection, logger: logger)
-                return row.paymentIntent
+                return (orderID, row.paymentIntent)
             }
-            if let pi = ended { _ = try? await stripe?.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)") }
+            guard let ended else { return }
+            await OrderWatch.announce(ended.order, redis: redis, logger: logger)
+            if let pi = ended.paymentIntent { _ = try? await stripe?.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)") }
         } catch {
             logger.warning("order not ended with its hold; the reconciler will retry", metadata: ["hold": "\(holdID)", "error": "\(error)"])
         }

@@ -114,8 +114,9 @@ extension Orders {
 
     /// `wait` of a long poll: whole seconds, 0 to `Orders.longestWait`; nil when absent or 0.
     static func waitParameter(_ request: Request) throws -> Int? {
-        guard let raw = request.uri.queryParameters.get("wait") else { return nil }
-        guard let seconds = Int(raw), (0...Orders.longestWait).contains(seconds) else {
+        let values = request.uri.queryParameters.getAll("wait")
+        guard let raw = values.first else { return nil }
+        guard values.count == 1, let seconds = Int(raw), (0...Orders.longestWait).contains(seconds) else {
             throw Problem.validation(field: "wait", "must be a whole number of seconds from 0 to \(Orders.longestWait)")
         }
         return seconds == 0 ? nil : seconds

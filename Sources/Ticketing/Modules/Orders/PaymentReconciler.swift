@@ -103,7 +103,7 @@ struct PaymentReconciler: Service {
         var ended: [(UUID, String)] = []
         for try await row in rows.decode((UUID, String).self) { ended.append(row) }
         for (hold, state) in ended {
-            await Orders.holdEnded(postgres: self.orders.postgres, stripe: self.orders.stripe, logger: self.logger,
+            await Orders.holdEnded(postgres: self.orders.postgres, redis: self.orders.redis, stripe: self.orders.stripe, logger: self.logger,
                                    holdID: hold, reason: state == "expired" ? .expired : .released)
         }
         let late = try await self.orders.postgres.query(
