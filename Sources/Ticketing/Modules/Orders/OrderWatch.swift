@@ -127,17 +127,21 @@ struct OrderWatchListener: Service {
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var attempt = 0
             while !Task.isCancelled {
                 do {
                     // The stream resubscribes by itself after a dropped connection.
-                    for try await message in try await self.redis.subscribe(channels: [OrderWatch.channel]) {
+                    let messages = try await self.redis.subscribe(channels: [OrderWatch.channel])
+                    attempt = 0
+                    for try await message in messages {
                         if let id = UUID(uuidString: message.string) { self.watch.settled(id) }
                     }
                 } catch {
                     if Task.isCancelled { break }
-                    self.logger.warning("order settlement subscription failed; retrying", metadata: ["error": "\(error)"])
+                    if attempt == 0 { self.logger.warning("order settlement subscription failed; retrying", metadata: ["error": "\(error)"]) }
                 }
-                try? await Task.sleep(for: .milliseconds(500))
+                attempt += 1
+                try? await Task.sleep(for: Backoff(base: .milliseconds(200), maximum: .seconds(5)).delay(attempt: attempt))
             }
         }
         self.watch.close()
