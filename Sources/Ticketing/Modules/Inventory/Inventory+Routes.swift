@@ -56,7 +56,7 @@ extension Inventory {
                 }
                 let limit = try await rules(matchID, me.userID, request.headers[QueueGate.header])
                 let hold = try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit, key: key)
-                return (.created, try hold.answer())
+                return (.created, hold.answer())
             }
         }
         group.get("holds/:holdId") { request, context -> Hold in

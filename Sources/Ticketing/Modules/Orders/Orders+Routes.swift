@@ -56,7 +56,7 @@ extension Orders {
             } else {
                 order = try await self.order(id: id, buyer: me.userID)
             }
-            return Idempotency.response(.ok, try Self.json(order))
+            return Idempotency.response(.ok, order.json)
         }
         api.post("orders/:orderId/payment") { request, context -> Response in
             let me = try await auth.user(request)
@@ -66,12 +66,12 @@ extension Orders {
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) { _ in
                 guard let row = try await self.row(id: id), row.buyer == me.userID else { throw OrdersError.notFound }
                 _ = try await queueGate.check(matchID: row.matchID, user: me.userID, request: request)
-                return (.created, try Self.json(try await self.startPayment(row, buyer: me.userID)))
+                return (.created, try await self.startPayment(row, buyer: me.userID).json)
             }
         }
         api.post("orders/:orderId/cancel") { request, context -> Response in
             let me = try await auth.user(request)
-            return Idempotency.response(.ok, try Self.json(try await self.cancel(orderID: try Self.orderID(context), buyer: me.userID)))
+            return Idempotency.response(.ok, try await self.cancel(orderID: try Self.orderID(context), buyer: me.userID).json)
         }
         api.get("wallet/tickets") { request, _ -> Response in
             let me = try await auth.user(request)

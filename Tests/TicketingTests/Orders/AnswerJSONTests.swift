@@ -1,0 +1,52 @@
+import Foundation
+import HNSCore
+import Testing
+@testable import Ticketing
+
+/// The hand-written answers are byte for byte what `TicketingJSON.encoder()` writes for the same
+/// values, so the wire format did not change when they stopped going through `JSONEncoder`.
+@Suite struct AnswerJSONTests {
+    static func encoded(_ value: some Encodable) throws -> String { String(decoding: try TicketingJSON.encoder().encode(value), as: UTF8.self) }
+
+    static let awkward = ["Ana", "Đurđa \"Đ\" Šimić", "back\\slash/slash", "tab\tnew\nline\r", "ctl\u{1}\u{8}\u{c}\u{1f}", "emoji 🎟️", ""]
+
+    static func order(_ n: Int, optionals: Bool) -> Orders.Order {
+        let name = Self.awkward[n % Self.awkward.count]
+        return Orders.Order(
+            id: UUID(), matchId: Int64(n) * 7_777_777_777, buyerId: "buyer-\(name)", holdId: UUID(), state: OrderState.allCases[n % OrderState.allCases.count],
+            unitPriceCents: 5_000 + n, amountCents: 10_000 + n, currency: "eur", paymentIntentId: optionals ? "pi_\(n)" : nil,
+            windowEndsAt: optionals ? Date(timeIntervalSince1970: 1_900_000_000.999) : nil,
+            holdExpiresAt: optionals ? Date(timeIntervalSince1970: 946_684_799.5) : nil,
+            createdAt: Date(timeIntervalSince1970: 1_764_507_600.123_456 + Double(n)),
+            seats: (0..<(n % 3)).map { i in
+                Orders.OrderSeat(unitId: Int64(i + n), sector: "S\(i)", row: optionals ? "\(i)" : nil, seat: i == 1 ? nil : "\(i)\(name)", attendee: name)
+            },
+            tickets: (0..<(n % 3)).map { i in Orders.TicketRef(id: UUID(), position: i + 1, deliverToEmail: i == 0 ? nil : "\(name)@example.test") })
+    }
+
+    @Test func an_order_is_written_as_the_encoder_writes_it() throws {
+        for n in 0..<40 {
+            let order = Self.order(n, optionals: n % 2 == 0)
+            #expect(String(decoding: order.json, as: UTF8.self) == (try Self.encoded(order)))
+        }
+    }
+
+    @Test func a_payment_start_is_written_as_the_encoder_writes_it() throws {
+        for n in 0..<10 {
+            let start = Orders.PaymentStart(order: Self.order(n, optionals: n % 2 == 1), paymentIntentId: "pi_\(n)",
+                                            clientSecret: "pi_\(n)_secret_\(Self.awkward[n % Self.awkward.count])", amountCents: n, currency: "eur")
+            #expect(String(decoding: start.json, as: UTF8.self) == (try Self.encoded(start)))
+        }
+    }
+
+    @Test func a_hold_is_written_as_the_encoder_writes_it() throws {
+        for n in 0..<10 {
+            let name = Self.awkward[n % Self.awkward.count]
+            let hold = Inventory.Hold(
+                id: UUID(), matchId: Int64(n), buyerId: name, sector: "S\(name)", state: "active",
+                expiresAt: Date(timeIntervalSince1970: 1_764_507_600.75 + Double(n) * 86_399),
+                seats: (0..<n % 4).map { Inventory.HeldSeat(unitId: Int64($0), sector: "S", row: $0 == 2 ? nil : "R\($0)", seat: $0 == 3 ? nil : name) })
+            #expect(String(decoding: hold.answer(), as: UTF8.self) == (try Self.encoded(hold)))
+        }
+    }
+}
