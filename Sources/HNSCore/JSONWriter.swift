@@ -66,6 +66,12 @@ public struct JSONWriter: Sendable {
         self.bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    /// A value already in JSON.
+    public mutating func raw(_ json: [UInt8]) {
+        self.beforeValue()
+        self.bytes.append(contentsOf: json)
+    }
+
     public mutating func null() {
         self.beforeValue()
         self.bytes.append(contentsOf: "null".utf8)

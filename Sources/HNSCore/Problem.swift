@@ -143,10 +143,38 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The JSON text, keys sorted and slashes unescaped: what a `JSONEncoder` with those options writes
+    /// (tested side by side), without its boxing (the monolith encodes every outbox payload).
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
+        var w = JSONWriter(capacity: 256)
+        self.write(to: &w)
+        return w.bytes
+    }
+
+    public func write(to w: inout JSONWriter) {
+        switch self {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .number(let n):
+            if n.rounded(.towardZero) == n, abs(n) < 9_007_199_254_740_992 {
+                w.int(Int64(n))
+            } else {
+                // Fractions, huge values and non-finite ones as the encoder writes (or refuses) them.
+                w.raw((try? JSONEncoder().encode(n)).map { Array($0) } ?? Array("null".utf8))
+            }
+        case .string(let s): w.string(s)
+        case .array(let a):
+            w.beginArray()
+            for v in a { v.write(to: &w) }
+            w.endArray()
+        case .object(let o):
+            w.beginObject()
+            for key in o.keys.sorted() {
+                w.key(key)
+                o[key]!.write(to: &w)
+            }
+            w.endObject()
+        }
     }
 
     public subscript(key: String) -> JSONValue? {

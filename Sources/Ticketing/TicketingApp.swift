@@ -44,12 +44,12 @@ struct TicketingModules: Sendable {
         var stripe: StripeClient?
         if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
         self.init(postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
-                  purchaseTokens: purchaseTokens, logger: logger)
+                  purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, logger: logger)
     }
 
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), stripe: StripeClient? = nil,
-        purchaseTokens: PurchaseTokenVerifier? = nil, logger: Logger
+        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = .seconds(2), logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis
@@ -67,7 +67,7 @@ struct TicketingModules: Sendable {
         self.tickets = Tickets(postgres: postgres, logger: logger)
         self.blacklist = Blacklist(postgres: postgres, logger: logger)
         self.orders = Orders(postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
-                             stripe: stripe, holdTTL: holdTTL, paymentGrace: paymentGrace, logger: logger)
+                             stripe: stripe, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
         self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens)
     }
 }

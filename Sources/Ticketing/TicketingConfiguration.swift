@@ -30,6 +30,9 @@ public struct TicketingConfiguration: Sendable {
     public var paymentGrace: Duration = .seconds(10 * 60)
     /// How often overdue payments are settled by asking Stripe, and refunds are sent.
     public var paymentReconcileInterval: Duration = .seconds(30)
+    /// How often a request waiting for its order (`?wait=N`) re-reads it, should the announcement
+    /// that the order settled have been lost.
+    public var orderWaitRecheck: Duration = .seconds(2)
 
     public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws -> TicketingConfiguration {
         let env = EnvironmentReader(values)
@@ -50,6 +53,7 @@ public struct TicketingConfiguration: Sendable {
         let purchaseKey = HS256Key.read(env, PurchaseToken.signingKeyVariable, required: false)
         let grace = env.duration("HNS_PAYMENT_GRACE", default: .seconds(10 * 60))
         let reconcile = env.duration("HNS_PAYMENT_RECONCILE_INTERVAL", default: .seconds(30))
+        let recheck = env.duration("HNS_ORDER_WAIT_RECHECK", default: .seconds(2))
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
@@ -60,6 +64,7 @@ public struct TicketingConfiguration: Sendable {
         config.purchaseTokenKey = purchaseKey
         config.paymentGrace = grace
         config.paymentReconcileInterval = reconcile
+        config.orderWaitRecheck = recheck
         return config
     }
 }

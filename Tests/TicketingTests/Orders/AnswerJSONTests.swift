@@ -49,4 +49,19 @@ import Testing
             #expect(String(decoding: hold.answer(), as: UTF8.self) == (try Self.encoded(hold)))
         }
     }
+
+    @Test func a_sector_availability_is_written_as_the_encoder_writes_it() throws {
+        // As the push used to write it, except that slashes are no longer escaped (both read the same).
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for n in 0..<10 {
+            let name = Self.awkward[n % Self.awkward.count]
+            let sector = AvailabilityProjection.SectorAvailability(
+                code: "S\(n)", name: name, stand: "Sjever \(name)", gate: "G\(n)", kind: n % 2 == 0 ? "numbered" : "standing", open: n % 3 != 0,
+                priceCategory: "cat/\(n)", priceCents: n % 4 == 0 ? nil : n * 1_000, available: n * 100, held: n, sold: n * 3, blocked: n % 2)
+            let expected = String(decoding: try encoder.encode(sector), as: UTF8.self)
+            #expect(sector.json == expected)
+            #expect(try JSONDecoder().decode(AvailabilityProjection.SectorAvailability.self, from: Data(sector.json.utf8)) == sector)
+        }
+    }
 }

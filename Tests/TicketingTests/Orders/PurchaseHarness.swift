@@ -18,7 +18,7 @@ struct PurchaseHarness: Sendable {
     let stripeBase: String
 
     static func with<T: Sendable>(
-        holdTTL: String = "15m", sweep: String = "1h", grace: String = "10m", reconcile: String = "1h",
+        holdTTL: String = "15m", sweep: String = "1h", grace: String = "10m", reconcile: String = "1h", waitRecheck: String = "2s",
         _ body: @Sendable (PurchaseHarness) async throws -> T
     ) async throws -> T {
         let port = try await ChildProcess.freePort()
@@ -32,6 +32,7 @@ struct PurchaseHarness: Sendable {
             try await TicketingHarness.with(holdTTL: holdTTL, sweep: sweep, environment: [
                 "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
                 "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
+                "HNS_ORDER_WAIT_RECHECK": waitRecheck,
             ]) { h in try await body(PurchaseHarness(h: h, stripeBase: base)) }
         }
     }

@@ -397,7 +397,9 @@ import Testing
     }
 
     @Test func a_long_poll_answers_when_the_payment_settles() async throws {
-        try await PurchaseHarness.with { p async throws -> Void in
+        // Re-reads only every 60 s: each wake-up below (well within 10 s, on a 20 s wait) can only have
+        // come from the announcement that the order settled.
+        try await PurchaseHarness.with(waitRecheck: "60s") { p async throws -> Void in
             let match = try await p.h.matchOnSale()
             let (_, order) = try await p.order(match, user: "waiter")
             let orderID = try #require(order.object["id"] as? String)
@@ -418,10 +420,9 @@ import Testing
             let other = try await TicketingHarness.token(user: "someone-else")
             let started = ContinuousClock.now
             #expect(try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: other).status == 404)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(ContinuousClock.now - started < .seconds(10))
 
-            // A long poll in flight answers when the webhook settles the order: well before its 20 s, and
-            // before its first re-read (at 2 s), so the announcement woke it.
+            // A long poll in flight answers when the webhook settles the order, well before its 20 s.
             let pollStarted = ContinuousClock.now
             let polled = Task { try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: token) }
             try await Task.sleep(for: .milliseconds(300))
@@ -430,14 +431,14 @@ import Testing
             let delivered = ContinuousClock.now
             #expect(try await p.deliver(event).object["outcome"] as? String == "tickets_issued")
             let answer = try await polled.value
-            #expect(ContinuousClock.now - delivered < .seconds(1))
-            #expect(ContinuousClock.now - pollStarted < Orders.longPollRecheck)
+            #expect(ContinuousClock.now - delivered < .seconds(10))
+            #expect(ContinuousClock.now - pollStarted < .seconds(10))
             #expect(answer.status == 200 && answer.object["state"] as? String == "tickets_issued", "\(answer.body)")
             #expect((answer.object["tickets"] as? [[String: Any]])?.count == 2)
             // A settled order answers at once.
             let settled = ContinuousClock.now
             #expect(try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: token).object["state"] as? String == "tickets_issued")
-            #expect(ContinuousClock.now - settled < .seconds(2))
+            #expect(ContinuousClock.now - settled < .seconds(10))
 
             // A failed payment wakes its waiting request too.
             let (_, second) = try await p.order(match, user: "waiter")
@@ -450,8 +451,8 @@ import Testing
             let failedAt = ContinuousClock.now
             #expect(try await p.deliver(try #require(try await p.events(for: pi2).last)).object["outcome"] as? String == "failed")
             #expect(try await failing.value.object["state"] as? String == "payment_failed")
-            #expect(ContinuousClock.now - failedAt < .seconds(1))
-            #expect(ContinuousClock.now - failingStarted < Orders.longPollRecheck)
+            #expect(ContinuousClock.now - failedAt < .seconds(10))
+            #expect(ContinuousClock.now - failingStarted < .seconds(10))
 
             // The buyer's cancel wakes it as well.
             let (_, third) = try await p.order(match, user: "waiter")
@@ -461,7 +462,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await p.h.call("POST", "/api/v1/orders/\(thirdID)/cancel", token: token).status == 200)
             #expect(try await cancelling.value.object["state"] as? String == "cancelled")
-            #expect(ContinuousClock.now - cancelStarted < Orders.longPollRecheck)
+            #expect(ContinuousClock.now - cancelStarted < .seconds(10))
 
             // And so does its hold ending under it (here released by the buyer before paying).
             let (fourthHold, fourth) = try await p.order(match, user: "waiter")
@@ -471,7 +472,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await p.h.call("DELETE", "/api/v1/holds/\(fourthHold)", token: token).status == 204)
             #expect(try await releasing.value.object["state"] as? String == "cancelled")
-            #expect(ContinuousClock.now - releaseStarted < Orders.longPollRecheck)
+            #expect(ContinuousClock.now - releaseStarted < .seconds(10))
         }
     }
 

@@ -17,7 +17,7 @@ final class OrderWatch: Sendable {
     static func announcement(_ order: UUID) -> [RESPArg] { ["PUBLISH", RESPArg(Self.channel), RESPArg(order.lowercased)] }
 
     /// Tells every instance that `order` settled. Best effort: a waiting request re-reads its order
-    /// every `Orders.longPollRecheck` anyway.
+    /// every `Orders.longPollRecheck` (`HNS_ORDER_WAIT_RECHECK`) anyway.
     static func announce(_ order: UUID, redis: RedisClient, logger: Logger) async {
         do { _ = try await redis.publish(channel: Self.channel, message: order.lowercased) } catch {
             logger.debug("order settlement not announced", metadata: ["order": "\(order)", "error": "\(error)"])
@@ -119,7 +119,7 @@ final class OrderWatch: Sendable {
 }
 
 /// Subscribed to `hns:orders:settled`: wakes the requests waiting here. While the subscription is
-/// down a waiting request still re-reads its order every `Orders.longPollRecheck`.
+/// down a waiting request still re-reads its order every `Orders.longPollRecheck` (`HNS_ORDER_WAIT_RECHECK`).
 struct OrderWatchListener: Service {
     let watch: OrderWatch
     let redis: RedisClient

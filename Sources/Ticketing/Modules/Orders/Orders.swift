@@ -23,6 +23,9 @@ struct Orders: Sendable {
     let holdTTL: Duration
     /// How long past its 15 minutes a hold whose payment is under way waits for the outcome.
     let paymentGrace: Duration
+    /// How often a waiting request (`?wait=N`) re-reads its order anyway: it bounds the wait when an
+    /// announcement was lost (`HNS_ORDER_WAIT_RECHECK`).
+    let longPollRecheck: Duration
     let logger: Logger
     /// Requests waiting for their order to settle (`GET /orders/{id}?wait=N`).
     let watch = OrderWatch()
@@ -415,9 +418,6 @@ extension Orders {
 
     /// The longest `wait` a request may ask for (mobile networks and proxies cut idle requests at 30–60 s).
     static let longestWait = 30
-    /// How often a waiting request re-reads its order anyway: it bounds the wait when a NOTIFY was
-    /// missed (the listening connection was down).
-    static let longPollRecheck: Duration = .seconds(2)
 
     /// The order, after waiting up to `wait` for it to leave its open states (created, seats held,
     /// awaiting payment): answered as soon as it settles, or as it is when the time is up.
@@ -431,7 +431,7 @@ extension Orders {
             guard let key, order.state.isOpen, left > .zero else { return order }
             // Shutdown answers waiting requests at once rather than holding the server's drain.
             await withGracefulShutdownHandler {
-                await self.watch.wait(id, key: key, timeout: min(left, Self.longPollRecheck))
+                await self.watch.wait(id, key: key, timeout: min(left, self.longPollRecheck))
             } onGracefulShutdown: {
                 self.watch.close()
             }
