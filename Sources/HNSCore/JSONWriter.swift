@@ -83,25 +83,40 @@ public struct JSONWriter: Sendable {
     /// As `JSONEncoder`'s `.iso8601` strategy writes a date: UTC, whole seconds (the fraction cut off).
     public mutating func date(_ value: Date) {
         self.beforeValue()
-        var seconds = time_t(value.timeIntervalSince1970.rounded(.down))
+        // Floored where Foundation floors it (seconds since 2001), so a date a hair below a whole
+        // second cannot round up on the way to 1970's epoch.
+        let sinceReference = value.timeIntervalSinceReferenceDate.rounded(.down)
+        // Gregorian years 1583...9999 only: before that Foundation's calendar is Julian, and outside
+        // it the fixed-width form does not hold (nor does time_t for NaN or huge values).
+        guard sinceReference.isFinite, (-13_190_860_800.0...252_423_993_599.0).contains(sinceReference) else {
+            Self.appendQuoted(value.formatted(.iso8601), to: &self.bytes)
+            return
+        }
+        var seconds = time_t(sinceReference) + 978_307_200
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> [UInt8] { [UInt8(48 + n / 10), UInt8(48 + n % 10)] }
-        let year = String(Int(parts.tm_year) + 1900)
+        func digits(_ n: Int32, _ count: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<count { divisor *= 10 }
+            while divisor > 0 {
+                self.bytes.append(UInt8(48 + (n / divisor) % 10))
+                divisor /= 10
+            }
+        }
         self.bytes.append(UInt8(ascii: "\""))
-        self.bytes.append(contentsOf: String(repeating: "0", count: max(0, 4 - year.count)).utf8)
-        self.bytes.append(contentsOf: year.utf8)
+        digits(parts.tm_year + 1900, 4)
         self.bytes.append(UInt8(ascii: "-"))
-        self.bytes.append(contentsOf: two(parts.tm_mon + 1))
+        digits(parts.tm_mon + 1, 2)
         self.bytes.append(UInt8(ascii: "-"))
-        self.bytes.append(contentsOf: two(parts.tm_mday))
+        digits(parts.tm_mday, 2)
         self.bytes.append(UInt8(ascii: "T"))
-        self.bytes.append(contentsOf: two(parts.tm_hour))
+        digits(parts.tm_hour, 2)
         self.bytes.append(UInt8(ascii: ":"))
-        self.bytes.append(contentsOf: two(parts.tm_min))
+        digits(parts.tm_min, 2)
         self.bytes.append(UInt8(ascii: ":"))
-        self.bytes.append(contentsOf: two(parts.tm_sec))
-        self.bytes.append(contentsOf: "Z\"".utf8)
+        digits(parts.tm_sec, 2)
+        self.bytes.append(UInt8(ascii: "Z"))
+        self.bytes.append(UInt8(ascii: "\""))
     }
 
     /// `key` with `value`, or nothing when `value` is nil (as synthesized `Encodable` leaves it out).

@@ -144,7 +144,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// The JSON text, keys sorted and slashes unescaped: what a `JSONEncoder` with those options writes
-    /// (tested side by side), without its boxing (the monolith encodes every outbox payload).
+    /// (tested side by side), without its boxing (the monolith encodes every outbox payload). Where the
+    /// encoder would throw (a NaN or infinite number) that number is written as null.
     public func encoded() -> [UInt8] {
         var w = JSONWriter(capacity: 256)
         self.write(to: &w)
@@ -156,10 +157,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
         case .null: w.null()
         case .bool(let b): w.bool(b)
         case .number(let n):
-            if n.rounded(.towardZero) == n, abs(n) < 9_007_199_254_740_992 {
+            if n.rounded(.towardZero) == n, abs(n) < 9_007_199_254_740_992, !(n == 0 && n.sign == .minus) {
                 w.int(Int64(n))
             } else {
-                // Fractions, huge values and non-finite ones as the encoder writes (or refuses) them.
+                // Fractions, -0, huge values as the encoder writes them; NaN and infinity, which it
+                // refuses, as null.
                 w.raw((try? JSONEncoder().encode(n)).map { Array($0) } ?? Array("null".utf8))
             }
         case .string(let s): w.string(s)
@@ -169,9 +171,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
             w.endArray()
         case .object(let o):
             w.beginObject()
-            for key in o.keys.sorted() {
+            // In the order of the keys' UTF-8 bytes, as the encoder sorts them.
+            for (key, value) in o.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 w.key(key)
-                o[key]!.write(to: &w)
+                value.write(to: &w)
             }
             w.endObject()
         }

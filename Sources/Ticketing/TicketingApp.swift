@@ -49,7 +49,7 @@ struct TicketingModules: Sendable {
 
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), stripe: StripeClient? = nil,
-        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = .seconds(2), logger: Logger
+        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck, logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis

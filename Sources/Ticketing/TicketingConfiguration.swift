@@ -32,7 +32,7 @@ public struct TicketingConfiguration: Sendable {
     public var paymentReconcileInterval: Duration = .seconds(30)
     /// How often a request waiting for its order (`?wait=N`) re-reads it, should the announcement
     /// that the order settled have been lost.
-    public var orderWaitRecheck: Duration = .seconds(2)
+    public var orderWaitRecheck: Duration = Orders.defaultLongPollRecheck
 
     public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws -> TicketingConfiguration {
         let env = EnvironmentReader(values)
@@ -53,7 +53,9 @@ public struct TicketingConfiguration: Sendable {
         let purchaseKey = HS256Key.read(env, PurchaseToken.signingKeyVariable, required: false)
         let grace = env.duration("HNS_PAYMENT_GRACE", default: .seconds(10 * 60))
         let reconcile = env.duration("HNS_PAYMENT_RECONCILE_INTERVAL", default: .seconds(30))
-        let recheck = env.duration("HNS_ORDER_WAIT_RECHECK", default: .seconds(2))
+        let recheck = env.duration("HNS_ORDER_WAIT_RECHECK", default: Orders.defaultLongPollRecheck)
+        // Shorter would turn every waiting request into a loop of reads.
+        if recheck < .milliseconds(100) { env.problem("HNS_ORDER_WAIT_RECHECK must be at least 100ms") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,

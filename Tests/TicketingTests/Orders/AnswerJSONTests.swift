@@ -64,4 +64,36 @@ import Testing
             #expect(try JSONDecoder().decode(AvailabilityProjection.SectorAvailability.self, from: Data(sector.json.utf8)) == sector)
         }
     }
+
+    /// With every optional set, the encoder writes one key per stored property: so a property added
+    /// later and missing from a hand-written answer fails here even while other fixtures leave it nil.
+    @Test func every_property_is_written() throws {
+        func keys(_ json: [UInt8]) throws -> Set<String> { Set((try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] ?? [:]).keys) }
+        func expectAll(_ value: some Encodable, _ written: [UInt8]) throws {
+            let count = Mirror(reflecting: value).children.count
+            let encoded = try keys(Array(try TicketingJSON.encoder().encode(value)))
+            #expect(encoded.count == count, "\(type(of: value)): the fixture leaves a property nil")
+            #expect(try keys(written) == encoded, "\(type(of: value))")
+        }
+        let order = Self.order(4, optionals: true)
+        try expectAll(order, order.json)
+        let seat = try #require(order.seats.first { $0.row != nil && $0.seat != nil })
+        var w = JSONWriter()
+        Orders.Order(id: order.id, matchId: 1, buyerId: "b", holdId: order.holdId, state: .paid, unitPriceCents: 1, amountCents: 1, currency: "eur",
+                     paymentIntentId: "pi", windowEndsAt: Date(), holdExpiresAt: Date(), createdAt: Date(), seats: [seat],
+                     tickets: [Orders.TicketRef(id: UUID(), position: 1, deliverToEmail: "a@b.c")]).write(to: &w)
+        let nested = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
+        #expect(Set(((nested["seats"] as? [[String: Any]])?.first ?? [:]).keys).count == Mirror(reflecting: seat).children.count)
+        #expect(Set(((nested["tickets"] as? [[String: Any]])?.first ?? [:]).keys).count == Mirror(reflecting: Orders.TicketRef(id: UUID(), position: 1, deliverToEmail: "x")).children.count)
+        let start = Orders.PaymentStart(order: order, paymentIntentId: "pi", clientSecret: "s", amountCents: 1, currency: "eur")
+        try expectAll(start, start.json)
+        let hold = Inventory.Hold(id: UUID(), matchId: 1, buyerId: "b", sector: "S", state: "active", expiresAt: Date(),
+                                  seats: [Inventory.HeldSeat(unitId: 1, sector: "S", row: "1", seat: "2")])
+        try expectAll(hold, hold.answer())
+        let heldSeat = try #require(try JSONSerialization.jsonObject(with: Data(hold.answer())) as? [String: Any])
+        #expect(Set(((heldSeat["seats"] as? [[String: Any]])?.first ?? [:]).keys).count == Mirror(reflecting: hold.seats[0]).children.count)
+        let sector = AvailabilityProjection.SectorAvailability(code: "S", name: "n", stand: "s", gate: "g", kind: "numbered", open: true,
+                                                               priceCategory: "A", priceCents: 1, available: 1, held: 1, sold: 1, blocked: 1)
+        #expect(try keys(Array(sector.json.utf8)).count == Mirror(reflecting: sector).children.count)
+    }
 }

@@ -5,7 +5,7 @@ import Testing
 
 /// Waits here time out after a minute: a wait that ends within 30 s ended for the reason the test
 /// gives it, however slowly a busy machine schedules the tasks.
-@Suite struct OrderWatchTests {
+@Suite(.timeLimit(.minutes(2))) struct OrderWatchTests {
     static let long: Duration = .seconds(60)
     static let bound: Duration = .seconds(30)
 
@@ -33,11 +33,17 @@ import Testing
         }
         let started = ContinuousClock.now
         let waitingA = Task { await watch.wait(a, key: keyA, timeout: Self.long) }
+        let keyB2 = try #require(watch.register(b))
         try await Task.sleep(for: .milliseconds(50))
         watch.settled(a)
         await waitingA.value
         #expect(ContinuousClock.now - started < Self.bound)
-        #expect(bDone.value == false)  // b's order did not settle: it still waits
+        // b's order did not settle: a fresh wait on it runs to its timeout (a settled one would return at once).
+        let second = ContinuousClock.now
+        await watch.wait(b, key: keyB2, timeout: .milliseconds(300))
+        #expect(ContinuousClock.now - second >= .milliseconds(290))
+        #expect(bDone.value == false)
+        watch.unregister(b, key: keyB2)
         watch.settled(b)
         await waitingB.value
         #expect(bDone.value)
@@ -79,6 +85,20 @@ import Testing
         let started = ContinuousClock.now
         await watch.wait(order, key: key, timeout: .milliseconds(300))
         #expect(ContinuousClock.now - started >= .milliseconds(290))
+        #expect(ContinuousClock.now - started < Self.bound)
         watch.unregister(order, key: key)
+    }
+
+    @Test func the_recheck_interval_is_read_and_bounded() throws {
+        let base = [
+            "HNS_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "HNS_REDIS_URL": "redis://127.0.0.1:1/0",
+            "HNS_IDENTITY_ISSUER": TicketingHarness.issuer, "HNS_IDENTITY_AUDIENCE": TicketingHarness.audience,
+            "HNS_IDENTITY_HS256_SECRET": TicketingHarness.secret,
+        ]
+        #expect(try TicketingConfiguration.fromEnvironment(base).orderWaitRecheck == .seconds(2))
+        #expect(try TicketingConfiguration.fromEnvironment(base.merging(["HNS_ORDER_WAIT_RECHECK": "750ms"]) { $1 }).orderWaitRecheck == .milliseconds(750))
+        for bad in ["0", "50ms", "soon"] {
+            #expect(throws: (any Error).self, "\(bad)") { try TicketingConfiguration.fromEnvironment(base.merging(["HNS_ORDER_WAIT_RECHECK": bad]) { $1 }) }
+        }
     }
 }

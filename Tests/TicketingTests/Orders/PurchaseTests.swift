@@ -476,6 +476,22 @@ import Testing
         }
     }
 
+    @Test func a_waiting_request_rereads_its_order_when_no_announcement_comes() async throws {
+        try await PurchaseHarness.with(waitRecheck: "500ms") { p async throws -> Void in
+            let match = try await p.h.matchOnSale()
+            let (_, order) = try await p.order(match, user: "rereader")
+            let orderID = try #require(order.object["id"] as? String)
+            let token = try await TicketingHarness.token(user: "rereader")
+            let started = ContinuousClock.now
+            let waiting = Task { try await p.h.call("GET", "/api/v1/orders/\(orderID)?wait=20", token: token) }
+            try await Task.sleep(for: .milliseconds(300))
+            // Settled behind the service's back: nothing announces it, only the re-read can see it.
+            _ = try await p.h.query("UPDATE orders.orders SET state = 'expired' WHERE id = \(UUID(uuidString: orderID)!) RETURNING 1", as: Int.self)
+            #expect(try await waiting.value.object["state"] as? String == "expired")
+            #expect(ContinuousClock.now - started < .seconds(10))
+        }
+    }
+
     @Test func our_own_events_from_the_bus_are_checked_and_acknowledged() async throws {
         try await PurchaseHarness.with { p in
             let bus = ["Authorization": "Bearer \(PurchaseHarness.busToken)", "Event-Seq": "7", "Delivery-Attempt": "1"]

@@ -38,8 +38,8 @@ final class OrderWatch: Sendable {
 
     private let state = Locked(State())
 
-    /// Registers interest in `order` before its state is read, so that a NOTIFY arriving between the
-    /// read and the wait is not lost. Nil once closed.
+    /// Registers interest in `order` before its state is read, so that an announcement arriving between
+    /// the read and the wait is not lost. Nil once closed.
     func register(_ order: UUID) -> UInt64? {
         self.state.withLock { s -> UInt64? in
             guard !s.closed else { return nil }

@@ -418,6 +418,8 @@ extension Orders {
 
     /// The longest `wait` a request may ask for (mobile networks and proxies cut idle requests at 30–60 s).
     static let longestWait = 30
+    /// `HNS_ORDER_WAIT_RECHECK` when not set.
+    static let defaultLongPollRecheck: Duration = .seconds(2)
 
     /// The order, after waiting up to `wait` for it to leave its open states (created, seats held,
     /// awaiting payment): answered as soon as it settles, or as it is when the time is up.
