@@ -24,12 +24,7 @@ final class WakeSignal: Sendable {
 
     /// Returns when signalled, after `timeout`, or when the task is cancelled.
     func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForSignal() }
-            group.addTask { try? await loopSleep(for: timeout) }
-            _ = await group.next()
-            group.cancelAll()
-        }
+        _ = try? await withTimeout(timeout) { await self.waitForSignal() }
     }
 
     private func waitForSignal() async {

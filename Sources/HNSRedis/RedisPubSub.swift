@@ -52,6 +52,28 @@ extension RedisClient {
         try await subscription(command: "SUBSCRIBE", names: channels)
     }
 
+    /// Hands every message on `channels` to `handle` until the task is cancelled: the service loop of a
+    /// listener. A subscription that cannot be made (Redis away at start) or whose stream ends is made
+    /// again, with backoff up to 5 s, warning once per outage; a dropped connection is already
+    /// resubscribed inside the stream.
+    public func listen(to channels: [String], _ handle: (RedisPubSubMessage) async -> Void) async {
+        var delay = Duration.milliseconds(200)
+        var warned = false
+        while !Task.isCancelled, !isShutdown {
+            do {
+                let messages = try await self.subscribe(channels: channels)
+                (delay, warned) = (.milliseconds(200), false)
+                for try await message in messages { await handle(message) }
+            } catch {
+                if Task.isCancelled { return }
+                if !warned { logger.warning("Redis subscription failed; retrying", metadata: ["redis.channels": "\(channels)", "error": "\(error)"]) }
+                warned = true
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
     /// Like `subscribe(channels:)` for glob patterns (`orders.*`).
     public func psubscribe(patterns: [String]) async throws -> AsyncThrowingStream<RedisPubSubMessage, any Error> {
         try await subscription(command: "PSUBSCRIBE", names: patterns)

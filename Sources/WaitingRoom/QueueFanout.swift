@@ -46,16 +46,7 @@ struct QueueFanout: Service {
     }
 
     private func listen() async {
-        while !Task.isCancelled {
-            do {
-                let messages = try await self.store.redis.subscribe(channels: [self.store.keys.channel])
-                for try await message in messages { self.handle(message.payload) }
-            } catch {
-                if Task.isCancelled { return }
-                self.logger.warning("queue channel subscription failed; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .milliseconds(500))
-            }
-        }
+        await self.store.redis.listen(to: [self.store.keys.channel]) { message in self.handle(message.payload) }
     }
 
     private func handle(_ payload: ByteBuffer) {

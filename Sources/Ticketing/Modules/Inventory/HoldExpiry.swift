@@ -15,23 +15,14 @@ struct HoldExpiryListener: Service {
             await self.enableNotifications()
             let channel = "__keyevent@\(self.database)__:expired"
             let prefix = "hns:hold:"
-            while true {
+            await self.inventory.redis.listen(to: [channel]) { message in
+                let key = message.string
+                guard key.hasPrefix(prefix), let id = UUID(uuidString: String(key.dropFirst(prefix.count))) else { return }
                 do {
-                    for try await message in try await self.inventory.redis.subscribe(channels: [channel]) {
-                        let key = message.string
-                        guard key.hasPrefix(prefix), let id = UUID(uuidString: String(key.dropFirst(prefix.count))) else { continue }
-                        do {
-                            try await self.inventory.release(holdID: id, buyer: nil, reason: .expired, actor: "system:redis-expiry")
-                        } catch {
-                            self.logger.warning("expired hold not released; the sweeper will retry", metadata: ["hold": "\(id)", "error": "\(error)"])
-                        }
-                    }
-                } catch is CancellationError {
-                    return
+                    try await self.inventory.release(holdID: id, buyer: nil, reason: .expired, actor: "system:redis-expiry")
                 } catch {
-                    self.logger.warning("hold expiry subscription lost; resubscribing", metadata: ["error": "\(error)"])
+                    self.logger.warning("expired hold not released; the sweeper will retry", metadata: ["hold": "\(id)", "error": "\(error)"])
                 }
-                try await Task.sleep(for: .seconds(1))
             }
         }
     }

@@ -61,12 +61,7 @@ final class OrderWatch: Sendable {
     /// Returns when `order` settles (or settled since `register`), after `timeout`, on close, or when
     /// the task is cancelled.
     func wait(_ order: UUID, key: UInt64, timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.waitForSignal(order, key: key) }
-            group.addTask { try? await loopSleep(for: timeout) }
-            _ = await group.next()
-            group.cancelAll()
-        }
+        _ = try? await withTimeout(timeout) { await self.waitForSignal(order, key: key) }
     }
 
     private func waitForSignal(_ order: UUID, key: UInt64) async {
@@ -127,21 +122,8 @@ struct OrderWatchListener: Service {
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
-            var attempt = 0
-            while !Task.isCancelled {
-                do {
-                    // The stream resubscribes by itself after a dropped connection.
-                    let messages = try await self.redis.subscribe(channels: [OrderWatch.channel])
-                    attempt = 0
-                    for try await message in messages {
-                        if let id = UUID(uuidString: message.string) { self.watch.settled(id) }
-                    }
-                } catch {
-                    if Task.isCancelled { break }
-                    if attempt == 0 { self.logger.warning("order settlement subscription failed; retrying", metadata: ["error": "\(error)"]) }
-                }
-                attempt += 1
-                try? await Task.sleep(for: Backoff(base: .milliseconds(200), maximum: .seconds(5)).delay(attempt: attempt))
+            await self.redis.listen(to: [OrderWatch.channel]) { message in
+                if let id = UUID(uuidString: message.string) { self.watch.settled(id) }
             }
         }
         self.watch.close()
