@@ -26,21 +26,12 @@ public enum Envelope {
         date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    /// `s` as a JSON string literal, quotes included.
+    /// `s` as a JSON string literal, quotes included (`JSONWriter`'s escaping).
     public static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        JSONWriter.appendQuoted(s, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The decoded form, for subscribers written in Swift (the monolith, tests), with `data` decoded

@@ -142,6 +142,18 @@ public struct JSONWriter: Sendable {
         self.uuid(value)
     }
 
+    /// `name` with an array of one object per item, whose fields `body` writes.
+    public mutating func field<T>(_ name: String, objects items: [T], _ body: (inout JSONWriter, T) -> Void) {
+        self.key(name)
+        self.beginArray()
+        for item in items {
+            self.beginObject()
+            body(&self, item)
+            self.endObject()
+        }
+        self.endArray()
+    }
+
     /// `s` as a JSON string literal: quotes, backslashes and control characters escaped, everything
     /// else as its UTF-8 bytes (slashes unescaped).
     public static func appendQuoted(_ s: String, to out: inout [UInt8]) {

@@ -149,9 +149,7 @@ struct AdmissionLoop: Service {
 }
 
 enum JSONValueEncoder {
-    static func encode(_ object: [String: String]) -> [UInt8] {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])).map { Array($0) } ?? []
-    }
+    static func encode(_ object: [String: String]) -> [UInt8] { JSONValue.object(object.mapValues(JSONValue.string)).encoded() }
 }
 
 extension RedisClient {

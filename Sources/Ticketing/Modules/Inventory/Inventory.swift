@@ -54,17 +54,12 @@ struct Inventory: Sendable {
             w.field("expires_at", self.expiresAt)
             w.field("id", self.id)
             w.field("match_id", self.matchId)
-            w.key("seats")
-            w.beginArray()
-            for seat in self.seats {
-                w.beginObject()
+            w.field("seats", objects: self.seats) { w, seat in
                 w.field("row", seat.row)
                 w.field("seat", seat.seat)
                 w.field("sector", seat.sector)
                 w.field("unit_id", seat.unitId)
-                w.endObject()
             }
-            w.endArray()
             w.field("sector", self.sector)
             w.field("state", self.state)
             w.endObject()

@@ -476,29 +476,19 @@ extension Orders.Order {
         w.field("id", self.id)
         w.field("match_id", self.matchId)
         w.field("payment_intent_id", self.paymentIntentId)
-        w.key("seats")
-        w.beginArray()
-        for seat in self.seats {
-            w.beginObject()
+        w.field("seats", objects: self.seats) { w, seat in
             w.field("attendee", seat.attendee)
             w.field("row", seat.row)
             w.field("seat", seat.seat)
             w.field("sector", seat.sector)
             w.field("unit_id", seat.unitId)
-            w.endObject()
         }
-        w.endArray()
         w.field("state", self.state.rawValue)
-        w.key("tickets")
-        w.beginArray()
-        for ticket in self.tickets {
-            w.beginObject()
+        w.field("tickets", objects: self.tickets) { w, ticket in
             w.field("deliver_to_email", ticket.deliverToEmail)
             w.field("id", ticket.id)
             w.field("position", ticket.position)
-            w.endObject()
         }
-        w.endArray()
         w.field("unit_price_cents", self.unitPriceCents)
         w.field("window_ends_at", self.windowEndsAt)
         w.endObject()
