@@ -18,26 +18,18 @@ public struct PreparedWrites: Sendable {
 
     public init() {}
 
-    /// Adds one INSERT, UPDATE or DELETE (optionally with RETURNING), written by `part` into the shared
-    /// text, and returns the name under which later parts and the final SELECT can read its rows.
-    private mutating func add(_ part: (inout PreparedSQL.StringInterpolation) -> Void) -> String {
-        let name = "w\(self.count)"
-        self.text.appendLiteral(self.count == 0 ? "WITH \(name) AS (" : ", \(name) AS (")
-        part(&self.text)
-        self.text.appendLiteral(")")
-        self.count += 1
-        return name
-    }
-
     /// Adds one INSERT, UPDATE or DELETE (optionally with RETURNING), written like a `PreparedSQL`:
     /// `writes.add("UPDATE t SET a = \(x) WHERE id = \(id)")`; an earlier part is named with
     /// `\(unescaped: name)`. Its values are numbered where it lands, after the earlier parts' values.
     /// Returns the name under which later parts and the final SELECT can read its rows.
     @discardableResult
     public mutating func add(_ part: Part) -> String {
-        self.add { text in
-            for step in part.steps { step(&text) }
-        }
+        let name = "w\(self.count)"
+        self.text.appendLiteral(self.count == 0 ? "WITH \(name) AS (" : ", \(name) AS (")
+        for step in part.steps { step(&self.text) }
+        self.text.appendLiteral(")")
+        self.count += 1
+        return name
     }
 
     /// A part as a string literal: its literal pieces and values, replayed into the shared text by
