@@ -121,11 +121,11 @@ struct AvailabilityProjection: Sendable {
         return result
     }
 
-    /// Copies the given sectors' counts (all when nil) to Redis, after the caller's command `first` if
-    /// given (in the same round trip). Never throws: Redis being away only makes reads fall back to
-    /// PostgreSQL until the next push or refresh.
+    /// Copies the given sectors' counts (all when nil) to Redis, after the caller's `commands` (in the
+    /// same round trip). Never throws: Redis being away only makes reads fall back to PostgreSQL until
+    /// the next push or refresh.
     @discardableResult
-    func push(matchID: Int64, sectors: [String]? = nil, with first: [RESPArg]? = nil) async -> Int? {
+    func push(matchID: Int64, sectors: [String]? = nil, with commands: [[RESPArg]] = []) async -> Int? {
         var entries: [(SectorAvailability, version: Int64)] = []
         do {
             entries = try await self.load(matchID: matchID, sectors: sectors)
@@ -133,17 +133,17 @@ struct AvailabilityProjection: Sendable {
             self.logger.warning("availability not loaded for Redis", metadata: ["match": "\(matchID)", "error": "\(error)"])
         }
         if entries.isEmpty {
-            // Nothing to push, but the caller's command still goes.
-            if let first { _ = try? await self.redis.pipeline([first]) }
+            // Nothing to push, but the caller's commands still go.
+            if !commands.isEmpty { _ = try? await self.redis.pipeline(commands) }
             return nil
         }
-        return await self.push(matchID: matchID, entries: entries, with: first)
+        return await self.push(matchID: matchID, entries: entries, with: commands)
     }
 
     /// Copies sectors whose counts the caller already has (e.g. from its own transaction) to Redis;
     /// returns the seats left of the match.
     @discardableResult
-    func push(matchID: Int64, entries: [(SectorAvailability, version: Int64)], with first: [RESPArg]? = nil) async -> Int? {
+    func push(matchID: Int64, entries: [(SectorAvailability, version: Int64)], with commands: [[RESPArg]] = []) async -> Int? {
         guard !entries.isEmpty else { return nil }
         do {
             var args: [any RESPArgConvertible] = []
@@ -154,14 +154,14 @@ struct AvailabilityProjection: Sendable {
                 args.append(sector.sellable)
             }
             let keys = [Self.key(matchID), Self.seatsLeftKey(matchID)]
-            if let first {
-                // One round trip for the caller's command and the push (EVAL only after a NOSCRIPT).
+            if !commands.isEmpty {
+                // One round trip for the caller's commands and the push (EVAL only after a NOSCRIPT).
                 let evalsha: [RESPArg] = ["EVALSHA", RESPArg(Self.script.sha1), RESPArg(keys.count)] + keys.map { RESPArg($0) } + args.map(\.respArg)
-                let replies = try await self.redis.pipeline([first, evalsha])
-                if (try? replies[0].throwIfError()) == nil {
-                    self.logger.warning("Redis refused a command sent with the availability push", metadata: ["command": "\(first.first.map { "\($0)" } ?? "")"])
+                let replies = try await self.redis.pipeline(commands + [evalsha])
+                for (command, reply) in zip(commands, replies) where (try? reply.throwIfError()) == nil {
+                    self.logger.warning("Redis refused a command sent with the availability push", metadata: ["command": "\(command.first.map { "\($0)" } ?? "")"])
                 }
-                if let reply = try? replies[1].throwIfError() { return reply.int }
+                if let reply = try? replies[commands.count].throwIfError() { return reply.int }
             }
             let reply = try await Self.script.run(on: self.redis, keys: keys, args: args)
             return reply.int

@@ -195,9 +195,10 @@ extension Inventory {
             """)
     }
 
-    /// After a sale commits: drop the hold key and push the sector's counts.
-    func afterSale(holdID: UUID, matchID: Int64, sector: String) async {
-        if let left = await self.projection.push(matchID: matchID, sectors: [sector], with: ["DEL", RESPArg(Self.holdKey(holdID))]), left == 0 {
+    /// After a sale commits: drop the hold key and push the sector's counts, with the caller's own
+    /// Redis `commands`, in one round trip.
+    func afterSale(holdID: UUID, matchID: Int64, sector: String, with commands: [[RESPArg]] = []) async {
+        if let left = await self.projection.push(matchID: matchID, sectors: [sector], with: [["DEL", RESPArg(Self.holdKey(holdID))]] + commands), left == 0 {
             await self.seatsLeftChanged(matchID, left)
         }
     }

@@ -249,7 +249,7 @@ struct Inventory: Sendable {
     private func afterCommit(hold: Hold, sector: (AvailabilityProjection.SectorAvailability, version: Int64)) async {
         let ms = max(1, Int(hold.expiresAt.timeIntervalSinceNow * 1000))
         let setKey: [RESPArg] = ["SET", RESPArg(Self.holdKey(hold.id)), RESPArg(String(hold.matchId)), "PX", RESPArg(ms)]
-        if let left = await self.projection.push(matchID: hold.matchId, entries: [sector], with: setKey), left == 0 {
+        if let left = await self.projection.push(matchID: hold.matchId, entries: [sector], with: [setKey]), left == 0 {
             await self.seatsLeftChanged(hold.matchId, left)
         }
     }

@@ -278,12 +278,13 @@ extension Orders {
             }
         }
         Outbox.add(messages, to: &writes)
-        let (inventory, redis, holdID, matchID, buyer, orderID) = (self.inventory, self.redis, row.holdID, row.matchID, row.buyer, row.id)
+        let (inventory, holdID, matchID, buyer, orderID) = (self.inventory, row.holdID, row.matchID, row.buyer, row.id)
         afterCommit.append {
-            // The fan's queue window is done: free the slot for the next in line (README, hns-queue);
-            // and the fan's long poll wakes.
-            _ = try? await redis.pipeline([["SADD", RESPArg("hns:queue:\(matchID):release"), RESPArg(buyer)], OrderWatch.announcement(orderID)])
-            await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector)
+            // With the availability push: the fan's queue window is done, so the slot frees for the next
+            // in line (README, hns-queue); and the fan's long poll wakes.
+            await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector, with: [
+                ["SADD", RESPArg("hns:queue:\(matchID):release"), RESPArg(buyer)], OrderWatch.announcement(orderID),
+            ])
         }
         return .ticketsIssued
     }
