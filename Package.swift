@@ -113,6 +113,8 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"), .nioPosix,
         ], swiftSettings: upcoming),
         .testTarget(name: "StripeSimulatorTests", dependencies: ["StripeSimulator", "HNSCore", "HNSTestSupport", .ahc, .crypto, .hummingbird], swiftSettings: upcoming),
+        // Boundaries over the source text: no dependencies, so it builds in seconds.
+        .testTarget(name: "ArchitectureTests", swiftSettings: upcoming),
         .testTarget(name: "DaemonTests", dependencies: ["StripeRouter",
             "Ticketing", "WaitingRoom", "StripeSimulator", "HNSTestSupport", .hummingbirdTesting, .postgres, .logging,
         ], swiftSettings: upcoming),

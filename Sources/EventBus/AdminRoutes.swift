@@ -2,7 +2,7 @@ import Foundation
 import HNSCore
 import Hummingbird
 
-/// The admin API (DESIGN.md), behind `HNS_EVENTBUS_ADMIN_TOKEN`.
+/// The admin API (docs/contracts.md), behind `HNS_EVENTBUS_ADMIN_TOKEN`.
 struct AdminRoutes: Sendable {
     let admin: EventBusAdmin
     let token: Secret?
@@ -68,7 +68,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token else { throw Problem.forbidden("The admin API is disabled: HNS_EVENTBUS_ADMIN_TOKEN is not set.") }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              constantTimeEquals(String(header.dropFirst(7)), token.value)
+              ConstantTime.equal(String(header.dropFirst(7)), token.value)
         else { throw Problem.unauthorized("The admin Bearer token is required.") }
         return try await next(request, context)
     }

@@ -101,7 +101,7 @@ struct PublishRoutes: Sendable {
 
     static let malformedBatch = Problem(status: .badRequest, slug: "malformed-json", detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
 
-    /// DESIGN.md: a bad subject or body is a 400 (naming the field), not a 422.
+    /// docs/contracts.md: a bad subject or body is a 400 (naming the field), not a 422.
     static func badField(_ field: String, _ message: String) -> Problem {
         Problem(status: .badRequest, slug: "bad-request", detail: "\(field) \(message).", errors: [.init(field: field, message: message)])
     }

@@ -51,7 +51,7 @@ public struct StreamConfig: Sendable, Equatable {
 
     public func publisher(forToken token: String) -> Publisher? {
         // Constant-time comparison per candidate so a token cannot be guessed byte by byte.
-        self.publishers.first { constantTimeEquals($0.token.value, token) }
+        self.publishers.first { ConstantTime.equal($0.token.value, token) }
     }
 
     public func acceptsSubject(_ subject: String) -> Bool {
@@ -318,15 +318,6 @@ private struct Parser {
             name: stream.name, subjects: stream.subjects, maxAge: stream.maxAge, duplicateWindow: stream.window,
             maxMessageSize: stream.size, publishers: self.publishers, subscriptions: self.subscriptions)
     }
-}
-
-public func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
-    var diff = UInt8(x.count == y.count ? 0 : 1)
-    for i in 0..<max(x.count, y.count) {
-        diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-    }
-    return diff == 0
 }
 
 /// RFC 3339 with or without fractional seconds (the envelope's `timestamp` has milliseconds).

@@ -1,7 +1,7 @@
 import HNSCore
 
 /// An HMAC-SHA256 key of at least 32 bytes: the development identity secret and the queue's
-/// purchase-token key (DESIGN.md "Identity"). Shorter keys are refused here, at configuration
+/// purchase-token key (docs/contracts.md "Identity"). Shorter keys are refused here, at configuration
 /// time, because they are guessable and because jwt-kit asserts on them, which crashes a whole
 /// debug process (TOOLCHAIN.md §7, pitfall 2).
 public struct HS256Key: Sendable, CustomStringConvertible {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A role Drupal grants (DESIGN.md "Identity", claim `roles`).
+/// A role Drupal grants (docs/contracts.md "Identity", claim `roles`).
 public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     case customer
     case admin

@@ -2,7 +2,7 @@ import Foundation
 import HNSCore
 import JWTKit
 
-/// How bearer JWTs from Drupal are checked (DESIGN.md "Identity"), read from `HNS_IDENTITY_*`.
+/// How bearer JWTs from Drupal are checked (docs/contracts.md "Identity"), read from `HNS_IDENTITY_*`.
 public struct IdentityConfiguration: Sendable {
     /// Where the keys that sign Drupal's tokens come from. Exactly one is configured.
     public enum KeySource: Sendable {

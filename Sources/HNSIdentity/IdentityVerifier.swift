@@ -4,7 +4,7 @@ import HNSCore
 import JWTKit
 import Logging
 
-/// Verifies Drupal's bearer JWTs locally (DESIGN.md "Identity"): algorithm, key, signature, `iss`,
+/// Verifies Drupal's bearer JWTs locally (docs/contracts.md "Identity"): algorithm, key, signature, `iss`,
 /// `aud`, `exp`/`nbf` with leeway, and `sub`. Shared by hns-queue and hns-ticketing.
 public final class IdentityVerifier: Sendable {
     public let configuration: IdentityConfiguration

@@ -4,7 +4,7 @@ import HTTPTypes
 import JWTKit
 
 /// A queue turn: the right of `userID` to buy tickets for `matchID` until `windowEndsAt`. The queue
-/// signs it, the monolith checks it on every purchase call (DESIGN.md "Queue ↔ monolith").
+/// signs it, the monolith checks it on every purchase call (docs/contracts.md "Queue ↔ monolith").
 public struct PurchaseToken: Sendable, Equatable {
     /// The `kind` claim, so that no other token signed with the same key passes for a purchase token.
     public static let kind = "purchase"
@@ -20,7 +20,7 @@ public struct PurchaseToken: Sendable, Equatable {
     /// `iat`.
     public let issuedAt: Date
 
-    /// The HMAC key both daemons read (DESIGN.md "Executables, ports, environment").
+    /// The HMAC key both daemons read (docs/contracts.md "Executables, ports, environment").
     public static let signingKeyVariable = "HNS_QUEUE_SIGNING_KEY"
 
     /// Reads `HNS_QUEUE_SIGNING_KEY` (or `_FILE`), adding a problem to `env` when it is missing or

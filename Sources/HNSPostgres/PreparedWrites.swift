@@ -76,9 +76,10 @@ public struct PreparedWrites: Sendable {
     }
 
     /// The whole statement, ending with `select`.
-    private func statement(select: String) -> PreparedSQL {
+    private func statement(select: Part) -> PreparedSQL {
         var text = self.text
-        text.appendLiteral(" " + select)
+        text.appendLiteral(" ")
+        for step in select.steps { step(&text) }
         return PreparedSQL(stringInterpolation: text)
     }
 
@@ -86,6 +87,12 @@ public struct PreparedWrites: Sendable {
     /// `select`. Nothing is sent when no part was added.
     @discardableResult
     public func run(on connection: PostgresConnection, select: String = "SELECT 1", logger: Logger) async throws -> [PostgresRow] {
+        try await self.run(on: connection, selecting: Part(stringLiteral: select), logger: logger)
+    }
+
+    /// The same with a final SELECT that has values of its own (numbered after the parts').
+    @discardableResult
+    public func run(on connection: PostgresConnection, selecting select: Part, logger: Logger) async throws -> [PostgresRow] {
         guard self.count > 0 else { return [] }
         var rows: [PostgresRow] = []
         for try await row in try await connection.prepared(self.statement(select: select), logger: logger) { rows.append(row) }

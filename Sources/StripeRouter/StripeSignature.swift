@@ -97,7 +97,7 @@ public enum StripeSignature {
                 hmac.update(data: Array(payload))
             }
             let mac = Array(hmac.finalize())
-            for candidate in parsed.v1 where constantTimeEqual(mac, candidate) { return }
+            for candidate in parsed.v1 where ConstantTime.equal(mac, candidate) { return }
         }
         throw .noMatchingSignature
     }
@@ -108,13 +108,6 @@ public enum StripeSignature {
         signed.append(contentsOf: payload)
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
         return "t=\(timestamp),v1=" + mac.hexString
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
-        return diff == 0
     }
 
     static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {

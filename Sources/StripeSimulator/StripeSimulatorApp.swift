@@ -53,7 +53,7 @@ struct StripeAuthMiddleware: RouterMiddleware {
         guard let presented = Self.presentedKey(request.headers[.authorization]) else {
             return Self.unauthorized(.noAPIKey)
         }
-        guard Self.constantTimeEqual(Array(presented.utf8), Array(self.apiKey.utf8)) else {
+        guard ConstantTime.equal(Array(presented.utf8), Array(self.apiKey.utf8)) else {
             return Self.unauthorized(.invalidAPIKey(presented))
         }
         do {
@@ -86,10 +86,4 @@ struct StripeAuthMiddleware: RouterMiddleware {
         }
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
-        return diff == 0
-    }
 }

@@ -17,9 +17,9 @@ enum DemoData {
             stadiumId: ids[DemoStadiums.maksimir.code], kickoff: ISO8601DateFormatter().string(from: kickoff),
             maxTicketsPerBuyer: 4, salesPhases: nil,
             prices: ["CAT1": 60_00, "CAT2": 45_00, "CAT3": 30_00, "CAT4": 20_00], awaySectors: nil)
-        let match = try await modules.matches.create(body, actor: "system:seed-demo")
-        _ = try await modules.matches.transition(id: match.id, to: .published, actor: "system:seed-demo", reason: "demo")
-        _ = try await modules.matches.transition(id: match.id, to: .onSale, actor: "system:seed-demo", reason: "demo")
+        let match = try await modules.matches.create(body, actor: .service("system:seed-demo"))
+        _ = try await modules.matches.transition(id: match.id, to: .published, actor: .service("system:seed-demo"), reason: "demo")
+        _ = try await modules.matches.transition(id: match.id, to: .onSale, actor: .service("system:seed-demo"), reason: "demo")
         return "demo data created: stadiums \(ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), match \(match.id) on sale"
     }
 }

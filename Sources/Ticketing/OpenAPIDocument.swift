@@ -7,8 +7,10 @@ info:
   title: HNS Ticketing API
   version: 1.0.0
   description: |
-    The ticketing monolith of the Croatian Football Federation. Bearer JWTs are issued by Drupal;
-    admin routes need the `admin` role and `mfa` in `amr`. Every error is `application/problem+json`
+    The ticketing monolith of the Croatian Football Federation. Bearer JWTs are issued by Drupal.
+    Each protected operation names the role it needs in `x-hns-role` (customer, admin, support,
+    quota_owner, petrol_staff); admin also needs `mfa` in `amr`. Without a valid token: 401; without
+    the role: 403. Every error is `application/problem+json`
     (RFC 9457) with `errors: [{field, message}]` for validation failures.
 servers:
   - url: http://127.0.0.1:8080
@@ -377,35 +379,50 @@ paths:
   /api/v1/me/profile:
     get:
       summary: My ticketing profile
+      x-hns-role: customer
       responses:
         '200': {description: the profile, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
         '401': {$ref: '#/components/responses/Problem'}
         '404': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     put:
       summary: Create or replace my profile (OIB and passport validated)
+      x-hns-role: customer
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
       responses:
         '200': {description: saved, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/stadiums:
     get:
       summary: Stadium templates (admin)
-      responses: {'200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/StadiumSummary'}}}}}}
+      x-hns-role: admin
+      responses:
+        '200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/StadiumSummary'}}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     post:
       summary: Import a stadium template (admin)
+      x-hns-role: admin
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/StadiumTemplate'}}}}
       responses:
         '201': {description: imported, content: {application/json: {schema: {$ref: '#/components/schemas/StadiumSummary'}}}}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/stadiums/{stadiumId}:
     get:
       summary: Export a stadium template (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/stadiumId'}]
       responses:
         '200': {description: the template as imported, content: {application/json: {schema: {$ref: '#/components/schemas/StadiumTemplate'}}}}
         '404': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/matches:
     get:
       summary: Published matches
@@ -438,6 +455,7 @@ paths:
   /api/v1/matches/{matchId}/holds:
     post:
       summary: Hold N best-available seats in a sector, or chosen seats, for 15 minutes
+      x-hns-role: customer
       parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/HoldRequest'}}}}
       responses:
@@ -450,39 +468,56 @@ paths:
   /api/v1/holds/{holdId}:
     get:
       summary: One of my holds
+      x-hns-role: customer
       parameters: [{$ref: '#/components/parameters/holdId'}]
       responses:
         '200': {description: the hold, content: {application/json: {schema: {$ref: '#/components/schemas/Hold'}}}}
         '404': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     delete:
       summary: Cancel my hold; its seats are free at once
+      x-hns-role: customer
       parameters: [{$ref: '#/components/parameters/holdId'}]
       responses:
         '204': {description: released}
         '404': {$ref: '#/components/responses/Problem'}
         '409': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches:
     get:
       summary: All matches, drafts included (admin)
-      responses: {'200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Match'}}}}}}
+      x-hns-role: admin
+      responses:
+        '200': {description: list, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Match'}}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     post:
       summary: Create a match (admin); HOME copies the stadium template into inventory, AWAY starts as capacity
+      x-hns-role: admin
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/MatchCreate'}}}}
       responses:
         '201': {description: created in draft, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches/{matchId}:
     patch:
       summary: Change kick-off, sales phases or the per-buyer limit (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}]
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/MatchUpdate'}}}}
       responses:
         '200': {description: updated, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches/{matchId}/state:
     post:
       summary: Move the match through its state machine (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}]
       requestBody:
         required: true
@@ -497,34 +532,51 @@ paths:
       responses:
         '200': {description: moved, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
         '409': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches/{matchId}/config:
     get:
       summary: The current configuration version (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}]
-      responses: {'200': {description: current version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}}
+      responses:
+        '200': {description: current version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     post:
       summary: Change the configuration; refused with the list of conflicts if it touches held or sold seats (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}]
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigChange'}}}}
       responses:
         '201': {description: the new version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches/{matchId}/config/versions:
     get:
       summary: Every configuration version (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}]
-      responses: {'200': {description: versions, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/ConfigVersion'}}}}}}
+      responses:
+        '200': {description: versions, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/ConfigVersion'}}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches/{matchId}/config/versions/{version}/diff:
     get:
       summary: What a version changed from the one before (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/version'}]
       responses:
         '200': {description: diff, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/DiffEntry'}}}}}
         '404': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/matches/{matchId}/seat-map:
     post:
       summary: AWAY match — attach a seat map and seat every unit by the snake algorithm (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/matchId'}]
       requestBody:
         required: true
@@ -533,12 +585,19 @@ paths:
         '200': {description: seated, content: {application/json: {schema: {type: object, properties: {match: {$ref: '#/components/schemas/Match'}, assigned_units: {type: integer}}}}}}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/orders:
     get:
       summary: My orders, newest first
-      responses: {'200': {description: orders, content: {application/json: {schema: {type: object, properties: {orders: {type: array, items: {$ref: '#/components/schemas/Order'}}}}}}}}
+      x-hns-role: customer
+      responses:
+        '200': {description: orders, content: {application/json: {schema: {type: object, properties: {orders: {type: array, items: {$ref: '#/components/schemas/Order'}}}}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     post:
       summary: Order the seats of my active hold, one ticket holder per seat (OIB check, blacklist, one ticket per person per match)
+      x-hns-role: customer
       parameters: [{$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/OrderCreate'}}}}
       responses:
@@ -547,9 +606,11 @@ paths:
         '404': {$ref: '#/components/responses/Problem'}
         '409': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
   /api/v1/orders/{orderId}:
     get:
       summary: One of my orders; with `wait`, a long poll for its payment's outcome
+      x-hns-role: customer
       parameters:
         - {$ref: '#/components/parameters/orderId'}
         - name: wait
@@ -563,55 +624,83 @@ paths:
         '200': {description: the order, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
         '404': {$ref: '#/components/responses/Problem'}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/orders/{orderId}/payment:
     post:
       summary: Start paying (creates the Stripe PaymentIntent; the hold then waits for its outcome)
+      x-hns-role: customer
       parameters: [{$ref: '#/components/parameters/orderId'}, {$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
       responses:
         '201': {description: pay with the client secret, content: {application/json: {schema: {$ref: '#/components/schemas/PaymentStart'}}}}
         '403': {$ref: '#/components/responses/Problem'}
         '409': {$ref: '#/components/responses/Problem'}
         '503': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
   /api/v1/orders/{orderId}/cancel:
     post:
       summary: Give up an unpaid order; its PaymentIntent is cancelled and the seats go back
+      x-hns-role: customer
       parameters: [{$ref: '#/components/parameters/orderId'}]
       responses:
         '200': {description: cancelled, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
         '409': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/wallet/tickets:
     get:
       summary: My tickets (also those sent to my email); the QR from kick-off − 5 h
-      responses: {'200': {description: tickets, content: {application/json: {schema: {type: object, properties: {tickets: {type: array, items: {$ref: '#/components/schemas/WalletTicket'}}}}}}}}
+      x-hns-role: customer
+      responses:
+        '200': {description: tickets, content: {application/json: {schema: {type: object, properties: {tickets: {type: array, items: {$ref: '#/components/schemas/WalletTicket'}}}}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/blacklist:
     get:
       summary: The blacklist (admin)
-      responses: {'200': {description: entries, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/BlacklistEntry'}}}}}}
+      x-hns-role: admin
+      responses:
+        '200': {description: entries, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/BlacklistEntry'}}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
     post:
       summary: Add a person by OIB, passport, or name and date of birth (admin)
+      x-hns-role: admin
       requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntry'}}}}
       responses:
         '201': {description: added, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntry'}}}}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/blacklist/import:
     post:
       summary: Import a CSV (header from oib, passport_country, passport_number, first_name, last_name, date_of_birth, reason); all or nothing (admin)
+      x-hns-role: admin
       requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
       responses:
         '201': {description: imported, content: {application/json: {schema: {type: object, properties: {imported: {type: integer}}}}}}
         '422': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/blacklist/{id}:
     delete:
       summary: Remove an entry that has no recorded refusals (admin)
+      x-hns-role: admin
       parameters: [{$ref: '#/components/parameters/blacklistId'}]
       responses:
         '204': {description: removed}
         '404': {$ref: '#/components/responses/Problem'}
         '409': {$ref: '#/components/responses/Problem'}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/admin/blacklist/hits:
     get:
       summary: Refused orders and why, newest first (admin)
-      responses: {'200': {description: hits, content: {application/json: {schema: {type: object}}}}}
+      x-hns-role: admin
+      responses:
+        '200': {description: hits, content: {application/json: {schema: {type: object}}}}
+        '401': {$ref: '#/components/responses/Problem'}
+        '403': {$ref: '#/components/responses/Problem'}
   /api/v1/webhooks/nats:
     post:
       summary: The backend's catch-all bus subscription (our domain events); checked and acknowledged

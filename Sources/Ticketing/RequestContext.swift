@@ -2,10 +2,15 @@ import Foundation
 import HNSCore
 import HNSIdentity
 import Hummingbird
+import Logging
 
-/// The request context of every `hns-ticketing` route: JSON in snake_case with ISO 8601 dates.
+/// The request context of every `hns-ticketing` route: JSON in snake_case with ISO 8601 dates, and
+/// the caller's identity once `AuthenticationMiddleware` has checked their bearer token.
 public struct TicketingContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The verified identity, or why the token was refused; nil when the request sent none. Routes
+    /// never read it: the role groups (`RoleContext`) do.
+    var authentication: Result<Identity, IdentityError>?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
@@ -14,6 +19,11 @@ public struct TicketingContext: RequestContext {
     public var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
     /// Stadium templates of 35,000 seats are several MiB of JSON.
     public var maxUploadSize: Int { 16 << 20 }
+}
+
+extension RequestContext {
+    /// The request's id (`X-Request-Id`), as `RequestIDMiddleware` put it in the logger.
+    var requestID: String? { self.logger[metadataKey: "request_id"].map { "\($0)" } }
 }
 
 enum TicketingJSON {
@@ -26,20 +36,107 @@ enum TicketingJSON {
     }
 }
 
-/// Who may call what: every route asks this first, so the rule sits beside the route.
-struct Authenticator: Sendable {
+/// Verifies a bearer token when the request sends one and records the outcome on the context;
+/// what a route requires is its group's business (`RoleContext`), so public routes stay public.
+struct AuthenticationMiddleware: RouterMiddleware {
     let verifier: IdentityVerifier
 
-    /// Any signed-in Drupal user.
-    func user(_ request: Request) async throws -> Identity {
-        try await self.verifier.verify(authorizationHeader: request.headers[.authorization])
+    func handle(_ request: Request, context: TicketingContext, next: (Request, TicketingContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        var context = context
+        do {
+            context.authentication = .success(try await self.verifier.verify(authorizationHeader: header))
+        } catch {
+            context.authentication = .failure(error)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Who may use a role group: the role a caller must hold (and, for admins, MFA).
+protocol AccessRule: Sendable {
+    static var role: Role { get }
+    static func check(_ identity: Identity) throws(IdentityError)
+}
+
+extension AccessRule {
+    static func check(_ identity: Identity) throws(IdentityError) { try identity.require(Self.role) }
+}
+
+enum CustomerAccess: AccessRule { static let role = Role.customer }
+enum SupportAccess: AccessRule { static let role = Role.support }
+enum QuotaOwnerAccess: AccessRule { static let role = Role.quotaOwner }
+enum PetrolStaffAccess: AccessRule { static let role = Role.petrolStaff }
+enum AdminAccess: AccessRule {
+    static let role = Role.admin
+    static func check(_ identity: Identity) throws(IdentityError) { try identity.requireAdminWithMFA() }
+}
+
+/// The context of a route in a role's group: built only for a caller who holds the role (401
+/// without a valid token, 403 without the role), so a handler cannot forget to check.
+struct RoleContext<Rule: AccessRule>: ChildRequestContext {
+    typealias ParentContext = TicketingContext
+    var coreContext: CoreRequestContextStorage
+    let identity: Identity
+
+    init(context: TicketingContext) throws {
+        guard let authentication = context.authentication else { throw IdentityError.missingToken }
+        let identity = try authentication.get()
+        try Rule.check(identity)
+        self.coreContext = context.coreContext
+        self.identity = identity
     }
 
-    /// An admin whose session passed MFA.
-    func admin(_ request: Request) async throws -> Identity {
-        let identity = try await self.user(request)
-        try identity.requireAdminWithMFA()
-        return identity
+    var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
+    var maxUploadSize: Int { 16 << 20 }
+
+    /// The caller as the audit trail records them: in this group's role, with the request's id.
+    var actor: Actor { .user(self.identity, as: Rule.role, requestID: self.requestID) }
+}
+
+typealias CustomerContext = RoleContext<CustomerAccess>
+typealias AdminContext = RoleContext<AdminAccess>
+typealias SupportContext = RoleContext<SupportAccess>
+typealias QuotaOwnerContext = RoleContext<QuotaOwnerAccess>
+typealias PetrolStaffContext = RoleContext<PetrolStaffAccess>
+
+/// Deliveries from the event bus: the subscription's Bearer token (`HNS_BUS_TOKEN_BACKEND`).
+struct BusDeliveryMiddleware: RouterMiddleware {
+    let token: Secret?
+
+    func handle(_ request: Request, context: TicketingContext, next: (Request, TicketingContext) async throws -> Response) async throws -> Response {
+        guard let token = self.token else {
+            throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; bus deliveries cannot be accepted.")
+        }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            ConstantTime.equal(Array(header.utf8.dropFirst(7)), Array(token.value.utf8))
+        else { throw Problem.unauthorized("A valid bus delivery token is required.") }
+        return try await next(request, context)
+    }
+}
+
+/// Every route of the daemon is registered in exactly one of these, by the role that may call it
+/// (the architecture test checks each module registers its routes only here).
+struct RouteGroups {
+    /// Anyone, signed in or not (fans browse matches without an account).
+    let anyone: RouterGroup<TicketingContext>
+    let customer: RouterGroup<CustomerContext>
+    let admin: RouterGroup<AdminContext>
+    let support: RouterGroup<SupportContext>
+    let quotaOwner: RouterGroup<QuotaOwnerContext>
+    let petrolStaff: RouterGroup<PetrolStaffContext>
+    /// The event bus's deliveries; paths from the root (the Stripe path predates `api/v1`).
+    let bus: RouterGroup<TicketingContext>
+
+    init(router: Router<TicketingContext>, verifier: IdentityVerifier, busToken: Secret?) {
+        self.bus = router.group().add(middleware: BusDeliveryMiddleware(token: busToken))
+        let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(verifier: verifier))
+        self.anyone = api
+        self.customer = api.group(context: CustomerContext.self)
+        self.admin = api.group(context: AdminContext.self)
+        self.support = api.group(context: SupportContext.self)
+        self.quotaOwner = api.group(context: QuotaOwnerContext.self)
+        self.petrolStaff = api.group(context: PetrolStaffContext.self)
     }
 }
 

@@ -21,6 +21,7 @@ struct TicketingModules: Sendable {
     let matches: Matches
     let tickets: Tickets
     let blacklist: Blacklist
+    let payments: Payments
     let orders: Orders
     let queueGate: QueueGate
 
@@ -63,11 +64,18 @@ struct TicketingModules: Sendable {
             await Orders.holdEnded(postgres: postgres, redis: redis, stripe: stripe, logger: logger, holdID: holdID, reason: reason)
         }
         self.inventory = inventory
-        self.matches = Matches(postgres: postgres, stadiums: self.stadiums, inventory: inventory, logger: logger)
+        var matches = Matches(postgres: postgres, stadiums: self.stadiums, inventory: inventory, logger: logger)
+        // An AWAY match's seat map gives units their seats: orders and tickets keep copies of the labels.
+        matches.seatsAssigned = { connection, matchID, seats in
+            try await Orders.relabel(connection, matchID: matchID, seats: seats, logger: logger)
+            try await Tickets.relabel(connection, matchID: matchID, seats: seats, logger: logger)
+        }
+        self.matches = matches
         self.tickets = Tickets(postgres: postgres, logger: logger)
         self.blacklist = Blacklist(postgres: postgres, logger: logger)
+        self.payments = Payments(postgres: postgres, stripe: stripe, logger: logger)
         self.orders = Orders(postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
-                             stripe: stripe, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
+                             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
         self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens)
     }
 }
@@ -90,11 +98,15 @@ public enum TicketingApp {
         }
         services.append(OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger))
         services.append(PaymentReconciler(orders: modules.orders, interval: config.paymentReconcileInterval, logger: logger))
+        services.append(RefundSender(payments: modules.payments, interval: config.paymentReconcileInterval, logger: logger))
         services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
-        services.append(QueueEventsConsumer(postgres: modules.postgres, redis: modules.redis, logger: logger))
+        services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
         services.append(HoldSweeper(inventory: modules.inventory, interval: config.holdSweepInterval, logger: logger))
-        services.append(AvailabilityRefresher(projection: modules.inventory.projection, interval: config.availabilityRefreshInterval))
+        let matches = modules.matches
+        services.append(AvailabilityRefresher(projection: modules.inventory.projection, interval: config.availabilityRefreshInterval) {
+            try await matches.liveMatchIDs()
+        })
         if let refresh = verifier.refreshService { services.append(refresh) }
         return Application(router: router, configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
@@ -108,20 +120,27 @@ public enum TicketingApp {
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
-        let auth = Authenticator(verifier: verifier)
-        let api = router.group("api/v1")
-        modules.profiles.addRoutes(to: api, auth: auth)
-        modules.stadiums.addRoutes(to: api, auth: auth)
-        modules.matches.addRoutes(to: api, auth: auth)
+        // Every route is registered in the group of the role that may call it (RequestContext.swift).
+        let groups = RouteGroups(router: router, verifier: verifier, busToken: busToken)
         let (matches, profiles, gate) = (modules.matches, modules.profiles, modules.queueGate)
         let idempotency = Idempotency(postgres: modules.postgres, logger: logger)
-        modules.inventory.addRoutes(to: api, auth: auth, idempotency: idempotency) { matchID, buyer, purchaseToken in
+        // E1
+        modules.profiles.addRoutes(to: groups)
+        // E2
+        modules.stadiums.addRoutes(to: groups)
+        modules.matches.addRoutes(to: groups)
+        // E3
+        modules.inventory.addRoutes(to: groups, idempotency: idempotency) { matchID in
+            try await matches.isPublic(matchID: matchID)
+        } rules: { matchID, buyer, purchaseToken in
             let limit = try await matches.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) }
             _ = try await gate.check(matchID: matchID, user: buyer, token: purchaseToken)
             return limit
         }
-        modules.blacklist.addRoutes(to: api, auth: auth)
-        modules.orders.addRoutes(to: api, root: router, auth: auth, queueGate: gate, idempotency: idempotency, busToken: busToken) { matchID in
+        // E11
+        modules.blacklist.addRoutes(to: groups)
+        // E4, E8, E9
+        modules.orders.addRoutes(to: groups, queueGate: gate, idempotency: idempotency) { matchID in
             try await matches.match(id: matchID).kickoffAt
         }
         return router

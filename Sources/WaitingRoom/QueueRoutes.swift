@@ -23,7 +23,7 @@ extension HTTPField.Name {
     static let queueTicket = HTTPField.Name("X-Queue-Ticket")!
 }
 
-/// Every route of hns-queue (DESIGN.md "Queue API (hns-queue)").
+/// Every route of hns-queue (docs/contracts.md "Queue API (hns-queue)").
 struct QueueRoutes: Sendable {
     let store: QueueStore
     let hub: ConnectionHub
@@ -81,15 +81,10 @@ struct QueueRoutes: Sendable {
 
     func requireOperator(_ request: Request) async throws {
         let header = request.headers[.authorization]
-        if let header, header.hasPrefix("Bearer "), Self.constantTimeEqual(Array(header.utf8.dropFirst(7)), Array(self.config.serviceToken.value.utf8)) {
+        if let header, header.hasPrefix("Bearer "), ConstantTime.equal(Array(header.utf8.dropFirst(7)), Array(self.config.serviceToken.value.utf8)) {
             return
         }
         try await self.verifier.verify(authorizationHeader: header).requireAdminWithMFA()
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     static func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {

@@ -4,7 +4,7 @@ import HNSCore
 import HNSRedis
 import Logging
 
-/// The states an operator sets (DESIGN.md "Queue API"); `sold_out` is reported on top when the match sells out.
+/// The states an operator sets (docs/contracts.md "Queue API"); `sold_out` is reported on top when the match sells out.
 enum QueueState: String, Sendable, CaseIterable {
     case scheduled
     case preQueue = "pre_queue"

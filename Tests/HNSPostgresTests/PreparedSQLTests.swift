@@ -53,9 +53,10 @@ import Testing
             try await client.query("CREATE TABLE u (id int PRIMARY KEY)", logger: self.logger)
             try await client.withConnection { connection in
                 _ = try await connection.prepared("INSERT INTO u (id) VALUES (\(1))", logger: self.logger)
-                await #expect(throws: (any Error).self) {
+                let duplicate = await #expect(throws: (any Error).self) {
                     for try await _ in try await connection.prepared("INSERT INTO u (id) VALUES (\(1))", logger: self.logger) {}
                 }
+                #expect(duplicate.flatMap(SQLState.of) == "23505", "\(String(reflecting: duplicate))")
                 for try await _ in try await connection.prepared("INSERT INTO u (id) VALUES (\(2))", logger: self.logger) {}
                 let rows = try await connection.query("SELECT count(*)::int FROM u", logger: self.logger)
                 for try await n in rows.decode(Int.self) { #expect(n == 2) }
@@ -73,9 +74,10 @@ import Testing
         config.options.minimumConnections = 0
         config.options.maximumConnections = 1
         try await TestDatabase.withClient(config) { client in
-            await #expect(throws: (any Error).self) {
+            let missing = await #expect(throws: (any Error).self) {
                 _ = try await client.prepared("SELECT id FROM later WHERE id = \(1)", logger: self.logger)
             }
+            #expect(missing.flatMap(SQLState.of) == "42P01", "\(String(reflecting: missing))")
             try await client.query("CREATE TABLE later (id int PRIMARY KEY)", logger: self.logger)
             try await client.query("INSERT INTO later VALUES (1)", logger: self.logger)
             let rows = try await client.prepared("SELECT id FROM later WHERE id = \(1)", logger: self.logger)

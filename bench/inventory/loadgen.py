@@ -45,7 +45,7 @@ HEADER = b64(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).e
 def token(sub, admin=False):
     now = int(time.time())
     claims = {"iss": os.environ["HNS_IDENTITY_ISSUER"], "aud": os.environ["HNS_IDENTITY_AUDIENCE"], "sub": sub,
-              "roles": ["admin"] if admin else [], "amr": ["pwd", "mfa"] if admin else ["pwd"],
+              "roles": ["admin"] if admin else ["customer"], "amr": ["pwd", "mfa"] if admin else ["pwd"],
               "iat": now, "exp": now + 3600}
     signing = HEADER + b"." + b64(json.dumps(claims, separators=(",", ":")).encode())
     sig = hmac.new(os.environ["HNS_IDENTITY_HS256_SECRET"].encode(), signing, hashlib.sha256).digest()

@@ -60,16 +60,19 @@ FROM w \gset
 \if :got >= 2 AND :open = 1
 \set hold_key random(1, 1000000000)
 WITH hold AS (
-    INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
-    VALUES (md5(':run-:client_id-:n-:hold_key')::uuid, :match, 'pgbench-:run-:client_id-:n', 'S:s', 2, now() + make_interval(secs => :ttl))
+    INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, unit_ids, expires_at)
+    VALUES (md5(':run-:client_id-:n-:hold_key')::uuid, :match, 'pgbench-:run-:client_id-:n', 'S:s', 2, ARRAY[:u1, :u2]::bigint[],
+            now() + make_interval(secs => :ttl))
     RETURNING id, expires_at
 ), units AS (
     UPDATE inventory.units SET status = 'held', hold_id = md5(':run-:client_id-:n-:hold_key')::uuid
     WHERE id = ANY(ARRAY[:u1, :u2]::bigint[]) AND status = 'available'
     RETURNING id, sector_code, row_label, seat_label
 ), audit AS (
-    INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-    VALUES (:match, 'held', 'S:s', md5(':run-:client_id-:n-:hold_key')::uuid, ARRAY[:u1, :u2]::bigint[], 'pgbench-:run-:client_id-:n')
+    INSERT INTO audit.entries (domain, action, actor_id, actor_role, subjects, data)
+    VALUES ('E3', 'hold.created', 'pgbench-:run-:client_id-:n', 'customer',
+            ARRAY['hold:' || md5(':run-:client_id-:n-:hold_key')::uuid, 'match:' || :match],
+            jsonb_build_object('sector', 'S:s', 'unit_ids', ARRAY[:u1, :u2]::bigint[]))
 )
 SELECT hold.expires_at, units.id, units.sector_code, units.row_label, units.seat_label FROM hold, units;
 UPDATE inventory.sector_counts

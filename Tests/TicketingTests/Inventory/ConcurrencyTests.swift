@@ -1,3 +1,4 @@
+import HNSPostgres
 import HNSRedis
 import PostgresNIO
 import Foundation
@@ -57,16 +58,19 @@ import Testing
             let match = try await h.matchOnSale()
             let hold = try await h.hold(match, user: "fan", quantity: 1)
             let unit = Int64((hold.object["seats"] as! [[String: Any]])[0]["unit_id"] as! Int)
-            await #expect(throws: (any Error).self) {
+            // Both refused by a CHECK constraint (23514), not by anything else that might go wrong.
+            let available = await #expect(throws: (any Error).self) {
                 try await h.db.withClient { client in
                     try await client.query("UPDATE inventory.units SET status = 'available' WHERE id = \(unit)", logger: TicketingHarness.logger)
                 }
             }
-            await #expect(throws: (any Error).self) {
+            #expect(available.flatMap(SQLState.of) == "23514", "\(String(reflecting: available))")
+            let unheld = await #expect(throws: (any Error).self) {
                 try await h.db.withClient { client in
                     try await client.query("UPDATE inventory.units SET hold_id = NULL WHERE id = \(unit)", logger: TicketingHarness.logger)
                 }
             }
+            #expect(unheld.flatMap(SQLState.of) == "23514", "\(String(reflecting: unheld))")
         }
     }
 }

@@ -65,8 +65,10 @@ import Testing
             #expect(try await h.call("DELETE", "/api/v1/holds/\(holdID)", token: me).status == 409)
             #expect(try await h.call("GET", "/api/v1/holds/\(holdID)", token: me).object["state"] as? String == "released")
             #expect(try await h.hold(match, user: "picker", quantity: 2).status == 201)
-            let audit = try await h.query("SELECT kind FROM inventory.changes WHERE match_id = \(match) AND kind <> 'created' ORDER BY id", as: String.self)
-            #expect(audit == ["held", "held", "released", "held"])
+            let audit = try await h.query(
+                "SELECT action FROM audit.entries WHERE \("match:\(match)") = ANY(subjects) AND domain = 'E3' AND action LIKE 'hold.%' ORDER BY id",
+                as: String.self)
+            #expect(audit == ["hold.created", "hold.created", "hold.released", "hold.created"])
         }
     }
 
@@ -82,7 +84,8 @@ import Testing
             }
             #expect(ended)
             #expect(try await h.query("SELECT count(*)::int FROM inventory.units WHERE match_id = \(match) AND status = 'held'", as: Int.self) == [0])
-            let actor = try await h.query("SELECT actor FROM inventory.changes WHERE kind = 'expired' AND match_id = \(match)", as: String.self)
+            let actor = try await h.query(
+                "SELECT actor_id FROM audit.entries WHERE action = 'hold.expired' AND \("match:\(match)") = ANY(subjects)", as: String.self)
             #expect(actor == ["system:redis-expiry"])
         }
     }
@@ -99,7 +102,8 @@ import Testing
                 try await h.query("SELECT state FROM inventory.holds WHERE id = \(UUID(uuidString: id)!)", as: String.self) == ["expired"]
             }
             #expect(ended)
-            let actor = try await h.query("SELECT actor FROM inventory.changes WHERE kind = 'expired' AND match_id = \(match)", as: String.self)
+            let actor = try await h.query(
+                "SELECT actor_id FROM audit.entries WHERE action = 'hold.expired' AND \("match:\(match)") = ANY(subjects)", as: String.self)
             #expect(actor == ["system:sweeper"])
         }
     }

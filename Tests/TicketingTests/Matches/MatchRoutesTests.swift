@@ -56,8 +56,9 @@ import Testing
                 #expect(moved.status == 200)
             }
             #expect(try await h.call("POST", "/api/v1/admin/matches/\(id)/state", token: admin, json: #"{"state":"on_sale"}"#).status == 409)
-            let history = try await h.query("SELECT to_state FROM matches.state_changes WHERE match_id = \(Int64(id)) ORDER BY id", as: String.self)
-            #expect(history == ["draft", "published", "on_sale", "closed"])
+            let history = try await h.query(
+                "SELECT action || ' ' || actor_role FROM audit.entries WHERE subjects[1] = \("match:\(Int64(id))") AND domain = 'E2' ORDER BY id", as: String.self)
+            #expect(history == ["match.created admin", "match.published admin", "match.on_sale admin", "match.closed admin"])
         }
     }
 

@@ -51,8 +51,16 @@ import Testing
             #expect(duplicate.object["outcome"] as? String == "duplicate")
 
             #expect(try await p.orderState(orderID) == "tickets_issued")
-            let states = try await h.query("SELECT to_state FROM orders.state_changes WHERE order_id = \(UUID(uuidString: orderID)!) ORDER BY id", as: String.self)
-            #expect(states == ["created", "seats_held", "awaiting_payment", "paid", "tickets_issued"])
+            // The audit trail has each step of the order (E4), and the payment (E8), tickets (E9) and seats (E3) beside it.
+            let states = try await h.query(
+                "SELECT action FROM audit.entries WHERE subjects[1] = \("order:" + orderID.lowercased()) AND domain = 'E4' ORDER BY id", as: String.self)
+            #expect(states == ["order.created", "order.seats_held", "order.awaiting_payment", "order.paid", "order.tickets_issued"])
+            let others = try await h.query(
+                "SELECT domain || ' ' || action FROM audit.entries WHERE \("order:" + orderID.lowercased()) = ANY(subjects) AND domain <> 'E4' ORDER BY id", as: String.self)
+            #expect(others == ["E8 payment.started", "E8 payment.succeeded", "E9 tickets.issued"])
+            let seats = try await h.query(
+                "SELECT action || ' ' || actor_role FROM audit.entries WHERE subjects[1] = \("hold:" + holdID.lowercased()) ORDER BY id", as: String.self)
+            #expect(seats == ["hold.created customer", "hold.sold service"])
             #expect(try await h.query("SELECT status FROM inventory.units WHERE hold_id = \(UUID(uuidString: holdID)!)", as: String.self) == ["sold", "sold"])
             #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
             let availability = try await h.call("GET", "/api/v1/matches/\(match)/availability")
@@ -78,6 +86,10 @@ import Testing
             #expect(orders.first?["state"] as? String == "tickets_issued")
             #expect((orders.first?["seats"] as? [[String: Any]])?.count == 2)
             #expect((orders.first?["tickets"] as? [[String: Any]])?.compactMap { $0["position"] as? Int } == [1, 2])
+            // The order names its tickets by the ids they were issued with.
+            let ticketIDs = try await h.query(
+                "SELECT id FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!) ORDER BY position", as: UUID.self).map(\.lowercased)
+            #expect((orders.first?["tickets"] as? [[String: Any]])?.compactMap { ($0["id"] as? String)?.lowercased() } == ticketIDs)
             #expect(((try await h.call("GET", "/api/v1/orders", token: friendToken)).object["orders"] as? [[String: Any]])?.isEmpty == true)
 
             // Events were written with the change and jobs reach the notification stream.
@@ -363,7 +375,9 @@ import Testing
             let expired = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(-60)))
             let late = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold, headers: ["X-Purchase-Token": expired])
             #expect(late.status == 403 && (late.object["type"] as? String)?.hasSuffix("purchase-window-ended") == true)
-            let mine = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200)))
+            let windowID = UUID().uuidString.lowercased()
+            let mine = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200),
+                                                           tokenID: windowID))
             let ok = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"B","quantity":1}"#, headers: ["X-Purchase-Token": mine])
             #expect(ok.status == 201)
             let order = #"{"hold_id":"\#(ok.object["id"] as! String)","attendees":[\#(PurchaseHarness.attendee(41))]}"#
@@ -375,12 +389,14 @@ import Testing
             try await Task.sleep(for: .milliseconds(1100))
             let withWindow = try await h.call("POST", "/api/v1/orders", token: fan, json: order, headers: ["X-Purchase-Token": mine])
             #expect(withWindow.status == 201 && withWindow.object["window_ends_at"] is String)
-            // The queue's turns, as read from its stream, become purchase windows (on a stream of this
-            // test's own: the real one is shared by every test of this run).
-            let jti = UUID().uuidString.lowercased()
+            // A window that expires (as read from the queue's stream: one of this test's own, the real
+            // one is shared by every test of this run) ends the orders made in it that are not paying.
+            let jti = windowID
+            let windowOrder = try #require(withWindow.object["id"] as? String)
             try await h.db.withClient { pg in
                 try await RedisTestServer.withClient { redis in
-                    let consumer = QueueEventsConsumer(postgres: pg, redis: redis, logger: TicketingHarness.logger, stream: "test:events:queue:\(jti)")
+                    let modules = TicketingModules(postgres: pg, redis: redis, holdTTL: .seconds(900), logger: TicketingHarness.logger)
+                    let consumer = QueueEventsConsumer(orders: modules.orders, redis: redis, logger: TicketingHarness.logger, stream: "test:events:queue:\(jti)")
                     _ = try await redis.xadd(consumer.stream, [("type", "queue.turn_granted"), ("match_id", String(match)), ("user_id", "queued"),
                                                                ("queue_id", "q1"), ("jti", jti), ("window_ends_at", "1900000000000"), ("at", "1")])
                     try await consumer.pollOnce(on: redis, blockMs: 100)
@@ -391,8 +407,7 @@ import Testing
                     _ = try await redis.del(consumer.stream)
                 }
             }
-            let window = try await h.query("SELECT user_id || ' ' || state || ' ' || (extract(epoch FROM ends_at)::bigint)::text FROM orders.purchase_windows WHERE window_id = \(jti)", as: String.self)
-            #expect(window == ["queued expired 1900000000"])
+            #expect(try await p.orderState(windowOrder) == "cancelled")
         }
     }
 

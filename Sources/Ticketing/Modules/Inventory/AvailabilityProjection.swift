@@ -17,7 +17,7 @@ struct AvailabilityProjection: Sendable {
     let logger: Logger
 
     static func key(_ matchID: Int64) -> String { "hns:match:\(matchID):availability" }
-    static func seatsLeftKey(_ matchID: Int64) -> String { "hns:match:\(matchID):seats_left" }
+    static func seatsLeftKey(_ matchID: Int64) -> String { RedisKeys.shared.seatsLeft(match: String(matchID)) }
 
     static let script = RedisScript(
         """
@@ -91,18 +91,15 @@ struct AvailabilityProjection: Sendable {
     }
 
     static let loadSQL = """
-        SELECT s.code, s.name, s.stand, s.gate, s.kind, s.open, s.price_category,
-               (v.config -> 'prices' ->> s.price_category)::int,
+        SELECT s.code, s.name, s.stand, s.gate, s.kind, s.open, s.price_category, s.price_cents,
                c.available, c.held, c.sold, c.blocked, c.version
         FROM inventory.sectors s
         JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
-        JOIN matches.matches m ON m.id = s.match_id
-        JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
         """
 
     /// The exact counts from PostgreSQL, with their versions.
     func load(matchID: Int64, sectors: [String]? = nil) async throws -> [(SectorAvailability, version: Int64)] {
-        // Prepared: a four-table join costs more to plan than to run, and it runs after every sale.
+        // Prepared: the join costs more to plan than to run, and it runs after every sale.
         // Two statements, so that each generic plan looks the sectors up by its own condition.
         let rows = if let sectors {
             try await self.postgres.prepared(
@@ -190,6 +187,8 @@ struct AvailabilityProjection: Sendable {
 struct AvailabilityRefresher: Service {
     let projection: AvailabilityProjection
     let interval: Duration
+    /// The matches whose availability is public (published, on sale, sold out): Matches knows.
+    let liveMatches: @Sendable () async throws -> [Int64]
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
@@ -202,11 +201,7 @@ struct AvailabilityRefresher: Service {
 
     func runOnce() async {
         do {
-            let rows = try await self.projection.postgres.query(
-                "SELECT id FROM matches.matches WHERE state IN ('published', 'on_sale', 'sold_out')", logger: self.projection.logger)
-            var ids: [Int64] = []
-            for try await id in rows.decode(Int64.self) { ids.append(id) }
-            for id in ids { await self.projection.push(matchID: id) }
+            for id in try await self.liveMatches() { await self.projection.push(matchID: id) }
         } catch {
             self.projection.logger.warning("availability refresh failed", metadata: ["error": "\(error)"])
         }

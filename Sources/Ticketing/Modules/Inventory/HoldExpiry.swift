@@ -19,7 +19,7 @@ struct HoldExpiryListener: Service {
                 let key = message.string
                 guard key.hasPrefix(prefix), let id = UUID(uuidString: String(key.dropFirst(prefix.count))) else { return }
                 do {
-                    try await self.inventory.release(holdID: id, buyer: nil, reason: .expired, actor: "system:redis-expiry")
+                    try await self.inventory.release(holdID: id, buyer: nil, reason: .expired, actor: .service("system:redis-expiry"))
                 } catch {
                     self.logger.warning("expired hold not released; the sweeper will retry", metadata: ["hold": "\(id)", "error": "\(error)"])
                 }

@@ -20,22 +20,27 @@ extension Inventory {
         let sectors: [AvailabilityProjection.SectorAvailability]
     }
 
-    /// `rules` answers whether the buyer may reserve at this match now (sale state, phase, queue turn), and their limit.
+    /// `rules` answers whether the buyer may reserve at this match now (sale state, phase, queue turn),
+    /// and their limit; `visible`, whether fans may see the match at all (a draft is not shown).
     func addRoutes(
-        to group: RouterGroup<TicketingContext>, auth: Authenticator, idempotency: Idempotency,
+        to groups: RouteGroups, idempotency: Idempotency,
+        visible: @escaping @Sendable (_ matchID: Int64) async throws -> Bool,
         rules: @escaping @Sendable (_ matchID: Int64, _ buyer: String, _ purchaseToken: String?) async throws -> Int
     ) {
-        group.get("matches/:matchId/availability") { _, context -> AvailabilityResponse in
+        groups.anyone.get("matches/:matchId/availability") { _, context -> AvailabilityResponse in
             let matchID = try context.parameters.id("matchId")
+            guard try await visible(matchID) else { throw InventoryError.matchNotFound }
             let sectors = try await self.projection.read(matchID: matchID)
             guard !sectors.isEmpty else { throw InventoryError.matchNotFound }
             return AvailabilityResponse(matchId: matchID, seatsLeft: sectors.reduce(0) { $0 + $1.sellable }, sectors: sectors)
         }
-        group.get("matches/:matchId/sectors/:sector/seats") { _, context -> SectorMap in
-            try await self.sectorMap(matchID: try context.parameters.id("matchId"), sector: context.parameters.get("sector") ?? "")
+        groups.anyone.get("matches/:matchId/sectors/:sector/seats") { _, context -> SectorMap in
+            let matchID = try context.parameters.id("matchId")
+            guard try await visible(matchID) else { throw InventoryError.matchNotFound }
+            return try await self.sectorMap(matchID: matchID, sector: context.parameters.get("sector") ?? "")
         }
-        group.post("matches/:matchId/holds") { request, context -> Response in
-            let me = try await auth.user(request)
+        groups.customer.post("matches/:matchId/holds") { request, context -> Response in
+            let me = context.identity
             let matchID = try context.parameters.id("matchId")
             let bytes = try await request.body.collect(upTo: 1 << 16)
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /matches/\(matchID)/holds", body: bytes) { key in
@@ -55,19 +60,17 @@ extension Inventory {
                     throw Problem.validation(field: "seats", "send either sector and quantity, or seats, not both")
                 }
                 let limit = try await rules(matchID, me.userID, request.headers[QueueGate.header])
-                let hold = try await self.reserve(matchID: matchID, buyer: me.userID, request: wanted, limit: limit, key: key)
+                let hold = try await self.reserve(matchID: matchID, buyer: context.actor, request: wanted, limit: limit, key: key)
                 return (.created, hold.answer())
             }
         }
-        group.get("holds/:holdId") { request, context -> Hold in
-            let me = try await auth.user(request)
+        groups.customer.get("holds/:holdId") { _, context -> Hold in
             guard let id = context.parameters.get("holdId").flatMap(UUID.init(uuidString:)) else { throw InventoryError.holdNotFound }
-            return try await self.hold(id: id, buyer: me.userID)
+            return try await self.hold(id: id, buyer: context.identity.userID)
         }
-        group.delete("holds/:holdId") { request, context -> Response in
-            let me = try await auth.user(request)
+        groups.customer.delete("holds/:holdId") { _, context -> Response in
             guard let id = context.parameters.get("holdId").flatMap(UUID.init(uuidString:)) else { throw InventoryError.holdNotFound }
-            try await self.release(holdID: id, buyer: me.userID, reason: .released, actor: me.userID)
+            try await self.release(holdID: id, buyer: context.identity.userID, reason: .released, actor: context.actor)
             return Response(status: .noContent)
         }
     }

@@ -26,12 +26,10 @@ extension Inventory {
         // The hold (locked) with its units, one row per unit.
         let rows = try await connection.prepared(
             """
-            SELECT h.match_id, h.buyer_id, h.state, h.expires_at, (v.config -> 'prices' ->> s.price_category)::int,
+            SELECT h.match_id, h.buyer_id, h.state, h.expires_at, s.price_cents,
                    u.id, u.sector_code, u.row_label, u.seat_label, now()
             FROM inventory.holds h
             JOIN inventory.sectors s ON s.match_id = h.match_id AND s.code = h.sector_code
-            JOIN matches.matches m ON m.id = h.match_id
-            JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
             LEFT JOIN inventory.units u ON u.hold_id = h.id
             WHERE h.id = \(holdID)
             ORDER BY u.snake_order
@@ -89,7 +87,7 @@ extension Inventory {
         /// The seats come from the active hold (false: the hold had ended, and a late payment re-takes
         /// them from the free seats).
         let fromHeld: Bool
-        let actor: String
+        let actor: Actor
 
         var counts: CountsChange {
             let n = self.unitIDs.count
@@ -120,22 +118,18 @@ extension Inventory {
     /// Sells the hold's seats in the caller's transaction: locks and checks them now; the caller adds
     /// the writes to its closing statement. An active hold simply becomes sold; a hold that already
     /// ended (a late payment) re-takes exactly its former seats if every one is still free.
-    func sell(on connection: PostgresConnection, holdID: UUID, actor: String) async throws -> SaleOutcome {
+    func sell(on connection: PostgresConnection, holdID: UUID, actor: Actor) async throws -> SaleOutcome {
         // Lock order as in `release`: the hold, its units, the buyer's counter row, the sector's counter
         // row last (by the caller, at the end of its closing statement).
-        // The hold locked, the seats it had (from its 'held' audit row, the record that outlives the
-        // hold, written with it) and those units locked, in id order, in one statement. The units
-        // read the hold's row, so they are locked after it.
+        // The hold locked, the seats it had (its `unit_ids`, which outlive the hold) and those units
+        // locked, in id order, in one statement. The units read the hold's row, so they are locked after it.
         let rows = try await connection.prepared(
             """
-            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, c.unit_ids, u.id, u.status, u.hold_id, u.sector_code, u.row_label, u.seat_label
-            FROM (SELECT match_id, buyer_id, sector_code, state FROM inventory.holds WHERE id = \(holdID) FOR UPDATE) h
-            LEFT JOIN LATERAL (
-                SELECT unit_ids FROM inventory.changes WHERE hold_id = \(holdID) AND kind IN ('held', 'assigned') ORDER BY id DESC LIMIT 1
-            ) c ON true
+            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, h.unit_ids, u.id, u.status, u.hold_id, u.sector_code, u.row_label, u.seat_label
+            FROM (SELECT match_id, buyer_id, sector_code, state, unit_ids FROM inventory.holds WHERE id = \(holdID) FOR UPDATE) h
             LEFT JOIN LATERAL (
                 SELECT id, status, hold_id, sector_code, row_label, seat_label FROM inventory.units
-                WHERE id = ANY(c.unit_ids) AND match_id = h.match_id ORDER BY id FOR UPDATE
+                WHERE id = ANY(h.unit_ids) AND match_id = h.match_id ORDER BY id FOR UPDATE
             ) u ON true
             ORDER BY u.id
             """, logger: self.logger)
@@ -189,10 +183,8 @@ extension Inventory {
             INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(sale.matchID), \(sale.buyer), 0, \(n))
             ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(sale.fromHeld ? n : 0), sold = b.sold + \(n)
             """)
-        writes.add("""
-            INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-            VALUES (\(sale.matchID), 'sold', \(sale.sector), \(holdID), \(unitIDs), \(sale.actor))
-            """)
+        Audit.add(Self.entry(sale.fromHeld ? "hold.sold" : "hold.sold_after_expiry", matchID: sale.matchID, hold: holdID, sector: sale.sector,
+                             units: unitIDs, actor: sale.actor), to: &writes)
     }
 
     /// After a sale commits: drop the hold key and push the sector's counts, with the caller's own

@@ -20,16 +20,16 @@ extension Inventory {
 
     /// Copies a stadium template into units (HOME), or creates non-numbered capacity (AWAY).
     func materialize(
-        _ connection: PostgresConnection, matchID: Int64, template: StadiumTemplate?, away: [AwaySector], actor: String
+        _ connection: PostgresConnection, matchID: Int64, template: StadiumTemplate?, away: [AwaySector], prices: [String: Int], actor: Actor
     ) async throws {
         var counts: [(String, Int)] = []
         if let template {
             for sector in template.sectors {
                 try await connection.query(
                     """
-                    INSERT INTO inventory.sectors (match_id, code, name, stand, gate, kind, price_category)
+                    INSERT INTO inventory.sectors (match_id, code, name, stand, gate, kind, price_category, price_cents)
                     VALUES (\(matchID), \(sector.code), \(sector.name), \(sector.stand), \(sector.gate),
-                            \(sector.kind == .numbered ? "numbered" : "standing"), \(sector.priceCategory))
+                            \(sector.kind == .numbered ? "numbered" : "standing"), \(sector.priceCategory), \(prices[sector.priceCategory]))
                     """, logger: self.logger)
                 if sector.kind == .numbered {
                     var (rows, labels, numbers, priorities, snakes, accessible, restricted, xs, ys) =
@@ -60,9 +60,9 @@ extension Inventory {
             for sector in away {
                 try await connection.query(
                     """
-                    INSERT INTO inventory.sectors (match_id, code, name, stand, gate, kind, price_category)
+                    INSERT INTO inventory.sectors (match_id, code, name, stand, gate, kind, price_category, price_cents)
                     VALUES (\(matchID), \(sector.code), \(sector.name), \(sector.stand ?? "away"), \(sector.gate ?? "-"),
-                            'unassigned', \(sector.priceCategory))
+                            'unassigned', \(sector.priceCategory), \(prices[sector.priceCategory]))
                     """, logger: self.logger)
                 try await self.insertCapacity(connection, matchID: matchID, sector: sector.code, capacity: sector.capacity)
                 counts.append((sector.code, sector.capacity))
@@ -73,11 +73,10 @@ extension Inventory {
                 "INSERT INTO inventory.sector_counts (match_id, sector_code, available) VALUES (\(matchID), \(code), \(n))",
                 logger: self.logger)
         }
-        try await connection.query(
-            """
-            INSERT INTO inventory.changes (match_id, kind, actor, detail)
-            VALUES (\(matchID), 'created', \(actor), jsonb_build_object('units', \(counts.reduce(0) { $0 + $1.1 })))
-            """, logger: self.logger)
+        try await Audit.write(
+            Audit.Entry(domain: .seatInventory, action: "inventory.created", actor: actor, subjects: ["match:\(matchID)"],
+                        data: ["units": .number(Double(counts.reduce(0) { $0 + $1.1 }))]),
+            on: connection, logger: self.logger)
     }
 
     private func insertCapacity(_ connection: PostgresConnection, matchID: Int64, sector: String, capacity: Int) async throws {
@@ -100,7 +99,7 @@ extension Inventory {
 
     /// Applies a validated configuration change to the units. Throws 409 with every conflict —
     /// a held or sold seat the change would touch — before writing anything.
-    func apply(_ connection: PostgresConnection, matchID: Int64, change: MatchConfig.Change, old: MatchConfig, new: MatchConfig, actor: String) async throws {
+    func apply(_ connection: PostgresConnection, matchID: Int64, change: MatchConfig.Change, old: MatchConfig, new: MatchConfig, actor: Actor) async throws {
         var conflicts: [Conflict] = []
         func units(_ sql: PostgresQuery, change: String) async throws {
             let rows = try await connection.query(sql, logger: self.logger)
@@ -165,14 +164,14 @@ extension Inventory {
             try await self.record(connection, matchID: matchID, kind: new.sectors[code]!.open ? "sector_opened" : "sector_closed", sector: code, units: [], actor: actor)
             touched.insert(code)
         }
-        for code in recategorised {
+        // The sector keeps its price (what a hold is sold at): set with the category, or when the category's price changes.
+        for code in recategorised + repricedSectors where !touched.contains(code) {
+            let category = new.sectors[code]!.priceCategory
             try await connection.query(
-                "UPDATE inventory.sectors SET price_category = \(new.sectors[code]!.priceCategory) WHERE match_id = \(matchID) AND code = \(code)",
-                logger: self.logger)
-            try await self.record(connection, matchID: matchID, kind: "price_changed", sector: code, units: [], actor: actor)
-            touched.insert(code)
-        }
-        for code in repricedSectors where !touched.contains(code) {
+                """
+                UPDATE inventory.sectors SET price_category = \(category), price_cents = \(new.prices[category])
+                WHERE match_id = \(matchID) AND code = \(code)
+                """, logger: self.logger)
             try await self.record(connection, matchID: matchID, kind: "price_changed", sector: code, units: [], actor: actor)
             touched.insert(code)
         }
@@ -199,25 +198,31 @@ extension Inventory {
         for code in touched { try await self.bumpCounts(connection, matchID: matchID, sector: code) }
     }
 
-    func record(_ connection: PostgresConnection, matchID: Int64, kind: String, sector: String?, units: [Int64], actor: String) async throws {
-        try await connection.query(
-            """
-            INSERT INTO inventory.changes (match_id, kind, sector_code, unit_ids, actor)
-            VALUES (\(matchID), \(kind), \(sector), \(units), \(actor))
-            """, logger: self.logger)
+    func record(_ connection: PostgresConnection, matchID: Int64, kind: String, sector: String?, units: [Int64], actor: Actor) async throws {
+        try await Audit.write(Self.entry("inventory.\(kind)", matchID: matchID, hold: nil, sector: sector, units: units, actor: actor),
+                              on: connection, logger: self.logger)
+    }
+
+    /// A unit that got a concrete seat from an AWAY match's seat map: its new labels, for the
+    /// modules that keep a copy of them (orders' attendees, tickets).
+    struct Relabelled: Sendable, Equatable {
+        let unitID: Int64
+        let sector: String
+        let row: String
+        let seat: String
     }
 
     /// AWAY: gives every unit of each not-yet-mapped sector a concrete seat of the template's
     /// sector with the same code. Units of one hold stay together (snake algorithm); the rest take
     /// the best seats left in snake order.
-    func attachSeatMap(_ connection: PostgresConnection, matchID: Int64, template: StadiumTemplate, actor: String) async throws -> Int {
+    func attachSeatMap(_ connection: PostgresConnection, matchID: Int64, template: StadiumTemplate, actor: Actor) async throws -> [Relabelled] {
         let rows = try await connection.query(
             "SELECT code FROM inventory.sectors WHERE match_id = \(matchID) AND kind = 'unassigned' ORDER BY code FOR UPDATE",
             logger: self.logger)
         var codes: [String] = []
         for try await code in rows.decode(String.self) { codes.append(code) }
         guard !codes.isEmpty else { throw Problem.conflict("This match has no sectors waiting for a seat map.", slug: "no-unassigned-sectors") }
-        var assigned = 0
+        var assigned: [Relabelled] = []
         var errors: [Problem.FieldError] = []
         for code in codes {
             guard let sector = template.sectors.first(where: { $0.code == code && $0.kind == .numbered }) else {
@@ -286,7 +291,7 @@ extension Inventory {
                 logger: self.logger)
             try await self.bumpCounts(connection, matchID: matchID, sector: code)
             try await self.record(connection, matchID: matchID, kind: "assigned", sector: code, units: ids, actor: actor)
-            assigned += ids.count
+            assigned += zip(ids, zip(rowsOut, labels)).map { Relabelled(unitID: $0, sector: code, row: $1.0, seat: $1.1) }
         }
         guard errors.isEmpty else { throw Problem.validation(errors, detail: "The seat map does not fit this match.") }
         return assigned

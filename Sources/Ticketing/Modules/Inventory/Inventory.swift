@@ -71,7 +71,7 @@ struct Inventory: Sendable {
 
     /// Holds seats for `buyer`, at most `limit` per buyer and match counting what they hold and bought.
     /// Holds the seats; the answer (`Hold.answer()`) is recorded for `key` in the same transaction.
-    func reserve(matchID: Int64, buyer: String, request: Request, limit: Int, key: Idempotency.Key? = nil) async throws -> Hold {
+    func reserve(matchID: Int64, buyer: Actor, request: Request, limit: Int, key: Idempotency.Key? = nil) async throws -> Hold {
         let backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(100))
         var attempt = 1
         while true {
@@ -90,8 +90,9 @@ struct Inventory: Sendable {
 
     /// Returns the hold and its sector's counts as this transaction left them, for the Redis copy.
     private func reserve(
-        on connection: PostgresConnection, matchID: Int64, buyer: String, request: Request, limit: Int, key: Idempotency.Key?
+        on connection: PostgresConnection, matchID: Int64, buyer actor: Actor, request: Request, limit: Int, key: Idempotency.Key?
     ) async throws -> (Hold, (AvailabilityProjection.SectorAvailability, version: Int64)) {
+        let buyer = actor.id
         let quantity: Int
         switch request {
         case .bestAvailable(_, let n): quantity = n
@@ -199,40 +200,41 @@ struct Inventory: Sendable {
 
         let holdID = UUID.random()
         let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
-        // The hold, its units and the audit row in one statement (the units' foreign key to the hold
-        // is checked at its end, when the hold row is there). Fewer units than asked: a concurrent
-        // buyer took one since the candidates were locked, and the transaction is rolled back.
-        let held = try await connection.prepared(
-            """
-            WITH hold AS (
-                INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, expires_at)
-                VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), now() + make_interval(secs => \(ttlSeconds)))
-                RETURNING expires_at
-            ), units AS (
-                UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
-                WHERE id = ANY(\(unitIDs)) AND status = 'available'
-                RETURNING id, sector_code, row_label, seat_label
-            ), audit AS (
-                INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-                VALUES (\(matchID), 'held', \(sectorCode), \(holdID), \(unitIDs), \(buyer))
-            )
-            SELECT hold.expires_at, units.id, units.sector_code, units.row_label, units.seat_label FROM hold, units
-            """, logger: self.logger)
+        // The hold (with the units it takes, the record a late payment re-takes them from), its units
+        // and the audit entry in one statement (the units' foreign key to the hold is checked at its
+        // end, when the hold row is there). Fewer units than asked: a concurrent buyer took one since
+        // the candidates were locked, and the transaction is rolled back.
+        var writes = PreparedWrites()
+        let hold = writes.add("""
+            INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, unit_ids, expires_at)
+            VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), \(unitIDs), now() + make_interval(secs => \(ttlSeconds)))
+            RETURNING expires_at
+            """)
+        let units = writes.add("""
+            UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
+            WHERE id = ANY(\(unitIDs)) AND status = 'available'
+            RETURNING id, sector_code, row_label, seat_label
+            """)
+        Audit.add(Self.entry("hold.created", matchID: matchID, hold: holdID, sector: sectorCode, units: unitIDs, actor: actor), to: &writes)
+        let held = try await writes.run(
+            on: connection, select: "SELECT \(hold).expires_at, \(units).id, \(units).sector_code, \(units).row_label, \(units).seat_label FROM \(hold), \(units)",
+            logger: self.logger)
         var expires = Date()
         var seats: [HeldSeat] = []
-        for try await (at, id, sector, row, seat) in held.decode((Date, Int64, String, String?, String?).self) {
+        for row in held {
+            let (at, id, sector, rowLabel, seat) = try row.decode((Date, Int64, String, String?, String?).self)
             expires = at
-            seats.append(HeldSeat(unitId: id, sector: sector, row: row, seat: seat))
+            seats.append(HeldSeat(unitId: id, sector: sector, row: rowLabel, seat: seat))
         }
         guard seats.count == unitIDs.count else { throw InventoryError.contention }
         seats.sort { $0.unitId < $1.unitId }
-        let hold = Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
+        let answer = Hold(id: holdID, matchId: matchID, buyerId: buyer, sector: sectorCode, state: "active", expiresAt: expires, seats: seats)
         // The sector's counter row last: it is the hottest lock, held only until the commit. The
         // request's answer is stored with it.
         let counts = try await self.bumpCounts(connection, matchID: matchID, sector: sectorCode, available: -unitIDs.count, held: unitIDs.count) {
-            key?.record(.created, hold.answer(), to: &$0)
+            key?.record(.created, answer.answer(), to: &$0)
         }
-        return (hold, (sector.with(counts), counts.version))
+        return (answer, (sector.with(counts), counts.version))
     }
 
     private static func candidates(_ connection: PostgresConnection, _ query: PreparedSQL, logger: Logger) async throws -> [SeatCandidate] {
@@ -274,14 +276,11 @@ struct Inventory: Sendable {
             q.appendLiteral(") ")
         }
         q.appendLiteral("""
-            SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, (v.config -> 'prices' ->> s.price_category)::int,
-                   coalesce(c.available, 0),
+            SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, s.price_cents, coalesce(c.available, 0),
             """)
         q.appendLiteral(counting == nil ? " NULL::int" : " (SELECT total FROM buyer)")
         q.appendLiteral("""
              FROM inventory.sectors s
-            JOIN matches.matches m ON m.id = s.match_id
-            JOIN matches.config_versions v ON v.match_id = m.id AND v.version = m.config_version
             LEFT JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
             WHERE s.match_id =
             """)
@@ -313,6 +312,18 @@ struct Inventory: Sendable {
     private func availableCount(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> Int {
         let rows = try await connection.prepared(
             "SELECT available FROM inventory.sector_counts WHERE match_id = \(matchID) AND sector_code = \(sector)", logger: self.logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    /// Seats that can still be bought at the match (open sectors only), as `connection` sees them.
+    static func sellableSeats(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Int {
+        let rows = try await connection.query(
+            """
+            SELECT coalesce(sum(c.available), 0)::int FROM inventory.sector_counts c
+            JOIN inventory.sectors s ON s.match_id = c.match_id AND s.code = c.sector_code
+            WHERE c.match_id = \(matchID) AND s.open
+            """, logger: logger)
         for try await n in rows.decode(Int.self) { return n }
         return 0
     }
@@ -362,7 +373,7 @@ struct Inventory: Sendable {
     /// Ends an active hold and frees its seats. `buyer` restricts it to the holder (nil: the system).
     /// Returns false when the hold was not active (already ended, or for expiry: not yet due).
     @discardableResult
-    func release(holdID: UUID, buyer: String?, reason: EndReason, actor: String) async throws -> Bool {
+    func release(holdID: UUID, buyer: String?, reason: EndReason, actor: Actor) async throws -> Bool {
         let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let rows = try await connection.prepared(
                 """
@@ -396,12 +407,9 @@ struct Inventory: Sendable {
                 """
                 UPDATE inventory.buyer_counts SET held = held - \(ids.count) WHERE match_id = \(matchID) AND buyer_id = \(holder)
                 """, logger: self.logger)
-            try await connection.prepared(
-                """
-                INSERT INTO inventory.changes (match_id, kind, sector_code, hold_id, unit_ids, actor)
-                VALUES (\(matchID), \(reason.rawValue), \(sector), \(holdID), \(ids.sorted()), \(actor))
-                """, logger: self.logger)
-            try await self.bumpCounts(connection, matchID: matchID, sector: sector, available: ids.count, held: -ids.count)
+            try await self.bumpCounts(connection, matchID: matchID, sector: sector, available: ids.count, held: -ids.count) {
+                Audit.add(Self.entry("hold.\(reason.rawValue)", matchID: matchID, hold: holdID, sector: sector, units: ids.sorted(), actor: actor), to: &$0)
+            }
             return (matchID, sector, ids.count)
         }
         guard let ended else { return false }
@@ -424,7 +432,25 @@ struct Inventory: Sendable {
         var ids: [UUID] = []
         for try await id in rows.decode(UUID.self) { ids.append(id) }
         var ended = 0
-        for id in ids where try await self.release(holdID: id, buyer: nil, reason: .expired, actor: "system:sweeper") { ended += 1 }
+        for id in ids where try await self.release(holdID: id, buyer: nil, reason: .expired, actor: .service("system:sweeper")) { ended += 1 }
+        return ended
+    }
+
+    /// The audit entry of a change to a hold's seats (E3).
+    static func entry(_ action: String, matchID: Int64, hold: UUID?, sector: String?, units: [Int64], actor: Actor) -> Audit.Entry {
+        var data: [String: JSONValue] = ["unit_ids": .array(units.map { .number(Double($0)) })]
+        if let sector { data["sector"] = .string(sector) }
+        return Audit.Entry(domain: .seatInventory, action: action, actor: actor,
+                           subjects: (hold.map { ["hold:\($0.lowercased)"] } ?? []) + ["match:\(matchID)"], data: data)
+    }
+
+    /// Of these holds, those that ended without a sale, and how.
+    func endedWithoutSale(holds ids: [UUID]) async throws -> [(UUID, EndReason)] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await self.postgres.query(
+            "SELECT id, state FROM inventory.holds WHERE id = ANY(\(ids)) AND state IN ('released', 'expired')", logger: self.logger)
+        var ended: [(UUID, EndReason)] = []
+        for try await (id, state) in rows.decode((UUID, String).self) { ended.append((id, state == "expired" ? .expired : .released)) }
         return ended
     }
 

@@ -11,6 +11,9 @@ struct Matches: Sendable {
     let stadiums: Stadiums
     let inventory: Inventory
     let logger: Logger
+    /// Told, inside the transaction, which units an AWAY match's seat map seated: the modules that
+    /// copy seat labels (orders, tickets) update theirs.
+    var seatsAssigned: @Sendable (PostgresConnection, _ matchID: Int64, [Inventory.Relabelled]) async throws -> Void = { _, _, _ in }
     /// The match as the sale rules read it, for a second: every hold asks, and inventory keeps the
     /// seats exact whatever this says. Changes made through this instance are seen at once.
     let saleCache = ShortCache<Int64, Match>(ttl: .seconds(1))
@@ -81,7 +84,7 @@ struct Matches: Sendable {
 
     // MARK: Create and read
 
-    func create(_ body: Create, actor: String) async throws -> Match {
+    func create(_ body: Create, actor: Actor) async throws -> Match {
         var errors: [Problem.FieldError] = []
         func need(_ field: String, _ value: String) {
             if value.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(.init(field: field, message: "is required")) }
@@ -100,7 +103,7 @@ struct Matches: Sendable {
         switch body.venueKind {
         case "home":
             if let id = body.stadiumId {
-                do { template = try await self.stadiums.template(id: id) } catch {
+                do { template = try await self.stadiums.template(id: id) } catch is Stadiums.StadiumNotFound {
                     errors.append(.init(field: "stadium_id", message: "no stadium \(id)"))
                 }
             } else { errors.append(.init(field: "stadium_id", message: "is required for a home match")) }
@@ -134,15 +137,17 @@ struct Matches: Sendable {
                 """, logger: self.logger)
             var id: Int64 = 0
             for try await value in rows.decode(Int64.self) { id = value }
-            try await connection.query(
-                "INSERT INTO matches.state_changes (match_id, to_state, actor, reason) VALUES (\(id), 'draft', \(actor), 'created')",
-                logger: self.logger)
+            try await Audit.write(
+                Audit.Entry(domain: .matchStadium, action: "match.created", actor: actor, subjects: ["match:\(id)"], data: [
+                    "competition": .string(body.competition), "opponent": .string(body.opponent), "venue_kind": .string(body.venueKind),
+                    "kickoff_at": .string(ISO8601DateFormatter().string(from: kickoff)), "state": .string(MatchState.draft.rawValue),
+                ]), on: connection, logger: self.logger)
             try await connection.query(
                 """
                 INSERT INTO matches.config_versions (match_id, version, config, change, actor, reason)
-                VALUES (\(id), 1, \(try Self.json(config))::jsonb, '{}'::jsonb, \(actor), 'copied from the stadium template')
+                VALUES (\(id), 1, \(try Self.json(config))::jsonb, '{}'::jsonb, \(actor.id), 'copied from the stadium template')
                 """, logger: self.logger)
-            try await self.inventory.materialize(connection, matchID: id, template: template, away: body.awaySectors ?? [], actor: actor)
+            try await self.inventory.materialize(connection, matchID: id, template: template, away: body.awaySectors ?? [], prices: body.prices, actor: actor)
             return id
         }
         return try await self.match(id: id)
@@ -172,7 +177,7 @@ struct Matches: Sendable {
         {
             result.append(Match(
                 id: id, competition: competition, opponent: opponent, venueKind: kind, venue: venue, stadiumId: stadium,
-                kickoffAt: kickoff, kickoffLocal: Self.localString(kickoff), state: MatchState(rawValue: state)!,
+                kickoffAt: kickoff, kickoffLocal: Self.localString(kickoff), state: try MatchState.stored(state, column: "matches.state"),
                 maxTicketsPerBuyer: maximum, salesPhases: try Self.decode([SalesPhase].self, json: phases), configVersion: version))
         }
         return result
@@ -180,7 +185,7 @@ struct Matches: Sendable {
 
     func match(id: Int64) async throws -> Match {
         let rows = try await self.postgres.query("SELECT \(unescaped: Self.columns) FROM matches.matches WHERE id = \(id)", logger: self.logger)
-        guard let match = try await self.decodeMatches(rows).first else { throw Problem.notFound("No match \(id).") }
+        guard let match = try await self.decodeMatches(rows).first else { throw MatchNotFound(id: id) }
         return match
     }
 
@@ -191,7 +196,7 @@ struct Matches: Sendable {
         return try await self.decodeMatches(rows)
     }
 
-    func update(id: Int64, _ body: Update, actor: String) async throws -> Match {
+    func update(id: Int64, _ body: Update, actor: Actor) async throws -> Match {
         defer { self.saleCache.invalidate(id) }
         var errors: [Problem.FieldError] = []
         var kickoff: Date?
@@ -205,15 +210,25 @@ struct Matches: Sendable {
         if let phases = body.salesPhases { errors += SalesPhase.validate(phases) }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         let phases = try body.salesPhases.map { try Self.json($0) }
-        let rows = try await self.postgres.query(
-            """
-            UPDATE matches.matches SET kickoff_at = coalesce(\(kickoff), kickoff_at),
-                max_tickets_per_buyer = coalesce(\(body.maxTicketsPerBuyer), max_tickets_per_buyer),
-                sales_phases = coalesce(\(phases)::jsonb, sales_phases), updated_at = now()
-            WHERE id = \(id) AND state NOT IN ('closed', 'cancelled') RETURNING id
-            """, logger: self.logger)
-        var found = false
-        for try await _ in rows { found = true }
+        let found = try await self.postgres.withTransaction(logger: self.logger) { connection -> Bool in
+            let rows = try await connection.query(
+                """
+                UPDATE matches.matches SET kickoff_at = coalesce(\(kickoff), kickoff_at),
+                    max_tickets_per_buyer = coalesce(\(body.maxTicketsPerBuyer), max_tickets_per_buyer),
+                    sales_phases = coalesce(\(phases)::jsonb, sales_phases), updated_at = now()
+                WHERE id = \(id) AND state NOT IN ('closed', 'cancelled') RETURNING id
+                """, logger: self.logger)
+            var found = false
+            for try await _ in rows { found = true }
+            guard found else { return false }
+            var data: [String: JSONValue] = [:]
+            if let kickoff { data["kickoff_at"] = .string(ISO8601DateFormatter().string(from: kickoff)) }
+            if let maximum = body.maxTicketsPerBuyer { data["max_tickets_per_buyer"] = .number(Double(maximum)) }
+            if let phases { data["sales_phases"] = try JSONDecoder().decode(JSONValue.self, from: Data(phases.utf8)) }
+            try await Audit.write(Audit.Entry(domain: .matchStadium, action: "match.updated", actor: actor, subjects: ["match:\(id)"], data: data),
+                                  on: connection, logger: self.logger)
+            return true
+        }
         if !found {
             _ = try await self.match(id: id)
             throw Problem.conflict("A closed or cancelled match cannot change.", slug: "match-ended")
@@ -223,13 +238,13 @@ struct Matches: Sendable {
 
     // MARK: State machine
 
-    func transition(id: Int64, to next: MatchState, actor: String, reason: String?) async throws -> Match {
+    func transition(id: Int64, to next: MatchState, actor: Actor, reason: String?) async throws -> Match {
         defer { self.saleCache.invalidate(id) }
         try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let rows = try await connection.query("SELECT state FROM matches.matches WHERE id = \(id) FOR UPDATE", logger: self.logger)
             var current: MatchState?
-            for try await state in rows.decode(String.self) { current = MatchState(rawValue: state) }
-            guard let current else { throw Problem.notFound("No match \(id).") }
+            for try await state in rows.decode(String.self) { current = try MatchState.stored(state, column: "matches.state") }
+            guard let current else { throw MatchNotFound(id: id) }
             guard current.canMove(to: next) else {
                 throw Problem(status: .conflict, slug: "invalid-transition", detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
                               errors: [.init(field: "state", message: "not allowed from \(current.rawValue)")])
@@ -243,14 +258,32 @@ struct Matches: Sendable {
 
     /// Every state change goes through here, so the history is complete.
     private static func record(
-        _ connection: PostgresConnection, id: Int64, from: MatchState, to: MatchState, actor: String, reason: String?, logger: Logger
+        _ connection: PostgresConnection, id: Int64, from: MatchState, to: MatchState, actor: Actor, reason: String?, logger: Logger
     ) async throws {
         try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: logger)
-        try await connection.query(
-            """
-            INSERT INTO matches.state_changes (match_id, from_state, to_state, actor, reason)
-            VALUES (\(id), \(from.rawValue), \(to.rawValue), \(actor), \(reason))
-            """, logger: logger)
+        var data: [String: JSONValue] = ["from": .string(from.rawValue), "to": .string(to.rawValue)]
+        if let reason { data["reason"] = .string(reason) }
+        try await Audit.write(Audit.Entry(domain: .matchStadium, action: "match.\(to.rawValue)", actor: actor, subjects: ["match:\(id)"], data: data),
+                              on: connection, logger: logger)
+    }
+
+    /// The matches whose availability is public, for the availability refresher.
+    func liveMatchIDs() async throws -> [Int64] {
+        let rows = try await self.postgres.query(
+            "SELECT id FROM matches.matches WHERE state IN ('published', 'on_sale', 'sold_out')", logger: self.logger)
+        var ids: [Int64] = []
+        for try await id in rows.decode(Int64.self) { ids.append(id) }
+        return ids
+    }
+
+    /// Whether fans may see the match (its availability and seat maps too): not while it is a draft.
+    /// Cached like the sale rules: every availability read asks.
+    func isPublic(matchID: Int64) async throws -> Bool {
+        do {
+            return try await self.saleCache.value(for: matchID) { try await self.match(id: matchID) }.state.isPublic
+        } catch is MatchNotFound {
+            return false
+        }
     }
 
     /// On sale ⇄ sold out follows the seats: called after inventory changes with the seats left.
@@ -262,17 +295,15 @@ struct Matches: Sendable {
         let (from, to): (MatchState, MatchState) = seatsLeft == 0 ? (.onSale, .soldOut) : (.soldOut, .onSale)
         do {
             try await postgres.withRetryingTransaction(logger: logger) { connection in
-                let rows = try await connection.query(
-                    """
-                    SELECT m.state, coalesce((SELECT sum(c.available) FROM inventory.sector_counts c
-                                              JOIN inventory.sectors s ON s.match_id = c.match_id AND s.code = c.sector_code
-                                              WHERE c.match_id = m.id AND s.open), 0)::int
-                    FROM matches.matches m WHERE m.id = \(matchID) FOR UPDATE OF m
-                    """, logger: logger)
-                for try await (state, left) in rows.decode((String, Int).self) where state == from.rawValue && (left == 0) == (seatsLeft == 0) {
-                    try await Self.record(
-                        connection, id: matchID, from: from, to: to, actor: "system:inventory", reason: "\(left) seats left", logger: logger)
-                }
+                let rows = try await connection.query("SELECT state FROM matches.matches WHERE id = \(matchID) FOR UPDATE", logger: logger)
+                var state: String?
+                for try await value in rows.decode(String.self) { state = value }
+                guard state == from.rawValue else { return }
+                // Counted again with the match locked: the seats left as of now, not as of the caller's push.
+                let left = try await Inventory.sellableSeats(connection, matchID: matchID, logger: logger)
+                guard (left == 0) == (seatsLeft == 0) else { return }
+                try await Self.record(
+                    connection, id: matchID, from: from, to: to, actor: .service("system:inventory"), reason: "\(left) seats left", logger: logger)
             }
         } catch {
             logger.warning("sold-out state not updated", metadata: ["match": "\(matchID)", "error": "\(error)"])
@@ -285,7 +316,7 @@ struct Matches: Sendable {
         switch match.state {
         case .onSale: break
         case .soldOut: throw Problem.conflict("This match is sold out.", slug: "sold-out")
-        case .draft: throw Problem.notFound("No match \(matchID).")
+        case .draft: throw MatchNotFound(id: matchID)
         default: throw Problem.conflict("This match is \(match.state.rawValue.replacingOccurrences(of: "_", with: " ")); tickets are not on sale.", slug: "not-on-sale")
         }
         if !match.salesPhases.isEmpty {
@@ -330,7 +361,7 @@ struct Matches: Sendable {
     }
 
     /// Applies a change as the next version; nothing changes when it is invalid or conflicts.
-    func changeConfig(matchID: Int64, change: MatchConfig.Change, actor: String) async throws -> Version {
+    func changeConfig(matchID: Int64, change: MatchConfig.Change, actor: Actor) async throws -> Version {
         defer { self.saleCache.invalidate(matchID) }
         let version = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Int in
             let rows = try await connection.query(
@@ -341,7 +372,7 @@ struct Matches: Sendable {
                 """, logger: self.logger)
             var found: (String, Int, String)?
             for try await row in rows.decode((String, Int, String).self) { found = row }
-            guard let (state, current, json) = found else { throw Problem.notFound("No match \(matchID).") }
+            guard let (state, current, json) = found else { throw MatchNotFound(id: matchID) }
             guard state != "closed", state != "cancelled" else { throw Problem.conflict("A \(state) match cannot change.", slug: "match-ended") }
             let old = try Self.decode(MatchConfig.self, json: json)
             let new = try old.applying(change).get()
@@ -349,8 +380,12 @@ struct Matches: Sendable {
             try await connection.query(
                 """
                 INSERT INTO matches.config_versions (match_id, version, config, change, actor, reason)
-                VALUES (\(matchID), \(current + 1), \(try Self.json(new))::jsonb, \(try Self.json(change))::jsonb, \(actor), \(change.reason))
+                VALUES (\(matchID), \(current + 1), \(try Self.json(new))::jsonb, \(try Self.json(change))::jsonb, \(actor.id), \(change.reason))
                 """, logger: self.logger)
+            try await Audit.write(
+                Audit.Entry(domain: .matchStadium, action: "match.configured", actor: actor, subjects: ["match:\(matchID)"], data: [
+                    "version": .number(Double(current + 1)), "change": try JSONDecoder().decode(JSONValue.self, from: Data(try Self.json(change).utf8)),
+                ]), on: connection, logger: self.logger)
             try await connection.query(
                 "UPDATE matches.matches SET config_version = \(current + 1), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
             return current + 1
@@ -360,10 +395,10 @@ struct Matches: Sendable {
     }
 
     /// AWAY: attaches a stadium's seat map and seats every unit.
-    func attachSeatMap(matchID: Int64, stadiumID: Int64, actor: String) async throws -> (Match, Int) {
+    func attachSeatMap(matchID: Int64, stadiumID: Int64, actor: Actor) async throws -> (Match, Int) {
         defer { self.saleCache.invalidate(matchID) }
         let template: StadiumTemplate
-        do { template = try await self.stadiums.template(id: stadiumID) } catch {
+        do { template = try await self.stadiums.template(id: stadiumID) } catch is Stadiums.StadiumNotFound {
             throw Problem.validation(field: "stadium_id", "no stadium \(stadiumID)")
         }
         let assigned = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> Int in
@@ -371,13 +406,24 @@ struct Matches: Sendable {
                 "SELECT venue_kind FROM matches.matches WHERE id = \(matchID) FOR UPDATE", logger: self.logger)
             var kind: String?
             for try await value in rows.decode(String.self) { kind = value }
-            guard let kind else { throw Problem.notFound("No match \(matchID).") }
+            guard let kind else { throw MatchNotFound(id: matchID) }
             guard kind == "away" else { throw Problem.conflict("Only away matches get a seat map later.", slug: "not-away") }
-            let n = try await self.inventory.attachSeatMap(connection, matchID: matchID, template: template, actor: actor)
+            let seated = try await self.inventory.attachSeatMap(connection, matchID: matchID, template: template, actor: actor)
+            try await self.seatsAssigned(connection, matchID, seated)
             try await connection.query("UPDATE matches.matches SET stadium_id = \(stadiumID), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
-            return n
+            try await Audit.write(
+                Audit.Entry(domain: .matchStadium, action: "match.seat_map_attached", actor: actor, subjects: ["match:\(matchID)", "stadium:\(stadiumID)"],
+                            data: ["seated_units": .number(Double(seated.count))]),
+                on: connection, logger: self.logger)
+            return seated.count
         }
         await self.inventory.projection.push(matchID: matchID)
         return (try await self.match(id: matchID), assigned)
     }
+}
+
+/// No match has this id (or, for fans, it is still a draft).
+struct MatchNotFound: Error, ProblemConvertible {
+    let id: Int64
+    var problem: Problem { .notFound("No match \(self.id).") }
 }

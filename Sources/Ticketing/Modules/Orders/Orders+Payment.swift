@@ -25,7 +25,8 @@ extension Orders {
     /// buyer pays. The Stripe call happens between two short transactions, never inside one; its
     /// idempotency key is the order id, so every retry gets the same PaymentIntent. `row` is the
     /// buyer's order as read without a lock: its state is checked again, locked, after Stripe answered.
-    func startPayment(_ row: Row, buyer: String) async throws -> PaymentStart {
+    func startPayment(_ row: Row, buyer actor: Actor) async throws -> PaymentStart {
+        let buyer = actor.id
         let stripe = try self.requireStripe()
         let orderID = row.id
         guard row.buyer == buyer else { throw OrdersError.notFound }
@@ -64,8 +65,12 @@ extension Orders {
             case .seatsHeld:
                 var writes = PreparedWrites()
                 let hold = self.inventory.addPaymentProtection(holdID: now.holdId, grace: self.paymentGrace, to: &writes)
-                let state = try Self.addTransitions(orderID: orderID, from: .seatsHeld, [(.paymentStarted, "PaymentIntent \(intent.id) created", buyer)],
-                                                    paymentIntent: intent.id, to: &writes)
+                let started = Audit.Entry(domain: .payment, action: "payment.started", actor: actor,
+                                          subjects: ["payment_intent:\(intent.id)", "order:\(orderID.lowercased)"],
+                                          data: ["amount_cents": .number(Double(row.amount)), "currency": .string(row.currency)])
+                let state = try Self.addTransitions(orderID: orderID, matchID: row.matchID, from: .seatsHeld,
+                                                    [(.paymentStarted, "PaymentIntent \(intent.id) created", actor)],
+                                                    paymentIntent: intent.id, holdExpiry: hold, also: [started], to: &writes)
                 let rows = try await writes.run(on: connection, select: "SELECT expires_at FROM \(hold)", logger: self.logger)
                 guard let expires = try rows.first?.decode(Date.self) else { throw InventoryError.holdNotActive(state: "ended") }
                 return (now.paying(state: state, paymentIntent: intent.id, holdExpiresAt: expires), expires)
@@ -98,10 +103,7 @@ extension Orders {
         let data: DataField
     }
 
-    enum EventOutcome: String, Sendable {
-        case duplicate, ignored, ticketsIssued = "tickets_issued", alreadyPaid = "already_paid", refunded, failed, cancelled
-        case unknownOrder = "unknown_order"
-    }
+    typealias EventOutcome = Payments.EventOutcome
 
     /// Handles one Stripe event exactly once (by event id, recorded in the same transaction).
     @discardableResult
@@ -113,36 +115,32 @@ extension Orders {
             afterCommit = []
             // The event recorded (once: by its id) and its order locked, with the order's attendees (in
             // position order), in one statement.
-            let rows = try await connection.prepared(
-                """
-                WITH event AS (
-                    INSERT INTO payments.stripe_events (event_id, type, payment_intent_id, order_id, outcome)
-                    VALUES (\(event.id), \(event.type), \(object.object == "payment_intent" ? object.id : nil), \(orderID), 'processing')
-                    ON CONFLICT (event_id) DO NOTHING RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM event)::int, \(unescaped: Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
-                       a.position, a.unit_id, a.first_name || ' ' || a.last_name, a.deliver_to_email
+            var first = PreparedWrites()
+            let recorded = Payments.addEventRecord(id: event.id, type: event.type, paymentIntent: object.object == "payment_intent" ? object.id : nil,
+                                                   orderID: orderID, to: &first)
+            let rows = try await first.run(on: connection, selecting: """
+                SELECT (SELECT count(*) FROM \(unescaped: recorded))::int, \(unescaped: Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
+                       a.position, a.unit_id, a.first_name || ' ' || a.last_name, a.deliver_to_email, a.ticket_id
                 FROM orders.orders o LEFT JOIN orders.attendees a ON a.order_id = o.id
                 WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o
                 """, logger: self.logger)
             var fresh: Bool?
             var order: Row?
             var attendees: [AttendeeRow] = []
-            for try await raw in rows {
+            for raw in rows {
                 let r = raw.makeRandomAccess()
                 fresh = try r[0].decode(Int.self, context: .default) == 1
                 order = try Row(r, offset: 1)
                 if let position = try r[13].decode(Int?.self, context: .default) {
                     attendees.append(AttendeeRow(position: position, unitID: try r[14].decode(Int64.self, context: .default),
                                                  name: try r[15].decode(String.self, context: .default),
-                                                 deliverToEmail: try r[16].decode(String?.self, context: .default)))
+                                                 deliverToEmail: try r[16].decode(String?.self, context: .default),
+                                                 ticketID: try r[17].decode(UUID?.self, context: .default)))
                 }
             }
             if fresh == nil {
                 // No order of ours: whether the event was new is in its row (still 'processing' only in this transaction).
-                let state = try await connection.prepared(
-                    "SELECT outcome FROM payments.stripe_events WHERE event_id = \(event.id)", logger: self.logger)
-                for try await outcome in state.decode(String.self) { fresh = outcome == "processing" }
+                fresh = try await Payments.isProcessing(connection, eventID: event.id, logger: self.logger)
             }
             guard fresh == true else { return .duplicate }
             let outcome: EventOutcome
@@ -157,7 +155,7 @@ extension Orders {
                 outcome = .ignored
             }
             // The event's outcome, in one statement with whatever closing writes the handler left (a sale's).
-            writes.add("UPDATE payments.stripe_events SET outcome = \(outcome.rawValue) WHERE event_id = \(event.id)")
+            Payments.addOutcome(eventID: event.id, outcome, to: &writes)
             try await writes.run(on: connection, logger: self.logger)
             return outcome
         }
@@ -174,6 +172,8 @@ extension Orders {
         let unitID: Int64
         let name: String
         let deliverToEmail: String?
+        /// The id its ticket gets (chosen with the order; nil for orders placed before ids were).
+        let ticketID: UUID?
     }
 
     /// `order` is the event's order, locked, with its attendees. A sale leaves all its writes in
@@ -186,42 +186,43 @@ extension Orders {
         let currency = (intent.currency ?? "").lowercased()
         guard let found else {
             // Money for no order of ours: give it back.
-            try await self.requestRefund(connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order")
+            try await self.payments.requestRefund(connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order", actor: .service("stripe"))
             return .unknownOrder
         }
         if found.state == .paid || found.state == .ticketsIssued {
             if found.paymentIntent == intent.id { return .alreadyPaid }
-            try await self.requestRefund(connection, orderID: found.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment")
+            try await self.payments.requestRefund(connection, orderID: found.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment", actor: .service("stripe"))
             return .refunded
         }
         var row = found
         if row.state == .seatsHeld, row.paymentIntent == nil {
             // Our PaymentIntent for this order (metadata.order_id) succeeded before `startPayment`
             // recorded it: record it now, the success path below takes it from there.
-            let next = try await Self.transitions(connection, orderID: row.id, from: .seatsHeld,
-                                                  [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", "stripe")],
+            let next = try await Self.transitions(connection, orderID: row.id, matchID: row.matchID, from: .seatsHeld,
+                                                  [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", .service("stripe"))],
                                                   paymentIntent: intent.id, logger: self.logger)
             row = Row(id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
                       amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
         }
         if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
-            try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
-                                         reason: "payment did not match the order (\(received) \(currency) for \(row.amount) \(row.currency))")
+            try await self.payments.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
+                                         reason: "payment did not match the order (\(received) \(currency) for \(row.amount) \(row.currency))",
+                                         actor: .service("stripe"))
             if row.state.isOpen {
-                _ = try await Self.transition(connection, orderID: row.id, from: row.state, .cancel, reason: "payment did not match the order",
-                                              actor: "stripe", logger: self.logger)
+                _ = try await Self.transition(connection, orderID: row.id, matchID: row.matchID, from: row.state, .cancel,
+                                              reason: "payment did not match the order", actor: .service("stripe"), logger: self.logger)
                 let (inventory, hold, redis, id, logger) = (self.inventory, row.holdID, self.redis, row.id, self.logger)
                 afterCommit.append {
                     await OrderWatch.announce(id, redis: redis, logger: logger)
-                    _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment")
+                    _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: .service("system:payment"))
                 }
             }
             return .refunded
         }
 
-        guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: "stripe:\(intent.id)") else {
-            try await self.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
-                                         reason: "the seats were no longer available when the payment arrived")
+        guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: .service("stripe")) else {
+            try await self.payments.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
+                                         reason: "the seats were no longer available when the payment arrived", actor: .service("stripe"))
             try await Outbox.write([
                 .init(subject: "mail.payment_refunded", msgID: "mail.payment_refunded:\(row.id.lowercased)", payload: .object([
                     "template": .string("payment_refunded"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
@@ -230,9 +231,9 @@ extension Orders {
             ], on: connection, logger: self.logger)
             return .refunded
         }
-        let paid: (event: OrderState.Event, reason: String, actor: String) = row.state.isOpen
-            ? (.paymentSucceeded, "Stripe \(intent.id) succeeded", "stripe")
-            : (.lateSuccessReseated, "late payment \(intent.id): the same seats were still free", "stripe")
+        let paid: Step = row.state.isOpen
+            ? (.paymentSucceeded, "Stripe \(intent.id) succeeded", .service("stripe"))
+            : (.lateSuccessReseated, "late payment \(intent.id): the same seats were still free", .service("stripe"))
         // The sector's counter first: of the parts no other part reads, PostgreSQL runs the last-added
         // first, so this hottest lock of a sale is taken at the end of the statement.
         self.inventory.add(sale.counts, to: &writes)
@@ -242,12 +243,16 @@ extension Orders {
         let seatByUnit = Dictionary(uniqueKeysWithValues: sale.seats.map { ($0.unitId, $0) })
         let newTickets = attendees.map { a in
             let seat = seatByUnit[a.unitID]
-            return Tickets.NewTicket(unitID: a.unitID, position: a.position, holderName: a.name, sector: seat?.sector ?? sector,
-                                     row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
+            return Tickets.NewTicket(id: a.ticketID ?? UUID.random(), unitID: a.unitID, position: a.position, holderName: a.name,
+                                     sector: seat?.sector ?? sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
         }
         let issued = Tickets.add(orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets, to: &writes)
-        _ = try Self.addTransitions(orderID: row.id, from: row.state, [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", "system")],
-                                    to: &writes)
+        let succeeded = Audit.Entry(domain: .payment, action: "payment.succeeded", actor: .service("stripe"),
+                                    subjects: ["payment_intent:\(intent.id)", "order:\(row.id.lowercased)"],
+                                    data: ["amount_cents": .number(Double(received)), "currency": .string(currency)])
+        _ = try Self.addTransitions(orderID: row.id, matchID: row.matchID, from: row.state,
+                                    [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", .service("system"))],
+                                    also: [succeeded, Tickets.entry(issued: issued, orderID: row.id, matchID: row.matchID)], to: &writes)
         let order = row.id.lowercased
         var messages: [Outbox.Message] = [
             .init(subject: "payment.succeeded", msgID: "payment.succeeded:\(intent.id)", payload: .object([
@@ -283,7 +288,7 @@ extension Orders {
             // With the availability push: the fan's queue window is done, so the slot frees for the next
             // in line (README, hns-queue); and the fan's long poll wakes.
             await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector, with: [
-                ["SADD", RESPArg("hns:queue:\(matchID):release"), RESPArg(buyer)], OrderWatch.announcement(orderID),
+                ["SADD", RESPArg(RedisKeys.shared.queueRelease(match: String(matchID))), RESPArg(buyer)], OrderWatch.announcement(orderID),
             ])
         }
         return .ticketsIssued
@@ -296,8 +301,9 @@ extension Orders {
         guard let row = order else { return .unknownOrder }
         guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
         let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
-        let next = try await Self.transition(connection, orderID: row.id, from: row.state, event,
-                                             reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: "stripe", logger: self.logger)
+        let next = try await Self.transition(connection, orderID: row.id, matchID: row.matchID, from: row.state, event,
+                                             reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: .service("stripe"),
+                                             logger: self.logger)
         try await Outbox.write([
             .init(subject: failed ? "payment.failed" : "payment.canceled", msgID: "payment.ended:\(intent.id)", payload: .object([
                 "order_id": .string(row.id.lowercased), "payment_intent_id": .string(intent.id), "order_state": .string(next.rawValue),
@@ -306,34 +312,19 @@ extension Orders {
         let (inventory, stripe, hold, pi, redis, id, logger) = (self.inventory, self.stripe, row.holdID, intent.id, self.redis, row.id, self.logger)
         afterCommit.append {
             await OrderWatch.announce(id, redis: redis, logger: logger)
-            _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: "system:payment")
+            _ = try? await inventory.release(holdID: hold, buyer: nil, reason: .released, actor: .service("system:payment"))
             // A declined PaymentIntent could still be paid with another card; this order is over.
             if failed { _ = try? await stripe?.cancelPaymentIntent(pi, idempotencyKey: "cancel-\(pi)") }
         }
         return failed ? .failed : .cancelled
     }
 
-    func requestRefund(_ connection: PostgresConnection, orderID: UUID?, paymentIntent: String, amount: Int, reason: String) async throws {
-        guard amount > 0 else { return }
-        try await connection.prepared(
-            """
-            INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, reason)
-            VALUES (\(UUID.random()), \(orderID), \(paymentIntent), \(amount), \(reason))
-            ON CONFLICT (payment_intent_id) DO NOTHING
-            """, logger: self.logger)
-        try await Outbox.write([
-            .init(subject: "payment.refund_requested", msgID: "payment.refund_requested:\(paymentIntent)", payload: .object([
-                "order_id": orderID.map { .string($0.lowercased) } ?? .null, "payment_intent_id": .string(paymentIntent),
-                "amount_cents": .number(Double(amount)), "reason": .string(reason),
-            ])),
-        ], on: connection, logger: self.logger)
-    }
-
     // MARK: Cancel, hold ends
 
     /// The buyer gives up an order that is not paid: its PaymentIntent is cancelled at Stripe
     /// first, so that it can no longer succeed, then the seats go back.
-    func cancel(orderID: UUID, buyer: String) async throws -> Order {
+    func cancel(orderID: UUID, buyer actor: Actor) async throws -> Order {
+        let buyer = actor.id
         let row = try await self.order(id: orderID, buyer: buyer)
         guard row.state.isOpen else { throw Problem.conflict("This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).", slug: "order-ended") }
         if let pi = row.paymentIntentId {
@@ -354,7 +345,8 @@ extension Orders {
         }
         let hold: UUID? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger), now.state.isOpen else { return nil }
-            _ = try await Self.transition(connection, orderID: orderID, from: now.state, .cancel, reason: "cancelled by the buyer", actor: buyer, logger: self.logger)
+            _ = try await Self.transition(connection, orderID: orderID, matchID: now.matchID, from: now.state, .cancel, reason: "cancelled by the buyer",
+                                          actor: actor, logger: self.logger)
             try await Outbox.write([
                 .init(subject: "order.cancelled", msgID: "order.cancelled:\(orderID.lowercased)", payload: .object([
                     "order_id": .string(orderID.lowercased), "match_id": .number(Double(now.matchID)), "reason": .string("buyer"),
@@ -364,7 +356,7 @@ extension Orders {
         }
         if let hold {
             await OrderWatch.announce(orderID, redis: self.redis, logger: self.logger)
-            _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: buyer)
+            _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: actor)
         }
         return try await self.order(id: orderID, buyer: buyer)
     }
@@ -380,8 +372,9 @@ extension Orders {
                 for try await id in ids.decode(UUID.self) { orderID = id }
                 guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: logger), row.state.isOpen else { return nil }
                 let event: OrderState.Event = reason == .expired ? .expire : .cancel
-                _ = try await Self.transition(connection, orderID: orderID, from: row.state, event,
-                                              reason: reason == .expired ? "the hold ran out" : "the hold was released", actor: "system:inventory", logger: logger)
+                _ = try await Self.transition(connection, orderID: orderID, matchID: row.matchID, from: row.state, event,
+                                              reason: reason == .expired ? "the hold ran out" : "the hold was released",
+                                              actor: .service("system:inventory"), logger: logger)
                 try await Outbox.write([
                     .init(subject: reason == .expired ? "order.expired" : "order.cancelled", msgID: "order.ended:\(orderID.lowercased)", payload: .object([
                         "order_id": .string(orderID.lowercased), "match_id": .number(Double(row.matchID)), "reason": .string(reason.rawValue),

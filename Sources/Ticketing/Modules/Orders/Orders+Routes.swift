@@ -14,11 +14,10 @@ import PostgresNIO
 extension Orders {
     /// `queueGate` checks the purchase token while the match's queue is active and returns the window.
     func addRoutes(
-        to api: RouterGroup<TicketingContext>, root: Router<TicketingContext>, auth: Authenticator, queueGate: QueueGate, idempotency: Idempotency,
-        busToken: Secret?, kickoff: @escaping @Sendable (Int64) async throws -> Date
+        to groups: RouteGroups, queueGate: QueueGate, idempotency: Idempotency, kickoff: @escaping @Sendable (Int64) async throws -> Date
     ) {
-        api.post("orders") { request, context -> Response in
-            let me = try await auth.user(request)
+        groups.customer.post("orders") { request, context -> Response in
+            let me = context.identity
             let bytes = try await request.body.collect(upTo: 1 << 20)
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes, recordsInTransaction: true) { key in
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
@@ -29,26 +28,26 @@ extension Orders {
                 // hold's lock is held. On a miss the transaction ends, the state is read, and the order
                 // is tried again with it.
                 do {
-                    return (.created, try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key) {
+                    return (.created, try await self.create(buyer: context.actor, email: me.email, holdID: holdID, attendees: attendees, key: key) {
                         try await queueGate.checkCached(matchID: $0, user: me.userID, token: token)
                     })
                 } catch let miss as QueueGate.StateNotCached {
                     let state = try await queueGate.state(matchID: miss.matchID)
-                    return (.created, try await self.create(buyer: me.userID, email: me.email, holdID: holdID, attendees: attendees, key: key) {
+                    return (.created, try await self.create(buyer: context.actor, email: me.email, holdID: holdID, attendees: attendees, key: key) {
                         try await queueGate.check(state: state, matchID: $0, user: me.userID, token: token)
                     })
                 }
             }
         }
-        api.get("orders") { request, _ -> Response in
-            let me = try await auth.user(request)
+        groups.customer.get("orders") { _, context -> Response in
+            let me = context.identity
             return Idempotency.response(.ok, try Self.json(OrderList(orders: try await self.orders(buyer: me.userID))))
         }
         // `?wait=N` (seconds, at most 30): a long poll. While the order is open (created, seats held,
         // awaiting payment) the answer waits up to N seconds for it to settle, so the app learns its
         // payment's outcome the moment it is known, with one request instead of a poll every few ms.
-        api.get("orders/:orderId") { request, context -> Response in
-            let me = try await auth.user(request)
+        groups.customer.get("orders/:orderId") { request, context -> Response in
+            let me = context.identity
             let id = try Self.orderID(context)
             let order: Order
             if let wait = try Self.waitParameter(request) {
@@ -58,31 +57,29 @@ extension Orders {
             }
             return Idempotency.response(.ok, order.json)
         }
-        api.post("orders/:orderId/payment") { request, context -> Response in
-            let me = try await auth.user(request)
+        groups.customer.post("orders/:orderId/payment") { request, context -> Response in
+            let me = context.identity
             let id = try Self.orderID(context)
             let bytes = try await request.body.collect(upTo: 1 << 16)
             // The Stripe call sits between two transactions: the answer is stored after the second.
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders/\(id)/payment", body: bytes) { _ in
                 guard let row = try await self.row(id: id), row.buyer == me.userID else { throw OrdersError.notFound }
                 _ = try await queueGate.check(matchID: row.matchID, user: me.userID, request: request)
-                return (.created, try await self.startPayment(row, buyer: me.userID).json)
+                return (.created, try await self.startPayment(row, buyer: context.actor).json)
             }
         }
-        api.post("orders/:orderId/cancel") { request, context -> Response in
-            let me = try await auth.user(request)
-            return Idempotency.response(.ok, try await self.cancel(orderID: try Self.orderID(context), buyer: me.userID).json)
+        groups.customer.post("orders/:orderId/cancel") { _, context -> Response in
+            Idempotency.response(.ok, try await self.cancel(orderID: try Self.orderID(context), buyer: context.actor).json)
         }
-        api.get("wallet/tickets") { request, _ -> Response in
-            let me = try await auth.user(request)
+        groups.customer.get("wallet/tickets") { _, context -> Response in
+            let me = context.identity
             let tickets = try await self.tickets.wallet(user: me.userID, email: me.email, kickoff: kickoff)
             return Idempotency.response(.ok, try Self.json(Wallet(tickets: tickets)))
         }
 
         // Stripe events, as the bus delivers them (router → bus → here): the router verified
         // Stripe's signature; we trust the bus's Bearer token.
-        root.post("webhooks/stripe") { request, _ -> Response in
-            try Self.requireBusDelivery(request, token: busToken)
+        groups.bus.post("webhooks/stripe") { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 2 << 20)
             let event = try Request.decodeJSON(as: Envelope.Typed<StripeEvent>.self, from: bytes).data
             let outcome = try await self.handle(event: event)
@@ -90,8 +87,7 @@ extension Orders {
         }
         // The backend's catch-all subscription (backend-all-events): our own domain events come back
         // here. No workflow reacts to them yet; they are checked and acknowledged so the bus moves on.
-        api.post("webhooks/nats") { request, _ -> Response in
-            try Self.requireBusDelivery(request, token: busToken)
+        groups.bus.post("api/v1/webhooks/nats") { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 2 << 20)
             // Checked without building the document: one pass for validity and the envelope's strings.
             guard let fields = RawJSON.strings(Array(bytes.readableBytesView), at: [["subject"], ["message_id"], ["timestamp"]]) else {
@@ -107,7 +103,7 @@ extension Orders {
     struct OrderList: Encodable { let orders: [Order] }
     struct Wallet: Encodable { let tickets: [Tickets.WalletTicket] }
 
-    static func orderID(_ context: TicketingContext) throws -> UUID {
+    static func orderID(_ context: some RequestContext) throws -> UUID {
         guard let id = context.parameters.get("orderId").flatMap(UUID.init(uuidString:)) else { throw OrdersError.notFound }
         return id
     }
@@ -123,22 +119,6 @@ extension Orders {
     }
 
     static func json(_ value: some Encodable) throws -> [UInt8] { Array(try TicketingJSON.encoder().encode(value)) }
-
-    /// A delivery from the bus: its Bearer token is the subscription's (`HNS_BUS_TOKEN_BACKEND`).
-    static func requireBusDelivery(_ request: Request, token: Secret?) throws {
-        guard let token else { throw Problem.unavailable("HNS_BUS_TOKEN_BACKEND is not set; bus deliveries cannot be accepted.") }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              Self.constantTimeEqual(String(header.dropFirst(7)), token.value)
-        else { throw Problem.unauthorized("A valid bus delivery token is required.") }
-    }
-
-    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<x.count { diff |= x[i] ^ y[i] }
-        return diff == 0
-    }
 
 }
 
@@ -162,7 +142,7 @@ struct QueueGate: Sendable {
 
     /// The queue's state for the match (cached for a second), from Redis on a miss.
     func state(matchID: Int64) async throws -> String? {
-        try await self.states.value(for: matchID) { try await self.redis.hget("hns:queue:\(matchID):config", "state") }
+        try await self.states.value(for: matchID) { try await self.redis.hget(RedisKeys.shared.queueConfig(match: String(matchID)), "state") }
     }
 
     struct StateNotCached: Error { let matchID: Int64 }

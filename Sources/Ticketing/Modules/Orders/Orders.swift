@@ -19,7 +19,8 @@ struct Orders: Sendable {
     let inventory: Inventory
     let tickets: Tickets
     let blacklist: Blacklist
-    let stripe: StripeClient?
+    let payments: Payments
+    var stripe: StripeClient? { self.payments.stripe }
     let holdTTL: Duration
     /// How long past its 15 minutes a hold whose payment is under way waits for the outcome.
     let paymentGrace: Duration
@@ -146,9 +147,10 @@ struct Orders: Sendable {
     /// window bounds the order, or nil when the match has no active queue. Returns the answer (the
     /// order as JSON), recorded for `key` in the same transaction.
     func create(
-        buyer: String, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
+        buyer actor: Actor, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
         gate: @escaping @Sendable (Int64) async throws -> PurchaseToken?
     ) async throws -> [UInt8] {
+        let buyer = actor.id
         let outcome: Result<[UInt8], BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
             let window = try await gate(hold.matchID).map { (id: $0.tokenID, endsAt: $0.windowEndsAt) }
@@ -208,27 +210,30 @@ struct Orders: Sendable {
                 id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: hold.unitPriceCents,
                 amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
                 createdAt: createdAt, seats: seats, tickets: []).json
-            // The order, its history, its attendees and its event in one statement.
+            // The order, its history, its attendees and its event in one statement. Each attendee keeps
+            // its seat's labels and the id its ticket will have, so the order reads from this schema alone.
             var writes = PreparedWrites()
-            let order = writes.add("""
+            writes.add("""
                 INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
-                                           window_id, window_ends_at)
+                                           window_id, window_ends_at, hold_expires_at)
                 VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), \(OrderState.seatsHeld.rawValue), \(hold.unitPriceCents),
-                        \(amount), \(currency), \(window?.id), \(window?.endsAt))
-                RETURNING id
+                        \(amount), \(currency), \(window?.id), \(window?.endsAt), \(hold.expiresAt))
                 """)
-            Self.addHistory([(nil, .created, "order placed", buyer), (.created, .seatsHeld, "hold \(holdID) attached, attendees accepted", buyer)],
-                            of: order, to: &writes)
+            Audit.add(Self.history(orderID, matchID: hold.matchID, [
+                (nil, .created, "order placed", actor), (.created, .seatsHeld, "hold \(holdID.lowercased) attached, attendees accepted", actor),
+            ]), to: &writes)
             let attendeeRows: [PreparedWrites.Part] = zip(attendees, hold.seats).enumerated().map { i, pair in
                 let (a, seat, p) = (pair.0, pair.1, pair.0.person)
                 return """
                     (\(orderID), \(i + 1), \(seat.unitId), \(p.firstName), \(p.lastName), \(p.dateOfBirth)::date, \(p.oib), \(p.passportNumber),
-                     \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID))
+                     \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID), \(seat.sector), \(seat.row),
+                     \(seat.seat), \(UUID.random()))
                     """
             }
             writes.add("""
                 INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
-                                              passport_country, nationality, deliver_to_email, person_key, match_id) VALUES
+                                              passport_country, nationality, deliver_to_email, person_key, match_id, sector_code, row_label,
+                                              seat_label, ticket_id) VALUES
                 """ + .list(attendeeRows))
             Outbox.add([
                 .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
@@ -246,7 +251,7 @@ struct Orders: Sendable {
             // A retry that comes after the refusal was stored (its key answered) is not a new attempt and
             // is not recorded again; two copies in flight at once may both record it.
             if try await key?.answered() != true {
-                await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: buyer)
+                await self.blacklist.record(refusal.hits, attendees: attendees.map(\.person), matchID: refusal.matchID, buyer: actor)
             }
             throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex))
         }
@@ -257,54 +262,84 @@ struct Orders: Sendable {
         let matchID: Int64
     }
 
+    /// A step through the order's state machine: the event, why, and who caused it.
+    typealias Step = (event: OrderState.Event, reason: String, actor: Actor)
+
     /// Moves a locked order through the state machine, recording why.
     static func transition(
-        _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ event: OrderState.Event, reason: String, actor: String, logger: Logger
+        _ connection: PostgresConnection, orderID: UUID, matchID: Int64, from: OrderState, _ event: OrderState.Event, reason: String, actor: Actor,
+        logger: Logger
     ) async throws -> OrderState {
-        try await Self.transitions(connection, orderID: orderID, from: from, [(event, reason, actor)], logger: logger)
+        try await Self.transitions(connection, orderID: orderID, matchID: matchID, from: from, [(event, reason, actor)], logger: logger)
     }
 
     /// Steps through the state machine (one, or e.g. payment succeeded then tickets issued): the final
     /// state, one history row per step and, when given, the PaymentIntent that started the payment,
     /// in one statement.
     static func transitions(
-        _ connection: PostgresConnection, orderID: UUID, from: OrderState, _ steps: [(event: OrderState.Event, reason: String, actor: String)],
+        _ connection: PostgresConnection, orderID: UUID, matchID: Int64, from: OrderState, _ steps: [Step],
         paymentIntent: String? = nil, logger: Logger
     ) async throws -> OrderState {
         var writes = PreparedWrites()
-        let state = try Self.addTransitions(orderID: orderID, from: from, steps, paymentIntent: paymentIntent, to: &writes)
+        let state = try Self.addTransitions(orderID: orderID, matchID: matchID, from: from, steps, paymentIntent: paymentIntent, to: &writes)
         try await writes.run(on: connection, logger: logger)
         return state
     }
 
     /// The same as parts of a combined statement; checks every step against the state machine first.
+    /// `holdExpiry` names an earlier part whose `expires_at` is the hold's new expiry; `also` are the
+    /// audit entries of other modules' changes in the same statement, written with the order's.
     static func addTransitions(
-        orderID: UUID, from: OrderState, _ steps: [(event: OrderState.Event, reason: String, actor: String)],
-        paymentIntent: String? = nil, to writes: inout PreparedWrites
+        orderID: UUID, matchID: Int64, from: OrderState, _ steps: [Step], paymentIntent: String? = nil, holdExpiry: String? = nil,
+        also: [Audit.Entry] = [], to writes: inout PreparedWrites
     ) throws -> OrderState {
         var state = from
-        var rows: [(from: OrderState, to: OrderState, reason: String, actor: String)] = []
+        var rows: [(from: OrderState?, to: OrderState, reason: String, actor: Actor)] = []
         for step in steps {
             let next: OrderState
             do { next = try state.after(step.event) } catch { throw OrdersError.invalidTransition(error) }
             rows.append((state, next, step.reason, step.actor))
             state = next
         }
-        let intent: PreparedWrites.Part = paymentIntent.map { ", payment_intent_id = \($0), payment_started_at = now()" } ?? ""
-        let changed = writes.add("UPDATE orders.orders SET state = \(state.rawValue)" + intent + ", updated_at = now() WHERE id = \(orderID) RETURNING id")
-        Self.addHistory(rows, of: changed, to: &writes)
+        var set: PreparedWrites.Part = paymentIntent.map { ", payment_intent_id = \($0), payment_started_at = now()" } ?? ""
+        if let holdExpiry { set = set + ", hold_expires_at = coalesce((SELECT expires_at FROM \(unescaped: holdExpiry)), hold_expires_at)" }
+        writes.add("UPDATE orders.orders SET state = \(state.rawValue)" + set + ", updated_at = now() WHERE id = \(orderID)")
+        Audit.add(Self.history(orderID, matchID: matchID, rows) + also, to: &writes)
         return state
     }
 
-    /// History rows for the order whose id the part `order` returns (an insert or an update).
-    private static func addHistory(
-        _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: String)], of order: String, to writes: inout PreparedWrites
-    ) {
-        let values: [PreparedWrites.Part] = rows.map { "(\($0.from?.rawValue)::text, \($0.to.rawValue), \($0.reason), \($0.actor))" }
-        writes.add("""
-            INSERT INTO orders.state_changes (order_id, from_state, to_state, reason, actor)
-            SELECT \(unescaped: order).id, s.* FROM \(unescaped: order), (VALUES
-            """ + .list(values) + ") AS s(from_state, to_state, reason, actor)")
+    /// The order's history as audit entries (E4), one per step.
+    static func history(_ orderID: UUID, matchID: Int64, _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: Actor)]) -> [Audit.Entry] {
+        rows.map { row in
+            var data: [String: JSONValue] = ["to": .string(row.to.rawValue), "reason": .string(row.reason)]
+            if let from = row.from { data["from"] = .string(from.rawValue) }
+            return Audit.Entry(domain: .ticketPurchase, action: "order.\(row.to.rawValue)", actor: row.actor,
+                               subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"], data: data)
+        }
+    }
+
+    /// Gives attendees the seat labels an AWAY match's seat map assigned to their units.
+    static func relabel(_ connection: PostgresConnection, matchID: Int64, seats: [Inventory.Relabelled], logger: Logger) async throws {
+        guard !seats.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE orders.attendees a SET sector_code = s.sector, row_label = s.row_label, seat_label = s.seat_label
+            FROM unnest(\(seats.map(\.unitID))::bigint[], \(seats.map(\.sector))::text[], \(seats.map(\.row))::text[], \(seats.map(\.seat))::text[])
+                 AS s(unit_id, sector, row_label, seat_label)
+            WHERE a.match_id = \(matchID) AND a.unit_id = s.unit_id
+            """, logger: logger)
+    }
+
+    /// The queue window `windowID` is over: its orders whose payment has not started give their
+    /// seats back (a payment already under way keeps them until its outcome).
+    func windowExpired(windowID: String) async throws {
+        let rows = try await self.postgres.query(
+            "SELECT hold_id FROM orders.orders WHERE window_id = \(windowID) AND state IN ('created', 'seats_held')", logger: self.logger)
+        var holds: [UUID] = []
+        for try await hold in rows.decode(UUID.self) { holds.append(hold) }
+        for hold in holds {
+            _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: .service("system:queue-window"))
+        }
     }
 
     // MARK: Reads
@@ -334,7 +369,7 @@ extension Orders.Row {
             id: try r[o].decode(UUID.self, context: .default), matchID: try r[o + 1].decode(Int64.self, context: .default),
             buyer: try r[o + 2].decode(String.self, context: .default), email: try r[o + 3].decode(String?.self, context: .default),
             holdID: try r[o + 4].decode(UUID.self, context: .default),
-            state: OrderState(rawValue: try r[o + 5].decode(String.self, context: .default)) ?? .cancelled,
+            state: try OrderState.stored(try r[o + 5].decode(String.self, context: .default), column: "orders.state"),
             unitPrice: try r[o + 6].decode(Int.self, context: .default), amount: try r[o + 7].decode(Int.self, context: .default),
             currency: try r[o + 8].decode(String.self, context: .default), paymentIntent: try r[o + 9].decode(String?.self, context: .default),
             windowEndsAt: try r[o + 10].decode(Date?.self, context: .default), createdAt: try r[o + 11].decode(Date.self, context: .default))
@@ -363,18 +398,15 @@ extension Orders {
     }
 
     /// Orders as the API shows them, in one statement whatever their number: one result row per
-    /// attendee, with the seat and the ticket at the same position. Callers add the WHERE and ORDER BY
-    /// (rows of one order must be consecutive, in position order).
+    /// attendee, with its seat and (once issued) its ticket. The hold's expiry shows while the order is
+    /// open. Callers add the WHERE and ORDER BY (rows of one order must be consecutive, in position order).
     static let viewSQL = """
         SELECT \(Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
-               CASE WHEN h.state = 'active' THEN h.expires_at END,
-               a.unit_id, u.sector_code, u.row_label, u.seat_label, a.first_name || ' ' || a.last_name,
-               t.id, t.position, t.deliver_to_email
+               CASE WHEN o.state IN ('created', 'seats_held', 'awaiting_payment') THEN o.hold_expires_at END,
+               a.unit_id, a.sector_code, a.row_label, a.seat_label, a.first_name || ' ' || a.last_name,
+               CASE WHEN o.state = 'tickets_issued' THEN a.ticket_id END, a.position, a.deliver_to_email
         FROM orders.orders o
-        LEFT JOIN inventory.holds h ON h.id = o.hold_id
         LEFT JOIN orders.attendees a ON a.order_id = o.id
-        LEFT JOIN inventory.units u ON u.id = a.unit_id
-        LEFT JOIN tickets.tickets t ON t.order_id = o.id AND t.position = a.position
         """
 
     static func assemble(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Order] {

@@ -7,15 +7,16 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// Reads the queue's turns and expiries from `hns:events:queue` (consumer group `ticketing`, so
-/// entries written while we were down are read when we come back) into `orders.purchase_windows`,
-/// the monolith's record of who had a turn until when.
+/// Reads the queue's events from `hns:events:queue` (consumer group `ticketing`, so entries written
+/// while we were down are read when we come back). A window that expired ends the orders placed in
+/// it whose payment has not started: their seats go back at once, not when their hold runs out.
+/// (An order records its window itself, from the purchase token; a turn granted needs nothing here.)
 struct QueueEventsConsumer: Service {
-    let postgres: PostgresClient
+    let orders: Orders
     let redis: RedisClient
     let logger: Logger
-    /// The stream's key (DESIGN.md); other values only in tests.
-    var stream = "hns:events:queue"
+    /// The stream's key (docs/contracts.md); other values only in tests.
+    var stream = RedisKeys.queueEvents
     static let group = "ticketing"
     var consumer = "ticketing-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 
@@ -50,24 +51,9 @@ struct QueueEventsConsumer: Service {
 
     func apply(_ entries: [RedisStreamEntry], on redis: some RedisCommandSender) async throws {
         guard !entries.isEmpty else { return }
-        for entry in entries {
-            let f = entry.fields
-            guard let type = f["type"], let match = f["match_id"].flatMap(Int64.init), let user = f["user_id"], let jti = f["jti"] else { continue }
-            switch type {
-            case "queue.turn_granted":
-                let ends = Date(timeIntervalSince1970: (Double(f["window_ends_at"] ?? "") ?? 0) / 1000)
-                try await self.postgres.query(
-                    """
-                    INSERT INTO orders.purchase_windows (window_id, match_id, user_id, ends_at) VALUES (\(jti), \(match), \(user), \(ends))
-                    ON CONFLICT (window_id) DO NOTHING
-                    """, logger: self.logger)
-            case "queue.expired", "queue.released":
-                let state = type == "queue.expired" ? "expired" : "released"
-                try await self.postgres.query(
-                    "UPDATE orders.purchase_windows SET state = \(state), updated_at = now() WHERE window_id = \(jti) AND state = 'open'",
-                    logger: self.logger)
-            default: continue
-            }
+        for entry in entries where entry.fields["type"] == "queue.expired" {
+            guard let jti = entry.fields["jti"] else { continue }
+            try await self.orders.windowExpired(windowID: jti)
         }
         _ = try await redis.xack(self.stream, group: Self.group, ids: entries.map(\.id))
     }

@@ -65,7 +65,7 @@ struct Profiles: Sendable {
     }
 
     /// Creates or replaces the caller's profile. Invalid input changes nothing.
-    func save(userID: String, email: String?, update: Update) async throws -> Profile {
+    func save(userID: String, email: String?, update: Update, actor: Actor) async throws -> Profile {
         let person = update.person.normalized()
         var errors = person.validate()
         let phone = update.phone?.replacingOccurrences(of: " ", with: "")
@@ -74,7 +74,8 @@ struct Profiles: Sendable {
         }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         do {
-            try await self.postgres.query(
+            try await self.postgres.withTransaction(logger: self.logger) { connection in
+                try await connection.query(
                 """
                 INSERT INTO profiles.profiles (user_id, email, first_name, last_name, date_of_birth, oib, passport_number,
                                                passport_country, nationality, phone)
@@ -86,6 +87,12 @@ struct Profiles: Sendable {
                     passport_country = EXCLUDED.passport_country, nationality = EXCLUDED.nationality, phone = EXCLUDED.phone,
                     updated_at = now()
                 """, logger: self.logger)
+                // The trail says which fields were sent, not the personal data itself (it lives in the profile).
+                try await Audit.write(
+                    Audit.Entry(domain: .userProfile, action: "profile.saved", actor: actor, subjects: ["user:\(userID)"], data: [
+                        "identity": .string(person.oib != nil ? "oib" : "passport"), "phone": .bool(phone?.isEmpty == false),
+                    ]), on: connection, logger: self.logger)
+            }
         } catch where SQLState.isUniqueViolation(error) {
             throw Problem(status: .conflict, slug: "oib-taken", detail: "This OIB already belongs to another profile.",
                           errors: [.init(field: "oib", message: "belongs to another profile")])
@@ -102,18 +109,16 @@ struct Profiles: Sendable {
 }
 
 extension Profiles {
-    func addRoutes(to group: RouterGroup<TicketingContext>, auth: Authenticator) {
-        group.get("me/profile") { request, _ -> Profile in
-            let me = try await auth.user(request)
-            guard let profile = try await self.profile(userID: me.userID) else {
+    func addRoutes(to groups: RouteGroups) {
+        groups.customer.get("me/profile") { _, context -> Profile in
+            guard let profile = try await self.profile(userID: context.identity.userID) else {
                 throw Problem.notFound("You have no ticketing profile yet; PUT one.")
             }
             return profile
         }
-        group.put("me/profile") { request, context -> Profile in
-            let me = try await auth.user(request)
+        groups.customer.put("me/profile") { request, context -> Profile in
             let update = try await request.decodeJSON(as: Update.self, context: context)
-            return try await self.save(userID: me.userID, email: me.email, update: update)
+            return try await self.save(userID: context.identity.userID, email: context.identity.email, update: update, actor: context.actor)
         }
     }
 }

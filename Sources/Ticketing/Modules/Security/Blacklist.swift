@@ -102,24 +102,29 @@ struct Blacklist: Sendable {
     }
 
     /// Records refusals for staff; on its own transaction, since the order's was rolled back.
-    func record(_ hits: [Hit], attendees: [PersonIdentity], matchID: Int64, buyer: String) async {
+    func record(_ hits: [Hit], attendees: [PersonIdentity], matchID: Int64, buyer: Actor) async {
         do {
             try await self.postgres.withTransaction(logger: self.logger) { connection in
+                try await Audit.write(hits.map { hit in
+                    Audit.Entry(domain: .blacklistSecurity, action: "blacklist.refused", actor: buyer,
+                                subjects: ["blacklist:\(hit.entryID)", "match:\(matchID)", "user:\(buyer.id)"],
+                                data: ["matched_by": .string(hit.matchedBy), "attendee_index": .number(Double(hit.attendeeIndex))])
+                }, on: connection, logger: self.logger)
                 for hit in hits {
                     let attendee = String(decoding: try JSONEncoder().encode(attendees[hit.attendeeIndex]), as: UTF8.self)
                     try await connection.prepared(
                         """
                         INSERT INTO security.blacklist_hits (blacklist_id, match_id, buyer_id, matched_by, attendee)
-                        VALUES (\(hit.entryID), \(matchID), \(buyer), \(hit.matchedBy), \(attendee)::jsonb)
+                        VALUES (\(hit.entryID), \(matchID), \(buyer.id), \(hit.matchedBy), \(attendee)::jsonb)
                         """, logger: self.logger)
                 }
             }
         } catch {
-            self.logger.error("blacklist hit not recorded", metadata: ["error": "\(error)", "match": "\(matchID)", "buyer": "\(buyer)"])
+            self.logger.error("blacklist hit not recorded", metadata: ["error": "\(error)", "match": "\(matchID)", "buyer": "\(buyer.id)"])
         }
     }
 
-    func add(_ entries: [Entry], actor: String) async throws -> [Entry] {
+    func add(_ entries: [Entry], actor: Actor) async throws -> [Entry] {
         try await self.postgres.withTransaction(logger: self.logger) { connection in
             var added: [Entry] = []
             for e in entries {
@@ -127,17 +132,21 @@ struct Blacklist: Sendable {
                     """
                     INSERT INTO security.blacklist (oib, passport_country, passport_number, first_name, last_name, date_of_birth, reason, added_by)
                     VALUES (\(e.oib), \(e.passportCountry), \(e.passportNumber), \(e.firstName), \(e.lastName), \(e.dateOfBirth)::date,
-                            \(e.reason), \(actor))
+                            \(e.reason), \(actor.id))
                     RETURNING id, created_at
                     """, logger: self.logger)
                 for try await (id, created) in rows.decode((Int64, Date).self) {
                     var copy = e
                     copy.id = id
-                    copy.addedBy = actor
+                    copy.addedBy = actor.id
                     copy.createdAt = created
                     added.append(copy)
                 }
             }
+            try await Audit.write(added.map { entry in
+                Audit.Entry(domain: .blacklistSecurity, action: "blacklist.added", actor: actor, subjects: ["blacklist:\(entry.id ?? 0)"],
+                            data: ["reason": .string(entry.reason), "matches_by": .string(entry.oib != nil ? "oib" : entry.passportNumber != nil ? "passport" : "name_and_birth_date")])
+            }, on: connection, logger: self.logger)
             return added
         }
     }
@@ -158,14 +167,22 @@ struct Blacklist: Sendable {
         return out
     }
 
-    func remove(id: Int64) async throws -> Bool {
-        let rows = try await self.postgres.prepared(
-            """
-            WITH gone AS (DELETE FROM security.blacklist b WHERE id = \(id)
-                          AND NOT EXISTS (SELECT 1 FROM security.blacklist_hits h WHERE h.blacklist_id = b.id) RETURNING id)
-            SELECT count(*)::int FROM gone
-            """, logger: self.logger)
-        for try await n in rows.decode(Int.self) where n > 0 { return true }
+    func remove(id: Int64, actor: Actor) async throws -> Bool {
+        let removed = try await self.postgres.withTransaction(logger: self.logger) { connection -> Bool in
+            let rows = try await connection.prepared(
+                """
+                WITH gone AS (DELETE FROM security.blacklist b WHERE id = \(id)
+                              AND NOT EXISTS (SELECT 1 FROM security.blacklist_hits h WHERE h.blacklist_id = b.id) RETURNING id)
+                SELECT count(*)::int FROM gone
+                """, logger: self.logger)
+            var n = 0
+            for try await count in rows.decode(Int.self) { n = count }
+            guard n > 0 else { return false }
+            try await Audit.write(Audit.Entry(domain: .blacklistSecurity, action: "blacklist.removed", actor: actor, subjects: ["blacklist:\(id)"]),
+                                  on: connection, logger: self.logger)
+            return true
+        }
+        if removed { return true }
         // An entry with recorded hits is kept for the record; say so rather than pretend.
         let exists = try await self.postgres.prepared("SELECT 1 FROM security.blacklist WHERE id = \(id)", logger: self.logger)
         for try await _ in exists.decode(Int.self) { throw Problem.conflict("This entry has recorded refusals and is kept for the record.", slug: "blacklist-entry-in-use") }
@@ -262,33 +279,28 @@ struct Blacklist: Sendable {
 extension Blacklist.Entry: ResponseEncodable {}
 
 extension Blacklist {
-    func addRoutes(to group: RouterGroup<TicketingContext>, auth: Authenticator) {
-        group.get("admin/blacklist") { request, _ -> [Entry] in
-            _ = try await auth.admin(request)
+    func addRoutes(to groups: RouteGroups) {
+        groups.admin.get("admin/blacklist") { _, _ -> [Entry] in
             return try await self.list()
         }
-        group.post("admin/blacklist") { request, context -> Created<Entry> in
-            let admin = try await auth.admin(request)
+        groups.admin.post("admin/blacklist") { request, context -> Created<Entry> in
             let entry = try await request.decodeJSON(as: Entry.self, context: context).normalized()
             let errors = entry.validate()
             if !errors.isEmpty { throw Problem.validation(errors) }
-            return Created(body: try await self.add([entry], actor: admin.userID)[0])
+            return Created(body: try await self.add([entry], actor: context.actor)[0])
         }
         // text/csv, all or nothing.
-        group.post("admin/blacklist/import") { request, _ -> Created<ImportResult> in
-            let admin = try await auth.admin(request)
+        groups.admin.post("admin/blacklist/import") { request, context -> Created<ImportResult> in
             let body = try await request.body.collect(upTo: 8 << 20)
             let entries = try Self.parseCSV(String(decoding: body.readableBytesView, as: UTF8.self))
-            let added = try await self.add(entries, actor: admin.userID)
+            let added = try await self.add(entries, actor: context.actor)
             return Created(body: ImportResult(imported: added.count))
         }
-        group.delete("admin/blacklist/:id") { request, context -> Response in
-            _ = try await auth.admin(request)
-            guard try await self.remove(id: try context.parameters.id("id")) else { throw Problem.notFound("No such blacklist entry.") }
+        groups.admin.delete("admin/blacklist/:id") { _, context -> Response in
+            guard try await self.remove(id: try context.parameters.id("id"), actor: context.actor) else { throw Problem.notFound("No such blacklist entry.") }
             return Response(status: .noContent)
         }
-        group.get("admin/blacklist/hits") { request, _ -> HitList in
-            _ = try await auth.admin(request)
+        groups.admin.get("admin/blacklist/hits") { _, _ -> HitList in
             return HitList(hits: try await self.hits())
         }
     }

@@ -22,21 +22,27 @@ struct Stadiums: Sendable {
     }
 
     /// Validates and stores a template; a code already in use is a conflict, nothing is overwritten.
-    func importTemplate(_ template: StadiumTemplate) async throws -> Summary {
+    func importTemplate(_ template: StadiumTemplate, actor: Actor) async throws -> Summary {
         let errors = template.validate()
         guard errors.isEmpty else { throw Problem.validation(errors, detail: "The stadium template is invalid.") }
         let json = String(decoding: try JSONEncoder().encode(template), as: UTF8.self)
         do {
-            let rows = try await self.postgres.query(
-                """
-                INSERT INTO matches.stadiums (code, name, city, template, seat_count)
-                VALUES (\(template.code), \(template.name), \(template.city), \(json)::jsonb, \(template.seatCount))
-                RETURNING id
-                """, logger: self.logger)
-            for try await id in rows.decode(Int64.self) {
+            return try await self.postgres.withTransaction(logger: self.logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO stadiums.stadiums (code, name, city, template, seat_count)
+                    VALUES (\(template.code), \(template.name), \(template.city), \(json)::jsonb, \(template.seatCount))
+                    RETURNING id
+                    """, logger: self.logger)
+                var stored: Int64?
+                for try await id in rows.decode(Int64.self) { stored = id }
+                guard let id = stored else { throw Problem(status: .internalServerError, detail: "The stadium was not stored.") }
+                try await Audit.write(
+                    Audit.Entry(domain: .matchStadium, action: "stadium.imported", actor: actor, subjects: ["stadium:\(id)"],
+                                data: ["code": .string(template.code), "seats": .number(Double(template.seatCount))]),
+                    on: connection, logger: self.logger)
                 return Summary(id: id, code: template.code, name: template.name, city: template.city, seatCount: template.seatCount)
             }
-            throw Problem(status: .internalServerError, detail: "The stadium was not stored.")
         } catch where SQLState.isUniqueViolation(error) {
             throw Problem(status: .conflict, slug: "stadium-exists", detail: "A stadium with code \(template.code) exists.",
                           errors: [.init(field: "code", message: "is already used by another stadium")])
@@ -45,7 +51,7 @@ struct Stadiums: Sendable {
 
     func list() async throws -> [Summary] {
         let rows = try await self.postgres.query(
-            "SELECT id, code, name, city, seat_count FROM matches.stadiums ORDER BY code", logger: self.logger)
+            "SELECT id, code, name, city, seat_count FROM stadiums.stadiums ORDER BY code", logger: self.logger)
         var result: [Summary] = []
         for try await (id, code, name, city, seats) in rows.decode((Int64, String, String, String, Int).self) {
             result.append(Summary(id: id, code: code, name: name, city: city, seatCount: seats))
@@ -54,11 +60,17 @@ struct Stadiums: Sendable {
     }
 
     func template(id: Int64) async throws -> StadiumTemplate {
-        let rows = try await self.postgres.query("SELECT template::text FROM matches.stadiums WHERE id = \(id)", logger: self.logger)
+        let rows = try await self.postgres.query("SELECT template::text FROM stadiums.stadiums WHERE id = \(id)", logger: self.logger)
         for try await json in rows.decode(String.self) {
             return try JSONDecoder().decode(StadiumTemplate.self, from: Data(json.utf8))
         }
-        throw Problem.notFound("No stadium \(id).")
+        throw StadiumNotFound(id: id)
+    }
+
+    /// No stadium has this id: a 404 where a stadium is addressed, a field error where one is named.
+    struct StadiumNotFound: Error, ProblemConvertible {
+        let id: Int64
+        var problem: Problem { .notFound("No stadium \(self.id).") }
     }
 
     /// The demo grounds, imported unless a stadium with their code exists. Returns their ids by code.
@@ -69,7 +81,7 @@ struct Stadiums: Sendable {
             if let found = existing.first(where: { $0.code == template.code }) {
                 ids[template.code] = found.id
             } else {
-                ids[template.code] = try await self.importTemplate(template).id
+                ids[template.code] = try await self.importTemplate(template, actor: .service("system:seed-demo")).id
             }
         }
         return ids
@@ -77,18 +89,15 @@ struct Stadiums: Sendable {
 }
 
 extension Stadiums {
-    func addRoutes(to group: RouterGroup<TicketingContext>, auth: Authenticator) {
-        group.post("admin/stadiums") { request, context -> Created<Summary> in
-            _ = try await auth.admin(request)
+    func addRoutes(to groups: RouteGroups) {
+        groups.admin.post("admin/stadiums") { request, context -> Created<Summary> in
             let template = try await request.decodeJSON(as: StadiumTemplate.self, context: context)
-            return Created(body: try await self.importTemplate(template))
+            return Created(body: try await self.importTemplate(template, actor: context.actor))
         }
-        group.get("admin/stadiums") { request, _ -> [Summary] in
-            _ = try await auth.admin(request)
-            return try await self.list()
+        groups.admin.get("admin/stadiums") { _, _ -> [Summary] in
+            try await self.list()
         }
-        group.get("admin/stadiums/:stadiumId") { request, context -> Response in
-            _ = try await auth.admin(request)
+        groups.admin.get("admin/stadiums/:stadiumId") { _, context -> Response in
             let template = try await self.template(id: try context.parameters.id("stadiumId"))
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.withoutEscapingSlashes]

@@ -18,6 +18,8 @@ struct Tickets: Sendable {
     static let offlineCache: TimeInterval = 24 * 3600
 
     struct NewTicket: Sendable {
+        /// Chosen when the order was placed, so the order can name its tickets without reading ours.
+        let id: UUID
         let unitID: Int64
         let position: Int
         let holderName: String
@@ -45,7 +47,7 @@ struct Tickets: Sendable {
     /// seat already on a valid ticket, fails the statement (`UNIQUE (order_id, position)`, `tickets_seat`).
     static func add(orderID: UUID, matchID: Int64, buyer: String, tickets: [NewTicket], to writes: inout PreparedWrites) -> [Issued] {
         guard !tickets.isEmpty else { return [] }
-        let issued = tickets.map { Issued(id: UUID.random(), position: $0.position, barcode: Self.newBarcode(), deliverToEmail: $0.deliverToEmail) }
+        let issued = tickets.map { Issued(id: $0.id, position: $0.position, barcode: Self.newBarcode(), deliverToEmail: $0.deliverToEmail) }
         let rows: [PreparedWrites.Part] = zip(tickets, issued).map { t, made in
             """
             (\(made.id), \(orderID), \(matchID), \(t.unitID), \(t.position), \(made.barcode), \(t.holderName), \(t.sector), \(t.row),
@@ -57,6 +59,25 @@ struct Tickets: Sendable {
                                          seat_label, holder_user_id, deliver_to_email) VALUES
             """ + .list(rows))
         return issued.sorted { $0.position < $1.position }
+    }
+
+    /// The audit entry of an order's tickets (E9): their ids, not their barcodes.
+    static func entry(issued: [Issued], orderID: UUID, matchID: Int64) -> Audit.Entry {
+        Audit.Entry(domain: .ticketManagement, action: "tickets.issued", actor: .service("system"),
+                    subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"],
+                    data: ["ticket_ids": .array(issued.map { .string($0.id.lowercased) })])
+    }
+
+    /// Gives valid tickets the seat labels an AWAY match's seat map assigned to their units.
+    static func relabel(_ connection: PostgresConnection, matchID: Int64, seats: [Inventory.Relabelled], logger: Logger) async throws {
+        guard !seats.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE tickets.tickets t SET sector_code = s.sector, row_label = s.row_label, seat_label = s.seat_label
+            FROM unnest(\(seats.map(\.unitID))::bigint[], \(seats.map(\.sector))::text[], \(seats.map(\.row))::text[], \(seats.map(\.seat))::text[])
+                 AS s(unit_id, sector, row_label, seat_label)
+            WHERE t.match_id = \(matchID) AND t.unit_id = s.unit_id AND t.status <> 'void'
+            """, logger: logger)
     }
 
     struct WalletTicket: Encodable, Sendable, Equatable {

@@ -10,7 +10,7 @@ import PostgresNIO
 
 /// `Idempotency-Key` for the POSTs that create or pay (holds, orders, payments): a mobile app on a
 /// stadium's crowded network retries, and a retry must not hold, order or pay twice. Keys are per
-/// buyer, kept in `orders.idempotency_keys` with the first answer.
+/// buyer, kept in `idempotency.answers` with the first answer.
 ///
 /// The answer is stored by the request's own transaction, as a part of its closing statement
 /// (`Key.record`), so the key and what the request did commit together or not at all: there is no
@@ -46,7 +46,7 @@ struct Idempotency: Sendable {
         /// Stores the answer as a part of `writes`. Call it in the request's last transaction.
         func record(_ status: HTTPResponse.Status, _ body: [UInt8], to writes: inout PreparedWrites) {
             writes.add("""
-                INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body)
+                INSERT INTO idempotency.answers (buyer_id, key, route, request_hash, status, body)
                 VALUES (\(self.buyer), \(self.key), \(self.route), \(self.hash), \(Int(status.code)), \(ByteBuffer(bytes: body)))
                 """)
             self.recorded.withLock { $0 = true }
@@ -97,7 +97,7 @@ struct Idempotency: Sendable {
     /// The stored answer for `key`, as a replay; nil when there is none.
     fileprivate func stored(_ key: Key) async throws -> Response? {
         let rows = try await self.postgres.prepared(
-            "SELECT route, request_hash, status, body FROM orders.idempotency_keys WHERE buyer_id = \(key.buyer) AND key = \(key.key)",
+            "SELECT route, request_hash, status, body FROM idempotency.answers WHERE buyer_id = \(key.buyer) AND key = \(key.key)",
             logger: self.logger)
         for try await (route, hash, status, stored) in rows.decode((String, String, Int, ByteBuffer).self) {
             guard route == key.route, hash == key.hash else {
@@ -114,7 +114,7 @@ struct Idempotency: Sendable {
     private func storeAfterwards(_ key: Key, _ status: HTTPResponse.Status, _ bytes: [UInt8]) async throws -> Response {
         let rows = try await self.postgres.prepared(
             """
-            INSERT INTO orders.idempotency_keys (buyer_id, key, route, request_hash, status, body)
+            INSERT INTO idempotency.answers (buyer_id, key, route, request_hash, status, body)
             VALUES (\(key.buyer), \(key.key), \(key.route), \(key.hash), \(Int(status.code)), \(ByteBuffer(bytes: bytes)))
             ON CONFLICT (buyer_id, key) DO NOTHING
             RETURNING 1

@@ -1,0 +1,194 @@
+import Foundation
+import HNSBus
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import HTTPTypes
+import Logging
+import Metrics
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// Domain events are rows of `outbox.messages`, written on the transaction whose change they
+/// announce: an event is never lost, and never published for a change that rolled back.
+enum Outbox {
+    struct Message: Sendable {
+        let subject: String
+        /// The bus's `Msg-Id`: stable for the change it announces, so a relay retry is deduplicated.
+        let msgID: String
+        let payload: JSONValue
+        /// Also a job on `hns:jobs:notifications` for the notification workers.
+        var job = false
+    }
+
+    /// All of `messages` in one statement (a sale writes six or more).
+    static func write(_ messages: [Message], on connection: PostgresConnection, logger: Logger) async throws {
+        var writes = PreparedWrites()
+        Self.add(messages, to: &writes)
+        try await writes.run(on: connection, logger: logger)
+    }
+
+    /// The same as one part of a combined statement (with the other writes of its transaction).
+    static func add(_ messages: [Message], to writes: inout PreparedWrites) {
+        guard !messages.isEmpty else { return }
+        let subjects = messages.map(\.subject), ids = messages.map(\.msgID), jobs = messages.map(\.job)
+        let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
+        writes.add("""
+            INSERT INTO outbox.messages (subject, msg_id, payload, job)
+            SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
+            FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n)
+            ORDER BY m.n ON CONFLICT (msg_id) DO NOTHING
+            """)
+    }
+}
+
+/// Relays the outbox: publishes pending rows to the bus as one atomic batch (when a bus is
+/// configured) and adds job rows to the Redis stream. A batch is leased first, in a short
+/// transaction of its own, so no row lock is held while the bus or Redis is called, and several
+/// instances share the work; a crash before the mark re-sends once the lease runs out, and the bus
+/// drops the duplicate by `Msg-Id`. While the bus is away the relay backs off (exponentially, with
+/// jitter, at most `maximumBackoff`); a message it refuses for good is parked (`parked_at`,
+/// `hns_outbox_parked_total`) so the ones behind it still go.
+struct OutboxRelay: Service {
+    let postgres: PostgresClient
+    let redis: RedisClient
+    let publisher: BusPublisher?
+    let logger: Logger
+    var idleInterval: Duration = .milliseconds(250)
+    var backoff = Backoff(base: .milliseconds(250), maximum: .seconds(30))
+    /// How long a leased batch is the relay's alone; longer than the bus publisher's whole retry.
+    var lease: Duration = .seconds(60)
+    static let jobsStream = RedisKeys.notificationJobs
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var failures = 0
+            while true {
+                var moved = 0
+                do {
+                    if self.publisher != nil { moved += try await self.publishBatch() }
+                    moved += try await self.queueJobs()
+                    failures = 0
+                } catch {
+                    failures += 1
+                    Counter(label: "hns_outbox_relay_failures_total").increment()
+                    let delay = self.backoff.delay(attempt: failures)
+                    self.logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try await Task.sleep(for: delay)
+                    continue
+                }
+                if moved == 0 { try await loopSleep(for: self.idleInterval) }
+            }
+        }
+    }
+
+    struct Leased: Sendable {
+        let id: Int64
+        let subject: String
+        let msgID: String
+        let payload: String
+    }
+
+    /// Leases up to `limit` pending rows in id order for `column`'s purpose; returns them.
+    private func lease(_ column: String, where condition: String, limit: Int) async throws -> [Leased] {
+        let rows = try await self.postgres.query(
+            """
+            UPDATE outbox.messages SET \(unescaped: column) = now() + make_interval(secs => \(self.lease.seconds))
+            WHERE id IN (
+                SELECT id FROM outbox.messages
+                WHERE \(unescaped: condition) AND (\(unescaped: column) IS NULL OR \(unescaped: column) < now())
+                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING id, subject, msg_id, payload::text
+            """, logger: self.logger)
+        var leased: [Leased] = []
+        for try await (id, subject, msgID, payload) in rows.decode((Int64, String, String, String).self) {
+            leased.append(Leased(id: id, subject: subject, msgID: msgID, payload: payload))
+        }
+        return leased.sorted { $0.id < $1.id }
+    }
+
+    /// One batch to the bus; returns how many rows were published or parked. Throws when the bus
+    /// is unavailable (the batch's lease is given back and the caller backs off).
+    func publishBatch(limit: Int = 500) async throws -> Int {
+        guard let publisher = self.publisher else { return 0 }
+        let batch = try await self.lease("publish_leased_until", where: "published_at IS NULL AND parked_at IS NULL", limit: limit)
+        guard !batch.isEmpty else { return 0 }
+        let outcome: Result<Void, BusPublisher.Failure>
+        do {
+            _ = try await publisher.publishBatch(batch.map { .init(subject: $0.subject, msgID: $0.msgID, data: ByteBuffer(string: $0.payload)) },
+                                                 logger: self.logger)
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success:
+            try await self.markPublished(batch.map(\.id))
+        case .failure(.rejected(let status, let detail)):
+            // The whole batch was refused for one or more of its messages: find them one by one.
+            self.logger.warning("outbox batch refused; publishing one by one", metadata: ["count": "\(batch.count)", "status": "\(status)", "detail": "\(detail)"])
+            for (i, message) in batch.enumerated() {
+                do {
+                    _ = try await publisher.publish(subject: message.subject, msgID: message.msgID, data: ByteBuffer(string: message.payload),
+                                                    logger: self.logger)
+                } catch .rejected(let status, let detail) {
+                    try await self.park(message, error: "refused by the bus (\(status)): \(detail)")
+                    continue
+                } catch {
+                    // The bus went away meanwhile: the rest of the batch waits for the next round.
+                    try await self.release(batch[i...].map(\.id), column: "publish_leased_until", error: String(describing: error))
+                    throw error
+                }
+                try await self.markPublished([message.id])
+            }
+        case .failure(let error):
+            try await self.release(batch.map(\.id), column: "publish_leased_until", error: String(describing: error))
+            throw error
+        }
+        return batch.count
+    }
+
+    private func markPublished(_ ids: [Int64]) async throws {
+        try await self.postgres.query(
+            "UPDATE outbox.messages SET published_at = now(), publish_leased_until = NULL WHERE id = ANY(\(ids))", logger: self.logger)
+    }
+
+    private func park(_ message: Leased, error: String) async throws {
+        Counter(label: "hns_outbox_parked_total", dimensions: [("subject", message.subject)]).increment()
+        self.logger.error("outbox message parked", metadata: ["msg_id": "\(message.msgID)", "subject": "\(message.subject)", "error": "\(error)"])
+        try await self.postgres.query(
+            """
+            UPDATE outbox.messages SET parked_at = now(), publish_leased_until = NULL, attempts = attempts + 1, last_error = \(error)
+            WHERE id = \(message.id)
+            """, logger: self.logger)
+    }
+
+    /// Gives a lease back early after a failure, counting the attempt.
+    private func release(_ ids: [Int64], column: String, error: String) async throws {
+        try await self.postgres.query(
+            """
+            UPDATE outbox.messages SET \(unescaped: column) = NULL, attempts = attempts + 1, last_error = \(error)
+            WHERE id = ANY(\(ids))
+            """, logger: self.logger)
+    }
+
+    /// Job rows onto `hns:jobs:notifications` (at least once; workers dedupe by `msg_id`).
+    func queueJobs(limit: Int = 500) async throws -> Int {
+        let batch = try await self.lease("job_leased_until", where: "job AND job_queued_at IS NULL", limit: limit)
+        guard !batch.isEmpty else { return 0 }
+        let commands: [[RESPArg]] = batch.map { m in
+            ["XADD", RESPArg(Self.jobsStream), "MAXLEN", "~", "1000000", "*",
+             "type", RESPArg(m.subject), "msg_id", RESPArg(m.msgID), "data", RESPArg(m.payload)]
+        }
+        do {
+            _ = try await self.redis.pipeline(commands)
+        } catch {
+            try await self.release(batch.map(\.id), column: "job_leased_until", error: String(describing: error))
+            throw error
+        }
+        try await self.postgres.query(
+            "UPDATE outbox.messages SET job_queued_at = now(), job_leased_until = NULL WHERE id = ANY(\(batch.map(\.id)))", logger: self.logger)
+        return batch.count
+    }
+}

@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import HNSBus
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import HNSTestSupport
+import PostgresNIO
+import Testing
+@testable import Ticketing
+
+/// The relay against a stand-in bus on loopback that speaks the publish API (docs/contracts.md).
+@Suite struct OutboxRelayTests {
+    static let ack = #"{"stream":"hns_ticketing_events","seq":1,"duplicate":false}"#
+
+    /// A bus that refuses any message whose subject is `bad.subject` (alone, or in a batch).
+    static func refusingBus(_ request: LocalHTTPServer.Recorded) async -> (status: Int, body: String) {
+        if request.path == "/v1/publish" {
+            if request.text.contains("\"bad.subject\"") { return (400, #"{"title":"unknown subject"}"#) }
+            let count = request.text.components(separatedBy: "\"subject\"").count - 1
+            return (200, #"{"acks":["# + Array(repeating: Self.ack, count: count).joined(separator: ",") + "]}")
+        }
+        return request.path.hasSuffix("/bad.subject") ? (400, #"{"title":"unknown subject"}"#) : (202, Self.ack)
+    }
+
+    static func write(_ subjects: [String], client: PostgresClient) async throws -> [String] {
+        let ids = subjects.map { "\($0):\(UUID().uuidString.lowercased())" }
+        try await client.withTransaction(logger: TicketingHarness.logger) { connection in
+            try await Outbox.write(zip(subjects, ids).map { Outbox.Message(subject: $0, msgID: $1, payload: .object(["n": .number(1)])) },
+                                   on: connection, logger: TicketingHarness.logger)
+        }
+        return ids
+    }
+
+    static func relay(_ client: PostgresClient, redis: RedisClient, bus: String) -> OutboxRelay {
+        OutboxRelay(postgres: client, redis: redis, publisher: BusPublisher(baseURL: bus, token: Secret("t"), client: .shared, timeout: .seconds(5), attempts: 1),
+                    logger: TicketingHarness.logger)
+    }
+
+    @Test func a_message_the_bus_refuses_is_parked_and_the_others_go() async throws {
+        let db = try await TestDatabase.create(migrating: ["ticketing"])
+        try await LocalHTTPServer.with(handler: Self.refusingBus) { bus in
+            try await db.withClient { client in
+                try await RedisTestServer.withClient { redis in
+                    // given
+                    let ids = try await Self.write(["order.created", "bad.subject", "order.completed"], client: client)
+                    // when
+                    let moved = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
+                    // then
+                    #expect(moved == 3)
+                    let rows = try await client.query(
+                        "SELECT msg_id, published_at IS NOT NULL, parked_at IS NOT NULL, coalesce(last_error, '') FROM outbox.messages ORDER BY id",
+                        logger: TicketingHarness.logger)
+                    var state: [String: (Bool, Bool, String)] = [:]
+                    for try await (id, published, parked, error) in rows.decode((String, Bool, Bool, String).self) { state[id] = (published, parked, error) }
+                    #expect(state[ids[0]]?.0 == true && state[ids[2]]?.0 == true)
+                    #expect(state[ids[1]]?.0 == false && state[ids[1]]?.1 == true)
+                    #expect(state[ids[1]]?.2.contains("400") == true)
+                    // A parked message is not tried again.
+                    #expect(try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch() == 0)
+                }
+            }
+        }
+        await db.drop()
+    }
+
+    @Test func no_row_stays_locked_while_the_bus_is_called_and_a_failure_gives_the_batch_back() async throws {
+        let db = try await TestDatabase.create(migrating: ["ticketing"])
+        let release = AsyncStream<Void>.makeStream()
+        try await LocalHTTPServer.with(handler: { _ in
+            // The bus hangs until the test has looked at the row, then fails.
+            for await _ in release.stream { break }
+            return (503, #"{"title":"unavailable"}"#)
+        }) { bus in
+            try await db.withClient { client in
+                try await RedisTestServer.withClient { redis in
+                    let ids = try await Self.write(["order.created"], client: client)
+                    let relay = Self.relay(client, redis: redis, bus: bus.baseURL)
+                    let attempt = Task { try await relay.publishBatch() }
+                    #expect(try await eventually(timeout: .seconds(10)) { bus.requests.count == 1 })
+                    // While the publish is in flight, the row can be locked at once by anyone else.
+                    try await client.withTransaction(logger: TicketingHarness.logger) { connection in
+                        let locked = try await connection.query(
+                            "SELECT msg_id FROM outbox.messages WHERE msg_id = \(ids[0]) FOR UPDATE NOWAIT", logger: TicketingHarness.logger)
+                        var seen: [String] = []
+                        for try await id in locked.decode(String.self) { seen.append(id) }
+                        #expect(seen == ids)
+                    }
+                    release.continuation.yield()
+                    await #expect(throws: BusPublisher.Failure.self) { _ = try await attempt.value }
+                    // The lease is given back with the attempt counted, so the next round retries it.
+                    let rows = try await client.query(
+                        "SELECT attempts, publish_leased_until IS NULL, published_at IS NULL FROM outbox.messages WHERE msg_id = \(ids[0])",
+                        logger: TicketingHarness.logger)
+                    for try await (attempts, free, pending) in rows.decode((Int, Bool, Bool).self) {
+                        #expect(attempts == 1 && free && pending)
+                    }
+                }
+            }
+        }
+        await db.drop()
+    }
+}
