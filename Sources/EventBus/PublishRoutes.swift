@@ -36,7 +36,7 @@ struct PublishRoutes: Sendable {
             throw Self.badField(field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
         }
         guard self.stream.acceptsSubject(subject) else {
-            throw Problem(status: .badRequest, slug: "unknown-subject", detail: "Subject \(subject) is not captured by stream \(self.stream.name).",
+            throw Problem(BusProblems.unknownSubject, detail: "Subject \(subject) is not captured by stream \(self.stream.name).",
                           errors: [.init(field: field + "subject", message: "not in the stream's subjects")])
         }
         guard publisher.allow.contains(where: { Subject.matches(subject, filter: $0) }) else {
@@ -46,11 +46,11 @@ struct PublishRoutes: Sendable {
             throw Self.badField(field.isEmpty ? "Msg-Id" : field + "msg_id", "must be 1 to 256 bytes")
         }
         guard bytes.readableBytes <= self.stream.maxMessageSize else {
-            throw Problem(status: .contentTooLarge, slug: "too-large", detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
+            throw Problem(.tooLarge, detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
         }
         let raw = Array(bytes.readableBytesView)
         guard isJSON || RawJSON.isValid(raw), let text = String(validating: raw, as: UTF8.self) else {
-            throw Problem(status: .badRequest, slug: "malformed-json", detail: "The message body must be JSON.",
+            throw Problem(.malformedJSON, detail: "The message body must be JSON.",
                           errors: [.init(field: field.isEmpty ? "body" : field + "data", message: "not valid JSON")])
         }
         return LogStore.Item(subject: subject, msgID: msgID, data: text)
@@ -99,11 +99,11 @@ struct PublishRoutes: Sendable {
         return Response(status: .accepted, headers: [.contentType: "application/json"], body: .init(byteBuffer: answer))
     }
 
-    static let malformedBatch = Problem(status: .badRequest, slug: "malformed-json", detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
+    static let malformedBatch = Problem(.malformedJSON, detail: "The batch body must be a JSON array of {subject, msg_id, data}.")
 
     /// docs/contracts.md: a bad subject or body is a 400 (naming the field), not a 422.
     static func badField(_ field: String, _ message: String) -> Problem {
-        Problem(status: .badRequest, slug: "bad-request", detail: "\(field) \(message).", errors: [.init(field: field, message: message)])
+        Problem(.badRequest, detail: "\(field) \(message).", errors: [.init(field: field, message: message)])
     }
 
     private func commit(_ items: [LogStore.Item]) async throws -> [LogStore.Stored] {

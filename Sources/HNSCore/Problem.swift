@@ -76,13 +76,54 @@ public struct Problem: Error, HTTPResponseError, Encodable, Sendable, CustomStri
     }
 }
 
+/// One entry of a daemon's catalogue of problem types: the `type` URI (made from the slug), its title
+/// and its status. Each daemon lists its own in one file (`TicketingProblems`, `QueueProblems`, …),
+/// starting from `ProblemType.common`, and its OpenAPI document lists them too.
+public struct ProblemType: Sendable, Hashable, CustomStringConvertible {
+    public let slug: String
+    public let title: String
+    public let statusCode: Int
+
+    public init(_ slug: String, _ status: HTTPResponse.Status, _ title: String) {
+        self.slug = slug
+        self.title = title
+        self.statusCode = status.code
+    }
+
+    public var status: HTTPResponse.Status { .init(code: self.statusCode) }
+    /// The problem's `type` member.
+    public var uri: String { Problem.typeBase + self.slug }
+    public var description: String { "\(self.statusCode) \(self.slug)" }
+
+    /// Problems every daemon answers with (from HNSCore's middleware and helpers, and the identity check).
+    public static let validation = ProblemType("validation", .unprocessableContent, "Validation failed")
+    public static let malformedJSON = ProblemType("malformed-json", .badRequest, "Malformed JSON")
+    public static let badRequest = ProblemType("bad-request", .badRequest, "Bad Request")
+    public static let notFound = ProblemType("not-found", .notFound, "Not Found")
+    public static let methodNotAllowed = ProblemType("method-not-allowed", .methodNotAllowed, "Method Not Allowed")
+    public static let tooLarge = ProblemType("too-large", .contentTooLarge, "Content Too Large")
+    public static let unauthorized = ProblemType("unauthorized", .unauthorized, "Unauthorized")
+    public static let forbidden = ProblemType("forbidden", .forbidden, "Forbidden")
+    public static let unavailable = ProblemType("unavailable", .serviceUnavailable, "Service Unavailable")
+    public static let `internal` = ProblemType("internal", .internalServerError, "Internal Server Error")
+
+    public static let common: [ProblemType] = [
+        .validation, .malformedJSON, .badRequest, .notFound, .methodNotAllowed, .tooLarge, .unauthorized, .forbidden, .unavailable, .internal,
+    ]
+}
+
 extension Problem {
-    public static func badRequest(_ detail: String, slug: String = "bad-request") -> Problem {
-        Problem(status: .badRequest, slug: slug, detail: detail)
+    /// A problem of a catalogued type.
+    public init(_ type: ProblemType, detail: String? = nil, errors: [FieldError]? = nil, extensions: [String: JSONValue] = [:]) {
+        self.init(status: type.status, slug: type.slug, title: type.title, detail: detail, errors: errors, extensions: extensions)
+    }
+
+    public static func badRequest(_ detail: String) -> Problem {
+        Problem(.badRequest, detail: detail)
     }
 
     public static func validation(_ errors: [FieldError], detail: String = "The request has invalid fields.") -> Problem {
-        Problem(status: .unprocessableContent, slug: "validation", title: "Validation failed", detail: detail, errors: errors)
+        Problem(.validation, detail: detail, errors: errors)
     }
 
     public static func validation(field: String, _ message: String) -> Problem {
@@ -90,25 +131,21 @@ extension Problem {
     }
 
     public static func notFound(_ detail: String = "No such resource.") -> Problem {
-        Problem(status: .notFound, slug: "not-found", detail: detail)
+        Problem(.notFound, detail: detail)
     }
 
     public static func unauthorized(_ detail: String) -> Problem {
-        var p = Problem(status: .unauthorized, slug: "unauthorized", detail: detail)
+        var p = Problem(.unauthorized, detail: detail)
         p.extraHeaders[.wwwAuthenticate] = "Bearer"
         return p
     }
 
     public static func forbidden(_ detail: String) -> Problem {
-        Problem(status: .forbidden, slug: "forbidden", detail: detail)
-    }
-
-    public static func conflict(_ detail: String, slug: String = "conflict") -> Problem {
-        Problem(status: .conflict, slug: slug, detail: detail)
+        Problem(.forbidden, detail: detail)
     }
 
     public static func unavailable(_ detail: String) -> Problem {
-        Problem(status: .serviceUnavailable, slug: "unavailable", detail: detail)
+        Problem(.unavailable, detail: detail)
     }
 }
 

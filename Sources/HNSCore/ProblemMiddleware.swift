@@ -33,11 +33,11 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let decoding as DecodingError:
             return Self.problem(for: decoding)
         case is NIOTooManyBytesError:
-            return Problem(status: .contentTooLarge, slug: "too-large", detail: "The request body is larger than this endpoint accepts.")
+            return Problem(.tooLarge, detail: "The request body is larger than this endpoint accepts.")
         case let http as HTTPError:
             switch http.status {
             case .notFound: return .notFound("No route for this method and path.")
-            case .methodNotAllowed: return Problem(status: .methodNotAllowed, slug: "method-not-allowed", detail: "This path does not accept that method.")
+            case .methodNotAllowed: return Problem(.methodNotAllowed, detail: "This path does not accept that method.")
             case .badRequest where http.body != nil:
                 return .badRequest(http.body ?? "Bad request.")
             default:
@@ -46,7 +46,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let other as any HTTPResponseError:
             return Problem(status: other.status)
         default:
-            return Problem(status: .internalServerError, slug: "internal", detail: "An internal error occurred; it has been logged.")
+            return Problem(.internal, detail: "An internal error occurred; it has been logged.")
         }
     }
 
@@ -65,7 +65,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return .validation(field: path(ctx.codingPath), "must not be null (expected \(type))")
         case .dataCorrupted(let ctx):
             if ctx.codingPath.isEmpty {
-                return Problem(status: .badRequest, slug: "malformed-json", title: "Malformed JSON", detail: "The body is not valid JSON.")
+                return Problem(.malformedJSON, detail: "The body is not valid JSON.")
             }
             return .validation(field: path(ctx.codingPath), ctx.debugDescription)
         @unknown default:

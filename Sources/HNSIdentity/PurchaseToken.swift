@@ -66,8 +66,15 @@ public enum PurchaseTokenError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var problem: Problem {
-        Problem(status: .forbidden, slug: self == .expired ? "purchase-window-ended" : "purchase-token-invalid", detail: self.description)
+        Problem(self == .expired ? .purchaseWindowEnded : .purchaseTokenInvalid, detail: self.description)
     }
+}
+
+extension ProblemType {
+    /// The purchase token's window is over (hns-ticketing, while a match's queue is active).
+    public static let purchaseWindowEnded = ProblemType("purchase-window-ended", .forbidden, "Purchase window ended")
+    /// No valid purchase token of this fan for this match.
+    public static let purchaseTokenInvalid = ProblemType("purchase-token-invalid", .forbidden, "Purchase token invalid")
 }
 
 /// Signs purchase tokens with `HNS_QUEUE_SIGNING_KEY` (HS256). Used by hns-queue.

@@ -13,7 +13,8 @@ public enum StripeSignature {
         case timestampOutsideTolerance(ageSeconds: Int64)
         case noMatchingSignature
 
-        public var slug: String {
+        /// The reason as a metric label.
+        public var reason: String {
             switch self {
             case .missingHeader: return "signature-missing"
             case .malformedHeader: return "signature-malformed"

@@ -33,7 +33,7 @@ struct WebhookRoutes: Sendable {
         router.post("/webhook/stripe") { request, context in try await self.receive(request, context: context) }
         for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
             router.on("/webhook/stripe", method: method) { _, _ -> Response in
-                var problem = Problem(status: .methodNotAllowed, slug: "method-not-allowed", detail: "Stripe webhooks are POSTed.")
+                var problem = Problem(.methodNotAllowed, detail: "Stripe webhooks are POSTed.")
                 problem.extraHeaders[.allow] = "POST"
                 throw problem
             }
@@ -47,14 +47,14 @@ struct WebhookRoutes: Sendable {
         do {
             body = try await request.body.collect(upTo: self.config.maxBody)
         } catch {
-            throw self.reject("too-large", Problem(status: .contentTooLarge, slug: "too-large", detail: "Webhook bodies are limited to 1 MiB."))
+            throw self.reject("too-large", Problem(.tooLarge, detail: "Webhook bodies are limited to 1 MiB."))
         }
         do {
             try StripeSignature.verify(
                 header: request.headers[.stripeSignature], payload: body.readableBytesView,
                 keys: self.keys, tolerance: self.config.tolerance)
         } catch {
-            throw self.reject(error.slug, Problem(status: .badRequest, slug: error.slug, title: "Invalid Stripe signature", detail: error.description))
+            throw self.reject(error.reason, Problem(RouterProblems.signature(error), detail: error.description))
         }
         let (id, type, site) = try self.head(of: body)
         let route = self.table.current.route(site: site, eventType: type)
@@ -88,7 +88,7 @@ struct WebhookRoutes: Sendable {
             } else {
                 logger.error("bus unavailable; Stripe will retry", metadata: ["error": "\(error)"])
             }
-            throw Problem(status: .internalServerError, slug: "bus-unavailable", detail: "The event could not be stored; Stripe will retry it.")
+            throw Problem(RouterProblems.busUnavailable, detail: "The event could not be stored; Stripe will retry it.")
         }
         if route.subject != nil {
             Counter(label: "hns_stripe_router_routed_total", dimensions: [("subject", subject)]).increment()
@@ -107,11 +107,11 @@ struct WebhookRoutes: Sendable {
     /// strict pass (the body is published as it is, so it must be valid JSON, not merely decodable).
     private func head(of body: ByteBuffer) throws -> (id: String, type: String, site: String?) {
         guard let fields = RawJSON.strings(Array(body.readableBytesView), at: [["id"], ["type"], ["data", "object", "metadata", "site"]]) else {
-            throw self.reject("not-json", Problem(status: .badRequest, slug: "malformed-json", detail: "The event is not a JSON object."))
+            throw self.reject("not-json", Problem(.malformedJSON, detail: "The event is not a JSON object."))
         }
         guard let id = fields[0], !id.isEmpty, let type = fields[1], !type.isEmpty else {
             throw self.reject("not-an-event", Problem(
-                status: .badRequest, slug: "not-an-event", detail: "A Stripe event has a string id and type.",
+                RouterProblems.notAnEvent, detail: "A Stripe event has a string id and type.",
                 errors: [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
         }
         return (id, type, fields[2])

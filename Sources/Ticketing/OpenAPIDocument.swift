@@ -35,6 +35,43 @@ components:
     blacklistId: {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
     idempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 255}, description: A retry with the same key and body gets the first answer again (header Idempotent-Replayed true)}
     purchaseToken: {name: X-Purchase-Token, in: header, required: false, schema: {type: string}, description: The queue's purchase token; required while the match's waiting room is active}
+  # The catalogue of problem types (TicketingProblems.all; a test keeps the two equal).
+  x-problem-types:
+    - {type: 'https://hns.hr/problems/oib-taken', status: 409, title: 'OIB already registered'}
+    - {type: 'https://hns.hr/problems/attendee-refused', status: 403, title: 'Ticket holder refused'}
+    - {type: 'https://hns.hr/problems/blacklist-entry-in-use', status: 409, title: 'Blacklist entry in use'}
+    - {type: 'https://hns.hr/problems/stadium-exists', status: 409, title: 'Stadium exists'}
+    - {type: 'https://hns.hr/problems/invalid-transition', status: 409, title: 'Transition not allowed'}
+    - {type: 'https://hns.hr/problems/match-ended', status: 409, title: 'Match ended'}
+    - {type: 'https://hns.hr/problems/not-away', status: 409, title: 'Not an away match'}
+    - {type: 'https://hns.hr/problems/no-unassigned-sectors', status: 409, title: 'No sectors await a seat map'}
+    - {type: 'https://hns.hr/problems/config-conflict', status: 409, title: 'Change touches held or sold seats'}
+    - {type: 'https://hns.hr/problems/sold-out', status: 409, title: 'Sold out'}
+    - {type: 'https://hns.hr/problems/not-on-sale', status: 409, title: 'Not on sale'}
+    - {type: 'https://hns.hr/problems/sales-phase', status: 403, title: 'Sales phase closed to this buyer'}
+    - {type: 'https://hns.hr/problems/sector-closed', status: 409, title: 'Sector closed'}
+    - {type: 'https://hns.hr/problems/not-enough-seats', status: 409, title: 'Not enough seats'}
+    - {type: 'https://hns.hr/problems/seats-unavailable', status: 409, title: 'Seats unavailable'}
+    - {type: 'https://hns.hr/problems/buyer-limit', status: 409, title: 'Ticket limit reached'}
+    - {type: 'https://hns.hr/problems/hold-not-active', status: 409, title: 'Hold not active'}
+    - {type: 'https://hns.hr/problems/payment-under-way', status: 409, title: 'Payment under way'}
+    - {type: 'https://hns.hr/problems/hold-has-order', status: 409, title: 'Hold already ordered'}
+    - {type: 'https://hns.hr/problems/attendee-has-ticket', status: 409, title: 'Ticket holder already has a ticket'}
+    - {type: 'https://hns.hr/problems/order-paid', status: 409, title: 'Order already paid'}
+    - {type: 'https://hns.hr/problems/order-ended', status: 409, title: 'Order ended'}
+    - {type: 'https://hns.hr/problems/idempotency-key-reused', status: 422, title: 'Idempotency-Key reused'}
+    - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
+    - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
+    - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
+    - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
+    - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
+    - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
+    - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
+    - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
+    - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
+    - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
+    - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
+    - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
   responses:
     Problem:
       description: An RFC 9457 problem.
@@ -46,7 +83,7 @@ components:
       type: object
       required: [type, title, status]
       properties:
-        type: {type: string}
+        type: {type: string, format: uri, description: 'one of x-problem-types, or about:blank'}
         title: {type: string}
         status: {type: integer}
         detail: {type: string}

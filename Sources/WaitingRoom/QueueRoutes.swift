@@ -236,12 +236,12 @@ struct QueueRoutes: Sendable {
             throw Problem.notFound("No queue for this match.")
         case .refused(let state):
             QueueMetrics.joined(startedAt: start, outcome: "refused")
-            var p = Problem.conflict(state == "sold_out" ? "The match is sold out." : "The queue is \(state) and not taking fans.", slug: "queue-not-open")
+            var p = Problem(QueueProblems.queueNotOpen, detail: state == "sold_out" ? "The match is sold out." : "The queue is \(state) and not taking fans.")
             p.extensions["state"] = .string(state)
             throw p
         case .limited(let scope, let retryMillis):
             QueueMetrics.joined(startedAt: start, outcome: "limited")
-            var p = Problem(status: .tooManyRequests, slug: "rate-limited", detail: "Too many join attempts from this \(scope); try again shortly.")
+            var p = Problem(QueueProblems.rateLimited, detail: "Too many join attempts from this \(scope); try again shortly.")
             p.extraHeaders[.retryAfter] = String(max(1, (retryMillis + 999) / 1000))
             throw p
         case .joined(let queueID, let new, let status):

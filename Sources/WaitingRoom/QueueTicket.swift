@@ -25,7 +25,7 @@ enum QueueTicketError: Error, Sendable, ProblemConvertible {
             case .expired: "The queue ticket has expired; join again to get a fresh one."
             case .wrongMatch: "The queue ticket is for another match."
             }
-        return Problem(status: .unauthorized, slug: "queue-ticket-invalid", detail: detail)
+        return Problem(QueueProblems.queueTicketInvalid, detail: detail)
     }
 }
 

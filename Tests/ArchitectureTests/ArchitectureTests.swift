@@ -95,6 +95,17 @@ import Testing
         #expect(found.contains { $0.contains("checks identity by hand") })
     }
 
+    @Test func a_problem_type_outside_the_catalogue_is_reported() {
+        let module = SourceRules.SourceFile(path: "Sources/Ticketing/Modules/Quotas/Quotas.swift", text: #"""
+            throw Problem(status: .conflict, slug: "quota-full", detail: "Full.")
+            static let full = ProblemType("quota-full", .conflict, "Quota full")
+            """#)
+        #expect(SourceRules.problemCatalogue(module).count == 2)
+        let catalogue = SourceRules.SourceFile(path: "Sources/Ticketing/TicketingProblems.swift",
+                                               text: #"static let full = ProblemType("quota-full", .conflict, "Quota full")"#)
+        #expect(SourceRules.problemCatalogue(catalogue).isEmpty)
+    }
+
     @Test func a_fat_executable_is_reported() {
         let body = (1...20).map { "let x\($0) = \($0)" }.joined(separator: "\n")
         #expect(SourceRules.thinExecutables(.init(path: "Sources/hns-queue/Entrypoint.swift", text: body)).count == 1)

@@ -134,6 +134,24 @@ enum SourceRules {
         return found
     }
 
+    // MARK: Problem catalogues
+
+    /// A daemon's problem types are declared in its one catalogue (`…Problems.swift`); elsewhere a
+    /// problem is made from a catalogued type, never from a slug of its own.
+    static func problemCatalogue(_ file: SourceFile) -> [Violation] {
+        let parts = file.path.split(separator: "/").map(String.init)
+        guard parts.count >= 3, parts[0] == "Sources", Self.daemonLibraries.contains(parts[1]) else { return [] }
+        let catalogue = parts.last?.hasSuffix("Problems.swift") == true
+        var found: [Violation] = []
+        if !catalogue, file.text.contains("ProblemType(") {
+            found.append(Violation(rule: "problem-catalogue", path: file.path, detail: "declares a problem type outside the daemon's catalogue"))
+        }
+        if file.text.contains("slug: \"") || file.text.contains("slug: String") {
+            found.append(Violation(rule: "problem-catalogue", path: file.path, detail: "makes a problem from a slug of its own"))
+        }
+        return found
+    }
+
     // MARK: Executables
 
     /// Executables stay a few lines: their logic lives in the daemon library, where tests reach it.
@@ -145,7 +163,7 @@ enum SourceRules {
     }
 
     static func all(_ file: SourceFile) -> [Violation] {
-        Self.schemaOwnership(file) + Self.libraryImports(file) + Self.routeGroupsRule(file) + Self.thinExecutables(file)
+        Self.schemaOwnership(file) + Self.libraryImports(file) + Self.routeGroupsRule(file) + Self.problemCatalogue(file) + Self.thinExecutables(file)
     }
 
     // MARK: Swift string literals

@@ -1,3 +1,4 @@
+import HNSCore
 import Hummingbird
 import HTTPTypes
 import HNSRedis
@@ -25,6 +26,19 @@ import Yams
             let routes = try await TicketingApp.testRoutes()
             #expect(documented == routes, "only documented: \(documented.subtracting(routes)); only routed: \(routes.subtracting(documented))")
         }
+    }
+}
+
+extension OpenAPITests {
+    /// The document lists the daemon's catalogue of problem types, each with its status and title.
+    @Test func the_document_lists_every_problem_type() throws {
+        let document = try #require(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
+        let components = try #require(document["components"] as? [String: Any])
+        let listed = try #require(components["x-problem-types"] as? [[String: Any]])
+        let documented = Set(listed.map { "\($0["type"] ?? "") \($0["status"] ?? "") \($0["title"] ?? "")" })
+        let catalogued = Set(TicketingProblems.all.map { "\($0.uri) \($0.statusCode) \($0.title)" })
+        #expect(documented == catalogued, "only documented: \(documented.subtracting(catalogued)); only catalogued: \(catalogued.subtracting(documented))")
+        #expect(Set(TicketingProblems.all.map(\.slug)).count == TicketingProblems.all.count, "a slug is catalogued twice")
     }
 }
 

@@ -101,7 +101,7 @@ struct Idempotency: Sendable {
             logger: self.logger)
         for try await (route, hash, status, stored) in rows.decode((String, String, Int, ByteBuffer).self) {
             guard route == key.route, hash == key.hash else {
-                throw Problem(status: .unprocessableContent, slug: "idempotency-key-reused",
+                throw Problem(TicketingProblems.idempotencyKeyReused,
                               detail: "This Idempotency-Key was used for a different request.",
                               errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
             }

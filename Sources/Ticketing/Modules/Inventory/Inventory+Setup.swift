@@ -152,7 +152,7 @@ extension Inventory {
         guard conflicts.isEmpty else {
             let encoded = try JSONDecoder().decode(JSONValue.self, from: try JSONEncoder().encode(conflicts))
             throw Problem(
-                status: .conflict, slug: "config-conflict",
+                TicketingProblems.configConflict,
                 detail: "The change would touch \(conflicts.count) held or sold seats; nothing was changed.",
                 extensions: ["conflicts": encoded])
         }
@@ -221,7 +221,7 @@ extension Inventory {
             logger: self.logger)
         var codes: [String] = []
         for try await code in rows.decode(String.self) { codes.append(code) }
-        guard !codes.isEmpty else { throw Problem.conflict("This match has no sectors waiting for a seat map.", slug: "no-unassigned-sectors") }
+        guard !codes.isEmpty else { throw Problem(TicketingProblems.noUnassignedSectors, detail: "This match has no sectors waiting for a seat map.") }
         var assigned: [Relabelled] = []
         var errors: [Problem.FieldError] = []
         for code in codes {

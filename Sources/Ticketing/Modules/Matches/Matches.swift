@@ -231,7 +231,7 @@ struct Matches: Sendable {
         }
         if !found {
             _ = try await self.match(id: id)
-            throw Problem.conflict("A closed or cancelled match cannot change.", slug: "match-ended")
+            throw Problem(TicketingProblems.matchEnded, detail: "A closed or cancelled match cannot change.")
         }
         return try await self.match(id: id)
     }
@@ -246,7 +246,7 @@ struct Matches: Sendable {
             for try await state in rows.decode(String.self) { current = try MatchState.stored(state, column: "matches.state") }
             guard let current else { throw MatchNotFound(id: id) }
             guard current.canMove(to: next) else {
-                throw Problem(status: .conflict, slug: "invalid-transition", detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
+                throw Problem(TicketingProblems.invalidTransition, detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
                               errors: [.init(field: "state", message: "not allowed from \(current.rawValue)")])
             }
             try await Self.record(connection, id: id, from: current, to: next, actor: actor, reason: reason, logger: self.logger)
@@ -315,13 +315,13 @@ struct Matches: Sendable {
         let match = try await self.saleCache.value(for: matchID) { try await self.match(id: matchID) }
         switch match.state {
         case .onSale: break
-        case .soldOut: throw Problem.conflict("This match is sold out.", slug: "sold-out")
+        case .soldOut: throw Problem(TicketingProblems.soldOut, detail: "This match is sold out.")
         case .draft: throw MatchNotFound(id: matchID)
-        default: throw Problem.conflict("This match is \(match.state.rawValue.replacingOccurrences(of: "_", with: " ")); tickets are not on sale.", slug: "not-on-sale")
+        default: throw Problem(TicketingProblems.notOnSale, detail: "This match is \(match.state.rawValue.replacingOccurrences(of: "_", with: " ")); tickets are not on sale.")
         }
         if !match.salesPhases.isEmpty {
             let verdict = SalesPhase.current(match.salesPhases, at: Date(), tier: try await tier())
-            if !verdict.open { throw Problem(status: .forbidden, slug: "sales-phase", detail: verdict.detail) }
+            if !verdict.open { throw Problem(TicketingProblems.salesPhase, detail: verdict.detail) }
         }
         return match.maxTicketsPerBuyer
     }
@@ -373,7 +373,7 @@ struct Matches: Sendable {
             var found: (String, Int, String)?
             for try await row in rows.decode((String, Int, String).self) { found = row }
             guard let (state, current, json) = found else { throw MatchNotFound(id: matchID) }
-            guard state != "closed", state != "cancelled" else { throw Problem.conflict("A \(state) match cannot change.", slug: "match-ended") }
+            guard state != "closed", state != "cancelled" else { throw Problem(TicketingProblems.matchEnded, detail: "A \(state) match cannot change.") }
             let old = try Self.decode(MatchConfig.self, json: json)
             let new = try old.applying(change).get()
             try await self.inventory.apply(connection, matchID: matchID, change: change, old: old, new: new, actor: actor)
@@ -407,7 +407,7 @@ struct Matches: Sendable {
             var kind: String?
             for try await value in rows.decode(String.self) { kind = value }
             guard let kind else { throw MatchNotFound(id: matchID) }
-            guard kind == "away" else { throw Problem.conflict("Only away matches get a seat map later.", slug: "not-away") }
+            guard kind == "away" else { throw Problem(TicketingProblems.notAway, detail: "Only away matches get a seat map later.") }
             let seated = try await self.inventory.attachSeatMap(connection, matchID: matchID, template: template, actor: actor)
             try await self.seatsAssigned(connection, matchID, seated)
             try await connection.query("UPDATE matches.matches SET stadium_id = \(stadiumID), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
@@ -423,7 +423,6 @@ struct Matches: Sendable {
 }
 
 /// No match has this id (or, for fans, it is still a draft).
-struct MatchNotFound: Error, ProblemConvertible {
+struct MatchNotFound: Error {
     let id: Int64
-    var problem: Problem { .notFound("No match \(self.id).") }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HNSCore
+import HNSIdentity
 import HNSPostgres
 import HNSRedis
 import HTTPTypes
@@ -32,11 +33,11 @@ extension Orders {
         guard row.buyer == buyer else { throw OrdersError.notFound }
         switch row.state {
         case .seatsHeld, .awaitingPayment: break
-        case .paid, .ticketsIssued: throw Problem.conflict("This order is already paid.", slug: "order-paid")
-        default: throw Problem.conflict("This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")); start a new one.", slug: "order-ended")
+        case .paid, .ticketsIssued: throw Problem(TicketingProblems.orderPaid, detail: "This order is already paid.")
+        default: throw Problem(TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")); start a new one.")
         }
         if let ends = row.windowEndsAt, ends < Date() {
-            throw Problem(status: .forbidden, slug: "purchase-window-ended", detail: "Your purchase window has ended; join the queue again.")
+            throw Problem(.purchaseWindowEnded, detail: "Your purchase window has ended; join the queue again.")
         }
         let intent: StripeClient.PaymentIntent
         do {
@@ -326,7 +327,7 @@ extension Orders {
     func cancel(orderID: UUID, buyer actor: Actor) async throws -> Order {
         let buyer = actor.id
         let row = try await self.order(id: orderID, buyer: buyer)
-        guard row.state.isOpen else { throw Problem.conflict("This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).", slug: "order-ended") }
+        guard row.state.isOpen else { throw Problem(TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).") }
         if let pi = row.paymentIntentId {
             let stripe = try self.requireStripe()
             do {
@@ -338,7 +339,7 @@ extension Orders {
                     try await self.handle(event: .init(id: "reconcile:\(pi):succeeded", type: "payment_intent.succeeded",
                                                        data: .init(object: .init(intent))))
                 }
-                throw Problem.conflict("The payment for this order has already gone through.", slug: "order-paid")
+                throw Problem(TicketingProblems.orderPaid, detail: "The payment for this order has already gone through.")
             } catch {
                 throw Problem.unavailable("The payment service did not answer; try again in a moment.")
             }

@@ -91,7 +91,7 @@ extension Orders {
             let bytes = try await request.body.collect(upTo: 2 << 20)
             // Checked without building the document: one pass for validity and the envelope's strings.
             guard let fields = RawJSON.strings(Array(bytes.readableBytesView), at: [["subject"], ["message_id"], ["timestamp"]]) else {
-                throw Problem(status: .badRequest, slug: "malformed-json", title: "Malformed JSON", detail: "The body is not a JSON object.")
+                throw Problem(.malformedJSON, detail: "The body is not a JSON object.")
             }
             for (name, value) in zip(["subject", "message_id", "timestamp"], fields) where value == nil {
                 throw Problem.validation(field: name, "is required (a string)")

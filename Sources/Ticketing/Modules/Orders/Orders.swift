@@ -195,7 +195,7 @@ struct Orders: Sendable {
             if !busy.isEmpty {
                 let fields = attendees.enumerated().filter { busy.contains($0.element.personKey) }
                     .map { Problem.FieldError(field: "attendees[\($0.offset)]", message: "already has a ticket or an open order for this match") }
-                throw Problem(status: .conflict, slug: "attendee-has-ticket", detail: "A ticket holder already has a ticket for this match.", errors: fields)
+                throw Problem(TicketingProblems.attendeeHasTicket, detail: "A ticket holder already has a ticket for this match.", errors: fields)
             }
 
             let orderID = UUID.random()

@@ -94,7 +94,7 @@ struct Profiles: Sendable {
                     ]), on: connection, logger: self.logger)
             }
         } catch where SQLState.isUniqueViolation(error) {
-            throw Problem(status: .conflict, slug: "oib-taken", detail: "This OIB already belongs to another profile.",
+            throw Problem(TicketingProblems.oibTaken, detail: "This OIB already belongs to another profile.",
                           errors: [.init(field: "oib", message: "belongs to another profile")])
         }
         return try await self.profile(userID: userID)!

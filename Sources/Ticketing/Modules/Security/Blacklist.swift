@@ -185,7 +185,7 @@ struct Blacklist: Sendable {
         if removed { return true }
         // An entry with recorded hits is kept for the record; say so rather than pretend.
         let exists = try await self.postgres.prepared("SELECT 1 FROM security.blacklist WHERE id = \(id)", logger: self.logger)
-        for try await _ in exists.decode(Int.self) { throw Problem.conflict("This entry has recorded refusals and is kept for the record.", slug: "blacklist-entry-in-use") }
+        for try await _ in exists.decode(Int.self) { throw Problem(TicketingProblems.blacklistEntryInUse, detail: "This entry has recorded refusals and is kept for the record.") }
         return false
     }
 

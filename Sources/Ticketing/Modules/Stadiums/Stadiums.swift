@@ -36,7 +36,7 @@ struct Stadiums: Sendable {
                     """, logger: self.logger)
                 var stored: Int64?
                 for try await id in rows.decode(Int64.self) { stored = id }
-                guard let id = stored else { throw Problem(status: .internalServerError, detail: "The stadium was not stored.") }
+                guard let id = stored else { throw UnexpectedStoredValue(column: "stadiums.id", value: "none returned") }
                 try await Audit.write(
                     Audit.Entry(domain: .matchStadium, action: "stadium.imported", actor: actor, subjects: ["stadium:\(id)"],
                                 data: ["code": .string(template.code), "seats": .number(Double(template.seatCount))]),
@@ -44,7 +44,7 @@ struct Stadiums: Sendable {
                 return Summary(id: id, code: template.code, name: template.name, city: template.city, seatCount: template.seatCount)
             }
         } catch where SQLState.isUniqueViolation(error) {
-            throw Problem(status: .conflict, slug: "stadium-exists", detail: "A stadium with code \(template.code) exists.",
+            throw Problem(TicketingProblems.stadiumExists, detail: "A stadium with code \(template.code) exists.",
                           errors: [.init(field: "code", message: "is already used by another stadium")])
         }
     }
@@ -68,9 +68,8 @@ struct Stadiums: Sendable {
     }
 
     /// No stadium has this id: a 404 where a stadium is addressed, a field error where one is named.
-    struct StadiumNotFound: Error, ProblemConvertible {
+    struct StadiumNotFound: Error {
         let id: Int64
-        var problem: Problem { .notFound("No stadium \(self.id).") }
     }
 
     /// The demo grounds, imported unless a stadium with their code exists. Returns their ids by code.

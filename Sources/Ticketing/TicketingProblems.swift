@@ -1,0 +1,93 @@
+import HNSCore
+import HTTPTypes
+import HNSIdentity
+
+/// Every problem type hns-ticketing answers with (listed in its OpenAPI document, which a test keeps
+/// equal to `all`), and how each module's errors map to them: modules throw their own errors, the
+/// HTTP shape is decided here, at the edge.
+enum TicketingProblems {
+    // E1, E11
+    static let oibTaken = ProblemType("oib-taken", .conflict, "OIB already registered")
+    static let attendeeRefused = ProblemType("attendee-refused", .forbidden, "Ticket holder refused")
+    static let blacklistEntryInUse = ProblemType("blacklist-entry-in-use", .conflict, "Blacklist entry in use")
+    // E2
+    static let stadiumExists = ProblemType("stadium-exists", .conflict, "Stadium exists")
+    static let invalidTransition = ProblemType("invalid-transition", .conflict, "Transition not allowed")
+    static let matchEnded = ProblemType("match-ended", .conflict, "Match ended")
+    static let notAway = ProblemType("not-away", .conflict, "Not an away match")
+    static let noUnassignedSectors = ProblemType("no-unassigned-sectors", .conflict, "No sectors await a seat map")
+    static let configConflict = ProblemType("config-conflict", .conflict, "Change touches held or sold seats")
+    static let soldOut = ProblemType("sold-out", .conflict, "Sold out")
+    static let notOnSale = ProblemType("not-on-sale", .conflict, "Not on sale")
+    static let salesPhase = ProblemType("sales-phase", .forbidden, "Sales phase closed to this buyer")
+    // E3
+    static let sectorClosed = ProblemType("sector-closed", .conflict, "Sector closed")
+    static let notEnoughSeats = ProblemType("not-enough-seats", .conflict, "Not enough seats")
+    static let seatsUnavailable = ProblemType("seats-unavailable", .conflict, "Seats unavailable")
+    static let buyerLimit = ProblemType("buyer-limit", .conflict, "Ticket limit reached")
+    static let holdNotActive = ProblemType("hold-not-active", .conflict, "Hold not active")
+    static let paymentUnderWay = ProblemType("payment-under-way", .conflict, "Payment under way")
+    // E4, E8
+    static let holdHasOrder = ProblemType("hold-has-order", .conflict, "Hold already ordered")
+    static let attendeeHasTicket = ProblemType("attendee-has-ticket", .conflict, "Ticket holder already has a ticket")
+    static let orderPaid = ProblemType("order-paid", .conflict, "Order already paid")
+    static let orderEnded = ProblemType("order-ended", .conflict, "Order ended")
+    static let idempotencyKeyReused = ProblemType("idempotency-key-reused", .unprocessableContent, "Idempotency-Key reused")
+
+    static let all: [ProblemType] = ProblemType.common + [
+        .purchaseWindowEnded, .purchaseTokenInvalid,
+        oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
+        configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
+        paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused,
+    ]
+}
+
+extension InventoryError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .matchNotFound: .notFound("No such match.")
+        case .sectorNotFound(let code):
+            Problem(.notFound, detail: "This match has no sector \(code).", errors: [.init(field: "sector", message: "no sector \(code)")])
+        case .sectorClosed(let code): Problem(TicketingProblems.sectorClosed, detail: "Sector \(code) is not on sale.")
+        case .notEnoughSeats(let sector, let requested, let available):
+            Problem(TicketingProblems.notEnoughSeats, detail: "Sector \(sector) has \(available) seats left; \(requested) were asked for.",
+                    extensions: ["available": .number(Double(available))])
+        case .seatsUnavailable(let ids):
+            Problem(TicketingProblems.seatsUnavailable, detail: "Some of the chosen seats are no longer available.",
+                    extensions: ["unavailable_unit_ids": .array(ids.map { .number(Double($0)) })])
+        case .buyerLimit(let limit, let already, let requested):
+            Problem(TicketingProblems.buyerLimit,
+                    detail: "At most \(limit) tickets per buyer for this match; you hold or bought \(already) and asked for \(requested).",
+                    errors: [.init(field: "quantity", message: "exceeds the limit of \(limit) per buyer")])
+        case .holdNotFound: .notFound("No such hold.")
+        case .holdNotActive(let state): Problem(TicketingProblems.holdNotActive, detail: "The hold is \(state).")
+        case .paymentUnderWay:
+            Problem(TicketingProblems.paymentUnderWay, detail: "A payment for these seats is under way; cancel the order's payment instead.")
+        case .contention: .unavailable("Too many fans are reserving in this sector right now; try again.")
+        }
+    }
+}
+
+extension OrdersError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound: .notFound("No such order.")
+        case .holdHasOrder: Problem(TicketingProblems.holdHasOrder, detail: "These seats already have an order.")
+        case .refused(let indexes):
+            Problem(TicketingProblems.attendeeRefused,
+                    detail: "Tickets cannot be issued to one of the ticket holders. Please contact HNS support.",
+                    errors: indexes.map { .init(field: "attendees[\($0)]", message: "cannot hold a ticket for this match") })
+        case .invalidTransition(let error): Problem(TicketingProblems.invalidTransition, detail: error.description)
+        case .endedWhilePaying(let state):
+            Problem(TicketingProblems.orderEnded, detail: "The order became \(state.rawValue) while the payment was being prepared.")
+        }
+    }
+}
+
+extension MatchNotFound: ProblemConvertible {
+    var problem: Problem { .notFound("No match \(self.id).") }
+}
+
+extension Stadiums.StadiumNotFound: ProblemConvertible {
+    var problem: Problem { .notFound("No stadium \(self.id).") }
+}
