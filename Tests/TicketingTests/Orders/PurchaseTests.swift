@@ -79,6 +79,11 @@ import Testing
             let friendToken = try await TicketingHarness.token(user: "friend-user", email: friend.uppercased())
             let theirs = try await h.call("GET", "/api/v1/wallet/tickets", token: friendToken)
             #expect((theirs.object["tickets"] as? [[String: Any]])?.map { $0["holder_name"] as? String } == ["Ana Horvat12"])
+            let claimed = try await h.query(
+                "SELECT actor_id || ' ' || action FROM audit.entries WHERE subjects[1] = \("order:" + orderID.lowercased()) AND domain = 'E9' ORDER BY id",
+                as: String.self)
+            #expect(claimed == ["system tickets.issued", "friend-user tickets.claimed"])
+            #expect(try await h.query("SELECT status FROM payments.payment_intents WHERE id = \(pi)", as: String.self) == ["succeeded"])
             // The buyer's order list: this order with both seats and tickets; another user sees none of it.
             let list = try await h.call("GET", "/api/v1/orders", token: buyer)
             let orders = try #require(list.object["orders"] as? [[String: Any]])

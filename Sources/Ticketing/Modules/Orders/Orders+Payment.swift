@@ -66,6 +66,7 @@ extension Orders {
             case .seatsHeld:
                 var writes = PreparedWrites()
                 let hold = self.inventory.addPaymentProtection(holdID: now.holdId, grace: self.paymentGrace, to: &writes)
+                Payments.addIntent(id: intent.id, orderID: orderID, amountCents: row.amount, currency: row.currency, to: &writes)
                 let started = Audit.Entry(domain: .payment, action: "payment.started", actor: actor,
                                           subjects: ["payment_intent:\(intent.id)", "order:\(orderID.lowercased)"],
                                           data: ["amount_cents": .number(Double(row.amount)), "currency": .string(row.currency)])
@@ -202,8 +203,14 @@ extension Orders {
             let next = try await Self.transitions(connection, orderID: row.id, matchID: row.matchID, from: .seatsHeld,
                                                   [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", .service("stripe"))],
                                                   paymentIntent: intent.id, logger: self.logger)
+            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                                            status: .created, logger: self.logger)
             row = Row(id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
                       amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
+        }
+        if row.paymentIntent == intent.id, received != row.amount || currency != row.currency {
+            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                                            status: .succeeded, logger: self.logger)
         }
         if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
             try await self.payments.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
@@ -222,6 +229,8 @@ extension Orders {
         }
 
         guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: .service("stripe")) else {
+            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                                            status: .succeeded, logger: self.logger)
             try await self.payments.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
                                          reason: "the seats were no longer available when the payment arrived", actor: .service("stripe"))
             try await Outbox.write([
@@ -248,6 +257,7 @@ extension Orders {
                                      sector: seat?.sector ?? sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
         }
         let issued = Tickets.add(orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets, to: &writes)
+        Payments.addIntentStatus(id: intent.id, .succeeded, to: &writes)
         let succeeded = Audit.Entry(domain: .payment, action: "payment.succeeded", actor: .service("stripe"),
                                     subjects: ["payment_intent:\(intent.id)", "order:\(row.id.lowercased)"],
                                     data: ["amount_cents": .number(Double(received)), "currency": .string(currency)])
@@ -302,6 +312,10 @@ extension Orders {
         guard let row = order else { return .unknownOrder }
         guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
         let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
+        if row.paymentIntent == intent.id {
+            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                                            status: failed ? .failed : .canceled, logger: self.logger)
+        }
         let next = try await Self.transition(connection, orderID: row.id, matchID: row.matchID, from: row.state, event,
                                              reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: .service("stripe"),
                                              logger: self.logger)

@@ -73,7 +73,7 @@ extension Orders {
         }
         groups.customer.get("wallet/tickets") { _, context -> Response in
             let me = context.identity
-            let tickets = try await self.tickets.wallet(user: me.userID, email: me.email, kickoff: kickoff)
+            let tickets = try await self.tickets.wallet(user: me.userID, email: me.email, actor: context.actor, kickoff: kickoff)
             return Idempotency.response(.ok, try Self.json(Wallet(tickets: tickets)))
         }
 

@@ -5,7 +5,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 
-/// E8: what Stripe told us (each event recorded once, by its id) and the refunds we owe, sent by
+/// E8: the PaymentIntents we created, what Stripe told us (each event recorded once, by its id) and the refunds we owe, sent by
 /// `RefundSender` with the refund row's id as Stripe's idempotency key, so money goes back exactly
 /// once. The purchase saga (Orders) drives it inside its own transactions through this facade.
 struct Payments: Sendable {
@@ -41,6 +41,37 @@ struct Payments: Sendable {
     /// The event's outcome, as a part of the caller's closing statement.
     static func addOutcome(eventID: String, _ outcome: EventOutcome, to writes: inout PreparedWrites) {
         writes.add("UPDATE payments.stripe_events SET outcome = \(outcome.rawValue) WHERE event_id = \(eventID)")
+    }
+
+    /// Where a PaymentIntent stands, as far as its events told us.
+    enum IntentStatus: String, Sendable {
+        case created, succeeded, failed, canceled
+    }
+
+    /// Records a PaymentIntent created for an order, as a part of the caller's closing statement
+    /// (a retry that finds it recorded changes nothing).
+    static func addIntent(id: String, orderID: UUID, amountCents: Int, currency: String, to writes: inout PreparedWrites) {
+        writes.add("""
+            INSERT INTO payments.payment_intents (id, order_id, amount_cents, currency) VALUES (\(id), \(orderID), \(amountCents), \(currency))
+            ON CONFLICT (id) DO NOTHING
+            """)
+    }
+
+    /// The PaymentIntent's new status, as a part of the caller's closing statement.
+    static func addIntentStatus(id: String, _ status: IntentStatus, to writes: inout PreparedWrites) {
+        writes.add("UPDATE payments.payment_intents SET status = \(status.rawValue), updated_at = now() WHERE id = \(id)")
+    }
+
+    /// The same two as a statement of their own: the intent recorded if it was not, then its status.
+    static func recordIntent(
+        _ connection: PostgresConnection, id: String, orderID: UUID, amountCents: Int, currency: String, status: IntentStatus, logger: Logger
+    ) async throws {
+        try await connection.prepared(
+            """
+            INSERT INTO payments.payment_intents (id, order_id, amount_cents, currency, status)
+            VALUES (\(id), \(orderID), \(amountCents), \(currency), \(status.rawValue))
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
+            """, logger: logger)
     }
 
     /// Owes the payment back (once per PaymentIntent), in the caller's transaction; the sender pays it.

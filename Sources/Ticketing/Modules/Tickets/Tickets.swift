@@ -126,13 +126,29 @@ struct Tickets: Sendable {
 
     /// The tickets in `user`'s wallet. Tickets sent to the user's email that nobody has claimed yet
     /// are claimed by this read, so they appear the first time the person signs in.
-    func wallet(user: String, email: String?, kickoff: @Sendable (Int64) async throws -> Date, now: Date = Date()) async throws -> [WalletTicket] {
+    func wallet(
+        user: String, email: String?, actor: Actor, kickoff: @Sendable (Int64) async throws -> Date, now: Date = Date()
+    ) async throws -> [WalletTicket] {
         if let email, !email.isEmpty {
-            try await self.postgres.prepared(
-                """
-                UPDATE tickets.tickets SET holder_user_id = \(user)
-                WHERE holder_user_id IS NULL AND lower(deliver_to_email) = lower(\(email))
-                """, logger: self.logger)
+            try await self.postgres.withTransaction(logger: self.logger) { connection in
+                var writes = PreparedWrites()
+                let claimed = writes.add("""
+                    UPDATE tickets.tickets SET holder_user_id = \(user)
+                    WHERE holder_user_id IS NULL AND lower(deliver_to_email) = lower(\(email)) RETURNING id, order_id
+                    """)
+                let rows = try await writes.run(on: connection, select: "SELECT id, order_id FROM \(claimed)", logger: self.logger)
+                var byOrder: [UUID: [UUID]] = [:]
+                for row in rows {
+                    let (id, order) = try row.decode((UUID, UUID).self)
+                    byOrder[order, default: []].append(id)
+                }
+                guard !byOrder.isEmpty else { return }
+                // Claimed by signing in with the email they were sent to (E9).
+                try await Audit.write(byOrder.sorted { $0.key.uuidString < $1.key.uuidString }.map { order, ids in
+                    Audit.Entry(domain: .ticketManagement, action: "tickets.claimed", actor: actor, subjects: ["order:\(order.lowercased)", "user:\(user)"],
+                                data: ["ticket_ids": .array(ids.map { .string($0.lowercased) })])
+                }, on: connection, logger: self.logger)
+            }
         }
         let rows = try await self.postgres.prepared(
             """
