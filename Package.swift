@@ -53,37 +53,49 @@ let package = Package(
     ],
     targets: [
         // Shared core
-        .target(name: "HNSCore", dependencies: [
-            .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .argumentParser,
-        ], swiftSettings: upcoming),
+        .target(
+            name: "HNSCore",
+            dependencies: [
+                .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .argumentParser,
+            ], swiftSettings: upcoming),
         .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
         .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),
         .target(name: "HNSBus", dependencies: ["HNSCore", .ahc, .logging, .nioCore], swiftSettings: upcoming),
         .target(name: "HNSIdentity", dependencies: ["HNSCore", .jwt, .crypto, .ahc, .logging], swiftSettings: upcoming),
 
         // One library per daemon
-        .target(name: "EventBus", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSBus", .yams, .ahc, .hummingbird, .argumentParser, .lifecycle, .metrics,
-        ], swiftSettings: upcoming),
-        .target(name: "StripeRouter", dependencies: [
-            "HNSCore", "HNSBus", .yams, .crypto, .hummingbird, .argumentParser, .lifecycle, .metrics, .ahc,
-            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        ], swiftSettings: upcoming),
-        .target(name: "WaitingRoom", dependencies: [
-            "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle, .metrics,
-            .logging, .nioCore, .crypto, .product(name: "NIOWebSocket", package: "swift-nio"),
-            .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
-        ], swiftSettings: upcoming),
-        .target(name: "Ticketing", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
-            .postgres, .logging, .metrics, .nioCore, .crypto, .ahc, .product(name: "NIOHTTP1", package: "swift-nio"),
-        ], swiftSettings: upcoming),
+        .target(
+            name: "EventBus",
+            dependencies: [
+                "HNSCore", "HNSPostgres", "HNSBus", .yams, .ahc, .hummingbird, .argumentParser, .lifecycle, .metrics,
+            ], swiftSettings: upcoming),
+        .target(
+            name: "StripeRouter",
+            dependencies: [
+                "HNSCore", "HNSBus", .yams, .crypto, .hummingbird, .argumentParser, .lifecycle, .metrics, .ahc,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ], swiftSettings: upcoming),
+        .target(
+            name: "WaitingRoom",
+            dependencies: [
+                "HNSCore", "HNSRedis", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle, .metrics,
+                .logging, .nioCore, .crypto, .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "HummingbirdCore", package: "hummingbird"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"), .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            ], swiftSettings: upcoming),
+        .target(
+            name: "Ticketing",
+            dependencies: [
+                "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
+                .postgres, .logging, .metrics, .nioCore, .crypto, .ahc, .product(name: "NIOHTTP1", package: "swift-nio"),
+            ], swiftSettings: upcoming),
         // Development and test double of the Stripe API (not deployed).
-        .target(name: "StripeSimulator", dependencies: [
-            "HNSCore", .hummingbird, .ahc, .crypto, .argumentParser, .lifecycle, .logging, .nioCore,
-        ], swiftSettings: upcoming),
+        .target(
+            name: "StripeSimulator",
+            dependencies: [
+                "HNSCore", .hummingbird, .ahc, .crypto, .argumentParser, .lifecycle, .logging, .nioCore,
+            ], swiftSettings: upcoming),
 
         // Thin executables
         .executableTarget(name: "hns-ticketing", dependencies: ["Ticketing"], swiftSettings: upcoming),
@@ -93,30 +105,45 @@ let package = Package(
         .executableTarget(name: "hns-stripe-sim", dependencies: ["StripeSimulator"], swiftSettings: upcoming),
 
         // Test support and tests
-        .target(name: "HNSTestSupport", dependencies: [
-            "HNSCore", "HNSPostgres", "HNSRedis", "EventBus", "HNSIdentity", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc, .lifecycle,
-        ], swiftSettings: upcoming),
+        .target(
+            name: "HNSTestSupport",
+            dependencies: [
+                "HNSCore", "HNSPostgres", "HNSRedis", "EventBus", "HNSIdentity", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc,
+                .lifecycle,
+            ], swiftSettings: upcoming),
         .testTarget(name: "HNSCoreTests", dependencies: ["HNSCore", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "HNSPostgresTests", dependencies: ["HNSPostgres", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HNSRedisTests", dependencies: ["HNSRedis", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HNSBusTests", dependencies: ["HNSBus", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "HNSIdentityTests", dependencies: ["HNSIdentity", "HNSTestSupport"], swiftSettings: upcoming),
         .testTarget(name: "EventBusTests", dependencies: ["EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
-        .testTarget(name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
-        .testTarget(name: "TicketingTests", dependencies: [
-            "Ticketing", "HNSCore", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", "StripeSimulator", "HNSBus",
-            .hummingbirdTesting, .postgres, .yams, .ahc, .crypto,
-        ], swiftSettings: upcoming),
-        .testTarget(name: "WaitingRoomTests", dependencies: [
-            "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,
-            .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOWebSocket", package: "swift-nio"), .crypto, .ahc,
-            .product(name: "NIOHTTP1", package: "swift-nio"), .nioPosix,
-        ], swiftSettings: upcoming),
-        .testTarget(name: "StripeSimulatorTests", dependencies: ["StripeSimulator", "HNSCore", "HNSTestSupport", .ahc, .crypto, .hummingbird], swiftSettings: upcoming),
+        .testTarget(
+            name: "StripeRouterTests", dependencies: ["StripeRouter", "EventBus", "HNSBus", "HNSTestSupport", .hummingbirdTesting],
+            swiftSettings: upcoming),
+        .testTarget(
+            name: "TicketingTests",
+            dependencies: [
+                "Ticketing", "HNSCore", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", "StripeSimulator", "HNSBus",
+                .hummingbirdTesting, .postgres, .yams, .ahc, .crypto,
+            ], swiftSettings: upcoming),
+        .testTarget(
+            name: "WaitingRoomTests",
+            dependencies: [
+                "WaitingRoom", "HNSIdentity", "HNSRedis", "HNSTestSupport", .hummingbirdTesting, .websocket, .wsTesting,
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"), .product(name: "NIOWebSocket", package: "swift-nio"),
+                .crypto, .ahc,
+                .product(name: "NIOHTTP1", package: "swift-nio"), .nioPosix,
+            ], swiftSettings: upcoming),
+        .testTarget(
+            name: "StripeSimulatorTests", dependencies: ["StripeSimulator", "HNSCore", "HNSTestSupport", .ahc, .crypto, .hummingbird],
+            swiftSettings: upcoming),
         // Boundaries over the source text: no dependencies, so it builds in seconds.
         .testTarget(name: "ArchitectureTests", swiftSettings: upcoming),
-        .testTarget(name: "DaemonTests", dependencies: ["StripeRouter",
-            "Ticketing", "WaitingRoom", "StripeSimulator", "HNSTestSupport", .hummingbirdTesting, .postgres, .logging,
-        ], swiftSettings: upcoming),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "StripeRouter",
+                "Ticketing", "WaitingRoom", "StripeSimulator", "HNSTestSupport", .hummingbirdTesting, .postgres, .logging,
+            ], swiftSettings: upcoming),
     ]
 )

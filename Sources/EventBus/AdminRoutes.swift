@@ -14,7 +14,10 @@ struct AdminRoutes: Sendable {
         group.get("/subscriptions") { _, _ in HealthRoutes.json(.ok, .object(["subscriptions": try await self.admin.subscriptions()])) }
         group.post("/subscriptions/{name}/reset") { request, context in
             let name = try context.parameters.require("name")
-            struct Body: Decodable { let seq: Int64?; let time: String? }
+            struct Body: Decodable {
+                let seq: Int64?
+                let time: String?
+            }
             let body = try await request.decodeJSON(as: Body.self, context: context)
             let target: EventBusAdmin.ResetTarget
             switch (body.seq, body.time) {
@@ -68,7 +71,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token else { throw Problem.forbidden("The admin API is disabled: HNS_EVENTBUS_ADMIN_TOKEN is not set.") }
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              ConstantTime.equal(String(header.dropFirst(7)), token.value)
+            ConstantTime.equal(String(header.dropFirst(7)), token.value)
         else { throw Problem.unauthorized("The admin Bearer token is required.") }
         return try await next(request, context)
     }

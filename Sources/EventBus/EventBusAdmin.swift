@@ -18,7 +18,8 @@ public struct EventBusAdmin: Sendable {
     }
 
     public func streamInfo() async throws -> JSONValue {
-        let rows = try await self.store.client.query("""
+        let rows = try await self.store.client.query(
+            """
             SELECT coalesce((SELECT min(seq) FROM eventbus.messages), 0),
                    coalesce((SELECT last_seq FROM eventbus.streams WHERE name = \(self.stream.name)), 0),
                    pg_total_relation_size('eventbus.messages')::int8,
@@ -41,7 +42,8 @@ public struct EventBusAdmin: Sendable {
     public func subscriptions() async throws -> JSONValue {
         var out: [JSONValue] = []
         let last = try await self.store.lastSeq()
-        let rows = try await self.store.client.query("""
+        let rows = try await self.store.client.query(
+            """
             SELECT s.name, s.acked_seq, s.lease_owner, s.lease_until > now(), s.last_error, s.last_error_at, s.missed, s.removed_at,
                    (SELECT count(*) FROM eventbus.dead_letters d WHERE d.subscription = s.name)::int8,
                    (SELECT count(*) FROM eventbus.attempts a WHERE a.subscription = s.name)::int8,
@@ -98,7 +100,8 @@ public struct EventBusAdmin: Sendable {
                     acked = try await LogStore.lastSeq(tx, stream: self.stream.name, logger: self.logger)
                 }
             }
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 UPDATE eventbus.subscriptions SET acked_seq = \(acked), generation = generation + 1 WHERE name = \(name) RETURNING 1
                 """, logger: self.logger)
             var found = false
@@ -111,18 +114,20 @@ public struct EventBusAdmin: Sendable {
     }
 
     public func deadLetters(_ name: String, limit: Int = 100) async throws -> JSONValue {
-        let rows = try await self.store.client.query("""
+        let rows = try await self.store.client.query(
+            """
             SELECT d.seq, d.attempts, d.last_error, d.dead_at, m.subject, m.msg_id
             FROM eventbus.dead_letters d LEFT JOIN eventbus.messages m ON m.seq = d.seq
             WHERE d.subscription = \(name) ORDER BY d.seq LIMIT \(limit)
             """, logger: self.logger)
         var out: [JSONValue] = []
         for try await (seq, attempts, error, at, subject, id) in rows.decode((Int64, Int, String?, Date, String?, String?).self) {
-            out.append(.object([
-                "seq": .number(Double(seq)), "attempts": .number(Double(attempts)), "last_error": error.map(JSONValue.string) ?? .null,
-                "dead_at": .string(Envelope.rfc3339(at)), "subject": subject.map(JSONValue.string) ?? .null,
-                "message_id": id.map(JSONValue.string) ?? .null, "expired": .bool(subject == nil),
-            ]))
+            out.append(
+                .object([
+                    "seq": .number(Double(seq)), "attempts": .number(Double(attempts)), "last_error": error.map(JSONValue.string) ?? .null,
+                    "dead_at": .string(Envelope.rfc3339(at)), "subject": subject.map(JSONValue.string) ?? .null,
+                    "message_id": id.map(JSONValue.string) ?? .null, "expired": .bool(subject == nil),
+                ]))
         }
         return .array(out)
     }
@@ -136,7 +141,8 @@ public struct EventBusAdmin: Sendable {
             var found = false
             for try await _ in exists.decode(Int.self) { found = true }
             guard found else { throw NoSuchMessage() }
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 INSERT INTO eventbus.redeliveries (subscription, seq)
                 SELECT name, \(seq) FROM eventbus.subscriptions WHERE name = \(name)
                 ON CONFLICT DO NOTHING RETURNING 1
@@ -153,7 +159,8 @@ public struct EventBusAdmin: Sendable {
     public func redriveDeadLetters(_ name: String) async throws -> Int {
         try await self.store.client.withRetryingTransaction(logger: self.logger) { tx in
             guard try await self.cursorExists(name, tx) else { throw UnknownSubscription() }
-            let rows = try await tx.query("""
+            let rows = try await tx.query(
+                """
                 WITH moved AS (DELETE FROM eventbus.dead_letters WHERE subscription = \(name) RETURNING subscription, seq)
                 INSERT INTO eventbus.redeliveries (subscription, seq) SELECT subscription, seq FROM moved
                 ON CONFLICT DO NOTHING RETURNING 1

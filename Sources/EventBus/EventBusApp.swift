@@ -17,11 +17,12 @@ public struct EventBusApp: Sendable {
 
     public static func build(configuration config: EventBusConfiguration, logger: Logger) -> EventBusApp {
         let postgres = PostgresClient(configuration: config.postgres, backgroundLogger: logger)
-        let httpService = HTTPClientService(client: HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(
-                timeout: .init(connect: .seconds(5)),
-                connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))))
+        let httpService = HTTPClientService(
+            client: HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: .init(
+                    timeout: .init(connect: .seconds(5)),
+                    connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))))
         var lazy = config.postgres
         lazy.options.additionalStartupParameters = [("synchronous_commit", "off")]
         lazy.options.maximumConnections = 8
@@ -34,14 +35,19 @@ public struct EventBusApp: Sendable {
         let admin = EventBusAdmin(client: postgres, stream: config.stream, logger: logger)
 
         let router = DaemonRouter.make(daemon: "hns-eventbus", context: BasicRequestContext.self)
-        HealthRoutes.add(to: router, daemon: "hns-eventbus", checks: [
-            ReadinessCheck(name: "postgres") { try await postgres.ping(logger: logger); return nil },
-            ReadinessCheck(name: "retention") {
-                // Up, but names subscriptions whose oldest pending message is close to expiry.
-                let risk = status.atRisk.value
-                return risk.isEmpty ? nil : .object(["expiring_soon": .object(risk.mapValues { .number($0) })])
-            },
-        ])
+        HealthRoutes.add(
+            to: router, daemon: "hns-eventbus",
+            checks: [
+                ReadinessCheck(name: "postgres") {
+                    try await postgres.ping(logger: logger)
+                    return nil
+                },
+                ReadinessCheck(name: "retention") {
+                    // Up, but names subscriptions whose oldest pending message is close to expiry.
+                    let risk = status.atRisk.value
+                    return risk.isEmpty ? nil : .object(["expiring_soon": .object(risk.mapValues { .number($0) })])
+                },
+            ])
         PublishRoutes(stream: config.stream, sequencer: sequencer).add(to: router)
         AdminRoutes(admin: admin, token: config.adminToken, manager: manager).add(to: router)
 

@@ -11,8 +11,10 @@ public struct EventBusCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "hns-eventbus",
         abstract: "The HNS event bus: a replayable log in PostgreSQL delivered to HTTP subscribers.",
-        subcommands: [Serve.self, Migrate.self, CheckConfig.self, StreamInfo.self, Subscriptions.self, Reset.self,
-                      DeadLetters.self, Redeliver.self, Redrive.self],
+        subcommands: [
+            Serve.self, Migrate.self, CheckConfig.self, StreamInfo.self, Subscriptions.self, Reset.self,
+            DeadLetters.self, Redeliver.self, Redrive.self,
+        ],
         defaultSubcommand: Serve.self)
 
     public init() {}
@@ -24,10 +26,12 @@ public struct EventBusCommand: AsyncParsableCommand {
             LoggingBootstrap.bootstrap(level: config.http.logLevel)
             HNSMetrics.bootstrap()
             let logger = Logger.daemon("hns-eventbus", level: config.http.logLevel)
-            logger.info("starting", metadata: [
-                "stream": "\(config.stream.name)", "subscriptions": "\(config.stream.subscriptions.map(\.name))",
-                "instance": "\(config.instanceID)", "port": "\(config.http.port)",
-            ])
+            logger.info(
+                "starting",
+                metadata: [
+                    "stream": "\(config.stream.name)", "subscriptions": "\(config.stream.subscriptions.map(\.name))",
+                    "instance": "\(config.instanceID)", "port": "\(config.http.port)",
+                ])
             try await EventBusApp.build(configuration: config, logger: logger).application.runService()
         }
     }
@@ -45,8 +49,9 @@ public struct EventBusCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate the configuration and exit.")
         func run() async throws {
             let config = try loadConfiguration()
-            print("configuration OK: stream \(config.stream.name), \(config.stream.subjects.count) subjects, "
-                + "\(config.stream.publishers.count) publishers, \(config.stream.subscriptions.count) subscriptions")
+            print(
+                "configuration OK: stream \(config.stream.name), \(config.stream.subjects.count) subjects, "
+                    + "\(config.stream.publishers.count) publishers, \(config.stream.subscriptions.count) subscriptions")
         }
     }
 
@@ -88,7 +93,12 @@ public struct EventBusCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deliver one message to a subscription again.")
         @Argument var subscription: String
         @Argument var seq: Int64
-        func run() async throws { try await withAdmin { try await $0.redeliver(subscription, seq: seq); print("queued \(seq) for \(subscription)") } }
+        func run() async throws {
+            try await withAdmin {
+                try await $0.redeliver(subscription, seq: seq)
+                print("queued \(seq) for \(subscription)")
+            }
+        }
     }
 
     struct Redrive: AsyncParsableCommand {

@@ -86,7 +86,8 @@ public struct LogStore: Sendable {
     static let pageBytes = 8 << 20
 
     func fetch(subscription: String, after cursor: Int64, regex: String, limit: Int, maxMessageSize: Int) async throws -> Fetched? {
-        let rows = try await self.client.query("""
+        let rows = try await self.client.query(
+            """
             SELECT s.last_seq, sub.generation, sub.redeliver, m.seq, m.subject, m.msg_id, m.data, m.published_at, m.attempts
             FROM (SELECT last_seq FROM eventbus.streams WHERE name = \(self.stream)) s
             CROSS JOIN (
@@ -152,13 +153,15 @@ public struct LogStore: Sendable {
                 case .startSeq(let n): start = n - 1
                 case .startTime(let t): start = try await Self.seqBefore(time: t, tx, logger: self.logger) ?? last
                 }
-                try await tx.query("""
+                try await tx.query(
+                    """
                     INSERT INTO eventbus.subscriptions (name, acked_seq) VALUES (\(sub.name), \(start))
                     ON CONFLICT (name) DO UPDATE SET removed_at = NULL
                     """, logger: self.logger)
             }
             let names = subscriptions.map(\.name)
-            try await tx.query("""
+            try await tx.query(
+                """
                 UPDATE eventbus.subscriptions SET removed_at = now(), lease_owner = NULL
                 WHERE removed_at IS NULL AND NOT (name = ANY(\(names)))
                   -- in a rolling deploy an instance with an older config must not stop what a newer one delivers
@@ -189,7 +192,8 @@ public struct LogStore: Sendable {
 
     /// Takes every free (or expired) lease among `names` for this instance.
     func acquireLeases(names: [String], ttls: [Double], owner: String) async throws -> [Lease] {
-        let rows = try await self.client.query("""
+        let rows = try await self.client.query(
+            """
             UPDATE eventbus.subscriptions s
             SET lease_owner = \(owner), lease_until = now() + make_interval(secs => u.ttl)
             FROM unnest(\(names)::text[], \(ttls)::float8[]) AS u(name, ttl)
@@ -198,13 +202,16 @@ public struct LogStore: Sendable {
             RETURNING s.name, s.acked_seq, s.generation
             """, logger: self.logger)
         var out: [Lease] = []
-        for try await (name, acked, gen) in rows.decode((String, Int64, Int64).self) { out.append(Lease(name: name, ackedSeq: acked, generation: gen)) }
+        for try await (name, acked, gen) in rows.decode((String, Int64, Int64).self) {
+            out.append(Lease(name: name, ackedSeq: acked, generation: gen))
+        }
         return out
     }
 
     /// Extends the leases this instance holds; returns the names still held.
     func renewLeases(names: [String], ttls: [Double], owner: String) async throws -> Set<String> {
-        let rows = try await self.client.query("""
+        let rows = try await self.client.query(
+            """
             UPDATE eventbus.subscriptions s
             SET lease_until = now() + make_interval(secs => u.ttl)
             FROM unnest(\(names)::text[], \(ttls)::float8[]) AS u(name, ttl)
@@ -223,7 +230,8 @@ public struct LogStore: Sendable {
 
     /// Moves the cursor forward; refused (false) if this instance lost the lease or a reset happened.
     func storeCursor(subscription: String, seq: Int64, owner: String, generation: Int64) async throws -> Bool {
-        let rows = try await self.bookkeeping.query("""
+        let rows = try await self.bookkeeping.query(
+            """
             UPDATE eventbus.subscriptions SET acked_seq = greatest(acked_seq, \(seq))
             WHERE name = \(subscription) AND lease_owner = \(owner) AND generation = \(generation)
             RETURNING 1
@@ -233,7 +241,8 @@ public struct LogStore: Sendable {
     }
 
     func recordFailure(subscription: String, seq: Int64, attempts: Int, error: String) async throws {
-        try await self.bookkeeping.query("""
+        try await self.bookkeeping.query(
+            """
             WITH a AS (
                 INSERT INTO eventbus.attempts (subscription, seq, attempts, last_error) VALUES (\(subscription), \(seq), \(attempts), \(error))
                 ON CONFLICT (subscription, seq) DO UPDATE SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error
@@ -250,7 +259,8 @@ public struct LogStore: Sendable {
 
     func deadLetter(subscription: String, seq: Int64, attempts: Int, error: String) async throws {
         try await self.client.withTransaction(logger: self.logger) { tx in
-            try await tx.query("""
+            try await tx.query(
+                """
                 INSERT INTO eventbus.dead_letters (subscription, seq, attempts, last_error)
                 VALUES (\(subscription), \(seq), \(attempts), \(error))
                 ON CONFLICT (subscription, seq) DO UPDATE SET attempts = EXCLUDED.attempts, last_error = EXCLUDED.last_error, dead_at = now()
@@ -260,7 +270,8 @@ public struct LogStore: Sendable {
     }
 
     func takeRedeliveries(subscription: String) async throws -> [Message] {
-        let rows = try await self.client.query("""
+        let rows = try await self.client.query(
+            """
             SELECT m.seq, m.subject, m.msg_id, m.data, m.published_at
             FROM eventbus.redeliveries r JOIN eventbus.messages m ON m.seq = r.seq
             WHERE r.subscription = \(subscription) ORDER BY r.seq LIMIT 100
@@ -270,7 +281,8 @@ public struct LogStore: Sendable {
             out.append(Message(seq: seq, subject: subject, msgID: id, data: data, publishedAt: at, attempts: 0))
         }
         // Requests for messages retention already removed can never be served.
-        try await self.client.query("""
+        try await self.client.query(
+            """
             DELETE FROM eventbus.redeliveries r WHERE r.subscription = \(subscription)
               AND NOT EXISTS (SELECT 1 FROM eventbus.messages m WHERE m.seq = r.seq)
             """, logger: self.logger)

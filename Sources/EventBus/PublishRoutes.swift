@@ -1,8 +1,8 @@
-import HTTPTypes
 import CoreMetrics
 import Foundation
 import HNSBus
 import HNSCore
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -36,8 +36,9 @@ struct PublishRoutes: Sendable {
             throw Self.badField(field + "subject", "'\(subject)' is not a literal subject (dot-separated tokens, no wildcards)")
         }
         guard self.stream.acceptsSubject(subject) else {
-            throw Problem(BusProblems.unknownSubject, detail: "Subject \(subject) is not captured by stream \(self.stream.name).",
-                          errors: [.init(field: field + "subject", message: "not in the stream's subjects")])
+            throw Problem(
+                BusProblems.unknownSubject, detail: "Subject \(subject) is not captured by stream \(self.stream.name).",
+                errors: [.init(field: field + "subject", message: "not in the stream's subjects")])
         }
         guard publisher.allow.contains(where: { Subject.matches(subject, filter: $0) }) else {
             throw Problem.forbidden("Publisher \(publisher.name) may not publish to \(subject).")
@@ -50,8 +51,9 @@ struct PublishRoutes: Sendable {
         }
         let raw = Array(bytes.readableBytesView)
         guard isJSON || RawJSON.isValid(raw), let text = String(validating: raw, as: UTF8.self) else {
-            throw Problem(.malformedJSON, detail: "The message body must be JSON.",
-                          errors: [.init(field: field.isEmpty ? "body" : field + "data", message: "not valid JSON")])
+            throw Problem(
+                .malformedJSON, detail: "The message body must be JSON.",
+                errors: [.init(field: field.isEmpty ? "body" : field + "data", message: "not valid JSON")])
         }
         return LogStore.Item(subject: subject, msgID: msgID, data: text)
     }
@@ -62,9 +64,11 @@ struct PublishRoutes: Sendable {
         let body = try await request.body.collect(upTo: self.stream.maxMessageSize + 1)
         let item = try self.check(subject: subject, msgID: request.headers[.msgID], bytes: body, publisher: publisher, field: "")
         let stored = try await self.commit([item])[0]
-        return HealthRoutes.json(.accepted, .object([
-            "stream": .string(self.stream.name), "seq": .number(Double(stored.seq)), "duplicate": .bool(stored.duplicate),
-        ]))
+        return HealthRoutes.json(
+            .accepted,
+            .object([
+                "stream": .string(self.stream.name), "seq": .number(Double(stored.seq)), "duplicate": .bool(stored.duplicate),
+            ]))
     }
 
     private func publishBatch(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -84,8 +88,10 @@ struct PublishRoutes: Sendable {
             guard let subject = item.subject else { throw Self.badField(field + "subject", "is required") }
             // The item's `data` exactly as sent (re-encoding would reorder keys and reformat numbers).
             guard let slice = item.data else { throw Self.badField(field + "data", "is required") }
-            items.append(try self.check(subject: subject, msgID: item.msgID, bytes: ByteBuffer(bytes: raw[slice]),
-                                        publisher: publisher, field: field, isJSON: true))
+            items.append(
+                try self.check(
+                    subject: subject, msgID: item.msgID, bytes: ByteBuffer(bytes: raw[slice]),
+                    publisher: publisher, field: field, isJSON: true))
         }
         let stored = try await self.commit(items)
         // Written by hand: a router sends one batch per group of webhooks, and an encoder costs more than the rest.
@@ -110,7 +116,9 @@ struct PublishRoutes: Sendable {
         do {
             let stored = try await self.sequencer.append(items)
             for (item, s) in zip(items, stored) {
-                if s.duplicate { EventBusMetrics.duplicates.increment() } else {
+                if s.duplicate {
+                    EventBusMetrics.duplicates.increment()
+                } else {
                     EventBusMetrics.published.increment()
                     EventBusMetrics.publishedBytes.increment(by: item.data.utf8.count)
                 }

@@ -34,7 +34,8 @@ public struct Retention: Service {
         let maxAge = self.config.stream.maxAge.seconds
         var removed = 0
         while true {
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 WITH doomed AS (
                     SELECT seq FROM eventbus.messages
                     WHERE published_at < now() - make_interval(secs => \(maxAge))
@@ -49,7 +50,8 @@ public struct Retention: Service {
         }
         let window = self.config.stream.duplicateWindow.seconds
         while true {
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 DELETE FROM eventbus.dedupe WHERE msg_id IN (
                     SELECT msg_id FROM eventbus.dedupe WHERE published_at < now() - make_interval(secs => \(window)) LIMIT 20000)
                 RETURNING 1
@@ -60,7 +62,8 @@ public struct Retention: Service {
         }
 
         // Cursors pointing before the first remaining message: move them, counting what was lost.
-        let moved = try await client.query("""
+        let moved = try await client.query(
+            """
             WITH first AS (
                 SELECT coalesce((SELECT min(seq) FROM eventbus.messages), (SELECT last_seq + 1 FROM eventbus.streams WHERE name = \(self.store.stream))) AS seq
             )
@@ -71,11 +74,14 @@ public struct Retention: Service {
             RETURNING s.name, s.missed
             """, logger: self.logger)
         for try await (name, missed) in moved.decode((String, Int64).self) {
-            self.logger.error("subscription cursor fell behind retention; skipped expired messages", metadata: [
-                "subscription": "\(name)", "missed_total": "\(missed)",
-            ])
+            self.logger.error(
+                "subscription cursor fell behind retention; skipped expired messages",
+                metadata: [
+                    "subscription": "\(name)", "missed_total": "\(missed)",
+                ])
         }
-        try await client.query("""
+        try await client.query(
+            """
             DELETE FROM eventbus.subscriptions WHERE removed_at < now() - make_interval(secs => \(self.config.removedSubscriptionTTL.seconds))
             """, logger: self.logger)
         try await self.checkExpiry()
@@ -85,7 +91,8 @@ public struct Retention: Service {
 
     /// Age of each active subscription's oldest pending message, and whether it is within the warning margin of expiry.
     func checkExpiry() async throws {
-        let rows = try await self.store.client.query("""
+        let rows = try await self.store.client.query(
+            """
             SELECT s.name, extract(epoch FROM now() - m.published_at)::float8
             FROM eventbus.subscriptions s
             LEFT JOIN eventbus.messages m ON m.seq = s.acked_seq + 1
@@ -100,7 +107,8 @@ public struct Retention: Service {
             EventBusMetrics.expiryRisk(name).record(risk ? 1 : 0)
             if risk {
                 atRisk[name] = a
-                self.logger.warning("subscription's oldest pending message nears expiry", metadata: ["subscription": "\(name)", "age_s": "\(Int(a))"])
+                self.logger.warning(
+                    "subscription's oldest pending message nears expiry", metadata: ["subscription": "\(name)", "age_s": "\(Int(a))"])
             }
         }
         self.status.atRisk.withLock { $0 = atRisk }

@@ -200,7 +200,11 @@ private struct Parser {
         if window > maxAge { self.problem("stream.duplicate_window", "is longer than max_age") }
         var size = 1 << 20
         if let raw = map["max_msg_size"] {
-            if let i = raw as? Int { size = i } else if let s = raw as? String, let n = ByteSizeParser.parse(s) { size = n } else {
+            if let i = raw as? Int {
+                size = i
+            } else if let s = raw as? String, let n = ByteSizeParser.parse(s) {
+                size = n
+            } else {
                 self.problem("stream.max_msg_size", "'\(raw)' is not a size such as 1MiB")
             }
         }
@@ -272,9 +276,10 @@ private struct Parser {
         let maxDeliver = self.int(map["max_deliver"], at: "\(path).max_deliver", default: 0, min: 0)
         let maxInFlight = self.int(map["max_in_flight"], at: "\(path).max_in_flight", default: 1, min: 1)
         if self.subscriptions.contains(where: { $0.name == name }) { self.problem(path, "subscription '\(name)' is defined twice") }
-        self.subscriptions.append(.init(
-            name: name, filters: filters, url: url, token: token, deliver: deliver, timeout: timeout,
-            backoff: backoff, maxDeliver: maxDeliver, maxInFlight: maxInFlight))
+        self.subscriptions.append(
+            .init(
+                name: name, filters: filters, url: url, token: token, deliver: deliver, timeout: timeout,
+                backoff: backoff, maxDeliver: maxDeliver, maxInFlight: maxInFlight))
     }
 
     /// `${NAME}` and `${NAME:-default}` from the environment, so one config serves every deployment.
@@ -290,9 +295,13 @@ private struct Parser {
             let expr = rest[start.upperBound..<end]
             let parts = expr.components(separatedBy: ":-")
             let name = parts[0]
-            if let v = self.environment[name], !v.isEmpty { out += v }
-            else if parts.count > 1 { out += parts.dropFirst().joined(separator: ":-") }
-            else { self.problem(path, "environment variable \(name) is not set") }
+            if let v = self.environment[name], !v.isEmpty {
+                out += v
+            } else if parts.count > 1 {
+                out += parts.dropFirst().joined(separator: ":-")
+            } else {
+                self.problem(path, "environment variable \(name) is not set")
+            }
             rest = rest[rest.index(after: end)...]
         }
         return out + rest

@@ -1,5 +1,5 @@
-import CoreMetrics
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import HNSBus
 import HNSCore
@@ -41,9 +41,9 @@ struct SubscriptionWorker: Sendable {
 
     /// What became of one message.
     enum Delivery: Equatable {
-        case done          // acknowledged or dead-lettered: the cursor may pass it
-        case abandoned     // an operator reset the subscription meanwhile: reload, do not pass it
-        case stopped       // lease lost or shutting down
+        case done  // acknowledged or dead-lettered: the cursor may pass it
+        case abandoned  // an operator reset the subscription meanwhile: reload, do not pass it
+        case stopped  // lease lost or shutting down
     }
 
     func run(cursor start: Int64, generation startGeneration: Int64) async {
@@ -84,8 +84,9 @@ struct SubscriptionWorker: Sendable {
 
         loop: while self.manager.isHeld(self.name) && !Task.isCancelled {
             do {
-                guard let fetched = try await self.store.fetch(
-                    subscription: self.name, after: cursor, regex: regex, limit: 500, maxMessageSize: self.maxMessageSize)
+                guard
+                    let fetched = try await self.store.fetch(
+                        subscription: self.name, after: cursor, regex: regex, limit: 500, maxMessageSize: self.maxMessageSize)
                 else {
                     break  // the subscription row is gone
                 }
@@ -122,10 +123,12 @@ struct SubscriptionWorker: Sendable {
                         }
                     }
                 } else {
-                    outcome = await self.deliverWindow(fetched.messages, generation: generation, advance: {
-                        cursor = max(cursor, $0)
-                        lastDelivered = cursor
-                    })
+                    outcome = await self.deliverWindow(
+                        fetched.messages, generation: generation,
+                        advance: {
+                            cursor = max(cursor, $0)
+                            lastDelivered = cursor
+                        })
                 }
                 switch outcome {
                 case .done:
@@ -199,9 +202,11 @@ struct SubscriptionWorker: Sendable {
                 return .done
             case .failure(let reason):
                 EventBusMetrics.delivery(self.name, result: "retry").increment()
-                self.logger.notice("delivery failed", metadata: [
-                    "subscription": "\(self.name)", "seq": "\(message.seq)", "attempt": "\(attempts)", "error": "\(reason)",
-                ])
+                self.logger.notice(
+                    "delivery failed",
+                    metadata: [
+                        "subscription": "\(self.name)", "seq": "\(message.seq)", "attempt": "\(attempts)", "error": "\(reason)",
+                    ])
                 if self.subscription.maxDeliver > 0, attempts >= self.subscription.maxDeliver {
                     do {
                         try await self.store.deadLetter(subscription: self.name, seq: message.seq, attempts: attempts, error: reason)
@@ -227,7 +232,10 @@ struct SubscriptionWorker: Sendable {
         }
     }
 
-    enum Outcome { case success, failure(String) }
+    enum Outcome {
+        case success
+        case failure(String)
+    }
 
     private func post(_ message: LogStore.Message, attempt: Int) async -> Outcome {
         var request = HTTPClientRequest(url: self.subscription.url)
@@ -237,8 +245,9 @@ struct SubscriptionWorker: Sendable {
         request.headers.add(name: "Event-Seq", value: String(message.seq))
         request.headers.add(name: "Delivery-Attempt", value: String(attempt))
         request.headers.add(name: "Msg-Id", value: message.msgID)
-        request.body = .bytes(Envelope.encode(
-            subject: message.subject, data: ByteBuffer(string: message.data), timestamp: message.publishedAt, messageID: message.msgID))
+        request.body = .bytes(
+            Envelope.encode(
+                subject: message.subject, data: ByteBuffer(string: message.data), timestamp: message.publishedAt, messageID: message.msgID))
         let http = self.http
         let timeout = self.subscription.timeout
         let frozen = request

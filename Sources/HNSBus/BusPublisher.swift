@@ -47,8 +47,10 @@ public struct BusPublisher: Sendable {
     public var attempts: Int
     public var backoff: Backoff
 
-    public init(baseURL: String, token: Secret, client: HTTPClient, timeout: Duration = .seconds(5), attempts: Int = 3,
-                backoff: Backoff = Backoff(base: .milliseconds(50), maximum: .seconds(1))) {
+    public init(
+        baseURL: String, token: Secret, client: HTTPClient, timeout: Duration = .seconds(5), attempts: Int = 3,
+        backoff: Backoff = Backoff(base: .milliseconds(50), maximum: .seconds(1))
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.client = client
@@ -113,7 +115,10 @@ public struct BusPublisher: Sendable {
         var lastError = "no attempt made"
         for attempt in 1...max(self.attempts, 1) {
             do {
-                let response = try await self.client.execute(request, timeout: .nanoseconds(Int64(self.timeout.components.seconds) * 1_000_000_000 + self.timeout.components.attoseconds / 1_000_000_000))
+                let response = try await self.client.execute(
+                    request,
+                    timeout: .nanoseconds(
+                        Int64(self.timeout.components.seconds) * 1_000_000_000 + self.timeout.components.attoseconds / 1_000_000_000))
                 let body = try await response.body.collect(upTo: 1 << 20)
                 let status = Int(response.status.code)
                 if (200..<300).contains(status) { return Data(body.readableBytesView) }

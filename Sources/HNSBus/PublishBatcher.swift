@@ -94,7 +94,9 @@ public actor PublishBatcher {
         }
         do {
             let acks = try await publisher.publishBatch(items)
-            guard acks.count == items.count else { return items.map { _ in .failure(.unavailable("batch answer has \(acks.count) acks for \(items.count) messages")) } }
+            guard acks.count == items.count else {
+                return items.map { _ in .failure(.unavailable("batch answer has \(acks.count) acks for \(items.count) messages")) }
+            }
             return acks.map { .success($0) }
         } catch let failure {
             guard case .rejected = failure else { return items.map { _ in .failure(failure) } }

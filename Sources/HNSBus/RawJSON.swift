@@ -87,9 +87,11 @@ public enum RawJSON {
                     let isObject = self.peek == 0x7B
                     self.found = [nil, nil, nil]
                     guard self.value(depth: 1) else { return nil }
-                    items.append(isObject
-                        ? Item(subject: self.found[0].flatMap(self.string(at:)), msgID: self.found[1].flatMap(self.string(at:)), data: self.found[2])
-                        : Item(isObject: false))
+                    items.append(
+                        isObject
+                            ? Item(
+                                subject: self.found[0].flatMap(self.string(at:)), msgID: self.found[1].flatMap(self.string(at:)), data: self.found[2])
+                            : Item(isObject: false))
                     self.ws()
                     guard let c = self.peek else { return nil }
                     self.i += 1
@@ -126,7 +128,10 @@ public enum RawJSON {
         private mutating func object(depth: Int) -> Bool {
             self.i += 1
             self.ws()
-            if self.peek == 0x7D { self.i += 1; return true }
+            if self.peek == 0x7D {
+                self.i += 1
+                return true
+            }
             // Member names are tracked only for `strings(_:at:)`, and only inside objects (an array
             // in between ends every wanted path).
             let tracking = !self.wanted.isEmpty && self.path.count == depth - 1 - self.root
@@ -162,7 +167,10 @@ public enum RawJSON {
         private mutating func array(depth: Int) -> Bool {
             self.i += 1
             self.ws()
-            if self.peek == 0x5D { self.i += 1; return true }
+            if self.peek == 0x5D {
+                self.i += 1
+                return true
+            }
             while true {
                 self.ws()
                 guard self.value(depth: depth) else { return false }
@@ -249,7 +257,11 @@ public enum RawJSON {
             }
             while k < inner.upperBound {
                 let c = b[k]
-                guard c == 0x5C else { out.append(c); k += 1; continue }
+                guard c == 0x5C else {
+                    out.append(c)
+                    k += 1
+                    continue
+                }
                 let e = b[k + 1]
                 k += 2
                 switch e {

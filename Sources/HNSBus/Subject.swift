@@ -26,7 +26,8 @@ public enum Subject {
     /// Does literal `subject` match `filter`? Token by token over the bytes, without splitting: the
     /// bus asks this for every message it takes (stream subjects, publisher permissions).
     public static func matches(_ subject: String, filter: String) -> Bool {
-        let s = subject.utf8, f = filter.utf8
+        let s = subject.utf8
+        let f = filter.utf8
         var sPos: String.UTF8View.Index? = s.startIndex  // nil: every token consumed
         var fPos: String.UTF8View.Index? = f.startIndex
         while let fp = fPos {

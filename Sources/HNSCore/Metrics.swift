@@ -92,8 +92,10 @@ enum HTTPMetricsCache {
     static func metrics(daemon: String, method: String, route: String, status: Int) -> (CoreMetrics.Counter, CoreMetrics.Timer) {
         self.made.handles(Labels(daemon: daemon, method: method, route: route, status: status)) {
             let dims = [("daemon", daemon), ("method", method), ("route", route), ("status", String(status))]
-            return (CoreMetrics.Counter(label: "hns_http_requests_total", dimensions: dims),
-                    Timer(label: "hns_http_request_duration_seconds", dimensions: Array(dims.prefix(3))))
+            return (
+                CoreMetrics.Counter(label: "hns_http_requests_total", dimensions: dims),
+                Timer(label: "hns_http_request_duration_seconds", dimensions: Array(dims.prefix(3)))
+            )
         }
     }
 }

@@ -59,8 +59,9 @@ public struct IdentityConfiguration: Sendable {
         let chosen = [Self.jwksVariable, Self.publicKeyVariable, Self.secretVariable].filter(isSet)
         guard chosen.count == 1 else {
             if chosen.isEmpty {
-                env.problem("no identity key source: set \(Self.jwksVariable), \(Self.publicKeyVariable) (or _FILE), "
-                    + "or for development \(Self.secretVariable) (or _FILE)")
+                env.problem(
+                    "no identity key source: set \(Self.jwksVariable), \(Self.publicKeyVariable) (or _FILE), "
+                        + "or for development \(Self.secretVariable) (or _FILE)")
             } else {
                 env.problem("set only one identity key source, not \(chosen.joined(separator: " and "))")
             }

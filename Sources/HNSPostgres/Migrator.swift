@@ -70,7 +70,8 @@ public struct Migrator: Sendable {
     public func migrate(client: PostgresClient, logger: Logger, dryRun: Bool = false) async throws -> Report {
         try await client.withConnection { connection in
             try await connection.query("CREATE SCHEMA IF NOT EXISTS hns_migrations", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS hns_migrations.applied (
                     migration_group text NOT NULL,
                     version integer NOT NULL,
@@ -105,7 +106,7 @@ public struct Migrator: Sendable {
             return String(repeating: "0", count: max(0, 4 - digits.count)) + digits + "_" + name
         }
         guard applied.count <= self.migrations.count,
-              zip(applied, self.migrations).allSatisfy({ $0.0 == $1.version })
+            zip(applied, self.migrations).allSatisfy({ $0.0 == $1.version })
         else {
             throw Failure.historyNotPrefix(applied: applied.map { label($0.0, $0.1) }, files: self.migrations.map { label($0.version, $0.name) })
         }
@@ -125,7 +126,8 @@ public struct Migrator: Sendable {
                 for statement in SQLScript.statements(migration.sql) {
                     try await tx.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await tx.query("""
+                try await tx.query(
+                    """
                     INSERT INTO hns_migrations.applied (migration_group, version, name, checksum)
                     VALUES (\(self.group), \(migration.version), \(migration.name), \(migration.checksum))
                     """, logger: logger)

@@ -16,7 +16,7 @@ public enum PostgresURL {
 
     public static func configuration(from raw: String) throws(Invalid) -> PostgresClient.Configuration {
         guard let components = URLComponents(string: raw),
-              let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
+            let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
         else { throw Invalid(description: "not a postgres:// URL") }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }

@@ -18,24 +18,40 @@ public enum SQLScript {
         while i < chars.count {
             let c = chars[i]
             if c == "-", peek(1) == "-" {
-                while i < chars.count, chars[i] != "\n" { current.append(chars[i]); i += 1 }
+                while i < chars.count, chars[i] != "\n" {
+                    current.append(chars[i])
+                    i += 1
+                }
                 continue
             }
             if c == "/", peek(1) == "*" {
                 var depth = 0
                 repeat {
-                    if chars[i] == "/", peek(1) == "*" { depth += 1; current.append(chars[i]); i += 1 }
-                    else if chars[i] == "*", peek(1) == "/" { depth -= 1; current.append(chars[i]); i += 1 }
-                    current.append(chars[i]); i += 1
+                    if chars[i] == "/", peek(1) == "*" {
+                        depth += 1
+                        current.append(chars[i])
+                        i += 1
+                    } else if chars[i] == "*", peek(1) == "/" {
+                        depth -= 1
+                        current.append(chars[i])
+                        i += 1
+                    }
+                    current.append(chars[i])
+                    i += 1
                 } while i < chars.count && depth > 0
                 continue
             }
             if c == "'" || c == "\"" {
-                current.append(c); i += 1
+                current.append(c)
+                i += 1
                 while i < chars.count {
                     current.append(chars[i])
                     if chars[i] == c {
-                        if peek(1) == c { i += 2; current.append(c); continue }  // doubled quote
+                        if peek(1) == c {
+                            i += 2
+                            current.append(c)
+                            continue
+                        }  // doubled quote
                         i += 1
                         break
                     }
@@ -53,12 +69,18 @@ public enum SQLScript {
                         i += tagScalars.count
                         break
                     }
-                    current.append(chars[i]); i += 1
+                    current.append(chars[i])
+                    i += 1
                 }
                 continue
             }
-            if c == ";" { flush(); i += 1; continue }
-            current.append(c); i += 1
+            if c == ";" {
+                flush()
+                i += 1
+                continue
+            }
+            current.append(c)
+            i += 1
         }
         flush()
         return out
@@ -78,6 +100,8 @@ public enum SQLScript {
     }
 
     private static func isOnlyComments(_ text: String) -> Bool {
-        text.split(separator: "\n").allSatisfy { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty }
+        text.split(separator: "\n").allSatisfy {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("--") || $0.trimmingCharacters(in: .whitespaces).isEmpty
+        }
     }
 }

@@ -17,8 +17,9 @@ public final class RedisConnection: RedisCommandSender {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "hns.redis")
     ) async throws -> RedisConnection {
-        try await connect(configuration, timeout: configuration.connectTimeout,
-                          eventLoopGroup: eventLoopGroup, logger: logger, onPush: nil)
+        try await connect(
+            configuration, timeout: configuration.connectTimeout,
+            eventLoopGroup: eventLoopGroup, logger: logger, onPush: nil)
     }
 
     /// `onPush` receives Pub/Sub `message`/`pmessage` frames; only subscriber connections set it,

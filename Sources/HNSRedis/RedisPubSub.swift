@@ -66,7 +66,9 @@ extension RedisClient {
                 for try await message in messages { await handle(message) }
             } catch {
                 if Task.isCancelled { return }
-                if !warned { logger.warning("Redis subscription failed; retrying", metadata: ["redis.channels": "\(channels)", "error": "\(error)"]) }
+                if !warned {
+                    logger.warning("Redis subscription failed; retrying", metadata: ["redis.channels": "\(channels)", "error": "\(error)"])
+                }
                 warned = true
             }
             try? await Task.sleep(for: delay)

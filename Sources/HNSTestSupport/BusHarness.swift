@@ -57,9 +57,11 @@ public struct BusHarness: Sendable {
     }
 
     /// Starts a bus; `body` runs while it serves.
-    public static func with<T: Sendable>(subscriptions: String = "  []", db existing: TestDatabase? = nil,
-                                  tune: @Sendable (inout EventBusConfiguration) -> Void = { _ in },
-                                  _ body: @Sendable (BusHarness, EventBusApp) async throws -> T) async throws -> T {
+    public static func with<T: Sendable>(
+        subscriptions: String = "  []", db existing: TestDatabase? = nil,
+        tune: @Sendable (inout EventBusConfiguration) -> Void = { _ in },
+        _ body: @Sendable (BusHarness, EventBusApp) async throws -> T
+    ) async throws -> T {
         let db: TestDatabase
         if let existing { db = existing } else { db = try await TestDatabase.create(migrating: ["eventbus"]) }
         let port = try await ChildProcess.freePort()
@@ -73,7 +75,9 @@ public struct BusHarness: Sendable {
     }
 
     @discardableResult
-    public func publish(_ subject: String, _ json: String, msgID: String? = nil, token: String = BusHarness.publisherToken) async throws -> TestHTTP.Reply {
+    public func publish(_ subject: String, _ json: String, msgID: String? = nil, token: String = BusHarness.publisherToken) async throws
+        -> TestHTTP.Reply
+    {
         var headers = ["Authorization": "Bearer \(token)"]
         // Always a Msg-Id, so a request the loaded test machine drops can be sent again safely.
         headers["Msg-Id"] = msgID ?? "test-" + UUID().uuidString
@@ -81,14 +85,16 @@ public struct BusHarness: Sendable {
     }
 
     public func admin(_ method: String, _ path: String, json: String? = nil) async throws -> TestHTTP.Reply {
-        try await TestHTTP.send(method, self.baseURL + path, headers: ["Authorization": "Bearer \(Self.adminToken)", "Content-Type": "application/json"],
-                                body: json.map { Array($0.utf8) })
+        try await TestHTTP.send(
+            method, self.baseURL + path, headers: ["Authorization": "Bearer \(Self.adminToken)", "Content-Type": "application/json"],
+            body: json.map { Array($0.utf8) })
     }
 
     /// The `data` column of the message matching `condition` (SQL), exactly as stored.
     public func storedData(where condition: String) async throws -> String? {
         try await self.db.withClient { client in
-            let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT data FROM eventbus.messages WHERE \(condition)"), logger: BusHarness.logger())
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT data FROM eventbus.messages WHERE \(condition)"), logger: BusHarness.logger())
             for try await d in rows.decode(String.self) { return d }
             return nil
         }

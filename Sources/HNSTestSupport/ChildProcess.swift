@@ -1,10 +1,10 @@
 import Foundation
-import Synchronization
 import NIOCore
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starting and stopping real server processes (PostgreSQL, Redis, our own daemons) from tests.
@@ -78,8 +78,10 @@ public enum ChildProcess {
     }
 
     /// Runs a command to completion and returns its exit status and output.
-    public static func run(_ path: String, _ arguments: [String], environment: [String: String]? = nil,
-                           timeout: Duration = .seconds(60)) async throws -> (status: Int32, output: String) {
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> (status: Int32, output: String) {
         let log = NSTemporaryDirectory() + "hns-child-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
         let pid = try self.spawn(path, arguments, environment: environment, output: log)
@@ -99,7 +101,8 @@ public enum ChildProcess {
             guard handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
             if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 0)
-                .bind(host: "127.0.0.1", port: candidate).get() {
+                .bind(host: "127.0.0.1", port: candidate).get()
+            {
                 try await channel.close()
                 return candidate
             }

@@ -61,8 +61,9 @@ public final class LocalHTTPServer: Sendable {
         let record = Recorded(method: request.method.rawValue, path: request.uri.path, headers: headers, body: Array(bytes.readableBytesView))
         self.recorded.withLock { $0.append(record) }
         let answer = await self.handler.value(record)
-        return Response(status: .init(code: answer.status), headers: [.contentType: "application/json"],
-                        body: .init(byteBuffer: ByteBuffer(string: answer.body)))
+        return Response(
+            status: .init(code: answer.status), headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(string: answer.body)))
     }
 
     static func isListening(_ port: Int) async -> Bool {
@@ -87,7 +88,10 @@ public func withRunningService<T: Sendable>(_ service: some Service, port: Int? 
     logger.logLevel = .warning
     let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
     return try await withThrowingTaskGroup(of: T?.self) { tasks in
-        tasks.addTask { try await group.run(); return nil }
+        tasks.addTask {
+            try await group.run()
+            return nil
+        }
         if let port {
             guard try await eventually(timeout: .seconds(15), { await LocalHTTPServer.isListening(port) }) else {
                 await group.triggerGracefulShutdown()

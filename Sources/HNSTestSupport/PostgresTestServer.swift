@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A private PostgreSQL cluster for tests that stop and start the server (readiness, failover).
@@ -22,20 +22,24 @@ public final class PostgresTestServer: Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let server = PostgresTestServer(port: try await ChildProcess.freePort(), directory: dir)
         _ = try await ChildProcess.run("/bin/chown", ["postgres", dir])
-        let initdb = try await ChildProcess.run("/usr/sbin/runuser", [
-            "-u", "postgres", "--", TestEnvironment.postgresBinDir + "/initdb", "-D", dir + "/data", "-U", "postgres",
-            "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
-        ])
+        let initdb = try await ChildProcess.run(
+            "/usr/sbin/runuser",
+            [
+                "-u", "postgres", "--", TestEnvironment.postgresBinDir + "/initdb", "-D", dir + "/data", "-U", "postgres",
+                "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+            ])
         guard initdb.status == 0 else { throw ChildProcess.SpawnError(message: "initdb failed: \(initdb.output)") }
         try await server.startServer()
         return server
     }
 
     public func startServer() async throws {
-        _ = try ChildProcess.spawn("/usr/sbin/runuser", [
-            "-u", "postgres", "--", TestEnvironment.postgresBinDir + "/postgres", "-D", self.directory + "/data",
-            "-p", String(self.port), "-k", self.directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-        ], output: self.directory + "/postgres.log")
+        _ = try ChildProcess.spawn(
+            "/usr/sbin/runuser",
+            [
+                "-u", "postgres", "--", TestEnvironment.postgresBinDir + "/postgres", "-D", self.directory + "/data",
+                "-p", String(self.port), "-k", self.directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+            ], output: self.directory + "/postgres.log")
         let ready = try await eventually(timeout: .seconds(30), interval: .milliseconds(50)) {
             let r = try await ChildProcess.run(TestEnvironment.postgresBinDir + "/pg_isready", ["-h", "127.0.0.1", "-p", String(self.port)])
             return r.status == 0
@@ -57,7 +61,8 @@ public final class PostgresTestServer: Sendable {
 
     private func postmasterPID() -> pid_t? {
         guard let text = try? String(contentsOfFile: self.directory + "/data/postmaster.pid", encoding: .utf8),
-              let first = text.split(separator: "\n").first else { return nil }
+            let first = text.split(separator: "\n").first
+        else { return nil }
         return pid_t(first)
     }
 

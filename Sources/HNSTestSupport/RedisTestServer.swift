@@ -5,9 +5,9 @@ import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A private `redis-server` on a free loopback port, for tests that need to stop or restart
@@ -59,10 +59,12 @@ public final class RedisTestServer: Sendable {
 
     /// SIGTERM, then waits for the process to exit (SIGKILL after 10 s).
     public func stop() async {
-        guard let running = pid.withLock({ current -> pid_t? in
-            defer { current = nil }
-            return current
-        }) else { return }
+        guard
+            let running = pid.withLock({ current -> pid_t? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         kill(running, SIGTERM)
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)
@@ -121,9 +123,11 @@ public final class RedisTestServer: Sendable {
     }()
 
     private func launch() async throws {
-        let child = try Self.spawn(executable, [
-            "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
-        ] + (password.map { ["--requirepass", $0] } ?? []))
+        let child = try Self.spawn(
+            executable,
+            [
+                "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no",
+            ] + (password.map { ["--requirepass", $0] } ?? []))
         pid.withLock { $0 = child }
         Self.livePIDs.withLock { _ = $0.insert(child) }
 

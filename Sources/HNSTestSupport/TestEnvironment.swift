@@ -34,8 +34,10 @@ public enum TestEnvironment {
 }
 
 /// Polls `condition` until it holds or `timeout` passes (no sleeps-and-hope in tests).
-public func eventually(timeout: Duration = .seconds(10), interval: Duration = .milliseconds(20),
-                       _ condition: () async throws -> Bool) async throws -> Bool {
+public func eventually(
+    timeout: Duration = .seconds(10), interval: Duration = .milliseconds(20),
+    _ condition: () async throws -> Bool
+) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return true }

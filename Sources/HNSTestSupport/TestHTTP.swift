@@ -16,8 +16,10 @@ public enum TestHTTP {
         public func header(_ name: String) -> String? { self.headers[name.lowercased()] }
     }
 
-    public static func send(_ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
-                            timeout: Duration = .seconds(30)) async throws -> Reply {
+    public static func send(
+        _ method: String, _ url: String, headers: [String: String] = [:], body: [UInt8]? = nil,
+        timeout: Duration = .seconds(30)
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         for (k, v) in headers { request.headers.add(name: k, value: v) }

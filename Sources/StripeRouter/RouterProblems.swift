@@ -12,9 +12,10 @@ enum RouterProblems {
     static let signatureTimestamp = ProblemType("signature-timestamp", .badRequest, "Invalid Stripe signature")
     static let signatureMismatch = ProblemType("signature-mismatch", .badRequest, "Invalid Stripe signature")
 
-    static let all: [ProblemType] = ProblemType.common + [
-        notAnEvent, busUnavailable, signatureMissing, signatureMalformed, signatureNoV1, signatureTimestamp, signatureMismatch,
-    ]
+    static let all: [ProblemType] =
+        ProblemType.common + [
+            notAnEvent, busUnavailable, signatureMissing, signatureMalformed, signatureNoV1, signatureTimestamp, signatureMismatch,
+        ]
 
     static func signature(_ failure: StripeSignature.Failure) -> ProblemType {
         switch failure {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import HNSCore
 import HNSBus
+import HNSCore
 import Yams
 
 /// `metadata.site` → subject, then event-type patterns for events Stripe sends without our metadata
@@ -51,8 +51,14 @@ public struct RoutingTable: Sendable, Equatable {
         guard let map = root as? [String: Any] else { throw Invalid(problems: ["top level must be a mapping"]) }
         for key in map.keys where !["routes", "event_types", "default"].contains(key) { problems.append("unknown key '\(key)'") }
         func subject(_ v: Any?, at path: String) -> String? {
-            guard let s = v as? String else { problems.append("\(path) must be a subject string"); return nil }
-            guard Subject.isValidLiteral(s) else { problems.append("\(path): '\(s)' is not a literal subject"); return nil }
+            guard let s = v as? String else {
+                problems.append("\(path) must be a subject string")
+                return nil
+            }
+            guard Subject.isValidLiteral(s) else {
+                problems.append("\(path): '\(s)' is not a literal subject")
+                return nil
+            }
             return s
         }
         var sites: [String: String] = [:]
@@ -72,7 +78,10 @@ public struct RoutingTable: Sendable, Equatable {
                         problems.append("event_types[\(i)] must be {pattern: <event type pattern>, subject: <subject>}")
                         continue
                     }
-                    guard Subject.isValidFilter(pattern) else { problems.append("event_types[\(i)]: '\(pattern)' is not a valid pattern"); continue }
+                    guard Subject.isValidFilter(pattern) else {
+                        problems.append("event_types[\(i)]: '\(pattern)' is not a valid pattern")
+                        continue
+                    }
                     if let s = subject(m["subject"], at: "event_types[\(i)].subject") { types.append((pattern, s)) }
                 }
             } else {

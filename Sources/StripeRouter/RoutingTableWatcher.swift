@@ -58,9 +58,11 @@ public final class RoutingTableWatcher: Service, Sendable {
             self.logger.info("routing table reloaded", metadata: ["version": "\(table.version)", "reason": "\(reason)"])
             return true
         } catch {
-            self.logger.error("routing table refused; keeping the previous one", metadata: [
-                "error": "\(error)", "in_force": "\(self.table.value.version)",
-            ])
+            self.logger.error(
+                "routing table refused; keeping the previous one",
+                metadata: [
+                    "error": "\(error)", "in_force": "\(self.table.value.version)",
+                ])
             return false
         }
     }

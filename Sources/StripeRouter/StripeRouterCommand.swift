@@ -34,8 +34,9 @@ public struct StripeRouterCommand: AsyncParsableCommand {
         func run() async throws {
             let config = try StripeRouterCommand.load()
             let table = try RoutingTable.load(path: config.routesPath)
-            print("configuration OK: \(config.secrets.count) signing secret(s), routing table \(table.version) "
-                + "(\(table.sites.count) sites, \(table.eventTypes.count) event-type patterns, default \(table.defaultSubject ?? "none"))")
+            print(
+                "configuration OK: \(config.secrets.count) signing secret(s), routing table \(table.version) "
+                    + "(\(table.sites.count) sites, \(table.eventTypes.count) event-type patterns, default \(table.defaultSubject ?? "none"))")
         }
     }
 }

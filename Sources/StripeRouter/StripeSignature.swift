@@ -59,7 +59,9 @@ public enum StripeSignature {
             let key = trimmed(item[..<eq])
             let value = trimmed(item[(eq + 1)...])
             if key.elementsEqual("t".utf8) {
-                guard timestamp == nil, let t = Int64(String(decoding: value, as: UTF8.self)) else { throw .malformedHeader("bad or repeated timestamp") }
+                guard timestamp == nil, let t = Int64(String(decoding: value, as: UTF8.self)) else {
+                    throw .malformedHeader("bad or repeated timestamp")
+                }
                 timestamp = t
             } else if key.elementsEqual("v1".utf8) {
                 // A v1 that is not hex can never match; skip it like Stripe's libraries do.
@@ -73,8 +75,10 @@ public enum StripeSignature {
     }
 
     /// Verifies over the raw bytes exactly as received.
-    public static func verify(header: String?, payload: some Collection<UInt8>, secrets: [String], tolerance: Int64 = 300,
-                              now: Date = Date()) throws(Failure) {
+    public static func verify(
+        header: String?, payload: some Collection<UInt8>, secrets: [String], tolerance: Int64 = 300,
+        now: Date = Date()
+    ) throws(Failure) {
         try self.verify(header: header, payload: payload, keys: secrets.map(self.key), tolerance: tolerance, now: now)
     }
 
@@ -83,8 +87,10 @@ public enum StripeSignature {
         SymmetricKey(data: Array(secret.utf8))
     }
 
-    public static func verify(header: String?, payload: some Collection<UInt8>, keys: [SymmetricKey], tolerance: Int64 = 300,
-                              now: Date = Date()) throws(Failure) {
+    public static func verify(
+        header: String?, payload: some Collection<UInt8>, keys: [SymmetricKey], tolerance: Int64 = 300,
+        now: Date = Date()
+    ) throws(Failure) {
         guard let header, !header.isEmpty else { throw .missingHeader }
         let parsed = try self.parse(header)
         // Overflow-checked: an attacker chooses `t`, and a trap would take the router down.

@@ -82,9 +82,11 @@ struct WebhookRoutes: Sendable {
                 ack = try await self.publisher.publish(subject: subject, msgID: msgID, data: body, logger: logger)
             }
         } catch {
-            Counter(label: "hns_stripe_router_publish_failures_total", dimensions: [("kind", error.isRejection ? "rejected" : "unavailable")]).increment()
+            Counter(label: "hns_stripe_router_publish_failures_total", dimensions: [("kind", error.isRejection ? "rejected" : "unavailable")])
+                .increment()
             if error.isRejection {
-                logger.error("bus rejected a Stripe event: routing or bus configuration is wrong", metadata: ["error": "\(error)", "subject": "\(subject)"])
+                logger.error(
+                    "bus rejected a Stripe event: routing or bus configuration is wrong", metadata: ["error": "\(error)", "subject": "\(subject)"])
             } else {
                 logger.error("bus unavailable; Stripe will retry", metadata: ["error": "\(error)"])
             }
@@ -110,9 +112,13 @@ struct WebhookRoutes: Sendable {
             throw self.reject("not-json", Problem(.malformedJSON, detail: "The event is not a JSON object."))
         }
         guard let id = fields[0], !id.isEmpty, let type = fields[1], !type.isEmpty else {
-            throw self.reject("not-an-event", Problem(
-                RouterProblems.notAnEvent, detail: "A Stripe event has a string id and type.",
-                errors: [.init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type")]))
+            throw self.reject(
+                "not-an-event",
+                Problem(
+                    RouterProblems.notAnEvent, detail: "A Stripe event has a string id and type.",
+                    errors: [
+                        .init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type"),
+                    ]))
         }
         return (id, type, fields[2])
     }

@@ -27,7 +27,8 @@ struct FormParams: Sendable {
         if contentType?.lowercased().contains("json") == true {
             self.init()
             guard !body.isEmpty,
-                  let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { return }
+                let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+            else { return }
             for (key, value) in object.sorted(by: { $0.key < $1.key }) {
                 // Only booleans and strings matter to the controls (`deliver`, `outcome`); a number that
                 // reads as a Bool on Linux lands on "true"/"false", which the controls accept alike.

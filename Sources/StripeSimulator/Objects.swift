@@ -27,13 +27,14 @@ struct PaymentIntent: Sendable {
     var cancellationReason: String?
 
     var json: StripeJSON {
-        let error: StripeJSON = self.lastPaymentError.map { e in
-            .object([
-                ("charge", .string(e.charge)), ("code", .string(e.code)), ("decline_code", .string(e.declineCode)),
-                ("doc_url", "https://stripe.com/docs/error-codes/card-declined"), ("message", .string(e.message)),
-                ("type", "card_error"),
-            ])
-        } ?? .null
+        let error: StripeJSON =
+            self.lastPaymentError.map { e in
+                .object([
+                    ("charge", .string(e.charge)), ("code", .string(e.code)), ("decline_code", .string(e.declineCode)),
+                    ("doc_url", "https://stripe.com/docs/error-codes/card-declined"), ("message", .string(e.message)),
+                    ("type", "card_error"),
+                ])
+            } ?? .null
         return .object([
             ("id", .string(self.id)),
             ("object", "payment_intent"),

@@ -65,9 +65,12 @@ struct SimulatorState: Sendable {
             ("data", .object([("object", object)])),
             ("livemode", false),
             ("pending_webhooks", .int(self.delivers ? 1 : 0)),
-            ("request", .object([
-                ("id", .optional(call?.requestID)), ("idempotency_key", .optional(call?.idempotencyKey)),
-            ])),
+            (
+                "request",
+                .object([
+                    ("id", .optional(call?.requestID)), ("idempotency_key", .optional(call?.idempotencyKey)),
+                ])
+            ),
             ("type", .string(type)),
         ])
         let state = !self.delivers ? "no_endpoint" : (deliver ? "pending" : "not_sent")
@@ -136,9 +139,11 @@ struct SimulatorState: Sendable {
     /// parameters, as Stripe does (an answer refusing the parameters is not stored).
     func earlierAnswer(_ call: APICall) -> APIAnswer? {
         guard let key = call.idempotencyKey, let entry = self.idempotency[Self.scope(call, key)],
-              Date().timeIntervalSince(entry.storedAt) < Self.idempotencyWindow else { return nil }
+            Date().timeIntervalSince(entry.storedAt) < Self.idempotencyWindow
+        else { return nil }
         guard entry.fingerprint == Self.fingerprint(call) else {
-            let message = entry.path != call.path
+            let message =
+                entry.path != call.path
                 ? "Keys for idempotent requests can only be used for the same endpoint they were first used for ('\(entry.path)' vs '\(call.path)'). Try using a key other than '\(key)' if you meant to execute a different request."
                 : "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request."
             return StripeError(status: .badRequest, type: "idempotency_error", message: message).answer
@@ -178,8 +183,9 @@ struct SimulatorState: Sendable {
         case "succeeded":
             throw .unexpectedState("You cannot confirm this PaymentIntent because it has already succeeded after being previously confirmed.")
         case "canceled":
-            throw .unexpectedState("You cannot confirm this PaymentIntent because it has a status of canceled. Only a PaymentIntent "
-                + "with one of the following statuses may be confirmed: requires_confirmation, requires_payment_method.")
+            throw .unexpectedState(
+                "You cannot confirm this PaymentIntent because it has a status of canceled. Only a PaymentIntent "
+                    + "with one of the following statuses may be confirmed: requires_confirmation, requires_payment_method.")
         default: break
         }
         let charge = StripeIDs.random("ch_")
@@ -196,16 +202,19 @@ struct SimulatorState: Sendable {
             intent.lastPaymentError = .init(code: "card_declined", declineCode: "generic_decline", message: "Your card was declined.", charge: charge)
         }
         self.paymentIntents[id] = intent
-        self.emit(outcome == .succeeded ? "payment_intent.succeeded" : "payment_intent.payment_failed",
-                  object: intent.json, lane: id, deliver: deliver)
+        self.emit(
+            outcome == .succeeded ? "payment_intent.succeeded" : "payment_intent.payment_failed",
+            object: intent.json, lane: id, deliver: deliver)
         return intent.json
     }
 
     mutating func cancel(_ id: String, reason: String?, call: APICall) throws(StripeError) -> StripeJSON {
         var intent = try self.paymentIntent(id)
         guard ["requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"].contains(intent.status) else {
-            throw .unexpectedState("You cannot cancel this PaymentIntent because it has a status of \(intent.status). Only a PaymentIntent "
-                + "with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing.")
+            throw .unexpectedState(
+                "You cannot cancel this PaymentIntent because it has a status of \(intent.status). Only a PaymentIntent "
+                    + "with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing."
+            )
         }
         intent.status = "canceled"
         intent.canceledAt = StripeIDs.now
@@ -217,12 +226,15 @@ struct SimulatorState: Sendable {
 
     // MARK: refunds
 
-    mutating func refund(paymentIntent id: String, amount: Int?, metadata: [(String, String)], reason: String?,
-                         param: String, call: APICall) throws(StripeError) -> StripeJSON {
+    mutating func refund(
+        paymentIntent id: String, amount: Int?, metadata: [(String, String)], reason: String?,
+        param: String, call: APICall
+    ) throws(StripeError) -> StripeJSON {
         var intent = try self.paymentIntent(id, param: param)
         guard intent.status == "succeeded", let charge = intent.latestCharge else {
-            throw StripeError(status: .badRequest, code: "payment_intent_unexpected_state", param: "payment_intent",
-                              message: "This PaymentIntent (\(id)) does not have a successful charge to refund.")
+            throw StripeError(
+                status: .badRequest, code: "payment_intent_unexpected_state", param: "payment_intent",
+                message: "This PaymentIntent (\(id)) does not have a successful charge to refund.")
         }
         let remaining = intent.amountReceived - intent.amountRefunded
         guard remaining > 0 else {
@@ -230,13 +242,17 @@ struct SimulatorState: Sendable {
         }
         let value = amount ?? remaining
         guard value <= remaining else {
-            throw StripeError(status: .badRequest, code: "amount_too_large", param: "amount", message:
-                "Refund amount (\(Self.money(value, intent.currency))) is greater than unrefunded amount on charge (\(Self.money(remaining, intent.currency)))")
+            throw StripeError(
+                status: .badRequest, code: "amount_too_large", param: "amount",
+                message:
+                    "Refund amount (\(Self.money(value, intent.currency))) is greater than unrefunded amount on charge (\(Self.money(remaining, intent.currency)))"
+            )
         }
         intent.amountRefunded += value
         self.paymentIntents[id] = intent
-        let refund = Refund(id: StripeIDs.random("re_"), amount: value, currency: intent.currency, paymentIntent: id, charge: charge,
-                            metadata: metadata, reason: reason, created: StripeIDs.now)
+        let refund = Refund(
+            id: StripeIDs.random("re_"), amount: value, currency: intent.currency, paymentIntent: id, charge: charge,
+            metadata: metadata, reason: reason, created: StripeIDs.now)
         self.refunds.append(refund)
         self.emit("charge.refunded", object: intent.chargeJSON, lane: id, call: call)
         return refund.json

@@ -44,7 +44,9 @@ struct StripeAPIRoutes: Sendable {
             }
             let metadata = try Self.metadata(params)
             var automatic = true  // the default since API version 2023-08-16
-            if let raw = params.string("automatic_payment_methods[enabled]") { automatic = try Self.boolean(raw, param: "automatic_payment_methods[enabled]") }
+            if let raw = params.string("automatic_payment_methods[enabled]") {
+                automatic = try Self.boolean(raw, param: "automatic_payment_methods[enabled]")
+            }
             let id = StripeIDs.random("pi_")
             let intent = PaymentIntent(
                 id: id, amount: amount, currency: currency, description: params.string("description"), metadata: metadata,
@@ -62,7 +64,9 @@ struct StripeAPIRoutes: Sendable {
     func retrievePaymentIntent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
-            let result: Result<StripeJSON, StripeError> = self.simulator.withState { s in Result { () throws(StripeError) in try s.paymentIntent(id).json } }
+            let result: Result<StripeJSON, StripeError> = self.simulator.withState { s in
+                Result { () throws(StripeError) in try s.paymentIntent(id).json }
+            }
             return APIAnswer(try result.get())
         }
     }
@@ -84,8 +88,9 @@ struct StripeAPIRoutes: Sendable {
             let paymentIntent = params.string("payment_intent")
             let charge = params.string("charge")
             guard paymentIntent != nil || charge != nil else {
-                throw StripeError(status: .badRequest, code: "parameter_missing", param: "payment_intent",
-                                  message: "One of the following params should be provided for this request: payment_intent or charge.")
+                throw StripeError(
+                    status: .badRequest, code: "parameter_missing", param: "payment_intent",
+                    message: "One of the following params should be provided for this request: payment_intent or charge.")
             }
             let amount = try Self.amount(params, required: false)
             let metadata = try Self.metadata(params)
@@ -120,10 +125,11 @@ struct StripeAPIRoutes: Sendable {
                     .filter { (paymentIntent == nil || $0.paymentIntent == paymentIntent) && (charge == nil || $0.charge == charge) }
                     .map(\.json)
             }
-            return APIAnswer(.object([
-                ("object", "list"), ("data", .array(Array(matching.prefix(limit)))), ("has_more", .bool(matching.count > limit)),
-                ("url", "/v1/refunds"),
-            ]))
+            return APIAnswer(
+                .object([
+                    ("object", "list"), ("data", .array(Array(matching.prefix(limit)))), ("has_more", .bool(matching.count > limit)),
+                    ("url", "/v1/refunds"),
+                ]))
         }
     }
 

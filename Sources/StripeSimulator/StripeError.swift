@@ -42,8 +42,10 @@ struct StripeError: Error, Sendable {
     }
 
     static func unrecognizedURL(_ method: String, _ path: String) -> StripeError {
-        StripeError(status: .notFound, message: "Unrecognized request URL (\(method): \(path)). "
-            + "Please see https://stripe.com/docs or we can help at https://support.stripe.com/.")
+        StripeError(
+            status: .notFound,
+            message: "Unrecognized request URL (\(method): \(path)). "
+                + "Please see https://stripe.com/docs or we can help at https://support.stripe.com/.")
     }
 
     static let noAPIKey = StripeError(

@@ -27,15 +27,17 @@ public enum StripeSimulatorApp {
 
         let router = DaemonRouter.make(daemon: "hns-stripe-sim", context: BasicRequestContext.self)
         router.add(middleware: StripeAuthMiddleware(apiKey: config.apiKey.value))
-        HealthRoutes.add(to: router, daemon: "hns-stripe-sim", checks: [
-            ReadinessCheck(name: "simulator") {
-                let counts = simulator.withState { s in (s.paymentIntents.count, s.events.count) }
-                return .object([
-                    "payment_intents": .number(Double(counts.0)), "events": .number(Double(counts.1)),
-                    "webhook": config.webhook.map { .string($0.url) } ?? .null,
-                ])
-            },
-        ])
+        HealthRoutes.add(
+            to: router, daemon: "hns-stripe-sim",
+            checks: [
+                ReadinessCheck(name: "simulator") {
+                    let counts = simulator.withState { s in (s.paymentIntents.count, s.events.count) }
+                    return .object([
+                        "payment_intents": .number(Double(counts.0)), "events": .number(Double(counts.1)),
+                        "webhook": config.webhook.map { .string($0.url) } ?? .null,
+                    ])
+                }
+            ])
         StripeAPIRoutes(simulator: simulator, delivery: delivery).add(to: router)
         return Application(router: router, configuration: config.http.applicationConfiguration, services: [http, delivery], logger: logger)
     }

@@ -20,8 +20,10 @@ public struct StripeSimulatorConfiguration: Sendable {
     public var autoConfirm: Outcome?
     public var autoConfirmDelay: Duration
 
-    public init(http: HTTPSettings, apiKey: Secret, webhookURL: String? = nil, webhookSecret: Secret? = nil,
-                autoConfirm: Outcome? = nil, autoConfirmDelay: Duration = .zero) {
+    public init(
+        http: HTTPSettings, apiKey: Secret, webhookURL: String? = nil, webhookSecret: Secret? = nil,
+        autoConfirm: Outcome? = nil, autoConfirmDelay: Duration = .zero
+    ) {
         self.http = http
         self.apiKey = apiKey
         self.webhookURL = webhookURL

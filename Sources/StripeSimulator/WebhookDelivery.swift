@@ -17,7 +17,10 @@ enum WebhookSignature {
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8)))
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
-        for byte in mac { out.append(hex[Int(byte >> 4)]); out.append(hex[Int(byte & 0x0f)]) }
+        for byte in mac {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0x0f)])
+        }
         return "t=\(timestamp),v1=" + String(decoding: out, as: UTF8.self)
     }
 }
@@ -82,7 +85,8 @@ struct WebhookDelivery: Service {
     /// One attempt, recorded: the receiver's status, or nil and why there was no answer.
     func send(_ eventID: String, trigger: String, final: Bool) async -> (status: Int?, error: String?) {
         guard let webhook = self.simulator.configuration.webhook,
-              let body = self.simulator.withState({ s in s.eventIndex[eventID].map { s.events[$0].bytes } }) else {
+            let body = self.simulator.withState({ s in s.eventIndex[eventID].map { s.events[$0].bytes } })
+        else {
             return (nil, "no such event or no webhook endpoint")
         }
         var request = HTTPClientRequest(url: webhook.url)
@@ -103,9 +107,11 @@ struct WebhookDelivery: Service {
             if status == nil { failure = String(describing: error) }
         }
         self.simulator.withState { $0.record(eventID, status: status, error: failure, trigger: trigger, final: final) }
-        self.logger.debug("webhook attempt", metadata: [
-            "stripe_event": "\(eventID)", "status": "\(status.map(String.init) ?? "none")", "error": "\(failure ?? "")",
-        ])
+        self.logger.debug(
+            "webhook attempt",
+            metadata: [
+                "stripe_event": "\(eventID)", "status": "\(status.map(String.init) ?? "none")", "error": "\(failure ?? "")",
+            ])
         return (status, failure)
     }
 

@@ -9,7 +9,8 @@ enum DemoData {
         let ids = try await modules.stadiums.importDemoStadiums()
         let existing = try await modules.matches.list(includeDrafts: true)
         if let match = existing.first(where: { $0.competition == Self.competition && $0.opponent == Self.opponent }) {
-            return "demo data present: stadiums \(ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), match \(match.id) (\(match.state.rawValue))"
+            return
+                "demo data present: stadiums \(ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), match \(match.id) (\(match.state.rawValue))"
         }
         let kickoff = Date().addingTimeInterval(21 * 86_400)
         let body = Matches.Create(
@@ -20,6 +21,7 @@ enum DemoData {
         let match = try await modules.matches.create(body, actor: .service("system:seed-demo"))
         _ = try await modules.matches.transition(id: match.id, to: .published, actor: .service("system:seed-demo"), reason: "demo")
         _ = try await modules.matches.transition(id: match.id, to: .onSale, actor: .service("system:seed-demo"), reason: "demo")
-        return "demo data created: stadiums \(ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), match \(match.id) on sale"
+        return
+            "demo data created: stadiums \(ids.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")), match \(match.id) on sale"
     }
 }

@@ -21,14 +21,17 @@ extension TicketingCommand {
             let issuer = env.require("HNS_IDENTITY_ISSUER")
             let audience = env.require("HNS_IDENTITY_AUDIENCE")
             do { try env.validate("hns-ticketing dev-token") } catch { throw ValidationError(error.description) }
-            print(Self.sign(secret: secret, claims: [
-                "iss": .string(issuer), "aud": .string(audience), "sub": .string(self.user),
-                "email": .string(self.email ?? "\(self.user)@example.test"),
-                "roles": .array((self.admin ? ["admin"] : ["customer"]).map(JSONValue.string)),
-                "amr": .array((self.admin ? ["pwd", "mfa"] : ["pwd"]).map(JSONValue.string)),
-                "iat": .number(Date().timeIntervalSince1970.rounded(.down)),
-                "exp": .number(Date().timeIntervalSince1970.rounded(.down) + Double(self.minutes * 60)),
-            ]))
+            print(
+                Self.sign(
+                    secret: secret,
+                    claims: [
+                        "iss": .string(issuer), "aud": .string(audience), "sub": .string(self.user),
+                        "email": .string(self.email ?? "\(self.user)@example.test"),
+                        "roles": .array((self.admin ? ["admin"] : ["customer"]).map(JSONValue.string)),
+                        "amr": .array((self.admin ? ["pwd", "mfa"] : ["pwd"]).map(JSONValue.string)),
+                        "iat": .number(Date().timeIntervalSince1970.rounded(.down)),
+                        "exp": .number(Date().timeIntervalSince1970.rounded(.down) + Double(self.minutes * 60)),
+                    ]))
         }
 
         static func sign(secret: Secret, claims: [String: JSONValue]) -> String {
@@ -36,7 +39,8 @@ extension TicketingCommand {
                 Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                     .replacingOccurrences(of: "=", with: "")
             }
-            let input = b64(JSONValue.object(["alg": .string("HS256"), "typ": .string("JWT")]).encoded()) + "." + b64(JSONValue.object(claims).encoded())
+            let input =
+                b64(JSONValue.object(["alg": .string("HS256"), "typ": .string("JWT")]).encoded()) + "." + b64(JSONValue.object(claims).encoded())
             let mac = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Array(secret.value.utf8)))
             return input + "." + b64(Array(mac))
         }

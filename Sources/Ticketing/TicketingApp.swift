@@ -39,13 +39,16 @@ struct TicketingModules: Sendable {
         // the right index is the only one their conditions fit (see the one-ticket-per-person check).
         // ANALYZE invalidates the plans of the tables it visits. JIT is off: costed scans of empty
         // tables exceed `jit_above_cost`, and compiling a lookup takes ~50 ms (it never pays here).
-        database.options.additionalStartupParameters.append(contentsOf: [("enable_seqscan", "off"), ("jit", "off"), ("plan_cache_mode", "force_generic_plan")])
+        database.options.additionalStartupParameters.append(contentsOf: [
+            ("enable_seqscan", "off"), ("jit", "off"), ("plan_cache_mode", "force_generic_plan"),
+        ])
         let postgres = PostgresClient(configuration: database, backgroundLogger: logger)
         let redis = RedisClient(configuration: config.redis, logger: logger)
         var stripe: StripeClient?
         if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
-        self.init(postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
-                  purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, logger: logger)
+        self.init(
+            postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
+            purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, logger: logger)
     }
 
     init(
@@ -74,8 +77,9 @@ struct TicketingModules: Sendable {
         self.tickets = Tickets(postgres: postgres, logger: logger)
         self.blacklist = Blacklist(postgres: postgres, logger: logger)
         self.payments = Payments(postgres: postgres, stripe: stripe, logger: logger)
-        self.orders = Orders(postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
-                             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
+        self.orders = Orders(
+            postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
+            payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
         self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens)
     }
 }
@@ -83,9 +87,12 @@ struct TicketingModules: Sendable {
 /// The composition root of `hns-ticketing`, used by `serve` and by the tests.
 public enum TicketingApp {
     public static func build(configuration config: TicketingConfiguration, logger: Logger) async -> some ApplicationProtocol {
-        let http = HTTPClientService(client: HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: .init(timeout: .init(connect: .seconds(2)), connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128))))
+        let http = HTTPClientService(
+            client: HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: .init(
+                    timeout: .init(connect: .seconds(2)),
+                    connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128))))
         var purchaseTokens: PurchaseTokenVerifier?
         if let key = config.purchaseTokenKey { purchaseTokens = await PurchaseTokenVerifier(key: key) }
         let modules = TicketingModules(configuration: config, logger: logger, http: http.client, purchaseTokens: purchaseTokens)
@@ -104,19 +111,28 @@ public enum TicketingApp {
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
         services.append(HoldSweeper(inventory: modules.inventory, interval: config.holdSweepInterval, logger: logger))
         let matches = modules.matches
-        services.append(AvailabilityRefresher(projection: modules.inventory.projection, interval: config.availabilityRefreshInterval) {
-            try await matches.liveMatchIDs()
-        })
+        services.append(
+            AvailabilityRefresher(projection: modules.inventory.projection, interval: config.availabilityRefreshInterval) {
+                try await matches.liveMatchIDs()
+            })
         if let refresh = verifier.refreshService { services.append(refresh) }
         return Application(router: router, configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
 
     static func router(modules: TicketingModules, verifier: IdentityVerifier, busToken: Secret? = nil, logger: Logger) -> Router<TicketingContext> {
         let router = DaemonRouter.make(daemon: "hns-ticketing", context: TicketingContext.self)
-        HealthRoutes.add(to: router, daemon: "hns-ticketing", checks: [
-            ReadinessCheck(name: "postgres") { try await modules.postgres.ping(logger: logger); return nil },
-            ReadinessCheck(name: "redis") { _ = try await modules.redis.send(["PING"]); return nil },
-        ])
+        HealthRoutes.add(
+            to: router, daemon: "hns-ticketing",
+            checks: [
+                ReadinessCheck(name: "postgres") {
+                    try await modules.postgres.ping(logger: logger)
+                    return nil
+                },
+                ReadinessCheck(name: "redis") {
+                    _ = try await modules.redis.send(["PING"])
+                    return nil
+                },
+            ])
         router.get("openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }

@@ -1,7 +1,7 @@
-import HNSRedis
 import ArgumentParser
 import HNSCore
 import HNSPostgres
+import HNSRedis
 import Hummingbird
 import Logging
 

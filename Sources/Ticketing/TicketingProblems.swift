@@ -1,6 +1,6 @@
 import HNSCore
-import HTTPTypes
 import HNSIdentity
+import HTTPTypes
 
 /// Every problem type hns-ticketing answers with (listed in its OpenAPI document, which a test keeps
 /// equal to `all`), and how each module's errors map to them: modules throw their own errors, the
@@ -34,12 +34,13 @@ enum TicketingProblems {
     static let orderEnded = ProblemType("order-ended", .conflict, "Order ended")
     static let idempotencyKeyReused = ProblemType("idempotency-key-reused", .unprocessableContent, "Idempotency-Key reused")
 
-    static let all: [ProblemType] = ProblemType.common + [
-        .purchaseWindowEnded, .purchaseTokenInvalid,
-        oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
-        configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
-        paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused,
-    ]
+    static let all: [ProblemType] =
+        ProblemType.common + [
+            .purchaseWindowEnded, .purchaseTokenInvalid,
+            oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
+            configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
+            paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused,
+        ]
 }
 
 extension InventoryError: ProblemConvertible {
@@ -50,15 +51,18 @@ extension InventoryError: ProblemConvertible {
             Problem(.notFound, detail: "This match has no sector \(code).", errors: [.init(field: "sector", message: "no sector \(code)")])
         case .sectorClosed(let code): Problem(TicketingProblems.sectorClosed, detail: "Sector \(code) is not on sale.")
         case .notEnoughSeats(let sector, let requested, let available):
-            Problem(TicketingProblems.notEnoughSeats, detail: "Sector \(sector) has \(available) seats left; \(requested) were asked for.",
-                    extensions: ["available": .number(Double(available))])
+            Problem(
+                TicketingProblems.notEnoughSeats, detail: "Sector \(sector) has \(available) seats left; \(requested) were asked for.",
+                extensions: ["available": .number(Double(available))])
         case .seatsUnavailable(let ids):
-            Problem(TicketingProblems.seatsUnavailable, detail: "Some of the chosen seats are no longer available.",
-                    extensions: ["unavailable_unit_ids": .array(ids.map { .number(Double($0)) })])
+            Problem(
+                TicketingProblems.seatsUnavailable, detail: "Some of the chosen seats are no longer available.",
+                extensions: ["unavailable_unit_ids": .array(ids.map { .number(Double($0)) })])
         case .buyerLimit(let limit, let already, let requested):
-            Problem(TicketingProblems.buyerLimit,
-                    detail: "At most \(limit) tickets per buyer for this match; you hold or bought \(already) and asked for \(requested).",
-                    errors: [.init(field: "quantity", message: "exceeds the limit of \(limit) per buyer")])
+            Problem(
+                TicketingProblems.buyerLimit,
+                detail: "At most \(limit) tickets per buyer for this match; you hold or bought \(already) and asked for \(requested).",
+                errors: [.init(field: "quantity", message: "exceeds the limit of \(limit) per buyer")])
         case .holdNotFound: .notFound("No such hold.")
         case .holdNotActive(let state): Problem(TicketingProblems.holdNotActive, detail: "The hold is \(state).")
         case .paymentUnderWay:
@@ -74,9 +78,10 @@ extension OrdersError: ProblemConvertible {
         case .notFound: .notFound("No such order.")
         case .holdHasOrder: Problem(TicketingProblems.holdHasOrder, detail: "These seats already have an order.")
         case .refused(let indexes):
-            Problem(TicketingProblems.attendeeRefused,
-                    detail: "Tickets cannot be issued to one of the ticket holders. Please contact HNS support.",
-                    errors: indexes.map { .init(field: "attendees[\($0)]", message: "cannot hold a ticket for this match") })
+            Problem(
+                TicketingProblems.attendeeRefused,
+                detail: "Tickets cannot be issued to one of the ticket holders. Please contact HNS support.",
+                errors: indexes.map { .init(field: "attendees[\($0)]", message: "cannot hold a ticket for this match") })
         case .invalidTransition(let error): Problem(TicketingProblems.invalidTransition, detail: error.description)
         case .endedWhilePaying(let state):
             Problem(TicketingProblems.orderEnded, detail: "The order became \(state.rawValue) while the payment was being prepared.")

@@ -57,7 +57,9 @@ struct AdmissionLoop: Service {
         var moved = false
 
         // The pre-queue draw, at the sale start (or when the operator opens early).
-        if !settings.drawn, settings.state == QueueState.open.rawValue || (settings.state == QueueState.preQueue.rawValue && now >= settings.saleStartsAt) {
+        if !settings.drawn,
+            settings.state == QueueState.open.rawValue || (settings.state == QueueState.preQueue.rawValue && now >= settings.saleStartsAt)
+        {
             if try await self.store.draw(match, settings: settings, owner: self.owner, logger: self.logger) {
                 settings.drawn = true
                 settings.state = QueueState.open.rawValue
@@ -155,6 +157,7 @@ enum JSONValueEncoder {
 extension RedisClient {
     /// Members with score ≤ `max`, oldest first.
     func zrangeByScoreIDs(_ key: String, max: Int64, limit: Int) async throws -> [String] {
-        try await self.send(["ZRANGEBYSCORE", RESPArg(key), "-inf", RESPArg(String(max)), "LIMIT", "0", RESPArg(limit)]).array?.compactMap(\.string) ?? []
+        try await self.send(["ZRANGEBYSCORE", RESPArg(key), "-inf", RESPArg(String(max)), "LIMIT", "0", RESPArg(limit)]).array?.compactMap(\.string)
+            ?? []
     }
 }

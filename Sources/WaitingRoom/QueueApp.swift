@@ -19,9 +19,14 @@ public enum QueueApp {
         let admission = AdmissionLoop(store: store, signer: signer, config: config, logger: logger)
 
         let router = DaemonRouter.make(daemon: "hns-queue", context: QueueRequestContext.self)
-        HealthRoutes.add(to: router, daemon: "hns-queue", checks: [
-            ReadinessCheck(name: "redis") { _ = try await redis.send(["PING"]); return nil },
-        ])
+        HealthRoutes.add(
+            to: router, daemon: "hns-queue",
+            checks: [
+                ReadinessCheck(name: "redis") {
+                    _ = try await redis.send(["PING"])
+                    return nil
+                }
+            ])
         let tickets = QueueTicketCodec(secret: config.ticketSecret)
         QueueRoutes(store: store, hub: hub, fanout: fanout, tickets: tickets, verifier: verifier, config: config)
             .add(to: router)

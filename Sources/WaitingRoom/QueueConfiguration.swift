@@ -82,7 +82,9 @@ public struct QueueConfiguration: Sendable {
         let instance = env.string("HNS_QUEUE_INSTANCE_ID")
         if tick <= .zero { env.problem("HNS_QUEUE_TICK must be positive") }
         if lockTTL <= tick { env.problem("HNS_QUEUE_LOCK_TTL must be longer than HNS_QUEUE_TICK") }
-        if update <= .zero || update > .seconds(5) { env.problem("HNS_QUEUE_UPDATE_INTERVAL must be between 0 and 5s (clients hear from us at least every 5 s)") }
+        if update <= .zero || update > .seconds(5) {
+            env.problem("HNS_QUEUE_UPDATE_INTERVAL must be between 0 and 5s (clients hear from us at least every 5 s)")
+        }
         if heartbeat <= .zero || heartbeat > .seconds(5) { env.problem("HNS_QUEUE_HEARTBEAT must be between 0 and 5s") }
         try env.validate("hns-queue")
         var config = QueueConfiguration(

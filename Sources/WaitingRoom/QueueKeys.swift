@@ -14,8 +14,9 @@ struct QueueKeys: Sendable {
     var channel: String { self.prefix + "queue:notify" }
 
     func match(_ id: String) -> Match {
-        Match(base: self.shared.queueBase(match: id), id: id, seatsLeft: self.shared.seatsLeft(match: id), config: self.shared.queueConfig(match: id),
-              release: self.shared.queueRelease(match: id))
+        Match(
+            base: self.shared.queueBase(match: id), id: id, seatsLeft: self.shared.seatsLeft(match: id), config: self.shared.queueConfig(match: id),
+            release: self.shared.queueRelease(match: id))
     }
     func rateUser(_ user: String, _ window: Int) -> String { self.prefix + "queue:rl:u:\(user):\(window)" }
     func rateIP(_ ip: String, _ window: Int) -> String { self.prefix + "queue:rl:ip:\(ip):\(window)" }

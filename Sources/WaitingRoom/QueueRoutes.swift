@@ -63,8 +63,9 @@ struct QueueRoutes: Sendable {
     private static let idBytes = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8))
 
     static func ticketText(_ request: Request) -> String? {
-        Self.ticketText(header: request.headers[.queueTicket], authorization: request.headers[.authorization],
-                        query: request.uri.queryParameters.get("ticket"))
+        Self.ticketText(
+            header: request.headers[.queueTicket], authorization: request.headers[.authorization],
+            query: request.uri.queryParameters.get("ticket"))
     }
 
     /// Where a queue ticket may come with a request, in order: `X-Queue-Ticket`, `Authorization: Bearer v1.…`, `?ticket=`.
@@ -94,7 +95,9 @@ struct QueueRoutes: Sendable {
     }
 
     static func json(_ status: HTTPResponse.Status, _ value: [String: JSONValue]) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(value).encoded())))
+        Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(value).encoded()))
+        )
     }
 
     // MARK: - Operator
@@ -108,8 +111,12 @@ struct QueueRoutes: Sendable {
         var state: String?
 
         enum CodingKeys: String, CodingKey {
-            case saleStartsAt = "sale_starts_at", admissionPerMinute = "admission_per_minute", maxActiveWindows = "max_active_windows"
-            case windowMinutes = "window_minutes", maxTicketsPerWindow = "max_tickets_per_window", state
+            case saleStartsAt = "sale_starts_at"
+            case admissionPerMinute = "admission_per_minute"
+            case maxActiveWindows = "max_active_windows"
+            case windowMinutes = "window_minutes"
+            case maxTicketsPerWindow = "max_tickets_per_window"
+            case state
         }
     }
 
@@ -126,27 +133,37 @@ struct QueueRoutes: Sendable {
             errors.append(.init(field: "sale_starts_at", message: "is required when a queue is created"))
         }
         if let n = update.admissionPerMinute {
-            if (1...1_000_000).contains(n) { fields["admission_per_minute"] = String(n) } else {
+            if (1...1_000_000).contains(n) {
+                fields["admission_per_minute"] = String(n)
+            } else {
                 errors.append(.init(field: "admission_per_minute", message: "must be between 1 and 1000000"))
             }
         }
         if let n = update.maxActiveWindows {
-            if (1...1_000_000).contains(n) { fields["max_active_windows"] = String(n) } else {
+            if (1...1_000_000).contains(n) {
+                fields["max_active_windows"] = String(n)
+            } else {
                 errors.append(.init(field: "max_active_windows", message: "must be between 1 and 1000000"))
             }
         }
         if let m = update.windowMinutes {
-            if m > 0, m <= 24 * 60 { fields["window_ms"] = String(Int64((m * 60_000).rounded())) } else {
+            if m > 0, m <= 24 * 60 {
+                fields["window_ms"] = String(Int64((m * 60_000).rounded()))
+            } else {
                 errors.append(.init(field: "window_minutes", message: "must be more than 0 and at most 1440"))
             }
         }
         if let n = update.maxTicketsPerWindow {
-            if (1...100).contains(n) { fields["max_tickets_per_window"] = String(n) } else {
+            if (1...100).contains(n) {
+                fields["max_tickets_per_window"] = String(n)
+            } else {
                 errors.append(.init(field: "max_tickets_per_window", message: "must be between 1 and 100"))
             }
         }
         if let state = update.state {
-            if QueueState(rawValue: state) != nil { fields["state"] = state } else {
+            if QueueState(rawValue: state) != nil {
+                fields["state"] = state
+            } else {
                 errors.append(.init(field: "state", message: "must be one of " + QueueState.allCases.map(\.rawValue).joined(separator: ", ")))
             }
         }
@@ -166,9 +183,11 @@ struct QueueRoutes: Sendable {
         if let state = result.stateChanged {
             if state == QueueState.preQueue.rawValue, let s = try await self.store.settings(match), !s.drawn {
                 // Commit to the draw before anyone can join: the seed's hash is public from now on.
-                try await self.store.redis.xadd(keys.events, [
-                    ("type", "queue.prequeue_opened"), ("match_id", match), ("seed_hash", s.seedHash), ("at", String(QueueStore.nowMillis())),
-                ])
+                try await self.store.redis.xadd(
+                    keys.events,
+                    [
+                        ("type", "queue.prequeue_opened"), ("match_id", match), ("seed_hash", s.seedHash), ("at", String(QueueStore.nowMillis())),
+                    ])
             }
             try await self.store.redis.publish(channel: keys.channel, message: AdmissionLoop.note("state", match))
         }
@@ -210,11 +229,13 @@ struct QueueRoutes: Sendable {
         let match = try Self.matchID(context)
         guard let s = try await self.store.settings(match) else { throw Problem.notFound("No queue for this match.") }
         let entrants = s.drawn ? try await self.store.entrants(match) : []
-        return Self.json(.ok, [
-            "match_id": .string(match), "seed_hash": .string(s.seedHash), "seed": s.drawn ? .string(s.seed) : .null, "drawn": .bool(s.drawn),
-            "algorithm": .string("sha256(seed) == seed_hash; order = entrants sorted by sha1(seed + \":\" + queue_id), ascending hex"),
-            "entrants": .array(entrants.map(JSONValue.string)),
-        ])
+        return Self.json(
+            .ok,
+            [
+                "match_id": .string(match), "seed_hash": .string(s.seedHash), "seed": s.drawn ? .string(s.seed) : .null, "drawn": .bool(s.drawn),
+                "algorithm": .string("sha256(seed) == seed_hash; order = entrants sorted by sha1(seed + \":\" + queue_id), ascending hex"),
+                "entrants": .array(entrants.map(JSONValue.string)),
+            ])
     }
 
     // MARK: - Fans
@@ -236,7 +257,8 @@ struct QueueRoutes: Sendable {
             throw Problem.notFound("No queue for this match.")
         case .refused(let state):
             QueueMetrics.joined(startedAt: start, outcome: "refused")
-            var p = Problem(QueueProblems.queueNotOpen, detail: state == "sold_out" ? "The match is sold out." : "The queue is \(state) and not taking fans.")
+            var p = Problem(
+                QueueProblems.queueNotOpen, detail: state == "sold_out" ? "The match is sold out." : "The queue is \(state) and not taking fans.")
             p.extensions["state"] = .string(state)
             throw p
         case .limited(let scope, let retryMillis):

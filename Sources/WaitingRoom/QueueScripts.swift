@@ -35,13 +35,15 @@ enum QueueScripts {
         end
 
         """
-            + statusLua(config: "KEYS[1]", waiting: "KEYS[4]", prequeue: "KEYS[5]", admits: "KEYS[10]", seen: "KEYS[7]", window: "ARGV[7] .. qid", now: "ARGV[3]")
-            + """
+            + statusLua(
+                config: "KEYS[1]", waiting: "KEYS[4]", prequeue: "KEYS[5]", admits: "KEYS[10]", seen: "KEYS[7]", window: "ARGV[7] .. qid",
+                now: "ARGV[3]")
+                + """
 
-        table.insert(status, 1, qid)
-        table.insert(status, 1, outcome)
-        return status
-        """)
+                table.insert(status, 1, qid)
+                table.insert(status, 1, outcome)
+                return status
+                """)
 
     /// Where fan `qid` stands, as a flat list (see `QueueStore.parseStatus`); marks the fan as seen.
     /// Uses: config waiting prequeue admits seen (keys), window key name, now_ms.
@@ -63,7 +65,8 @@ enum QueueScripts {
     /// KEYS: config waiting prequeue window admits seen; ARGV: qid now_ms
     static let status = RedisScript(
         "local qid = ARGV[1]\n"
-            + statusLua(config: "KEYS[1]", waiting: "KEYS[2]", prequeue: "KEYS[3]", admits: "KEYS[5]", seen: "KEYS[6]", window: "KEYS[4]", now: "ARGV[2]")
+            + statusLua(
+                config: "KEYS[1]", waiting: "KEYS[2]", prequeue: "KEYS[3]", admits: "KEYS[5]", seen: "KEYS[6]", window: "KEYS[4]", now: "ARGV[2]")
             + "\nreturn status")
 
     /// Take or renew the leader lock. KEYS: lock; ARGV: owner ttl_ms

@@ -26,7 +26,8 @@ struct QueueSockets: Sendable {
         let uri = URI(head.uri)
         let parts = uri.path.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0].isEmpty, parts[1] == "v1", parts[2] == "queues", parts[4] == "ws",
-              QueueRoutes.isMatchID(parts[3]) else { return nil }
+            QueueRoutes.isMatchID(parts[3])
+        else { return nil }
         let match = String(parts[3])
         let ticket = QueueRoutes.ticketText(
             header: head.headers.first(name: "X-Queue-Ticket"), authorization: head.headers.first(name: "Authorization"),

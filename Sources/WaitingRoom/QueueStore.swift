@@ -64,9 +64,11 @@ enum FanStatus: Sendable, Equatable {
     var json: String {
         switch self {
         case .waiting(let position, let eta, let state):
-            return #"{"type":"position","position":\#(position),"ahead":\#(position - 1),"estimated_wait_s":\#(eta.map(String.init) ?? "null"),"state":"\#(state)"}"#
+            return
+                #"{"type":"position","position":\#(position),"ahead":\#(position - 1),"estimated_wait_s":\#(eta.map(String.init) ?? "null"),"state":"\#(state)"}"#
         case .inDraw(let entrants, let state):
-            return #"{"type":"position","position":null,"ahead":null,"estimated_wait_s":null,"state":"\#(state)","in_draw":true,"entrants":\#(entrants)}"#
+            return
+                #"{"type":"position","position":null,"ahead":null,"estimated_wait_s":null,"state":"\#(state)","in_draw":true,"entrants":\#(entrants)}"#
         case .turn(let token, let endsAt):
             return #"{"type":"your_turn","purchase_token":"\#(token)","window_ends_at":"\#(QueueStore.iso(endsAt))"}"#
         case .gone(let state):
@@ -181,14 +183,17 @@ struct QueueStore: Sendable {
     func draw(_ match: String, settings: QueueSettings, owner: String?, logger: Logger) async throws -> Bool {
         let k = self.keys.match(match)
         let now = Self.nowMillis()
-        let n = try await QueueScripts.draw.run(
-            on: self.redis, keys: [k.config, k.prequeue, k.waiting, k.entrants, k.lock], args: [owner ?? "", String(now)]
-        ).int ?? -1
+        let n =
+            try await QueueScripts.draw.run(
+                on: self.redis, keys: [k.config, k.prequeue, k.waiting, k.entrants, k.lock], args: [owner ?? "", String(now)]
+            ).int ?? -1
         guard n >= 0 else { return false }
-        try await self.redis.xadd(self.keys.events, [
-            ("type", "queue.draw_revealed"), ("match_id", match), ("seed", settings.seed), ("seed_hash", settings.seedHash),
-            ("entrants", String(n)), ("at", String(now)),
-        ])
+        try await self.redis.xadd(
+            self.keys.events,
+            [
+                ("type", "queue.draw_revealed"), ("match_id", match), ("seed", settings.seed), ("seed_hash", settings.seedHash),
+                ("entrants", String(n)), ("at", String(now)),
+            ])
         try await self.redis.publish(channel: self.keys.channel, message: AdmissionLoop.note("state", match))
         logger.info("pre-queue drawn", metadata: ["hns.match.id": "\(match)", "hns.queue.entrants": "\(n)"])
         return true
@@ -211,7 +216,8 @@ struct QueueStore: Sendable {
         let reply = try await QueueScripts.join.run(
             on: self.redis,
             keys: [
-                k.config, k.users, k.queueIDs, k.waiting, k.prequeue, k.sequence, k.seen, self.keys.rateUser(user, window), self.keys.rateIP(ip, window),
+                k.config, k.users, k.queueIDs, k.waiting, k.prequeue, k.sequence, k.seen, self.keys.rateUser(user, window),
+                self.keys.rateIP(ip, window),
                 k.admits,
             ],
             args: [user, qid, String(now), String(limitPerUser), String(limitPerIP), "60000", k.windowPrefix])

@@ -1,5 +1,5 @@
-import HNSCore
 import EventBus
+import HNSCore
 
 @main
 enum Entrypoint {

@@ -35,15 +35,17 @@ import Testing
     // MARK: Each rule reports a crossing
 
     @Test func sql_naming_another_modules_schema_is_reported() {
-        let crossing = SourceRules.SourceFile(path: "Sources/Ticketing/Modules/Inventory/Prices.swift", text: #"""
-            // inventory.units is ours; matches.matches in a comment is not SQL
-            let rows = try await connection.query("""
-                SELECT s.code FROM inventory.sectors s
-                JOIN matches.config_versions v ON v.match_id = s.match_id WHERE s.match_id = \(matchID)
-                """, logger: logger)
-            let other = "SELECT 1 FROM audit.entries WHERE id = \(id)"
-            let fine = "hold.\(reason.rawValue)"
-            """#)
+        let crossing = SourceRules.SourceFile(
+            path: "Sources/Ticketing/Modules/Inventory/Prices.swift",
+            text: #"""
+                // inventory.units is ours; matches.matches in a comment is not SQL
+                let rows = try await connection.query("""
+                    SELECT s.code FROM inventory.sectors s
+                    JOIN matches.config_versions v ON v.match_id = s.match_id WHERE s.match_id = \(matchID)
+                    """, logger: logger)
+                let other = "SELECT 1 FROM audit.entries WHERE id = \(id)"
+                let fine = "hold.\(reason.rawValue)"
+                """#)
         let found = SourceRules.schemaOwnership(crossing)
         #expect(found.map(\.detail).contains { $0.contains("names schema matches") })
         #expect(found.map(\.detail).contains { $0.contains("names schema audit") })
@@ -55,7 +57,8 @@ import Testing
     }
 
     @Test func interpolations_and_raw_strings_are_read_as_swift_does() {
-        let literals = SourceRules.stringLiterals(#"""
+        let literals = SourceRules.stringLiterals(
+            #"""
             let a = "x \("inner") y"
             let b = #"raw "quoted" orders.orders"#
             let c = "escaped \" quote"
@@ -66,7 +69,8 @@ import Testing
     }
 
     @Test func a_daemon_library_importing_another_is_reported() {
-        let file = SourceRules.SourceFile(path: "Sources/WaitingRoom/Q.swift", text: "import HNSCore\nimport Ticketing\n@testable import EventBus\nimport PostgresNIO\n")
+        let file = SourceRules.SourceFile(
+            path: "Sources/WaitingRoom/Q.swift", text: "import HNSCore\nimport Ticketing\n@testable import EventBus\nimport PostgresNIO\n")
         let found = SourceRules.libraryImports(file)
         #expect(found.filter { $0.rule == "daemon-imports" }.count == 2)
         #expect(found.filter { $0.rule == "no-postgres" }.count == 1)
@@ -77,15 +81,17 @@ import Testing
     }
 
     @Test func a_route_outside_its_role_group_is_reported() {
-        let file = SourceRules.SourceFile(path: "Sources/Ticketing/Modules/Quotas/Quotas+Routes.swift", text: #"""
-            groups.customer.get("me/quotas") { _, _ in "" }
-            groups.customer.post("admin/quotas") { _, _ in "" }
-            groups.admin.get("quotas") { _, _ in "" }
-            api.get("quotas/:id") { _, _ in "" }
-            router.post("webhooks/x") { _, _ in "" }
-            let me = try await verifier.verify(authorizationHeader: nil)
-            let id = context.parameters.get("id")
-            """#)
+        let file = SourceRules.SourceFile(
+            path: "Sources/Ticketing/Modules/Quotas/Quotas+Routes.swift",
+            text: #"""
+                groups.customer.get("me/quotas") { _, _ in "" }
+                groups.customer.post("admin/quotas") { _, _ in "" }
+                groups.admin.get("quotas") { _, _ in "" }
+                api.get("quotas/:id") { _, _ in "" }
+                router.post("webhooks/x") { _, _ in "" }
+                let me = try await verifier.verify(authorizationHeader: nil)
+                let id = context.parameters.get("id")
+                """#)
         let found = SourceRules.routeGroupsRule(file).map(\.detail)
         #expect(found.count == 5, "\(found)")
         #expect(found.contains { $0.contains("\"admin/quotas\" is in groups.customer") })
@@ -96,13 +102,16 @@ import Testing
     }
 
     @Test func a_problem_type_outside_the_catalogue_is_reported() {
-        let module = SourceRules.SourceFile(path: "Sources/Ticketing/Modules/Quotas/Quotas.swift", text: #"""
-            throw Problem(status: .conflict, slug: "quota-full", detail: "Full.")
-            static let full = ProblemType("quota-full", .conflict, "Quota full")
-            """#)
+        let module = SourceRules.SourceFile(
+            path: "Sources/Ticketing/Modules/Quotas/Quotas.swift",
+            text: #"""
+                throw Problem(status: .conflict, slug: "quota-full", detail: "Full.")
+                static let full = ProblemType("quota-full", .conflict, "Quota full")
+                """#)
         #expect(SourceRules.problemCatalogue(module).count == 2)
-        let catalogue = SourceRules.SourceFile(path: "Sources/Ticketing/TicketingProblems.swift",
-                                               text: #"static let full = ProblemType("quota-full", .conflict, "Quota full")"#)
+        let catalogue = SourceRules.SourceFile(
+            path: "Sources/Ticketing/TicketingProblems.swift",
+            text: #"static let full = ProblemType("quota-full", .conflict, "Quota full")"#)
         #expect(SourceRules.problemCatalogue(catalogue).isEmpty)
     }
 

@@ -114,12 +114,14 @@ enum SourceRules {
         var found: [Violation] = []
         let registration = /([A-Za-z_][A-Za-z0-9_.]*)\.(get|post|put|patch|delete|head|on)\(\s*"([^"]*)"/
         for match in file.text.matches(of: registration) {
-            let receiver = String(match.output.1), path = String(match.output.3)
+            let receiver = String(match.output.1)
+            let path = String(match.output.3)
             let parts = receiver.split(separator: ".")
             // Reading a path parameter, query item or header (`context.parameters.get("id")`) registers nothing.
             if let last = parts.last, ["parameters", "queryParameters", "headers"].contains(last) { continue }
             guard parts.count == 2, parts[0] == "groups", Self.routeGroups.contains(String(parts[1])) else {
-                found.append(Violation(rule: "route-groups", path: file.path, detail: "route \"\(path)\" is registered on \(receiver), not on a role group"))
+                found.append(
+                    Violation(rule: "route-groups", path: file.path, detail: "route \"\(path)\" is registered on \(receiver), not on a role group"))
                 continue
             }
             let group = String(parts[1])
@@ -158,7 +160,9 @@ enum SourceRules {
     static func thinExecutables(_ file: SourceFile) -> [Violation] {
         let parts = file.path.split(separator: "/")
         guard parts.count >= 3, parts[0] == "Sources", parts[1].hasPrefix("hns-") else { return [] }
-        let lines = file.text.split(separator: "\n", omittingEmptySubsequences: true).filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+        let lines = file.text.split(separator: "\n", omittingEmptySubsequences: true).filter {
+            !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//")
+        }
         return lines.count > 15 ? [Violation(rule: "thin-executables", path: file.path, detail: "\(lines.count) lines (at most 15)")] : []
     }
 
@@ -190,8 +194,14 @@ enum SourceRules {
             if c == "#" || c == "\"" {
                 var hashes = 0
                 var j = i
-                while at(j) == "#" { hashes += 1; j += 1 }
-                guard at(j) == "\"" else { i += 1; continue }
+                while at(j) == "#" {
+                    hashes += 1
+                    j += 1
+                }
+                guard at(j) == "\"" else {
+                    i += 1
+                    continue
+                }
                 let multi = at(j + 1) == "\"" && at(j + 2) == "\""
                 j += multi ? 3 : 1
                 var text = ""
@@ -208,7 +218,11 @@ enum SourceRules {
                         }
                         if s[j] == "\\", (0..<hashes).allSatisfy({ at(j + 1 + $0) == "#" }) {
                             let k = j + 1 + hashes
-                            if at(k) == "(" { depth = 1; j = k + 1; continue }
+                            if at(k) == "(" {
+                                depth = 1
+                                j = k + 1
+                                continue
+                            }
                             text.unicodeScalars.append(at(k) ?? " ")
                             j = k + 1
                             continue

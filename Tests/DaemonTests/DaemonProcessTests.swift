@@ -5,7 +5,7 @@ import StripeRouter
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The four executables as an operator runs them.
@@ -22,11 +22,15 @@ import Glibc
 
     @Test(arguments: [
         ("hns-ticketing", ["HNS_REDIS_URL": "http://not-redis"], ["HNS_DATABASE_URL is not set", "HNS_REDIS_URL"]),
-        ("hns-ticketing", ["HNS_DATABASE_URL": "postgres://nohost", "HNS_REDIS_URL": "redis://127.0.0.1:1/0", "HNS_TICKETING_PORT": "x"],
-         ["HNS_DATABASE_URL", "HNS_TICKETING_PORT=x"]),
+        (
+            "hns-ticketing", ["HNS_DATABASE_URL": "postgres://nohost", "HNS_REDIS_URL": "redis://127.0.0.1:1/0", "HNS_TICKETING_PORT": "x"],
+            ["HNS_DATABASE_URL", "HNS_TICKETING_PORT=x"]
+        ),
         ("hns-queue", ["HNS_LOG_LEVEL": "loud"], ["HNS_REDIS_URL is not set", "HNS_LOG_LEVEL=loud"]),
-        ("hns-stripe-router", ["HNS_STRIPE_ROUTES": "/nonexistent.yaml"],
-         ["HNS_STRIPE_WEBHOOK_SECRETS", "/nonexistent.yaml", "HNS_EVENTBUS_URL", "HNS_EVENTBUS_TOKEN"]),
+        (
+            "hns-stripe-router", ["HNS_STRIPE_ROUTES": "/nonexistent.yaml"],
+            ["HNS_STRIPE_WEBHOOK_SECRETS", "/nonexistent.yaml", "HNS_EVENTBUS_URL", "HNS_EVENTBUS_TOKEN"]
+        ),
         ("hns-eventbus", ["HNS_DATABASE_URL": "mysql://x@y/z"], ["HNS_EVENTBUS_DATABASE_URL", "HNS_EVENTBUS_CONFIG is not set"]),
         ("hns-queue", ["HNS_NIO_EXECUTOR": "maybe"], ["HNS_NIO_EXECUTOR=maybe"]),
         ("hns-eventbus", ["HNS_EVENT_LOOP_THREADS": "0"], ["HNS_EVENT_LOOP_THREADS=0"]),
@@ -60,7 +64,9 @@ import Glibc
         let db = try await TestDatabase.create(migrating: ["eventbus", "ticketing"])
         defer { Task { await db.drop() } }
         let redis = try await RedisTestServer.sharedURL()
-        let ports = (try await ChildProcess.freePort(), try await ChildProcess.freePort(), try await ChildProcess.freePort(), try await ChildProcess.freePort())
+        let ports = (
+            try await ChildProcess.freePort(), try await ChildProcess.freePort(), try await ChildProcess.freePort(), try await ChildProcess.freePort()
+        )
         var env = Self.tokens
         env.merge([
             "PATH": "/usr/bin:/bin", "HNS_LOG_LEVEL": "info", "HNS_DATABASE_URL": db.url, "HNS_REDIS_URL": redis,
@@ -85,7 +91,9 @@ import Glibc
         }
         for pid in pids {
             let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-            let loops = threads.filter { ((try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8)) ?? "").hasPrefix("NIO-SGLTN") }
+            let loops = threads.filter {
+                ((try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8)) ?? "").hasPrefix("NIO-SGLTN")
+            }
             #expect(loops.count == 1, "pid \(pid) runs \(loops.count) event loops")
         }
         // SIGTERM: each stops cleanly (exit 0) within the drain time.
@@ -105,11 +113,14 @@ import Glibc
         }) { slowBus in
             let port = try await ChildProcess.freePort()
             let secret = "whsec_sigterm_0123456789"
-            let pid = try ChildProcess.spawn(TestEnvironment.executable("hns-stripe-router"), ["serve"], environment: [
-                "PATH": "/usr/bin:/bin", "HNS_STRIPE_WEBHOOK_SECRETS": secret, "HNS_STRIPE_ROUTES": TestEnvironment.repoRoot + "/deploy/stripe-routes.yaml",
-                "HNS_EVENTBUS_URL": slowBus.baseURL, "HNS_EVENTBUS_TOKEN": "router-token-0123456789", "HNS_STRIPE_ROUTER_PORT": String(port),
-                "HNS_LOG_LEVEL": "warning",
-            ])
+            let pid = try ChildProcess.spawn(
+                TestEnvironment.executable("hns-stripe-router"), ["serve"],
+                environment: [
+                    "PATH": "/usr/bin:/bin", "HNS_STRIPE_WEBHOOK_SECRETS": secret,
+                    "HNS_STRIPE_ROUTES": TestEnvironment.repoRoot + "/deploy/stripe-routes.yaml",
+                    "HNS_EVENTBUS_URL": slowBus.baseURL, "HNS_EVENTBUS_TOKEN": "router-token-0123456789", "HNS_STRIPE_ROUTER_PORT": String(port),
+                    "HNS_LOG_LEVEL": "warning",
+                ])
             defer { kill(pid, SIGKILL) }
             #expect(try await eventually { (try? await TestHTTP.get("http://127.0.0.1:\(port)/healthz"))?.status == 200 })
             let body = #"{"id":"evt_sigterm","type":"payment_intent.succeeded","data":{"object":{"metadata":{"site":"backend"}}}}"#
@@ -131,11 +142,13 @@ extension DaemonProcessTests {
         let routes = NSTemporaryDirectory() + "routes-\(UUID().uuidString).yaml"
         try "routes: {backend: stripe.backend}\n".write(toFile: routes, atomically: true, encoding: .utf8)
         let port = try await ChildProcess.freePort()
-        let pid = try ChildProcess.spawn(TestEnvironment.executable("hns-stripe-router"), ["serve"], environment: [
-            "PATH": "/usr/bin:/bin", "HNS_STRIPE_WEBHOOK_SECRETS": "whsec_sighup_0123456789", "HNS_STRIPE_ROUTES": routes,
-            "HNS_EVENTBUS_URL": "http://127.0.0.1:9", "HNS_EVENTBUS_TOKEN": "router-token-0123456789", "HNS_STRIPE_ROUTER_PORT": String(port),
-            "HNS_STRIPE_ROUTES_POLL": "1h", "HNS_LOG_LEVEL": "warning",
-        ])
+        let pid = try ChildProcess.spawn(
+            TestEnvironment.executable("hns-stripe-router"), ["serve"],
+            environment: [
+                "PATH": "/usr/bin:/bin", "HNS_STRIPE_WEBHOOK_SECRETS": "whsec_sighup_0123456789", "HNS_STRIPE_ROUTES": routes,
+                "HNS_EVENTBUS_URL": "http://127.0.0.1:9", "HNS_EVENTBUS_TOKEN": "router-token-0123456789", "HNS_STRIPE_ROUTER_PORT": String(port),
+                "HNS_STRIPE_ROUTES_POLL": "1h", "HNS_LOG_LEVEL": "warning",
+            ])
         defer { kill(pid, SIGKILL) }
         let url = "http://127.0.0.1:\(port)/readyz"
         #expect(try await eventually { (try? await TestHTTP.get(url)) != nil })

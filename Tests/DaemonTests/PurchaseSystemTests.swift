@@ -6,7 +6,7 @@ import PostgresNIO
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The whole purchase across every daemon, as processes: queue → turn → hold → attendees →
@@ -25,7 +25,9 @@ import Glibc
         let ticketingPort: Int
         var pids: [String: pid_t]
 
-        func call(_ method: String, _ url: String, token: String? = nil, json: String? = nil, headers: [String: String] = [:]) async throws -> TestHTTP.Reply {
+        func call(_ method: String, _ url: String, token: String? = nil, json: String? = nil, headers: [String: String] = [:]) async throws
+            -> TestHTTP.Reply
+        {
             var h = headers
             if let token { h["Authorization"] = "Bearer \(token)" }
             if json != nil { h["Content-Type"] = "application/json" }
@@ -36,8 +38,9 @@ import Glibc
     }
 
     static func token(_ user: String, roles: [String] = ["customer"], amr: [String] = ["pwd"]) async throws -> String {
-        let claims = JWKSTestServer.claims(issuer: DaemonProcessTests.tokens["HNS_IDENTITY_ISSUER"]!, audience: "hns-ticketing",
-                                           subject: user, roles: roles, amr: amr, expiresIn: .seconds(600))
+        let claims = JWKSTestServer.claims(
+            issuer: DaemonProcessTests.tokens["HNS_IDENTITY_ISSUER"]!, audience: "hns-ticketing",
+            subject: user, roles: roles, amr: amr, expiresIn: .seconds(600))
         return try await JWKSTestServer.mint(claims: claims, signature: .hs256(secret: DaemonProcessTests.tokens["HNS_IDENTITY_HS256_SECRET"]!))
     }
 
@@ -50,7 +53,8 @@ import Glibc
         defer { Task { await db.drop() } }
         // Match ids (and so the queue's Redis keys) start at a random offset: Redis is shared by every test.
         try await db.withClient { client in
-            try await client.query("SELECT setval('matches.matches_id_seq', \(Int64.random(in: 1_000_000...1_000_000_000_000)))", logger: Logger(label: "test"))
+            try await client.query(
+                "SELECT setval('matches.matches_id_seq', \(Int64.random(in: 1_000_000...1_000_000_000_000)))", logger: Logger(label: "test"))
         }
         let redis = try await RedisTestServer.sharedURL()
         var ports: [Int] = []
@@ -72,14 +76,17 @@ import Glibc
         ]) { $1 }
         let log = NSTemporaryDirectory() + "system-\(UUID().uuidString).log"
         var pids: [String: pid_t] = [:]
-        for (daemon, token) in [("hns-eventbus", ""), ("hns-stripe-router", "HNS_BUS_TOKEN_STRIPE_ROUTER"), ("hns-queue", ""),
-                                ("hns-ticketing", "HNS_BUS_TOKEN_TICKETING"), ("hns-stripe-sim", "")] {
+        for (daemon, token) in [
+            ("hns-eventbus", ""), ("hns-stripe-router", "HNS_BUS_TOKEN_STRIPE_ROUTER"), ("hns-queue", ""),
+            ("hns-ticketing", "HNS_BUS_TOKEN_TICKETING"), ("hns-stripe-sim", ""),
+        ] {
             var own = env
             if !token.isEmpty { own["HNS_EVENTBUS_TOKEN"] = env[token]! }
             pids[daemon] = try Self.spawn(daemon, own, log)
         }
-        var system = System(env: env, log: log, ticketing: "http://127.0.0.1:\(ticketing)", queue: "http://127.0.0.1:\(queue)",
-                            sim: "http://127.0.0.1:\(sim)", ticketingPort: ticketing, pids: pids)
+        var system = System(
+            env: env, log: log, ticketing: "http://127.0.0.1:\(ticketing)", queue: "http://127.0.0.1:\(queue)",
+            sim: "http://127.0.0.1:\(sim)", ticketingPort: ticketing, pids: pids)
         defer { for pid in system.pids.values { kill(pid, SIGKILL) } }
         for port in ports {
             let ready = try await eventually(timeout: .seconds(30)) { (try? await TestHTTP.get("http://127.0.0.1:\(port)/readyz"))?.status == 200 }
@@ -109,20 +116,27 @@ import Glibc
     static func matchOnSale(_ s: System) async throws -> Int {
         let admin = try await token("admin-1", roles: ["admin"], amr: ["pwd", "mfa"])
         func row(_ r: Int) -> String {
-            let seats = (1...10).map { n in #"{"label":"\#(n)","number":\#(n),"x":\#(n),"y":\#(r),"snake_order":\#((r - 1) * 10 + (r % 2 == 1 ? n : 11 - n))}"# }
+            let seats = (1...10).map { n in
+                #"{"label":"\#(n)","number":\#(n),"x":\#(n),"y":\#(r),"snake_order":\#((r - 1) * 10 + (r % 2 == 1 ? n : 11 - n))}"#
+            }
             return #"{"label":"\#(r)","row_priority":\#(r),"seats":[\#(seats.joined(separator: ","))]}"#
         }
         let sectors = ["A", "B"].map { code in
             #"{"code":"\#(code)","name":"Sector \#(code)","stand":"West","gate":"G1","price_category":"CAT1","kind":"numbered","rows":[\#(row(1)),\#(row(2))]}"#
         }
-        let stadium = try await s.call("POST", s.ticketing + "/api/v1/admin/stadiums", token: admin,
-                                       json: #"{"code":"sys-\#(UUID().uuidString.prefix(6).lowercased())","name":"System Ground","city":"Zagreb","sectors":[\#(sectors.joined(separator: ","))]}"#)
+        let stadium = try await s.call(
+            "POST", s.ticketing + "/api/v1/admin/stadiums", token: admin,
+            json:
+                #"{"code":"sys-\#(UUID().uuidString.prefix(6).lowercased())","name":"System Ground","city":"Zagreb","sectors":[\#(sectors.joined(separator: ","))]}"#
+        )
         try #require(stadium.status == 201, "\(stadium.text)")
         let stadiumID = try #require(stadium.json?["id"]?.intValue)
-        let match = try await s.call("POST", s.ticketing + "/api/v1/admin/matches", token: admin, json: """
-            {"competition":"Prva HNL","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadiumID),
-             "kickoff":"2030-05-01T20:45","max_tickets_per_buyer":4,"sales_phases":[],"prices":{"CAT1":2500}}
-            """)
+        let match = try await s.call(
+            "POST", s.ticketing + "/api/v1/admin/matches", token: admin,
+            json: """
+                {"competition":"Prva HNL","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadiumID),
+                 "kickoff":"2030-05-01T20:45","max_tickets_per_buyer":4,"sales_phases":[],"prices":{"CAT1":2500}}
+                """)
         try #require(match.status == 201, "\(match.text)")
         let id = try #require(match.json?["id"]?.intValue)
         for state in ["published", "on_sale"] {
@@ -148,40 +162,52 @@ import Glibc
     }
 
     static func confirm(_ s: System, _ pi: String) async throws {
-        let confirmed = try await TestHTTP.send("POST", s.sim + "/_sim/payment_intents/\(pi)/confirm", headers: [
-            "Authorization": "Bearer \(stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
-        ], body: Array("outcome=succeeded".utf8))
+        let confirmed = try await TestHTTP.send(
+            "POST", s.sim + "/_sim/payment_intents/\(pi)/confirm",
+            headers: [
+                "Authorization": "Bearer \(stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
+            ], body: Array("outcome=succeeded".utf8))
         try #require(confirmed.status == 200, "\(confirmed.text)")
     }
 
     @Test func a_fan_buys_through_all_four_daemons_and_a_crash_loses_nothing() async throws {
         try await Self.withSystem { s in
             let match = try await Self.matchOnSale(s)
-            let opened = try await s.call("PUT", s.queue + "/v1/queues/\(match)", token: DaemonProcessTests.tokens["HNS_QUEUE_SERVICE_TOKEN"]!, json: """
-                {"sale_starts_at":"\(ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60)))","admission_per_minute":600,
-                 "max_active_windows":10,"state":"open"}
-                """)
+            let opened = try await s.call(
+                "PUT", s.queue + "/v1/queues/\(match)", token: DaemonProcessTests.tokens["HNS_QUEUE_SERVICE_TOKEN"]!,
+                json: """
+                    {"sale_starts_at":"\(ISO8601DateFormatter().string(from: Date().addingTimeInterval(-60)))","admission_per_minute":600,
+                     "max_active_windows":10,"state":"open"}
+                    """)
             try #require(opened.status == 201, "\(opened.text)")
             let fan = try await Self.token("system-fan")
             // The queue is active: no purchase token, no seats.
-            #expect(try await s.call("POST", s.ticketing + "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"A","quantity":2}"#).status == 403)
+            #expect(
+                try await s.call("POST", s.ticketing + "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"A","quantity":2}"#).status
+                    == 403)
             let purchase = try await Self.turn(s, match: match, user: "system-fan")
             let withTurn = ["X-Purchase-Token": purchase]
-            let hold = try await s.call("POST", s.ticketing + "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"A","quantity":2}"#, headers: withTurn)
+            let hold = try await s.call(
+                "POST", s.ticketing + "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"A","quantity":2}"#, headers: withTurn)
             try #require(hold.status == 201, "\(hold.text)")
             let holdID = try #require(hold.json?["id"]?.stringValue)
 
             // One attendee is blacklisted: refused; with another person the order goes through.
             let admin = try await Self.token("admin-1", roles: ["admin"], amr: ["pwd", "mfa"])
-            #expect(try await s.call("POST", s.ticketing + "/api/v1/admin/blacklist", token: admin,
-                                     json: #"{"oib":"\#(Self.oib(9002))","reason":"stadium ban"}"#).status == 201)
-            let refused = try await s.call("POST", s.ticketing + "/api/v1/orders", token: fan,
-                                           json: #"{"hold_id":"\#(holdID)","attendees":[\#(Self.attendee(9001)),\#(Self.attendee(9002))]}"#,
-                                           headers: withTurn.merging(["Idempotency-Key": "o-1"]) { $1 })
+            #expect(
+                try await s.call(
+                    "POST", s.ticketing + "/api/v1/admin/blacklist", token: admin,
+                    json: #"{"oib":"\#(Self.oib(9002))","reason":"stadium ban"}"#
+                ).status == 201)
+            let refused = try await s.call(
+                "POST", s.ticketing + "/api/v1/orders", token: fan,
+                json: #"{"hold_id":"\#(holdID)","attendees":[\#(Self.attendee(9001)),\#(Self.attendee(9002))]}"#,
+                headers: withTurn.merging(["Idempotency-Key": "o-1"]) { $1 })
             #expect(refused.status == 403)
-            let order = try await s.call("POST", s.ticketing + "/api/v1/orders", token: fan,
-                                         json: #"{"hold_id":"\#(holdID)","attendees":[\#(Self.attendee(9001)),\#(Self.attendee(9003))]}"#,
-                                         headers: withTurn.merging(["Idempotency-Key": "o-2"]) { $1 })
+            let order = try await s.call(
+                "POST", s.ticketing + "/api/v1/orders", token: fan,
+                json: #"{"hold_id":"\#(holdID)","attendees":[\#(Self.attendee(9001)),\#(Self.attendee(9003))]}"#,
+                headers: withTurn.merging(["Idempotency-Key": "o-2"]) { $1 })
             try #require(order.status == 201, "\(order.text)")
             let orderID = try #require(order.json?["id"]?.stringValue)
             let pay = try await s.call("POST", s.ticketing + "/api/v1/orders/\(orderID)/payment", token: fan, headers: withTurn)
@@ -194,24 +220,32 @@ import Glibc
             let outcome = try await s.call("GET", s.ticketing + "/api/v1/orders/\(orderID)?wait=20", token: fan)
             #expect(outcome.json?["state"]?.stringValue == "tickets_issued", "\(outcome.text) \(s.output)")
             let wallet = try await s.call("GET", s.ticketing + "/api/v1/wallet/tickets", token: fan)
-            guard case .array(let tickets)? = wallet.json?["tickets"] else { Issue.record("no wallet: \(wallet.text)"); return }
+            guard case .array(let tickets)? = wallet.json?["tickets"] else {
+                Issue.record("no wallet: \(wallet.text)")
+                return
+            }
             #expect(tickets.count == 2)
-            #expect(tickets.allSatisfy { ($0["qr"] ?? .null) == .null && $0["qr_visible_from"]?.stringValue == "2030-05-01T13:45:00Z" }, "\(wallet.text)")
+            #expect(
+                tickets.allSatisfy { ($0["qr"] ?? .null) == .null && $0["qr_visible_from"]?.stringValue == "2030-05-01T13:45:00Z" }, "\(wallet.text)")
             // The order freed the fan's purchase window in the queue.
-            #expect(try await eventually(timeout: .seconds(10)) {
-                try await s.call("GET", s.queue + "/v1/queues/\(match)", token: DaemonProcessTests.tokens["HNS_QUEUE_SERVICE_TOKEN"]!)
-                    .json?["active_windows"]?.intValue == 0
-            })
+            #expect(
+                try await eventually(timeout: .seconds(10)) {
+                    try await s.call("GET", s.queue + "/v1/queues/\(match)", token: DaemonProcessTests.tokens["HNS_QUEUE_SERVICE_TOKEN"]!)
+                        .json?["active_windows"]?.intValue == 0
+                })
 
             // A second fan pays while hns-ticketing is down: the bus keeps the event until it is back.
             let other = try await Self.token("system-fan-2")
             let turn2 = ["X-Purchase-Token": try await Self.turn(s, match: match, user: "system-fan-2")]
-            let hold2 = try await s.call("POST", s.ticketing + "/api/v1/matches/\(match)/holds", token: other, json: #"{"sector":"B","quantity":1}"#, headers: turn2)
-            let order2 = try await s.call("POST", s.ticketing + "/api/v1/orders", token: other,
-                                          json: #"{"hold_id":"\#(hold2.json?["id"]?.stringValue ?? "")","attendees":[\#(Self.attendee(9004))]}"#, headers: turn2)
+            let hold2 = try await s.call(
+                "POST", s.ticketing + "/api/v1/matches/\(match)/holds", token: other, json: #"{"sector":"B","quantity":1}"#, headers: turn2)
+            let order2 = try await s.call(
+                "POST", s.ticketing + "/api/v1/orders", token: other,
+                json: #"{"hold_id":"\#(hold2.json?["id"]?.stringValue ?? "")","attendees":[\#(Self.attendee(9004))]}"#, headers: turn2)
             let order2ID = try #require(order2.json?["id"]?.stringValue, "\(order2.text)")
-            let pi2 = try #require(try await s.call("POST", s.ticketing + "/api/v1/orders/\(order2ID)/payment", token: other, headers: turn2)
-                .json?["payment_intent_id"]?.stringValue)
+            let pi2 = try #require(
+                try await s.call("POST", s.ticketing + "/api/v1/orders/\(order2ID)/payment", token: other, headers: turn2)
+                    .json?["payment_intent_id"]?.stringValue)
             kill(s.pids["hns-ticketing"]!, SIGKILL)
             _ = await ChildProcess.wait(s.pids["hns-ticketing"]!, timeout: .seconds(10))
             try await Self.confirm(s, pi2)
@@ -224,13 +258,17 @@ import Glibc
             }
             #expect(back, "\(s.output)")
             // Stripe sends the event once more (as it does when unsure): still one set of tickets.
-            let events = try await TestHTTP.send("GET", s.sim + "/_sim/events?payment_intent=\(pi2)", headers: ["Authorization": "Bearer \(Self.stripeKey)"])
+            let events = try await TestHTTP.send(
+                "GET", s.sim + "/_sim/events?payment_intent=\(pi2)", headers: ["Authorization": "Bearer \(Self.stripeKey)"])
             if case .array(let list)? = events.json?["data"], let id = list.last?["id"]?.stringValue {
                 _ = try await TestHTTP.send("POST", s.sim + "/_sim/events/\(id)/resend", headers: ["Authorization": "Bearer \(Self.stripeKey)"])
             }
             try await Task.sleep(for: .seconds(1))
             let mine = try await s.call("GET", s.ticketing + "/api/v1/wallet/tickets", token: other)
-            guard case .array(let second)? = mine.json?["tickets"] else { Issue.record("no wallet: \(mine.text)"); return }
+            guard case .array(let second)? = mine.json?["tickets"] else {
+                Issue.record("no wallet: \(mine.text)")
+                return
+            }
             #expect(second.count == 1)
         }
     }

@@ -39,7 +39,14 @@ import Testing
         let failures = Locked(0)
         try await LocalHTTPServer.with(handler: { r in
             // Message 2 fails three times before it is accepted.
-            if r.seq == 2, failures.withLock({ $0 += 1; return $0 }) <= 3 { return (500, "{}") }
+            if r.seq == 2,
+                failures.withLock({
+                    $0 += 1
+                    return $0
+                }) <= 3
+            {
+                return (500, "{}")
+            }
             return (200, "{}")
         }) { subscriber in
             let subs = subscription("orders", filter: "order.>", url: subscriber.baseURL + "/hook")
@@ -92,7 +99,10 @@ import Testing
                 #expect(subscriber.requests.filter { $0.seq == 1 }.count == 3)
                 let dead = try await bus.admin("GET", "/v1/subscriptions/mailer/dead-letters")
                 #expect(dead.status == 200)
-                guard case .array(let letters)? = dead.json?["dead_letters"] else { Issue.record("no list"); return }
+                guard case .array(let letters)? = dead.json?["dead_letters"] else {
+                    Issue.record("no list")
+                    return
+                }
                 #expect(letters.count == 1)
                 #expect(letters.first?["seq"] == .number(1))
                 #expect(letters.first?["attempts"] == .number(3))
@@ -119,20 +129,25 @@ import Testing
                 let accepted = subscriber.requests.drop { $0.seq == 1 }.map(\.seq)
                 #expect(accepted == Array(2...60))
                 let subsState = try await bus.admin("GET", "/v1/subscriptions")
-                #expect(try await eventually {
-                    let s = try await bus.admin("GET", "/v1/subscriptions")
-                    guard case .array(let list)? = s.json?["subscriptions"] else { return false }
-                    return list.first?["acked_seq"] == .number(60) && list.first?["pending"] == .number(0)
-                })
+                #expect(
+                    try await eventually {
+                        let s = try await bus.admin("GET", "/v1/subscriptions")
+                        guard case .array(let list)? = s.json?["subscriptions"] else { return false }
+                        return list.first?["acked_seq"] == .number(60) && list.first?["pending"] == .number(0)
+                    })
                 #expect(subsState.status == 200)
             }
         }
     }
 
     @Test func max_in_flight_delivers_concurrently_and_acks_every_message() async throws {
-        let inFlight = Locked(0), peak = Locked(0)
+        let inFlight = Locked(0)
+        let peak = Locked(0)
         try await LocalHTTPServer.with(handler: { _ in
-            let now = inFlight.withLock { $0 += 1; return $0 }
+            let now = inFlight.withLock {
+                $0 += 1
+                return $0
+            }
             peak.withLock { $0 = max($0, now) }
             try? await Task.sleep(for: .milliseconds(30))
             inFlight.withLock { $0 -= 1 }

@@ -38,16 +38,23 @@ import Testing
     @Test func a_batch_is_atomic_and_dedupes_inside_itself() async throws {
         try await BusHarness.with { bus, _ async throws -> Void in
             let headers = ["Authorization": "Bearer \(BusHarness.publisherToken)"]
-            let good = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: """
-                [{"subject":"order.a","msg_id":"x1","data":{"i":1}},{"subject":"order.b","msg_id":"x1","data":{"i":2}},{"subject":"ticket.c","data":[1,2]}]
-                """)
+            let good = try await TestHTTP.post(
+                bus.baseURL + "/v1/publish", headers: headers,
+                json: """
+                    [{"subject":"order.a","msg_id":"x1","data":{"i":1}},{"subject":"order.b","msg_id":"x1","data":{"i":2}},{"subject":"ticket.c","data":[1,2]}]
+                    """)
             #expect(good.status == 202)
-            guard case .array(let acks)? = good.json?["acks"] else { Issue.record("no acks"); return }
+            guard case .array(let acks)? = good.json?["acks"] else {
+                Issue.record("no acks")
+                return
+            }
             #expect(acks.map { $0["seq"] } == [.number(1), .number(1), .number(2)])
             #expect(acks.map { $0["duplicate"] } == [.bool(false), .bool(true), .bool(false)])
-            let bad = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: """
-                [{"subject":"order.ok","data":{}},{"subject":"nowhere.else","data":{}}]
-                """)
+            let bad = try await TestHTTP.post(
+                bus.baseURL + "/v1/publish", headers: headers,
+                json: """
+                    [{"subject":"order.ok","data":{}},{"subject":"nowhere.else","data":{}}]
+                    """)
             #expect(bad.status == 400)
             #expect(bad.text.contains("[1].subject"))
             #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 2)
@@ -85,7 +92,8 @@ import Testing
             }
             #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 0)
             // A msg_id that is not a string counts as none, as before; a null data is stored as null.
-            let odd = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.n","msg_id":12,"data":null}]"#)
+            let odd = try await TestHTTP.post(
+                bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.n","msg_id":12,"data":null}]"#)
             #expect(odd.status == 202)
             #expect(try await bus.storedData(where: "subject = 'order.n'") == "null")
         }
@@ -123,7 +131,8 @@ import Testing
         try await BusHarness.with(db: db) { busA, _ in
             // A second instance on the same database: numbering must hold across instances too.
             try await BusHarness.with(db: db) { busB, _ in
-                let publishers = 24, each = 25
+                let publishers = 24
+                let each = 25
                 let seen = try await withThrowingTaskGroup(of: [Int64].self) { group in
                     group.addTask {
                         // The reader: a cursor that only moves forward, as delivery does.

@@ -8,11 +8,14 @@ import Testing
     @Test func purges_expired_messages_and_moves_cursors_that_fell_behind() async throws {
         try await LocalHTTPServer.with(handler: { _ in (503, "{}") }) { subscriber in
             let subs = subscription("stuck", filter: "order.>", url: subscriber.baseURL + "/x")
-            try await BusHarness.with(subscriptions: subs, tune: { config in
-                config.stream.maxAge = .seconds(2)
-                config.stream.duplicateWindow = .seconds(1)
-                config.expiryWarning = .milliseconds(1500)
-            }) { bus, app async throws -> Void in
+            try await BusHarness.with(
+                subscriptions: subs,
+                tune: { config in
+                    config.stream.maxAge = .seconds(2)
+                    config.stream.duplicateWindow = .seconds(1)
+                    config.expiryWarning = .milliseconds(1500)
+                }
+            ) { bus, app async throws -> Void in
                 for i in 1...5 { try await bus.publish("order.n", #"{"i":\#(i)}"#, msgID: "old-\(i)") }
                 let lastPublished = ContinuousClock.now
                 // Half a second in, the oldest pending message is within the warning margin of expiry.
@@ -21,7 +24,8 @@ import Testing
                 let early = try await app.retention.runOnce()
                 let ready = try await TestHTTP.get(bus.baseURL + "/readyz")
                 #expect(ready.json?["checks"]?["retention"]?["detail"]?["expiring_soon"]?["stuck"] != nil)
-                #expect(try await TestHTTP.get(bus.baseURL + "/metrics").text.contains("hns_eventbus_subscription_expiry_risk{subscription=\"stuck\"} 1"))
+                #expect(
+                    try await TestHTTP.get(bus.baseURL + "/metrics").text.contains("hns_eventbus_subscription_expiry_risk{subscription=\"stuck\"} 1"))
 
                 try await Task.sleep(until: lastPublished + .milliseconds(2300), clock: .continuous)
                 try await bus.publish("order.n", #"{"i":6}"#)

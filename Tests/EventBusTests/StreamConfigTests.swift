@@ -8,8 +8,10 @@ import Testing
     let env = ["TOK_A": "token-aaaaaaaaaaaaaaaa", "TOK_B": "token-bbbbbbbbbbbbbbbb", "DRUPAL": "http://drupal.internal"]
 
     @Test func the_shipped_stream_config_is_valid() throws {
-        let names = ["HNS_BUS_TOKEN_STRIPE_ROUTER", "HNS_BUS_TOKEN_TICKETING", "HNS_BUS_TOKEN_STRIPE_DRUPAL", "HNS_BUS_TOKEN_MAILER",
-                     "HNS_BUS_TOKEN_BACKEND"]
+        let names = [
+            "HNS_BUS_TOKEN_STRIPE_ROUTER", "HNS_BUS_TOKEN_TICKETING", "HNS_BUS_TOKEN_STRIPE_DRUPAL", "HNS_BUS_TOKEN_MAILER",
+            "HNS_BUS_TOKEN_BACKEND",
+        ]
         var environment: [String: String] = [:]
         for n in names { environment[n] = "dev-token-\(n.lowercased())" }
         let config = try StreamConfig.load(path: TestEnvironment.repoRoot + "/stream-config", environment: environment)
@@ -23,7 +25,8 @@ import Testing
     }
 
     @Test func parses_filters_policies_and_expands_urls() throws {
-        let config = try StreamConfig.parse("""
+        let config = try StreamConfig.parse(
+            """
             stream: {name: s, subjects: ["a.>", "b.*"], max_age: 2h, duplicate_window: 1h, max_msg_size: 64KiB}
             publishers: [{name: p, token_env: TOK_A, allow: ["a.>"]}]
             subscriptions:
@@ -44,7 +47,8 @@ import Testing
 
     @Test func lists_every_problem_at_once() {
         do {
-            _ = try StreamConfig.parse("""
+            _ = try StreamConfig.parse(
+                """
                 stream: {name: s, subjects: ["a.>", "bad..subject"], max_age: forever}
                 publishers: [{name: p, token_env: NOT_SET, allow: ["zzz.>"]}]
                 subscriptions:
@@ -69,17 +73,21 @@ import Testing
     @Test func check_config_subcommand_reports_problems_and_exits_non_zero() async throws {
         let bad = NSTemporaryDirectory() + "bad-\(UUID().uuidString).yaml"
         try "stream: {name: s, subjects: [\"a..b\"]}\n".write(toFile: bad, atomically: true, encoding: .utf8)
-        let result = try await ChildProcess.run(TestEnvironment.executable("hns-eventbus"), ["check-config"], environment: [
-            "HNS_EVENTBUS_CONFIG": bad, "HNS_DATABASE_URL": "postgres://u@127.0.0.1/db", "PATH": "/usr/bin:/bin",
-        ])
+        let result = try await ChildProcess.run(
+            TestEnvironment.executable("hns-eventbus"), ["check-config"],
+            environment: [
+                "HNS_EVENTBUS_CONFIG": bad, "HNS_DATABASE_URL": "postgres://u@127.0.0.1/db", "PATH": "/usr/bin:/bin",
+            ])
         #expect(result.status != 0)
         #expect(result.output.contains("'a..b' is not a valid subject"))
-        let good = try await ChildProcess.run(TestEnvironment.executable("hns-eventbus"), ["check-config"], environment: [
-            "HNS_EVENTBUS_CONFIG": TestEnvironment.repoRoot + "/stream-config", "HNS_DATABASE_URL": "postgres://u@127.0.0.1/db",
-            "HNS_BUS_TOKEN_STRIPE_ROUTER": "0123456789abcdef0", "HNS_BUS_TOKEN_TICKETING": "0123456789abcdef1",
-            "HNS_BUS_TOKEN_STRIPE_DRUPAL": "0123456789abcdef2", "HNS_BUS_TOKEN_MAILER": "0123456789abcdef3",
-            "HNS_BUS_TOKEN_BACKEND": "0123456789abcdef4",
-        ])
+        let good = try await ChildProcess.run(
+            TestEnvironment.executable("hns-eventbus"), ["check-config"],
+            environment: [
+                "HNS_EVENTBUS_CONFIG": TestEnvironment.repoRoot + "/stream-config", "HNS_DATABASE_URL": "postgres://u@127.0.0.1/db",
+                "HNS_BUS_TOKEN_STRIPE_ROUTER": "0123456789abcdef0", "HNS_BUS_TOKEN_TICKETING": "0123456789abcdef1",
+                "HNS_BUS_TOKEN_STRIPE_DRUPAL": "0123456789abcdef2", "HNS_BUS_TOKEN_MAILER": "0123456789abcdef3",
+                "HNS_BUS_TOKEN_BACKEND": "0123456789abcdef4",
+            ])
         #expect(good.status == 0)
         #expect(good.output.contains("configuration OK"))
     }

@@ -8,8 +8,9 @@ import Testing
 
 @Suite struct BusPublisherTests {
     func publisher(_ url: String, token: String = BusHarness.publisherToken, attempts: Int = 3) -> BusPublisher {
-        BusPublisher(baseURL: url, token: Secret(token), client: HTTPClient.shared, timeout: .seconds(2), attempts: attempts,
-                     backoff: Backoff(base: .milliseconds(10), maximum: .milliseconds(50)))
+        BusPublisher(
+            baseURL: url, token: Secret(token), client: HTTPClient.shared, timeout: .seconds(2), attempts: attempts,
+            backoff: Backoff(base: .milliseconds(10), maximum: .milliseconds(50)))
     }
 
     @Test func publishes_single_and_batch_to_a_real_bus() async throws {
@@ -33,7 +34,10 @@ import Testing
                 _ = try await self.publisher(bus.baseURL).publish(subject: "stripe.drupal", msgID: nil, data: ByteBuffer(string: "{}"))
                 Issue.record("expected a rejection")
             } catch let error as BusPublisher.Failure {
-                guard case .rejected(let status, let detail) = error else { Issue.record("got \(error)"); return }
+                guard case .rejected(let status, let detail) = error else {
+                    Issue.record("got \(error)")
+                    return
+                }
                 #expect(status == 403)
                 #expect(detail.contains("may not publish"))
             }
@@ -43,7 +47,10 @@ import Testing
     @Test func transient_failures_are_retried_with_the_same_msg_id() async throws {
         let calls = Locked(0)
         try await LocalHTTPServer.with(handler: { _ in
-            calls.withLock { $0 += 1; return $0 } < 3 ? (503, "{}") : (202, #"{"stream":"s","seq":9,"duplicate":false}"#)
+            calls.withLock {
+                $0 += 1
+                return $0
+            } < 3 ? (503, "{}") : (202, #"{"stream":"s","seq":9,"duplicate":false}"#)
         }) { fake async throws -> Void in
             let ack = try await self.publisher(fake.baseURL).publish(subject: "order.x", msgID: "same-id", data: ByteBuffer(string: "{}"))
             #expect(ack.seq == 9)
@@ -56,10 +63,14 @@ import Testing
         let port = try await ChildProcess.freePort()
         let started = ContinuousClock.now
         do {
-            _ = try await self.publisher("http://127.0.0.1:\(port)", attempts: 2).publish(subject: "order.x", msgID: "m", data: ByteBuffer(string: "{}"))
+            _ = try await self.publisher("http://127.0.0.1:\(port)", attempts: 2).publish(
+                subject: "order.x", msgID: "m", data: ByteBuffer(string: "{}"))
             Issue.record("expected unavailable")
         } catch let error as BusPublisher.Failure {
-            guard case .unavailable = error else { Issue.record("got \(error)"); return }
+            guard case .unavailable = error else {
+                Issue.record("got \(error)")
+                return
+            }
         }
         // Bounded by attempts x timeout (2 x 2 s; the HTTP client keeps trying to connect until each
         // request's deadline) plus the backoff, with slack for a loaded machine.

@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import HNSBus
+import Testing
 
 /// The bus's strict JSON reader: what a message body must be, and a batch's items read in one pass.
 @Suite struct RawJSONTests {
@@ -40,8 +39,11 @@ import HNSBus
     }
 
     @Test func strings_by_path_in_one_object() throws {
-        let text = #"{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","metadata":{"site":"back\u0065nd"}},"list":[{"site":"no"}]},"n":1}"#
-        let paths = [["id"], ["type"], ["data", "object", "metadata", "site"], ["data", "object", "id"], ["missing"], ["n"], ["data", "list", "site"]]
+        let text =
+            #"{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{"id":"pi_1","metadata":{"site":"back\u0065nd"}},"list":[{"site":"no"}]},"n":1}"#
+        let paths = [
+            ["id"], ["type"], ["data", "object", "metadata", "site"], ["data", "object", "id"], ["missing"], ["n"], ["data", "list", "site"],
+        ]
         let found = try #require(RawJSON.strings(Array(text.utf8), at: paths))
         #expect(found == ["evt_1", "payment_intent.succeeded", "backend", "pi_1", nil, nil, nil])
         // Only an object document; strictly valid.

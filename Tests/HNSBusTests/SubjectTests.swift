@@ -46,8 +46,9 @@ import Testing
 @Suite struct EnvelopeTests {
     @Test func data_is_spliced_in_unchanged() throws {
         let data = #"{"b": 1.50, "a":"x"}"#
-        let buffer = Envelope.encode(subject: "order.completed", data: .init(string: data), timestamp: .init(timeIntervalSince1970: 0.123),
-                                     messageID: "m\"1")
+        let buffer = Envelope.encode(
+            subject: "order.completed", data: .init(string: data), timestamp: .init(timeIntervalSince1970: 0.123),
+            messageID: "m\"1")
         let text = String(buffer: buffer)
         #expect(text == #"{"subject":"order.completed","data":{"b": 1.50, "a":"x"},"timestamp":"1970-01-01T00:00:00.123Z","message_id":"m\"1"}"#)
     }

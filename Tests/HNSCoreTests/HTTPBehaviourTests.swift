@@ -9,7 +9,10 @@ import ServiceLifecycle
 import Testing
 
 @Suite struct HTTPBehaviourTests {
-    struct Order: Decodable { let seats: Int; let holder: Holder }
+    struct Order: Decodable {
+        let seats: Int
+        let holder: Holder
+    }
     struct Holder: Decodable { let oib: String }
 
     func app() -> some ApplicationProtocol {
@@ -52,7 +55,8 @@ import Testing
                 let body = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
                 #expect(body["errors"] == .array([.object(["field": .string("holder.oib"), "message": .string("is required")])]))
             }
-            try await client.execute(uri: "/orders/1", method: .post, body: ByteBuffer(string: #"{"seats":"two","holder":{"oib":"1"}}"#)) { response in
+            try await client.execute(uri: "/orders/1", method: .post, body: ByteBuffer(string: #"{"seats":"two","holder":{"oib":"1"}}"#)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 #expect(String(buffer: response.body).contains("\"field\":\"seats\""))
             }

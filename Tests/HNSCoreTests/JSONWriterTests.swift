@@ -38,15 +38,22 @@ import Testing
     @Test func a_json_value_is_written_as_the_encoder_writes_it() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let numbers: [Double] = [0, -0.0, 1, -1, 42, 10_000, 1.5, -2.25, 0.1, 1e20, 1e-7, 123_456_789_012, 9_007_199_254_740_991, 9_007_199_254_740_993, 3.0e15]
-        let values: [JSONValue] = numbers.map(JSONValue.number) + [
-            .null, .bool(true), .bool(false), .string("a/b \"q\" \\ \u{1} Šđ 🎟️"), .array([]), .object([:]),
-            .object(["zeta": .number(1), "Alpha": .string("x"), "alpha": .null, "a_b": .array([.number(2.5), .object(["k": .bool(true)])]),
-                     "ab": .string(""), "éclair": .number(3), "e\u{301}clat": .number(4), "f": .number(5), "Zulu": .array([.null])]),
-            .object(Dictionary(uniqueKeysWithValues: (0..<128).map { (String(UnicodeScalar(UInt8($0))), JSONValue.string(String(UnicodeScalar(UInt8($0))))) }
-                + [("\u{2028}", .string("\u{2029}"))])),
-            .array([.object(["order_id": .string("0b1c"), "amount_cents": .number(10_000), "tickets": .number(2), "to": .null])]),
+        let numbers: [Double] = [
+            0, -0.0, 1, -1, 42, 10_000, 1.5, -2.25, 0.1, 1e20, 1e-7, 123_456_789_012, 9_007_199_254_740_991, 9_007_199_254_740_993, 3.0e15,
         ]
+        let values: [JSONValue] =
+            numbers.map(JSONValue.number) + [
+                .null, .bool(true), .bool(false), .string("a/b \"q\" \\ \u{1} Šđ 🎟️"), .array([]), .object([:]),
+                .object([
+                    "zeta": .number(1), "Alpha": .string("x"), "alpha": .null, "a_b": .array([.number(2.5), .object(["k": .bool(true)])]),
+                    "ab": .string(""), "éclair": .number(3), "e\u{301}clat": .number(4), "f": .number(5), "Zulu": .array([.null]),
+                ]),
+                .object(
+                    Dictionary(
+                        uniqueKeysWithValues: (0..<128).map { (String(UnicodeScalar(UInt8($0))), JSONValue.string(String(UnicodeScalar(UInt8($0))))) }
+                            + [("\u{2028}", .string("\u{2029}"))])),
+                .array([.object(["order_id": .string("0b1c"), "amount_cents": .number(10_000), "tickets": .number(2), "to": .null])]),
+            ]
         for value in values {
             #expect(String(decoding: value.encoded(), as: UTF8.self) == String(decoding: try encoder.encode(value), as: UTF8.self))
         }
@@ -66,7 +73,9 @@ import Testing
         for date in dates {
             var w = JSONWriter()
             w.date(date)
-            #expect(String(decoding: w.bytes, as: UTF8.self) == String(decoding: try encoder.encode(date), as: UTF8.self), "\(date.timeIntervalSinceReferenceDate)")
+            #expect(
+                String(decoding: w.bytes, as: UTF8.self) == String(decoding: try encoder.encode(date), as: UTF8.self),
+                "\(date.timeIntervalSinceReferenceDate)")
         }
     }
 }

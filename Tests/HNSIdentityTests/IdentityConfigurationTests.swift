@@ -22,7 +22,10 @@ import Testing
             self.base.merging(["HNS_IDENTITY_JWKS_URL": "https://drupal.test/.well-known/jwks.json"]) { $1 })
         #expect(configuration.issuer == "https://drupal.test")
         #expect(configuration.audience == "hns-ticketing")
-        guard case .jwks(let url) = configuration.keySource else { Issue.record("got \(configuration.keySource)"); return }
+        guard case .jwks(let url) = configuration.keySource else {
+            Issue.record("got \(configuration.keySource)")
+            return
+        }
         #expect(url.absoluteString == "https://drupal.test/.well-known/jwks.json")
         #expect(configuration.leeway == .seconds(60))
         #expect(configuration.jwksMinimumRefreshInterval == .seconds(30))
@@ -59,7 +62,10 @@ import Testing
         #expect(short == ["HNS_IDENTITY_HS256_SECRET must be at least 32 bytes (an HS256 key shorter than its digest is refused)"])
         let enough = try IdentityConfiguration.fromEnvironment(
             self.base.merging(["HNS_IDENTITY_HS256_SECRET": String(repeating: "x", count: 32)]) { $1 })
-        guard case .developmentSecret = enough.keySource else { Issue.record("got \(enough.keySource)"); return }
+        guard case .developmentSecret = enough.keySource else {
+            Issue.record("got \(enough.keySource)")
+            return
+        }
     }
 
     @Test func a_public_key_is_read_from_the_variable_or_a_file() throws {
@@ -78,7 +84,10 @@ import Testing
         // then
         guard case .publicKey(let esKey) = fromVariable.keySource, case .publicKey(let rsKey) = fromFile.keySource,
             case .publicKey(let escapedKey) = escaped.keySource
-        else { Issue.record("not public keys"); return }
+        else {
+            Issue.record("not public keys")
+            return
+        }
         #expect(esKey.algorithm == .es256)
         #expect(rsKey.algorithm == .rs256)
         #expect(escapedKey.algorithm == .es256)

@@ -18,9 +18,10 @@ import Testing
 
     @Test func known_roles_are_parsed_and_unknown_ones_ignored() async throws {
         let identity = try await self.identity(claims: [
-            "roles": .array([
-                "customer", "admin", "support", "quota_owner", "petrol_staff", "editor", "ADMIN",
-            ].map(JSONValue.string) + [.number(7), .null])
+            "roles": .array(
+                [
+                    "customer", "admin", "support", "quota_owner", "petrol_staff", "editor", "ADMIN",
+                ].map(JSONValue.string) + [.number(7), .null])
         ])
         #expect(identity.roles == Set(Role.allCases))
     }
@@ -50,7 +51,10 @@ import Testing
         do {
             try adminWithoutMFA.requireAdminWithMFA()
         } catch {
-            guard case .forbidden(let reason) = error else { Issue.record("got \(error)"); return }
+            guard case .forbidden(let reason) = error else {
+                Issue.record("got \(error)")
+                return
+            }
             #expect(reason.contains("multi-factor"))
             #expect(error.problem.statusCode == 403)
         }

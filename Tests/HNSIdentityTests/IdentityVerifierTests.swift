@@ -105,7 +105,9 @@ import Testing
             #expect(try await verifier.verify(bearer: genuine).userID == "42")
             let parts = genuine.split(separator: ".").map(String.init)
             let other = try await drupal.token(subject: "1").split(separator: ".").map(String.init)
-            await #expect(throws: IdentityError.badSignature) { try await verifier.verify(bearer: [parts[0], other[1], parts[2]].joined(separator: ".")) }
+            await #expect(throws: IdentityError.badSignature) {
+                try await verifier.verify(bearer: [parts[0], other[1], parts[2]].joined(separator: "."))
+            }
         }
     }
 

@@ -20,7 +20,8 @@ import Testing
         defer { Task { await db.drop() } }
         let dir = try self.folder([
             "0001_first.sql": "CREATE SCHEMA demo; CREATE TABLE demo.t (id int PRIMARY KEY, note text DEFAULT 'a;b');",
-            "0002_second.sql": "-- dollar quoting keeps the ; inside\nCREATE FUNCTION demo.f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nINSERT INTO demo.t (id) VALUES (1);",
+            "0002_second.sql":
+                "-- dollar quoting keeps the ; inside\nCREATE FUNCTION demo.f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\nINSERT INTO demo.t (id) VALUES (1);",
         ])
         try await db.withClient { client in
             let migrator = try Migrator(group: "demo", directory: dir)
@@ -88,7 +89,8 @@ import Testing
             await #expect(throws: (any Error).self) {
                 try await Migrator(group: "g", directory: dir).migrate(client: client, logger: self.logger)
             }
-            let rows = try await client.query("SELECT to_regclass('public.a')::text, (SELECT count(*) FROM hns_migrations.applied)", logger: self.logger)
+            let rows = try await client.query(
+                "SELECT to_regclass('public.a')::text, (SELECT count(*) FROM hns_migrations.applied)", logger: self.logger)
             for try await (name, count) in rows.decode((String?, Int).self) {
                 #expect(name == nil)
                 #expect(count == 0)

@@ -35,7 +35,9 @@ import Testing
             for try await note in try await client.query("SELECT note FROM child", logger: self.logger).decode(String?.self) { children.append(note) }
             #expect(children == ["one child"])
             var order: [String] = []
-            for try await what in try await client.query("SELECT what FROM log ORDER BY n", logger: self.logger).decode(String.self) { order.append(what) }
+            for try await what in try await client.query("SELECT what FROM log ORDER BY n", logger: self.logger).decode(String.self) {
+                order.append(what)
+            }
             #expect(order == ["third added", "second added", "first added"])
             // A failing part fails the whole statement: nothing of it stays.
             try await client.withConnection { connection in
@@ -65,7 +67,9 @@ import Testing
                 try await writes.run(on: connection, logger: self.logger)
             }
             var pairs: [String] = []
-            for try await (n, label) in try await client.query("SELECT n, label FROM pairs ORDER BY n", logger: self.logger).decode((Int, String?).self) {
+            for try await (n, label) in try await client.query("SELECT n, label FROM pairs ORDER BY n", logger: self.logger).decode(
+                (Int, String?).self)
+            {
                 pairs.append("\(n):\(label ?? "-")")
             }
             #expect(pairs == ["0:first", "1:a", "2:-", "3:c"])

@@ -45,8 +45,10 @@ import Testing
         #expect(try PostgresURL.configuration(from: "postgres://hns@/tickets?host=/run/pg&sslmode=prefer").unixSocketPath != nil)
     }
 
-    @Test(arguments: ["mysql://u@h/db", "postgres://h/db", "postgres://u@/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe",
-                      "postgres://u@/db?host=run/pg", "postgres://u@/db?host=/run/pg&sslmode=require"])
+    @Test(arguments: [
+        "mysql://u@h/db", "postgres://h/db", "postgres://u@/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe",
+        "postgres://u@/db?host=run/pg", "postgres://u@/db?host=/run/pg&sslmode=require",
+    ])
     func rejects(_ url: String) {
         #expect(throws: PostgresURL.Invalid.self) { try PostgresURL.configuration(from: url) }
     }

@@ -81,7 +81,8 @@ import Testing
                     try await tx.query("INSERT INTO t VALUES (1)", logger: self.logger)
                 }
             }
-            try await client.withRetryingTransaction(logger: self.logger) { tx in try await tx.query("INSERT INTO t VALUES (3)", logger: self.logger) }
+            try await client.withRetryingTransaction(logger: self.logger) { tx in try await tx.query("INSERT INTO t VALUES (3)", logger: self.logger)
+            }
             #expect(try await self.count(client) == 3)
         }
     }
@@ -138,6 +139,11 @@ import Testing
 
 final class Counter: Sendable {
     private let box = Locked(0)
-    func increment() -> Int { self.box.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        self.box.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     var value: Int { self.box.value }
 }

@@ -104,7 +104,8 @@ import Testing
         var buffer = ByteBuffer()
         let binary = ByteBuffer(bytes: [0x00, 0xFF, 0x0D, 0x0A])
         RESPEncoder.encode(["SET", "k\r\ney", "", RESPArg(binary), RESPArg(-12), RESPArg(2.5)], into: &buffer)
-        let expected = Array("*6\r\n$3\r\nSET\r\n$5\r\nk\r\ney\r\n$0\r\n\r\n$4\r\n".utf8) + [0x00, 0xFF, 0x0D, 0x0A]
+        let expected =
+            Array("*6\r\n$3\r\nSET\r\n$5\r\nk\r\ney\r\n$0\r\n\r\n$4\r\n".utf8) + [0x00, 0xFF, 0x0D, 0x0A]
             + Array("\r\n$3\r\n-12\r\n$3\r\n2.5\r\n".utf8)
         #expect(Array(buffer.readableBytesView) == expected)
         // A command is itself a valid RESP array of bulk strings.

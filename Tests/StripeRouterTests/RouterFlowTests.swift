@@ -8,7 +8,7 @@ import StripeRouter
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The router in front of a real bus on a real PostgreSQL, with a subscriber on `stripe.backend`.
@@ -21,7 +21,9 @@ import Glibc
         return path
     }
 
-    static func withRouter<T: Sendable>(busURL: String, routes: String, batch: Bool = true, _ body: @Sendable (String) async throws -> T) async throws -> T {
+    static func withRouter<T: Sendable>(busURL: String, routes: String, batch: Bool = true, _ body: @Sendable (String) async throws -> T) async throws
+        -> T
+    {
         let port = try await ChildProcess.freePort()
         var config = StripeRouterConfiguration(
             http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .warning),
@@ -36,10 +38,13 @@ import Glibc
 
     static func event(id: String, type: String = "payment_intent.succeeded", site: String? = "backend", pad: Int = 0) -> String {
         let metadata = site.map { #"{"site":"\#($0)","order_id":"o-1"}"# } ?? "{}"
-        return #"{"id":"\#(id)","object":"event","type":"\#(type)","data":{"object":{"id":"pi_1","amount":4200,"metadata":\#(metadata)}},"pad":"\#(String(repeating: "x", count: pad))"}"#
+        return
+            #"{"id":"\#(id)","object":"event","type":"\#(type)","data":{"object":{"id":"pi_1","amount":4200,"metadata":\#(metadata)}},"pad":"\#(String(repeating: "x", count: pad))"}"#
     }
 
-    static func send(_ router: String, _ body: String, signature: String? = nil, secret: String = secret, at: Date = Date()) async throws -> TestHTTP.Reply {
+    static func send(_ router: String, _ body: String, signature: String? = nil, secret: String = secret, at: Date = Date()) async throws
+        -> TestHTTP.Reply
+    {
         let header = signature ?? StripeSignature.header(payload: Array(body.utf8), secret: secret, timestamp: Int64(at.timeIntervalSince1970))
         return try await TestHTTP.post(router + "/webhook/stripe", headers: ["Stripe-Signature": header], json: body)
     }
@@ -120,7 +125,10 @@ import Glibc
                 #expect(reply.status == 200)
                 #expect(reply.json?["routed"] == .bool(false))
                 #expect(reply.json?["subject"] == .string("stripe.unroutable"))
-                #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages WHERE subject = 'stripe.unroutable' AND msg_id = 'unroutable:evt_refund_1'") == 1)
+                #expect(
+                    try await bus.count(
+                        "SELECT count(*)::int FROM eventbus.messages WHERE subject = 'stripe.unroutable' AND msg_id = 'unroutable:evt_refund_1'") == 1
+                )
             }
         }
     }
@@ -147,9 +155,10 @@ import Glibc
                 let before = try await TestHTTP.get(router + "/readyz").json?["checks"]?["routing_table"]?["detail"]?["version"]
                 #expect(try await Self.send(router, Self.event(id: "evt_r1", site: "drupal")).json?["subject"] == .string("stripe.unroutable"))
                 try "routes: {backend: stripe.backend, drupal: stripe.drupal}\n".write(toFile: path, atomically: true, encoding: .utf8)
-                #expect(try await eventually(timeout: .seconds(2)) {
-                    try await TestHTTP.get(router + "/readyz").json?["checks"]?["routing_table"]?["detail"]?["version"] != before
-                })
+                #expect(
+                    try await eventually(timeout: .seconds(2)) {
+                        try await TestHTTP.get(router + "/readyz").json?["checks"]?["routing_table"]?["detail"]?["version"] != before
+                    })
                 #expect(try await Self.send(router, Self.event(id: "evt_r2", site: "drupal")).json?["subject"] == .string("stripe.drupal"))
                 let good = try await TestHTTP.get(router + "/readyz").json?["checks"]?["routing_table"]?["detail"]?["version"]
                 try "routes: {drupal: 'stripe.*'}\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct RoutingTableTests {
     @Test func routes_by_site_then_event_type_then_default() throws {
-        let table = try RoutingTable.parse("""
+        let table = try RoutingTable.parse(
+            """
             routes: {drupal: stripe.drupal, backend: stripe.backend}
             event_types:
               - {pattern: "charge.dispute.*", subject: stripe.backend}

@@ -70,8 +70,9 @@ import Testing
         }
         // A v1 that is not 64 hex digits can never match: it counts as absent.
         #expect(throws: StripeSignature.Failure.noV1Signature) {
-            try StripeSignature.verify(header: "t=\(self.t),v1=zz" + String(repeating: "0", count: 62), payload: self.payload,
-                                       secrets: [self.secret], now: self.now)
+            try StripeSignature.verify(
+                header: "t=\(self.t),v1=zz" + String(repeating: "0", count: 62), payload: self.payload,
+                secrets: [self.secret], now: self.now)
         }
     }
 
@@ -79,7 +80,8 @@ import Testing
     @Test func matches_an_independent_hmac() throws {
         let vector = "be8cb8325f2202445260a855532f967e30ad2a9394ce28da66ee02880ddcb661"
         #expect(StripeSignature.header(payload: Array("{}".utf8), secret: "whsec_x", timestamp: 1_700_000_000) == "t=1700000000,v1=" + vector)
-        try StripeSignature.verify(header: "t=1700000000,v1=" + vector, payload: Array("{}".utf8), secrets: ["whsec_x"],
-                                   now: Date(timeIntervalSince1970: 1_700_000_100))
+        try StripeSignature.verify(
+            header: "t=1700000000,v1=" + vector, payload: Array("{}".utf8), secrets: ["whsec_x"],
+            now: Date(timeIntervalSince1970: 1_700_000_100))
     }
 }

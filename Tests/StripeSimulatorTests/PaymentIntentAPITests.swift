@@ -7,7 +7,8 @@ import Testing
 @Suite struct PaymentIntentAPITests {
     @Test func a_created_payment_intent_is_retrieved_unchanged() async throws {
         try await SimulatorHarness.with { sim in
-            let created = try await sim.post("/v1/payment_intents", form: "amount=4200&currency=EUR&description=Dinamo+-+Hajduk&metadata[order_id]=o-42")
+            let created = try await sim.post(
+                "/v1/payment_intents", form: "amount=4200&currency=EUR&description=Dinamo+-+Hajduk&metadata[order_id]=o-42")
             #expect(created.status == 200)
             #expect(created.header("Content-Type") == "application/json")
             #expect(created.header("Request-Id")?.hasPrefix("req_") == true)
@@ -34,18 +35,21 @@ import Testing
 
             let missing = try await sim.get("/v1/payment_intents/pi_nope")
             #expect(missing.status == 404)
-            #expect(missing.json?["error"] == .object([
-                "type": .string("invalid_request_error"), "code": .string("resource_missing"), "param": .string("intent"),
-                "message": .string("No such payment_intent: 'pi_nope'"),
-                "doc_url": .string("https://stripe.com/docs/error-codes/resource-missing"),
-            ]))
+            #expect(
+                missing.json?["error"]
+                    == .object([
+                        "type": .string("invalid_request_error"), "code": .string("resource_missing"), "param": .string("intent"),
+                        "message": .string("No such payment_intent: 'pi_nope'"),
+                        "doc_url": .string("https://stripe.com/docs/error-codes/resource-missing"),
+                    ]))
         }
     }
 
     @Test func form_bodies_with_percent_encoded_bracket_keys_are_parsed_and_unknown_params_ignored() async throws {
         try await SimulatorHarness.with { sim in
             // As our StripeClient encodes it: brackets percent-encoded, UTF-8 percent-encoded, + for space.
-            let form = "amount=1500&currency=eur&description=Ulaznica+za+Maksimir%20%E2%80%93%20sjever"
+            let form =
+                "amount=1500&currency=eur&description=Ulaznica+za+Maksimir%20%E2%80%93%20sjever"
                 + "&metadata%5Bsite%5D=backend&metadata%5Border_id%5D=8f2c%2Fa&metadata[note]=a%26b%3Dc"
                 + "&automatic_payment_methods%5Benabled%5D=false&shipping[name]=ignored&expand[]=latest_charge"
             let reply = try await sim.post("/v1/payment_intents", form: form)
@@ -129,8 +133,9 @@ import Testing
             #expect(again.header("Idempotent-Replayed") == "true")
             #expect(again.header("Idempotency-Key") == "order-o-7-create")
 
-            let other = try await sim.post("/v1/payment_intents", form: "amount=9900&currency=eur&metadata[order_id]=o-7",
-                                           idempotencyKey: "order-o-7-create")
+            let other = try await sim.post(
+                "/v1/payment_intents", form: "amount=9900&currency=eur&metadata[order_id]=o-7",
+                idempotencyKey: "order-o-7-create")
             #expect(other.status == 400)
             #expect(other.json?["error"]?["type"] == .string("idempotency_error"))
             let elsewhere = try await sim.post("/v1/refunds", form: form, idempotencyKey: "order-o-7-create")

@@ -42,7 +42,10 @@ import Testing
                 let list = try await sim.get("/v1/refunds?payment_intent=\(id)")
                 #expect(list.json?["object"] == .string("list"))
                 #expect(list.json?["has_more"] == .bool(false))
-                guard case .array(let refunds)? = list.json?["data"] else { Issue.record("no list"); return }
+                guard case .array(let refunds)? = list.json?["data"] else {
+                    Issue.record("no list")
+                    return
+                }
                 #expect(refunds.map { $0["amount"] } == [.number(3000), .number(2000)])  // newest first
                 guard case .array(let others)? = try await sim.get("/v1/refunds?payment_intent=pi_other").json?["data"] else { return }
                 #expect(others.isEmpty)
@@ -97,8 +100,10 @@ import Testing
             #expect(error.description.contains("HNS_STRIPE_SIM_PORT"))
         }
         #expect(throws: ConfigurationError.self) {
-            try StripeSimulatorConfiguration.fromEnvironment(["HNS_STRIPE_SIM_API_KEY": "sk_live_real", "HNS_STRIPE_SIM_WEBHOOK_URL": "http://x/",
-                                                              "HNS_STRIPE_SIM_WEBHOOK_SECRET": "not-whsec"])
+            try StripeSimulatorConfiguration.fromEnvironment([
+                "HNS_STRIPE_SIM_API_KEY": "sk_live_real", "HNS_STRIPE_SIM_WEBHOOK_URL": "http://x/",
+                "HNS_STRIPE_SIM_WEBHOOK_SECRET": "not-whsec",
+            ])
         }
     }
 }

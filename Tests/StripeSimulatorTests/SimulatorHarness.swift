@@ -47,7 +47,8 @@ struct SimulatorHarness: Sendable {
 
     /// A new PaymentIntent's id.
     func createPaymentIntent(amount: Int = 4200, orderID: String = "o-1") async throws -> String {
-        let reply = try await self.post("/v1/payment_intents", form: "amount=\(amount)&currency=eur&metadata[site]=backend&metadata[order_id]=\(orderID)")
+        let reply = try await self.post(
+            "/v1/payment_intents", form: "amount=\(amount)&currency=eur&metadata[site]=backend&metadata[order_id]=\(orderID)")
         guard reply.status == 200, let id = reply.json?["id"]?.stringValue else { throw HarnessError(reply.text) }
         return id
     }

@@ -119,7 +119,10 @@ import Testing
     @Test func a_receiver_answering_500_is_retried_until_it_accepts() async throws {
         let calls = Locked(0)
         let handler: LocalHTTPServer.Handler = { _ in
-            calls.withLock { $0 += 1; return $0 } <= 2 ? (500, #"{"error":"busy"}"#) : (200, "{}")
+            calls.withLock {
+                $0 += 1
+                return $0
+            } <= 2 ? (500, #"{"error":"busy"}"#) : (200, "{}")
         }
         try await LocalHTTPServer.with(handler: handler) { receiver in
             try await SimulatorHarness.with(receiver: receiver) { sim in
@@ -132,7 +135,10 @@ import Testing
                 #expect(receiver.requests.allSatisfy { signatureVerifies($0) })
                 #expect(try await eventually { try await sim.events().first?["delivery_state"] == .string("delivered") })
                 let attempts = try #require(try await sim.events().first?["deliveries"])
-                guard case .array(let list) = attempts else { Issue.record("no deliveries"); return }
+                guard case .array(let list) = attempts else {
+                    Issue.record("no deliveries")
+                    return
+                }
                 #expect(list.map { $0["status"] } == [.number(500), .number(500), .number(200)])
                 let times = list.compactMap { $0["at_ms"]?.intValue }
                 #expect(times.count == 3 && times[1] - times[0] >= 180 && times[2] - times[1] >= 450)
@@ -148,9 +154,10 @@ import Testing
                 let id = try await sim.createPaymentIntent(orderID: "o-never")
                 _ = try await sim.confirm(id)
                 // Retries after 0.2, 0.5, 1, 2 and 5 s: about 8.7 s in all.
-                #expect(try await eventually(timeout: .seconds(12), interval: .milliseconds(100)) {
-                    try await sim.events().first?["delivery_state"] == .string("failed")
-                })
+                #expect(
+                    try await eventually(timeout: .seconds(12), interval: .milliseconds(100)) {
+                        try await sim.events().first?["delivery_state"] == .string("failed")
+                    })
                 #expect(receiver.requests.count == 6)
                 #expect(try await sim.events().first?["deliveries"]?.arrayCount == 6)
                 // The API answered long before, and the backend can still poll.
@@ -174,7 +181,10 @@ import Testing
     @Test func events_of_one_payment_intent_arrive_in_order_even_while_one_is_retried() async throws {
         let calls = Locked(0)
         let handler: LocalHTTPServer.Handler = { _ in
-            calls.withLock { $0 += 1; return $0 } == 1 ? (503, "{}") : (200, "{}")
+            calls.withLock {
+                $0 += 1
+                return $0
+            } == 1 ? (503, "{}") : (200, "{}")
         }
         try await LocalHTTPServer.with(handler: handler) { receiver in
             try await SimulatorHarness.with(receiver: receiver) { sim in

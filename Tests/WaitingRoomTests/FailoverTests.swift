@@ -6,7 +6,7 @@ import Testing
 import WaitingRoom
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Whole hns-queue processes and Redis restarts.
@@ -25,15 +25,21 @@ import Glibc
         let ports = (try await ChildProcess.freePort(), try await ChildProcess.freePort())
         let log = NSTemporaryDirectory() + "queue-takeover-\(UUID().uuidString).log"
         let pids = [
-            try ChildProcess.spawn(TestEnvironment.executable("hns-queue"), ["serve"], environment: Self.environment(redis: redis.url, port: ports.0, instance: "a"), output: log),
-            try ChildProcess.spawn(TestEnvironment.executable("hns-queue"), ["serve"], environment: Self.environment(redis: redis.url, port: ports.1, instance: "b"), output: log),
+            try ChildProcess.spawn(
+                TestEnvironment.executable("hns-queue"), ["serve"], environment: Self.environment(redis: redis.url, port: ports.0, instance: "a"),
+                output: log),
+            try ChildProcess.spawn(
+                TestEnvironment.executable("hns-queue"), ["serve"], environment: Self.environment(redis: redis.url, port: ports.1, instance: "b"),
+                output: log),
         ]
         defer {
             for pid in pids { kill(pid, SIGKILL) }
         }
         let urls = ["http://127.0.0.1:\(ports.0)", "http://127.0.0.1:\(ports.1)"]
         for url in urls {
-            #expect(try await eventually(timeout: .seconds(30)) { (try? await TestHTTP.get(url + "/readyz"))?.status == 200 }, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            #expect(
+                try await eventually(timeout: .seconds(30)) { (try? await TestHTTP.get(url + "/readyz"))?.status == 200 },
+                "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
         }
         try await RedisTestServer.withClient(url: redis.url) { client in
             let h = QueueHarness(urls: urls, redis: client, prefix: "hns:")
@@ -74,13 +80,17 @@ import Glibc
         func start() async throws {
             let server = ProcessInfo.processInfo.environment["HNS_TEST_REDIS_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/bin/redis-server"
             // the settings README recommends for hns-queue: AOF, fsync every second
-            let child = try ChildProcess.spawn(server, [
-                "--port", "\(self.port)", "--bind", "127.0.0.1", "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "everysec",
-                "--save", "", "--daemonize", "no",
-            ], output: self.dir + "/redis.log")
+            let child = try ChildProcess.spawn(
+                server,
+                [
+                    "--port", "\(self.port)", "--bind", "127.0.0.1", "--dir", self.dir, "--appendonly", "yes", "--appendfsync", "everysec",
+                    "--save", "", "--daemonize", "no",
+                ], output: self.dir + "/redis.log")
             self.pid.set(child)
             _ = try await eventually(timeout: .seconds(10)) {
-                try await RedisTestServer.withClient(url: self.url, connectTimeout: .milliseconds(200)) { try await $0.send(["PING"]).string == "PONG" }
+                try await RedisTestServer.withClient(url: self.url, connectTimeout: .milliseconds(200)) {
+                    try await $0.send(["PING"]).string == "PONG"
+                }
             }
         }
 
@@ -94,7 +104,12 @@ import Glibc
     final class LockedPID: Sendable {
         private let value = Locked<pid_t?>(nil)
         func set(_ pid: pid_t) { self.value.withLock { $0 = pid } }
-        func take() -> pid_t? { self.value.withLock { v in defer { v = nil }; return v } }
+        func take() -> pid_t? {
+            self.value.withLock { v in
+                defer { v = nil }
+                return v
+            }
+        }
     }
 
     @Test func a_redis_restart_loses_no_place_and_sockets_carry_on() async throws {

@@ -97,7 +97,8 @@ import WaitingRoom
             let forged = try await JWKSTestServer.mint(
                 claims: JWKSTestServer.claims(issuer: QueueHarness.issuer, audience: QueueHarness.audience, subject: "5"),
                 signature: .hs256(secret: "another-secret-0123456789-0123456789-x"), kid: .omitted)
-            #expect(try await TestHTTP.send("POST", h.url + "/v1/queues/m-auth401/join", headers: ["Authorization": "Bearer \(forged)"]).status == 401)
+            #expect(
+                try await TestHTTP.send("POST", h.url + "/v1/queues/m-auth401/join", headers: ["Authorization": "Bearer \(forged)"]).status == 401)
 
             let joined = try await h.joinOK("m-auth401", user: "5")
             let url = h.url + "/v1/queues/m-auth401/position"
@@ -122,7 +123,10 @@ import WaitingRoom
     }
 
     @Test func joins_are_rate_limited_per_user_and_per_ip() async throws {
-        try await QueueHarness.with(configure: { $0.joinLimitPerUser = 3; $0.joinLimitPerIP = 6 }) { h in
+        try await QueueHarness.with(configure: {
+            $0.joinLimitPerUser = 3
+            $0.joinLimitPerIP = 6
+        }) { h in
             try await h.openQueue("m-limit", perMinute: 1)
             for _ in 0..<3 { #expect(try await h.join("m-limit", user: "rl-1").status < 300) }
             let limited = try await h.join("m-limit", user: "rl-1")

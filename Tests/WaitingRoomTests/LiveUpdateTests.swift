@@ -20,13 +20,15 @@ import WaitingRoom
             let onFirst = SocketProbe.connect(h.urls[0] + "/v1/queues/m-ws/ws", ticket: a.ticket)
             let onSecond = SocketProbe.connect(h.urls[1] + "/v1/queues/m-ws/ws", ticket: b.ticket, inHeader: true)
             // Position 2, or already 1 when a's turn came before this socket was up (a loaded machine).
-            #expect(try await eventually(timeout: .seconds(30)) {
-                onSecond.all.contains { $0["type"] == .string("position") && [1, 2].contains($0["position"]?.intValue ?? 0) }
-            }, "got \(onSecond.all)")
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    onSecond.all.contains { $0["type"] == .string("position") && [1, 2].contains($0["position"]?.intValue ?? 0) }
+                }, "got \(onSecond.all)")
             // At least once each: a turn granted while a socket is being set up may reach it both as its
             // first status and as the live message (same token; the app takes either).
-            #expect(try await eventually(timeout: .seconds(30)) { onFirst.count(type: "your_turn") >= 1 && onSecond.count(type: "your_turn") >= 1 },
-                    "first: \(onFirst.all), second: \(onSecond.all)")
+            #expect(
+                try await eventually(timeout: .seconds(30)) { onFirst.count(type: "your_turn") >= 1 && onSecond.count(type: "your_turn") >= 1 },
+                "first: \(onFirst.all), second: \(onSecond.all)")
             let turn = try #require(onSecond.all.first { $0["type"] == .string("your_turn") })
             #expect(turn["purchase_token"]?.stringValue?.isEmpty == false)
             #expect(turn["window_ends_at"]?.stringValue != nil)
@@ -121,8 +123,10 @@ import WaitingRoom
             #expect(bad.all.count == 1)
             // In a header: the upgrade itself is refused.
             var request = HTTPClientRequest(url: h.urls[0] + "/v1/queues/m-reconnect/ws")
-            for (name, value) in [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
-                                  ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("X-Queue-Ticket", "v1.AAAA.BBBB")] {
+            for (name, value) in [
+                ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("X-Queue-Ticket", "v1.AAAA.BBBB"),
+            ] {
                 request.headers.add(name: name, value: value)
             }
             let refused = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
@@ -169,7 +173,8 @@ final class SilentSocket: ChannelInboundHandler, Sendable {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(socket) } }
             .connect(host: url.host!, port: url.port!).get()
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(url.host!)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: \(url.host!)\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
             + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Queue-Ticket: \(ticket)\r\n\r\n"
         try await channel.writeAndFlush(ByteBuffer(string: request))
         return socket

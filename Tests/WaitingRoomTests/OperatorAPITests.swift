@@ -7,7 +7,8 @@ import WaitingRoom
 @Suite struct OperatorAPITests {
     @Test func only_the_service_token_or_an_admin_with_mfa_may_configure() async throws {
         try await QueueHarness.with { h in
-            let body = #"{"sale_starts_at":"2030-01-01T18:00:00Z","admission_per_minute":100,"max_active_windows":10,"window_minutes":20,"state":"scheduled"}"#
+            let body =
+                #"{"sale_starts_at":"2030-01-01T18:00:00Z","admission_per_minute":100,"max_active_windows":10,"window_minutes":20,"state":"scheduled"}"#
             // no token, a fan, an admin without MFA
             #expect(try await h.putQueue("m-auth", body, auth: "").status == 401)
             let fan = try await QueueHarness.userToken("7")

@@ -77,19 +77,23 @@ struct QueueHarness: Sendable {
         configure(&config)
         let app = await QueueApp.build(configuration: config, logger: Self.logger())
         return try await withRunningService(app, port: port) {
-            try await Self.start(count: count, redisURL: redisURL, prefix: prefix, configure: configure, urls: urls + ["http://127.0.0.1:\(port)"], body)
+            try await Self.start(
+                count: count, redisURL: redisURL, prefix: prefix, configure: configure, urls: urls + ["http://127.0.0.1:\(port)"], body)
         }
     }
 
     // MARK: - Tokens and calls
 
-    static func userToken(_ user: String, roles: [String] = ["customer"], amr: [String] = ["pwd"], expiresIn: Duration = .seconds(300)) async throws -> String {
+    static func userToken(_ user: String, roles: [String] = ["customer"], amr: [String] = ["pwd"], expiresIn: Duration = .seconds(300)) async throws
+        -> String
+    {
         let claims = JWKSTestServer.claims(issuer: issuer, audience: audience, subject: user, roles: roles, amr: amr, expiresIn: expiresIn)
         return try await JWKSTestServer.mint(claims: claims, signature: .hs256(secret: identitySecret), kid: .omitted)
     }
 
     func putQueue(_ match: String, _ json: String, auth: String = "Bearer " + QueueHarness.serviceToken) async throws -> TestHTTP.Reply {
-        try await TestHTTP.send("PUT", self.url + "/v1/queues/\(match)", headers: ["Authorization": auth, "Content-Type": "application/json"], body: Array(json.utf8))
+        try await TestHTTP.send(
+            "PUT", self.url + "/v1/queues/\(match)", headers: ["Authorization": auth, "Content-Type": "application/json"], body: Array(json.utf8))
     }
 
     /// A queue open now (or in pre-queue), with settings for a test.
@@ -97,7 +101,10 @@ struct QueueHarness: Sendable {
         _ match: String, state: String = "open", perMinute: Int = 600, windows: Int = 100, windowMinutes: Double = 20, startsIn: TimeInterval = 0
     ) async throws {
         let starts = ISO8601DateFormatter().string(from: Date().addingTimeInterval(startsIn))
-        let reply = try await self.putQueue(match, #"{"sale_starts_at":"\#(starts)","admission_per_minute":\#(perMinute),"max_active_windows":\#(windows),"window_minutes":\#(windowMinutes),"state":"\#(state)"}"#)
+        let reply = try await self.putQueue(
+            match,
+            #"{"sale_starts_at":"\#(starts)","admission_per_minute":\#(perMinute),"max_active_windows":\#(windows),"window_minutes":\#(windowMinutes),"state":"\#(state)"}"#
+        )
         #expect(reply.status == 201, "\(reply.text)")
     }
 
@@ -202,7 +209,9 @@ final class SocketProbe: Sendable {
                 probe.writer.withLock { $0 = outbound }
                 if !inHeader { try await outbound.write(.text(#"{"queue_ticket":"\#(ticket)"}"#)) }
                 for try await message in inbound.messages(maxSize: 1 << 16) {
-                    guard case .text(let text) = message, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { continue }
+                    guard case .text(let text) = message, let json = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else {
+                        continue
+                    }
                     probe.messages.withLock { $0.append(json) }
                 }
             }

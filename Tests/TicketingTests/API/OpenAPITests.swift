@@ -1,13 +1,14 @@
-import HNSCore
-import Hummingbird
-import HTTPTypes
-import HNSRedis
-import PostgresNIO
 import Foundation
+import HNSCore
 import HNSIdentity
+import HNSRedis
 import HNSTestSupport
+import HTTPTypes
+import Hummingbird
+import PostgresNIO
 import Testing
 import Yams
+
 @testable import Ticketing
 
 @Suite struct OpenAPITests {
@@ -37,7 +38,9 @@ extension OpenAPITests {
         let listed = try #require(components["x-problem-types"] as? [[String: Any]])
         let documented = Set(listed.map { "\($0["type"] ?? "") \($0["status"] ?? "") \($0["title"] ?? "")" })
         let catalogued = Set(TicketingProblems.all.map { "\($0.uri) \($0.statusCode) \($0.title)" })
-        #expect(documented == catalogued, "only documented: \(documented.subtracting(catalogued)); only catalogued: \(catalogued.subtracting(documented))")
+        #expect(
+            documented == catalogued, "only documented: \(documented.subtracting(catalogued)); only catalogued: \(catalogued.subtracting(documented))"
+        )
         #expect(Set(TicketingProblems.all.map(\.slug)).count == TicketingProblems.all.count, "a slug is catalogued twice")
     }
 }
@@ -54,12 +57,13 @@ extension TicketingApp {
         let modules = TicketingModules(configuration: config, logger: TicketingHarness.logger)
         let verifier = await IdentityVerifier(configuration: config.identity)
         let router = Self.router(modules: modules, verifier: verifier, logger: TicketingHarness.logger)
-        return Set(router.routes.map { route in
-            let path = route.path.components.map { component -> String in
-                let text = "\(component)"
-                return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
-            }.joined(separator: "/")
-            return "\(route.method.rawValue) /\(path)"
-        })
+        return Set(
+            router.routes.map { route in
+                let path = route.path.components.map { component -> String in
+                    let text = "\(component)"
+                    return text.hasPrefix(":") ? "{\(text.dropFirst())}" : text
+                }.joined(separator: "/")
+                return "\(route.method.rawValue) /\(path)"
+            })
     }
 }

@@ -3,6 +3,7 @@ import HNSPostgres
 import HNSTestSupport
 import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct AuditTrailTests {

@@ -1,9 +1,10 @@
-import HNSRedis
-import PostgresNIO
 import Foundation
+import HNSRedis
 import HNSTestSupport
+import PostgresNIO
 import Testing
 import Yams
+
 @testable import Ticketing
 
 /// Every route trusts Drupal's JWT, verified locally; admin routes want the admin role and MFA.
@@ -84,8 +85,11 @@ import Yams
             // Every operation under /api/v1 is either public (security: []) or names its role.
             let unguarded = operations.filter { $0.path.hasPrefix("/api/v1/") && $0.role == nil && !$0.bus }
             for op in unguarded {
-                #expect(["GET /api/v1/matches", "GET /api/v1/matches/{matchId}", "GET /api/v1/matches/{matchId}/availability",
-                         "GET /api/v1/matches/{matchId}/sectors/{sector}/seats"].contains(op.description), "\(op) names no x-hns-role")
+                #expect(
+                    [
+                        "GET /api/v1/matches", "GET /api/v1/matches/{matchId}", "GET /api/v1/matches/{matchId}/availability",
+                        "GET /api/v1/matches/{matchId}/sectors/{sector}/seats",
+                    ].contains(op.description), "\(op) names no x-hns-role")
             }
             for op in protected {
                 let path = Self.concrete(op.path)

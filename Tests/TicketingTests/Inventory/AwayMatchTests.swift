@@ -1,19 +1,22 @@
-import HNSRedis
-import PostgresNIO
 import Foundation
+import HNSRedis
 import HNSTestSupport
+import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct AwayMatchTests {
     @Test func away_capacity_gets_seats_with_each_hold_kept_together() async throws {
         try await TicketingHarness.with { h async throws -> Void in
             let admin = try await TicketingHarness.admin()
-            let created = try await h.call("POST", "/api/v1/admin/matches", token: admin, json: """
-                {"competition":"UEFA Nations League","opponent":"Portugal","venue_kind":"away","venue":"Estádio da Luz",
-                 "kickoff":"2030-09-09T18:45:00Z","max_tickets_per_buyer":8,"prices":{"AWAY":4000},
-                 "away_sectors":[{"code":"A","name":"Gostujući","price_category":"AWAY","capacity":20}]}
-                """)
+            let created = try await h.call(
+                "POST", "/api/v1/admin/matches", token: admin,
+                json: """
+                    {"competition":"UEFA Nations League","opponent":"Portugal","venue_kind":"away","venue":"Estádio da Luz",
+                     "kickoff":"2030-09-09T18:45:00Z","max_tickets_per_buyer":8,"prices":{"AWAY":4000},
+                     "away_sectors":[{"code":"A","name":"Gostujući","price_category":"AWAY","capacity":20}]}
+                    """)
             #expect(created.status == 201)
             let match = Int64(created.object["id"] as! Int)
             for state in ["published", "on_sale"] {
@@ -32,7 +35,8 @@ import Testing
             #expect(attached.status == 200, "\(attached.body)")
             #expect(attached.object["assigned_units"] as? Int == 20)
             for (id, n) in holds {
-                let seats = try await h.query("""
+                let seats = try await h.query(
+                    """
                     SELECT row_label || ':' || seat_number FROM inventory.units WHERE hold_id = \(UUID(uuidString: id)!) ORDER BY seat_number
                     """, as: String.self)
                 #expect(seats.count == n)
@@ -47,7 +51,8 @@ import Testing
             let kind = try await h.query("SELECT kind FROM inventory.sectors WHERE match_id = \(match)", as: String.self)
             #expect(kind == ["numbered"])
             // A second attachment has nothing to seat.
-            #expect(try await h.call("POST", "/api/v1/admin/matches/\(match)/seat-map", token: admin, json: "{\"stadium_id\":\(stadium)}").status == 409)
+            #expect(
+                try await h.call("POST", "/api/v1/admin/matches/\(match)/seat-map", token: admin, json: "{\"stadium_id\":\(stadium)}").status == 409)
         }
     }
 }

@@ -1,9 +1,10 @@
+import Foundation
 import HNSPostgres
 import HNSRedis
-import PostgresNIO
-import Foundation
 import HNSTestSupport
+import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct ConcurrencyTests {
@@ -38,7 +39,8 @@ import Testing
             #expect(seats.count == 30, "every seat of the sector is held")
             #expect(results.allSatisfy { $0.count <= 3 })
             // The database agrees: each held unit belongs to exactly one active hold.
-            let rows = try await h.query("""
+            let rows = try await h.query(
+                """
                 SELECT count(*)::int FROM inventory.units u JOIN inventory.holds o ON o.id = u.hold_id
                 WHERE u.match_id = \(match) AND u.sector_code = 'A' AND u.status = 'held' AND o.state = 'active'
                 """, as: Int.self)

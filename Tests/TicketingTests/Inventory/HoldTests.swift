@@ -1,8 +1,9 @@
-import PostgresNIO
 import Foundation
 import HNSRedis
 import HNSTestSupport
+import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct HoldTests {
@@ -113,8 +114,11 @@ import Testing
             let match = try await h.matchOnSale(maxPerBuyer: 50, rows: 1, seats: 4)
             let admin = try await TicketingHarness.admin()
             // Leave only sector A (4 seats) on sale.
-            #expect(try await h.call("POST", "/api/v1/admin/matches/\(match)/config", token: admin,
-                                     json: #"{"close_sectors":["B","S"]}"#).status == 201)
+            #expect(
+                try await h.call(
+                    "POST", "/api/v1/admin/matches/\(match)/config", token: admin,
+                    json: #"{"close_sectors":["B","S"]}"#
+                ).status == 201)
             let hold = try await h.hold(match, user: "big-buyer", quantity: 4)
             #expect(hold.status == 201)
             let soldOut = try await h.call("GET", "/api/v1/matches/\(match)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ticketing
 
 /// A sector drawn as text: one string per row, front row first. `X` free, `.` taken or blocked,
@@ -323,13 +324,14 @@ private struct SeededGenerator: RandomNumberGenerator {
         for _ in 0..<150 {
             let rowCount = Int.random(in: 1...8, using: &rng)
             let rows = (0..<rowCount).map { _ in
-                String((0..<Int.random(in: 3...16, using: &rng)).map { _ -> Character in
-                    switch Int.random(in: 0..<10, using: &rng) {
-                    case 0: "|"
-                    case 1, 2: "."
-                    default: "X"
-                    }
-                })
+                String(
+                    (0..<Int.random(in: 3...16, using: &rng)).map { _ -> Character in
+                        switch Int.random(in: 0..<10, using: &rng) {
+                        case 0: "|"
+                        case 1, 2: "."
+                        default: "X"
+                        }
+                    })
             }
             let sector = Sector(rows)
             var free = sector.free
@@ -362,7 +364,8 @@ private struct SeededGenerator: RandomNumberGenerator {
                     let snake = free.map(\.snakeOrder).sorted()
                     let first = snake.firstIndex(of: picked[0].snakeOrder)!
                     #expect(picked.map(\.snakeOrder) == Array(snake[first..<(first + quantity)]), "\(rows) q=\(quantity)")
-                    #expect(orphansCreated(by: picked, in: free) == fewestOrphansAlongSnake(quantity, free), "\(rows) q=\(quantity): \(describe(picked))")
+                    #expect(
+                        orphansCreated(by: picked, in: free) == fewestOrphansAlongSnake(quantity, free), "\(rows) q=\(quantity): \(describe(picked))")
                     snakeFallbacks += 1
                 }
                 sold.formUnion(ids)

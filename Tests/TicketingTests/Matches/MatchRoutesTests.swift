@@ -1,8 +1,9 @@
-import HNSRedis
-import PostgresNIO
 import Foundation
+import HNSRedis
 import HNSTestSupport
+import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct MatchRoutesTests {
@@ -16,13 +17,15 @@ import Testing
             #expect(try JSONDecoder().decode(StadiumTemplate.self, from: Data(exported.body.utf8)) == template)
             #expect(exported.body.contains("\"snake_order\""))
 
-            let again = try await h.call("POST", "/api/v1/admin/stadiums", token: admin,
-                                         json: String(decoding: try JSONEncoder().encode(template), as: UTF8.self))
+            let again = try await h.call(
+                "POST", "/api/v1/admin/stadiums", token: admin,
+                json: String(decoding: try JSONEncoder().encode(template), as: UTF8.self))
             #expect(again.status == 409)
             var broken = TicketingHarness.smallStadium()
             broken.sectors[0].rows[1].seats[2].snakeOrder = broken.sectors[0].rows[1].seats[3].snakeOrder
-            let refused = try await h.call("POST", "/api/v1/admin/stadiums", token: admin,
-                                           json: String(decoding: try JSONEncoder().encode(broken), as: UTF8.self))
+            let refused = try await h.call(
+                "POST", "/api/v1/admin/stadiums", token: admin,
+                json: String(decoding: try JSONEncoder().encode(broken), as: UTF8.self))
             #expect(refused.status == 422)
             #expect(refused.fields.contains { $0.hasPrefix("sectors[0].rows[1].seats[") && $0.hasSuffix("snake_order") })
         }
@@ -32,32 +35,42 @@ import Testing
         try await TicketingHarness.with { h async throws -> Void in
             let admin = try await TicketingHarness.admin()
             let stadium = try await h.importStadium(TicketingHarness.smallStadium())
-            let bad = try await h.call("POST", "/api/v1/admin/matches", token: admin, json: """
-                {"competition":"","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","kickoff":"tomorrow","prices":{"CAT1":1}}
-                """)
+            let bad = try await h.call(
+                "POST", "/api/v1/admin/matches", token: admin,
+                json: """
+                    {"competition":"","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","kickoff":"tomorrow","prices":{"CAT1":1}}
+                    """)
             #expect(bad.status == 422)
             #expect(Set(bad.fields).isSuperset(of: ["competition", "kickoff", "stadium_id"]))
 
-            let created = try await h.call("POST", "/api/v1/admin/matches", token: admin, json: """
-                {"competition":"Prva HNL","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadium),
-                 "kickoff":"2030-07-01T20:45","prices":{"CAT1":5000,"CAT2":3500,"CAT3":2000}}
-                """)
+            let created = try await h.call(
+                "POST", "/api/v1/admin/matches", token: admin,
+                json: """
+                    {"competition":"Prva HNL","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadium),
+                     "kickoff":"2030-07-01T20:45","prices":{"CAT1":5000,"CAT2":3500,"CAT3":2000}}
+                    """)
             #expect(created.status == 201)
             let id = created.object["id"] as! Int
             // Zagreb is UTC+2 in July: 20:45 local is 18:45 UTC.
             #expect(created.object["kickoff_at"] as? String == "2030-07-01T18:45:00Z")
             #expect(created.object["state"] as? String == "draft")
-            // Fans do not see drafts.
+            // Fans do not see drafts: not the match, nor its availability or seat maps.
             #expect(try await h.call("GET", "/api/v1/matches/\(id)").status == 404)
+            #expect(try await h.call("GET", "/api/v1/matches/\(id)/availability").status == 404)
+            #expect(try await h.call("GET", "/api/v1/matches/\(id)/sectors/A/seats").status == 404)
             let jump = try await h.call("POST", "/api/v1/admin/matches/\(id)/state", token: admin, json: #"{"state":"on_sale"}"#)
             #expect(jump.status == 409)
             for state in ["published", "on_sale", "closed"] {
-                let moved = try await h.call("POST", "/api/v1/admin/matches/\(id)/state", token: admin, json: #"{"state":"\#(state)","reason":"test"}"#)
+                let moved = try await h.call(
+                    "POST", "/api/v1/admin/matches/\(id)/state", token: admin, json: #"{"state":"\#(state)","reason":"test"}"#)
                 #expect(moved.status == 200)
             }
+            // Once published, the seat map is public.
+            #expect(try await h.call("GET", "/api/v1/matches/\(id)/sectors/A/seats").status == 200)
             #expect(try await h.call("POST", "/api/v1/admin/matches/\(id)/state", token: admin, json: #"{"state":"on_sale"}"#).status == 409)
             let history = try await h.query(
-                "SELECT action || ' ' || actor_role FROM audit.entries WHERE subjects[1] = \("match:\(Int64(id))") AND domain = 'E2' ORDER BY id", as: String.self)
+                "SELECT action || ' ' || actor_role FROM audit.entries WHERE subjects[1] = \("match:\(Int64(id))") AND domain = 'E2' ORDER BY id",
+                as: String.self)
             #expect(history == ["match.created admin", "match.published admin", "match.on_sale admin", "match.closed admin"])
         }
     }
@@ -67,10 +80,12 @@ import Testing
             let admin = try await TicketingHarness.admin()
             let match = try await h.matchOnSale()
             let base = "/api/v1/admin/matches/\(match)/config"
-            let v2 = try await h.call("POST", base, token: admin, json: """
-                {"block":[{"sector":"A","row":"1","seat":"5","reason":"press"},{"sector":"A","row":"1","seat":"6","reason":"press"}],
-                 "prices":{"CAT1":5500},"reason":"press box"}
-                """)
+            let v2 = try await h.call(
+                "POST", base, token: admin,
+                json: """
+                    {"block":[{"sector":"A","row":"1","seat":"5","reason":"press"},{"sector":"A","row":"1","seat":"6","reason":"press"}],
+                     "prices":{"CAT1":5500},"reason":"press box"}
+                    """)
             #expect(v2.status == 201)
             #expect(v2.object["version"] as? Int == 2)
             let diff = try await h.call("GET", base + "/versions/2/diff", token: admin)
@@ -84,10 +99,13 @@ import Testing
             let hold = try await h.hold(match, user: "fan-9", sector: "B", quantity: 2)
             #expect(hold.status == 201)
             let seats = hold.object["seats"] as! [[String: Any]]
-            let row = seats[0]["row"] as! String, seat = seats[0]["seat"] as! String
-            let refused = try await h.call("POST", base, token: admin, json: """
-                {"close_sectors":["B"],"block":[{"sector":"B","row":"\(row)","seat":"\(seat)","reason":"security"}]}
-                """)
+            let row = seats[0]["row"] as! String
+            let seat = seats[0]["seat"] as! String
+            let refused = try await h.call(
+                "POST", base, token: admin,
+                json: """
+                    {"close_sectors":["B"],"block":[{"sector":"B","row":"\(row)","seat":"\(seat)","reason":"security"}]}
+                    """)
             #expect(refused.status == 409)
             let conflicts = refused.object["conflicts"] as? [[String: Any]] ?? []
             #expect(conflicts.count == 3)  // two held seats by the closure, one by the block
@@ -121,7 +139,8 @@ import Testing
             #expect(refused.status == 403)
             #expect((refused.object["detail"] as? String)?.contains("silver") == true)
             try await h.db.withClient { client in
-                try await client.query("""
+                try await client.query(
+                    """
                     INSERT INTO profiles.profiles (user_id, first_name, last_name, date_of_birth, oib, nationality, loyalty_tier)
                     VALUES ('gold-fan', 'Ana', 'Horvat', '1990-01-01', '69435151530', 'HR', 'gold')
                     """, logger: TicketingHarness.logger)

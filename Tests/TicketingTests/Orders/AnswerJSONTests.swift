@@ -1,6 +1,7 @@
 import Foundation
 import HNSCore
 import Testing
+
 @testable import Ticketing
 
 /// The hand-written answers are byte for byte what `TicketingJSON.encoder()` writes for the same
@@ -13,13 +14,15 @@ import Testing
     static func order(_ n: Int, optionals: Bool) -> Orders.Order {
         let name = Self.awkward[n % Self.awkward.count]
         return Orders.Order(
-            id: UUID(), matchId: Int64(n) * 7_777_777_777, buyerId: "buyer-\(name)", holdId: UUID(), state: OrderState.allCases[n % OrderState.allCases.count],
+            id: UUID(), matchId: Int64(n) * 7_777_777_777, buyerId: "buyer-\(name)", holdId: UUID(),
+            state: OrderState.allCases[n % OrderState.allCases.count],
             unitPriceCents: 5_000 + n, amountCents: 10_000 + n, currency: "eur", paymentIntentId: optionals ? "pi_\(n)" : nil,
             windowEndsAt: optionals ? Date(timeIntervalSince1970: 1_900_000_000.999) : nil,
             holdExpiresAt: optionals ? Date(timeIntervalSince1970: 946_684_799.5) : nil,
             createdAt: Date(timeIntervalSince1970: 1_764_507_600.123_456 + Double(n)),
             seats: (0..<(n % 3)).map { i in
-                Orders.OrderSeat(unitId: Int64(i + n), sector: "S\(i)", row: optionals ? "\(i)" : nil, seat: i == 1 ? nil : "\(i)\(name)", attendee: name)
+                Orders.OrderSeat(
+                    unitId: Int64(i + n), sector: "S\(i)", row: optionals ? "\(i)" : nil, seat: i == 1 ? nil : "\(i)\(name)", attendee: name)
             },
             tickets: (0..<(n % 3)).map { i in Orders.TicketRef(id: UUID(), position: i + 1, deliverToEmail: i == 0 ? nil : "\(name)@example.test") })
     }
@@ -33,8 +36,9 @@ import Testing
 
     @Test func a_payment_start_is_written_as_the_encoder_writes_it() throws {
         for n in 0..<10 {
-            let start = Orders.PaymentStart(order: Self.order(n, optionals: n % 2 == 1), paymentIntentId: "pi_\(n)",
-                                            clientSecret: "pi_\(n)_secret_\(Self.awkward[n % Self.awkward.count])", amountCents: n, currency: "eur")
+            let start = Orders.PaymentStart(
+                order: Self.order(n, optionals: n % 2 == 1), paymentIntentId: "pi_\(n)",
+                clientSecret: "pi_\(n)_secret_\(Self.awkward[n % Self.awkward.count])", amountCents: n, currency: "eur")
             #expect(String(decoding: start.json, as: UTF8.self) == (try Self.encoded(start)))
         }
     }
@@ -45,7 +49,9 @@ import Testing
             let hold = Inventory.Hold(
                 id: UUID(), matchId: Int64(n), buyerId: name, sector: "S\(name)", state: "active",
                 expiresAt: Date(timeIntervalSince1970: 1_764_507_600.75 + Double(n) * 86_399),
-                seats: (0..<n % 4).map { Inventory.HeldSeat(unitId: Int64($0), sector: "S", row: $0 == 2 ? nil : "R\($0)", seat: $0 == 3 ? nil : name) })
+                seats: (0..<n % 4).map {
+                    Inventory.HeldSeat(unitId: Int64($0), sector: "S", row: $0 == 2 ? nil : "R\($0)", seat: $0 == 3 ? nil : name)
+                })
             #expect(String(decoding: hold.answer(), as: UTF8.self) == (try Self.encoded(hold)))
         }
     }
@@ -79,21 +85,27 @@ import Testing
         try expectAll(order, order.json)
         let seat = try #require(order.seats.first { $0.row != nil && $0.seat != nil })
         var w = JSONWriter()
-        Orders.Order(id: order.id, matchId: 1, buyerId: "b", holdId: order.holdId, state: .paid, unitPriceCents: 1, amountCents: 1, currency: "eur",
-                     paymentIntentId: "pi", windowEndsAt: Date(), holdExpiresAt: Date(), createdAt: Date(), seats: [seat],
-                     tickets: [Orders.TicketRef(id: UUID(), position: 1, deliverToEmail: "a@b.c")]).write(to: &w)
+        Orders.Order(
+            id: order.id, matchId: 1, buyerId: "b", holdId: order.holdId, state: .paid, unitPriceCents: 1, amountCents: 1, currency: "eur",
+            paymentIntentId: "pi", windowEndsAt: Date(), holdExpiresAt: Date(), createdAt: Date(), seats: [seat],
+            tickets: [Orders.TicketRef(id: UUID(), position: 1, deliverToEmail: "a@b.c")]
+        ).write(to: &w)
         let nested = try #require(try JSONSerialization.jsonObject(with: Data(w.bytes)) as? [String: Any])
         #expect(Set(((nested["seats"] as? [[String: Any]])?.first ?? [:]).keys).count == Mirror(reflecting: seat).children.count)
-        #expect(Set(((nested["tickets"] as? [[String: Any]])?.first ?? [:]).keys).count == Mirror(reflecting: Orders.TicketRef(id: UUID(), position: 1, deliverToEmail: "x")).children.count)
+        #expect(
+            Set(((nested["tickets"] as? [[String: Any]])?.first ?? [:]).keys).count
+                == Mirror(reflecting: Orders.TicketRef(id: UUID(), position: 1, deliverToEmail: "x")).children.count)
         let start = Orders.PaymentStart(order: order, paymentIntentId: "pi", clientSecret: "s", amountCents: 1, currency: "eur")
         try expectAll(start, start.json)
-        let hold = Inventory.Hold(id: UUID(), matchId: 1, buyerId: "b", sector: "S", state: "active", expiresAt: Date(),
-                                  seats: [Inventory.HeldSeat(unitId: 1, sector: "S", row: "1", seat: "2")])
+        let hold = Inventory.Hold(
+            id: UUID(), matchId: 1, buyerId: "b", sector: "S", state: "active", expiresAt: Date(),
+            seats: [Inventory.HeldSeat(unitId: 1, sector: "S", row: "1", seat: "2")])
         try expectAll(hold, hold.answer())
         let heldSeat = try #require(try JSONSerialization.jsonObject(with: Data(hold.answer())) as? [String: Any])
         #expect(Set(((heldSeat["seats"] as? [[String: Any]])?.first ?? [:]).keys).count == Mirror(reflecting: hold.seats[0]).children.count)
-        let sector = AvailabilityProjection.SectorAvailability(code: "S", name: "n", stand: "s", gate: "g", kind: "numbered", open: true,
-                                                               priceCategory: "A", priceCents: 1, available: 1, held: 1, sold: 1, blocked: 1)
+        let sector = AvailabilityProjection.SectorAvailability(
+            code: "S", name: "n", stand: "s", gate: "g", kind: "numbered", open: true,
+            priceCategory: "A", priceCents: 1, available: 1, held: 1, sold: 1, blocked: 1)
         #expect(try keys(Array(sector.json.utf8)).count == Mirror(reflecting: sector).children.count)
     }
 }

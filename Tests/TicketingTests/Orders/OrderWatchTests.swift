@@ -1,6 +1,7 @@
 import Foundation
 import HNSCore
 import Testing
+
 @testable import Ticketing
 
 /// Waits here time out after a minute: a wait that ends within 30 s ended for the reason the test
@@ -96,9 +97,13 @@ import Testing
             "HNS_IDENTITY_HS256_SECRET": TicketingHarness.secret,
         ]
         #expect(try TicketingConfiguration.fromEnvironment(base).orderWaitRecheck == .seconds(2))
-        #expect(try TicketingConfiguration.fromEnvironment(base.merging(["HNS_ORDER_WAIT_RECHECK": "750ms"]) { $1 }).orderWaitRecheck == .milliseconds(750))
+        #expect(
+            try TicketingConfiguration.fromEnvironment(base.merging(["HNS_ORDER_WAIT_RECHECK": "750ms"]) { $1 }).orderWaitRecheck
+                == .milliseconds(750))
         for bad in ["0", "50ms", "soon"] {
-            #expect(throws: (any Error).self, "\(bad)") { try TicketingConfiguration.fromEnvironment(base.merging(["HNS_ORDER_WAIT_RECHECK": bad]) { $1 }) }
+            #expect(throws: (any Error).self, "\(bad)") {
+                try TicketingConfiguration.fromEnvironment(base.merging(["HNS_ORDER_WAIT_RECHECK": bad]) { $1 })
+            }
         }
     }
 }

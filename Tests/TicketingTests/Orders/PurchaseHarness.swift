@@ -1,9 +1,10 @@
 import Foundation
 import HNSCore
-import PostgresNIO
 import HNSTestSupport
 import Logging
+import PostgresNIO
 import StripeSimulator
+
 @testable import Ticketing
 
 /// `hns-ticketing` with the Stripe simulator (in-process, over real HTTP). The simulator sends no
@@ -25,15 +26,19 @@ struct PurchaseHarness: Sendable {
         var logger = Logger(label: "test.stripe-sim")
         logger.logLevel = .critical
         let sim = try StripeSimulatorApp.build(
-            configuration: StripeSimulatorConfiguration(http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .critical), apiKey: Secret(stripeKey)),
+            configuration: StripeSimulatorConfiguration(
+                http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .critical), apiKey: Secret(stripeKey)),
             logger: logger)
         let base = "http://127.0.0.1:\(port)"
         return try await withRunningService(sim, port: port) {
-            try await TicketingHarness.with(holdTTL: holdTTL, sweep: sweep, environment: [
-                "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
-                "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
-                "HNS_ORDER_WAIT_RECHECK": waitRecheck,
-            ]) { h in try await body(PurchaseHarness(h: h, stripeBase: base)) }
+            try await TicketingHarness.with(
+                holdTTL: holdTTL, sweep: sweep,
+                environment: [
+                    "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
+                    "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
+                    "HNS_ORDER_WAIT_RECHECK": waitRecheck,
+                ]
+            ) { h in try await body(PurchaseHarness(h: h, stripeBase: base)) }
         }
     }
 
@@ -48,18 +53,22 @@ struct PurchaseHarness: Sendable {
 
     static func attendee(_ n: Int, first: String = "Ivan", last: String = "Horvat", email: String? = nil) -> String {
         let deliver = email.map { #","deliver_to_email":"\#($0)""# } ?? ""
-        return #"{"first_name":"\#(first)","last_name":"\#(last)\#(n)","date_of_birth":"1990-04-0\#(n % 9 + 1)","oib":"\#(oib(n))","nationality":"HR"\#(deliver)}"#
+        return
+            #"{"first_name":"\#(first)","last_name":"\#(last)\#(n)","date_of_birth":"1990-04-0\#(n % 9 + 1)","oib":"\#(oib(n))","nationality":"HR"\#(deliver)}"#
     }
 
     // MARK: Steps
 
     /// Hold `seats` in sector A and order them; returns (hold id, order reply).
-    func order(_ match: Int64, user: String, seats: Int = 2, attendees: [String]? = nil, headers: [String: String] = [:]) async throws -> (String, TicketingHarness.Reply) {
+    func order(_ match: Int64, user: String, seats: Int = 2, attendees: [String]? = nil, headers: [String: String] = [:]) async throws -> (
+        String, TicketingHarness.Reply
+    ) {
         let hold = try await self.h.hold(match, user: user, quantity: seats)
         guard hold.status == 201, let holdID = hold.object["id"] as? String else { throw HarnessError(reply: hold) }
         let people = attendees ?? (0..<seats).map { Self.attendee(Int.random(in: 1...999_999_999) &* 7 + $0) }
-        let reply = try await self.h.call("POST", "/api/v1/orders", token: try await TicketingHarness.token(user: user),
-                                          json: #"{"hold_id":"\#(holdID)","attendees":[\#(people.joined(separator: ","))]}"#, headers: headers)
+        let reply = try await self.h.call(
+            "POST", "/api/v1/orders", token: try await TicketingHarness.token(user: user),
+            json: #"{"hold_id":"\#(holdID)","attendees":[\#(people.joined(separator: ","))]}"#, headers: headers)
         return (holdID, reply)
     }
 
@@ -69,16 +78,19 @@ struct PurchaseHarness: Sendable {
 
     /// The simulator confirms the PaymentIntent (as the app's Stripe SDK would) without sending the webhook.
     func confirm(_ paymentIntent: String, outcome: String = "succeeded") async throws {
-        let reply = try await TestHTTP.send("POST", self.stripeBase + "/_sim/payment_intents/\(paymentIntent)/confirm", headers: [
-            "Authorization": "Bearer \(Self.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
-        ], body: Array("outcome=\(outcome)&deliver=false".utf8))
+        let reply = try await TestHTTP.send(
+            "POST", self.stripeBase + "/_sim/payment_intents/\(paymentIntent)/confirm",
+            headers: [
+                "Authorization": "Bearer \(Self.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
+            ], body: Array("outcome=\(outcome)&deliver=false".utf8))
         guard reply.status == 200 else { throw SimError(text: "confirm: \(reply.status) \(reply.text)") }
     }
 
     /// The events the simulator recorded for a PaymentIntent, oldest first, as raw JSON.
     func events(for paymentIntent: String) async throws -> [String] {
         let reply = try await TestHTTP.send("GET", self.stripeBase + "/_sim/events", headers: ["Authorization": "Bearer \(Self.stripeKey)"])
-        guard let root = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any], let data = root["data"] as? [[String: Any]] else {
+        guard let root = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any], let data = root["data"] as? [[String: Any]]
+        else {
             throw SimError(text: "events: \(reply.text)")
         }
         return try data.filter { (($0["data"] as? [String: Any])?["object"] as? [String: Any])?["id"] as? String == paymentIntent }
@@ -91,15 +103,19 @@ struct PurchaseHarness: Sendable {
 
     /// Delivers a Stripe event as the bus does: envelope, Bearer token, Event-Seq.
     func deliver(_ eventJSON: String, token: String = busToken) async throws -> TicketingHarness.Reply {
-        let envelope = #"{"subject":"stripe.backend","data":\#(eventJSON),"timestamp":"2026-11-30T00:00:00.000Z","message_id":"m-\#(UUID().uuidString)"}"#
-        return try await self.h.call("POST", "/webhooks/stripe", json: envelope, headers: [
-            "Authorization": "Bearer \(token)", "Event-Seq": "1", "Delivery-Attempt": "1",
-        ])
+        let envelope =
+            #"{"subject":"stripe.backend","data":\#(eventJSON),"timestamp":"2026-11-30T00:00:00.000Z","message_id":"m-\#(UUID().uuidString)"}"#
+        return try await self.h.call(
+            "POST", "/webhooks/stripe", json: envelope,
+            headers: [
+                "Authorization": "Bearer \(token)", "Event-Seq": "1", "Delivery-Attempt": "1",
+            ])
     }
 
     func refunds(for paymentIntent: String) async throws -> [[String: Any]] {
-        let reply = try await TestHTTP.send("GET", self.stripeBase + "/v1/refunds?payment_intent=\(paymentIntent)",
-                                            headers: ["Authorization": "Bearer \(Self.stripeKey)"])
+        let reply = try await TestHTTP.send(
+            "GET", self.stripeBase + "/v1/refunds?payment_intent=\(paymentIntent)",
+            headers: ["Authorization": "Bearer \(Self.stripeKey)"])
         let root = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
         return (root?["data"] as? [[String: Any]]) ?? []
     }
@@ -108,5 +124,8 @@ struct PurchaseHarness: Sendable {
         try await self.h.query("SELECT state FROM orders.orders WHERE id = \(UUID(uuidString: orderID)!)", as: String.self).first ?? "none"
     }
 
-    struct SimError: Error, CustomStringConvertible { let text: String; var description: String { self.text } }
+    struct SimError: Error, CustomStringConvertible {
+        let text: String
+        var description: String { self.text }
+    }
 }

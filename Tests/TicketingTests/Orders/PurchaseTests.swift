@@ -1,10 +1,11 @@
 import Foundation
 import HNSCore
-import PostgresNIO
 import HNSIdentity
 import HNSRedis
 import HNSTestSupport
+import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct PurchaseTests {
@@ -13,9 +14,11 @@ import Testing
             let h = p.h
             let match = try await h.matchOnSale()
             let friend = "friend-\(UUID().uuidString.prefix(6))@example.test"
-            let (holdID, order) = try await p.order(match, user: "buyer", attendees: [
-                PurchaseHarness.attendee(11), PurchaseHarness.attendee(12, first: "Ana", email: friend),
-            ])
+            let (holdID, order) = try await p.order(
+                match, user: "buyer",
+                attendees: [
+                    PurchaseHarness.attendee(11), PurchaseHarness.attendee(12, first: "Ana", email: friend),
+                ])
             #expect(order.status == 201, "\(order.body)")
             #expect(order.object["state"] as? String == "seats_held")
             #expect(order.object["amount_cents"] as? Int == 10_000)
@@ -34,7 +37,9 @@ import Testing
             let paying = try await h.call("GET", "/api/v1/orders/\(orderID)", token: try await TicketingHarness.token(user: "buyer"))
             let answered = try #require(pay.object["order"] as? [String: Any])
             #expect(NSDictionary(dictionary: paying.object).isEqual(to: answered), "\(pay.body) vs \(paying.body)")
-            #expect(answered["payment_intent_id"] as? String == pi && answered["hold_expires_at"] as? String != order.object["hold_expires_at"] as? String)
+            #expect(
+                answered["payment_intent_id"] as? String == pi && answered["hold_expires_at"] as? String != order.object["hold_expires_at"] as? String
+            )
             let buyer = try await TicketingHarness.token(user: "buyer")
             #expect(try await h.call("DELETE", "/api/v1/holds/\(holdID)", token: buyer).status == 409)
             // Paying again (app retry) gives the same PaymentIntent.
@@ -53,16 +58,23 @@ import Testing
             #expect(try await p.orderState(orderID) == "tickets_issued")
             // The audit trail has each step of the order (E4), and the payment (E8), tickets (E9) and seats (E3) beside it.
             let states = try await h.query(
-                "SELECT action FROM audit.entries WHERE subjects[1] = \("order:" + orderID.lowercased()) AND domain = 'E4' ORDER BY id", as: String.self)
+                "SELECT action FROM audit.entries WHERE subjects[1] = \("order:" + orderID.lowercased()) AND domain = 'E4' ORDER BY id",
+                as: String.self)
             #expect(states == ["order.created", "order.seats_held", "order.awaiting_payment", "order.paid", "order.tickets_issued"])
             let others = try await h.query(
-                "SELECT domain || ' ' || action FROM audit.entries WHERE \("order:" + orderID.lowercased()) = ANY(subjects) AND domain <> 'E4' ORDER BY id", as: String.self)
+                "SELECT domain || ' ' || action FROM audit.entries WHERE \("order:" + orderID.lowercased()) = ANY(subjects) AND domain <> 'E4' ORDER BY id",
+                as: String.self)
             #expect(others == ["E8 payment.started", "E8 payment.succeeded", "E9 tickets.issued"])
             let seats = try await h.query(
-                "SELECT action || ' ' || actor_role FROM audit.entries WHERE subjects[1] = \("hold:" + holdID.lowercased()) ORDER BY id", as: String.self)
+                "SELECT action || ' ' || actor_role FROM audit.entries WHERE subjects[1] = \("hold:" + holdID.lowercased()) ORDER BY id",
+                as: String.self)
             #expect(seats == ["hold.created customer", "hold.sold service"])
-            #expect(try await h.query("SELECT status FROM inventory.units WHERE hold_id = \(UUID(uuidString: holdID)!)", as: String.self) == ["sold", "sold"])
-            #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
+            #expect(
+                try await h.query("SELECT status FROM inventory.units WHERE hold_id = \(UUID(uuidString: holdID)!)", as: String.self) == [
+                    "sold", "sold",
+                ])
+            #expect(
+                try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
             let availability = try await h.call("GET", "/api/v1/matches/\(match)/availability")
             let a = (availability.object["sectors"] as! [[String: Any]]).first { $0["code"] as? String == "A" }!
             #expect(a["sold"] as? Int == 2 && a["held"] as? Int == 0)
@@ -93,7 +105,8 @@ import Testing
             #expect((orders.first?["tickets"] as? [[String: Any]])?.compactMap { $0["position"] as? Int } == [1, 2])
             // The order names its tickets by the ids they were issued with.
             let ticketIDs = try await h.query(
-                "SELECT id FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!) ORDER BY position", as: UUID.self).map(\.lowercased)
+                "SELECT id FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!) ORDER BY position", as: UUID.self
+            ).map(\.lowercased)
             #expect((orders.first?["tickets"] as? [[String: Any]])?.compactMap { ($0["id"] as? String)?.lowercased() } == ticketIDs)
             #expect(((try await h.call("GET", "/api/v1/orders", token: friendToken)).object["orders"] as? [[String: Any]])?.isEmpty == true)
 
@@ -101,7 +114,10 @@ import Testing
             let subjects = try await h.query(
                 "SELECT subject FROM outbox.messages WHERE payload ->> 'order_id' = \(orderID.lowercased()) ORDER BY id", as: String.self)
             #expect(subjects.filter { $0 == "ticket.generated" }.count == 2)
-            #expect(Set(subjects).isSuperset(of: ["order.created", "payment.succeeded", "order.completed", "mail.order_confirmation", "mail.ticket_delivery"]))
+            #expect(
+                Set(subjects).isSuperset(of: [
+                    "order.created", "payment.succeeded", "order.completed", "mail.order_confirmation", "mail.ticket_delivery",
+                ]))
             let jobs = try await eventually(timeout: .seconds(10)) {
                 let entries = try await RedisTestServer.withClient { redis in try await redis.send("XRANGE", "hns:jobs:notifications", "-", "+") }
                 let texts = (entries.array ?? []).compactMap { $0.array?.last?.array?.compactMap(\.string).joined(separator: " ") }
@@ -127,15 +143,18 @@ import Testing
             #expect(twice.status == 422 && twice.fields == ["attendees[1]"])
 
             let admin = try await TicketingHarness.admin()
-            let added = try await h.call("POST", "/api/v1/admin/blacklist", token: admin,
-                                         json: #"{"oib":"\#(PurchaseHarness.oib(24))","reason":"stadium ban 2026-031"}"#)
+            let added = try await h.call(
+                "POST", "/api/v1/admin/blacklist", token: admin,
+                json: #"{"oib":"\#(PurchaseHarness.oib(24))","reason":"stadium ban 2026-031"}"#)
             #expect(added.status == 201)
             // CSV import is all or nothing: one bad row and nothing is imported.
             let csv = "last_name,first_name,date_of_birth,reason\nKovač,Marko,1985-02-03,pyrotechnics\nNovak,Petar,not-a-date,fight\n"
-            let refused = try await h.call("POST", "/api/v1/admin/blacklist/import", token: admin, json: nil, headers: ["Content-Type": "text/csv"], raw: csv)
+            let refused = try await h.call(
+                "POST", "/api/v1/admin/blacklist/import", token: admin, json: nil, headers: ["Content-Type": "text/csv"], raw: csv)
             #expect(refused.status == 422 && refused.fields == ["rows[3].date_of_birth"])
-            let imported = try await h.call("POST", "/api/v1/admin/blacklist/import", token: admin, json: nil, headers: ["Content-Type": "text/csv"],
-                                            raw: "last_name,first_name,date_of_birth,reason\nKovač,Marko,1985-02-03,pyrotechnics\n")
+            let imported = try await h.call(
+                "POST", "/api/v1/admin/blacklist/import", token: admin, json: nil, headers: ["Content-Type": "text/csv"],
+                raw: "last_name,first_name,date_of_birth,reason\nKovač,Marko,1985-02-03,pyrotechnics\n")
             #expect(imported.status == 201 && imported.object["imported"] as? Int == 1)
             #expect((try await h.call("GET", "/api/v1/admin/blacklist", token: admin)).array.count == 2)
 
@@ -143,17 +162,20 @@ import Testing
             let (holdID, banned) = try await p.order(match, user: "v4", attendees: [PurchaseHarness.attendee(25), PurchaseHarness.attendee(24)])
             #expect(banned.status == 403 && banned.fields == ["attendees[1]"])
             #expect(!(banned.object["detail"] as? String ?? "").contains("ban"))
-            let byName = #"{"first_name":"MARKO","last_name":"kovač","date_of_birth":"1985-02-03","passport_number":"C01X00T47","passport_country":"DE","nationality":"DE"}"#
+            let byName =
+                #"{"first_name":"MARKO","last_name":"kovač","date_of_birth":"1985-02-03","passport_number":"C01X00T47","passport_country":"DE","nationality":"DE"}"#
             let token = try await TicketingHarness.token(user: "v4")
-            let second = try await h.call("POST", "/api/v1/orders", token: token,
-                                          json: #"{"hold_id":"\#(holdID)","attendees":[\#(byName),\#(PurchaseHarness.attendee(26))]}"#)
+            let second = try await h.call(
+                "POST", "/api/v1/orders", token: token,
+                json: #"{"hold_id":"\#(holdID)","attendees":[\#(byName),\#(PurchaseHarness.attendee(26))]}"#)
             #expect(second.status == 403 && second.fields == ["attendees[0]"])
             #expect(try await h.query("SELECT count(*)::int FROM orders.orders", as: Int.self) == [0])
             let hits = try await h.call("GET", "/api/v1/admin/blacklist/hits", token: admin)
             #expect((hits.object["hits"] as? [[String: Any]])?.map { $0["matched_by"] as? String } == ["name_and_birth_date", "oib"])
             // With the attendee replaced the same hold is ordered.
-            let fixed = try await h.call("POST", "/api/v1/orders", token: token,
-                                         json: #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(27)),\#(PurchaseHarness.attendee(26))]}"#)
+            let fixed = try await h.call(
+                "POST", "/api/v1/orders", token: token,
+                json: #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(27)),\#(PurchaseHarness.attendee(26))]}"#)
             #expect(fixed.status == 201)
             // One ticket per person per match: attendee 26 cannot be on a second order.
             let (_, again) = try await p.order(match, user: "v5", attendees: [PurchaseHarness.attendee(26), PurchaseHarness.attendee(28)])
@@ -175,14 +197,17 @@ import Testing
             #expect(first.body == second.body)
             #expect(second.headers["idempotent-replayed"] == "true")
             #expect(try await h.query("SELECT count(*)::int FROM orders.orders", as: Int.self) == [1])
-            let other = try await h.call("POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
-                                         headers: ["Idempotency-Key": "k-1"])
+            let other = try await h.call(
+                "POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
+                headers: ["Idempotency-Key": "k-1"])
             #expect(other.status == 422 && other.fields == ["Idempotency-Key"])
             // Holds too: a retried reservation does not hold twice.
-            let holdOnce = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"B","quantity":1}"#,
-                                            headers: ["Idempotency-Key": "h-1"])
-            let holdAgain = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"B","quantity":1}"#,
-                                             headers: ["Idempotency-Key": "h-1"])
+            let holdOnce = try await h.call(
+                "POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"B","quantity":1}"#,
+                headers: ["Idempotency-Key": "h-1"])
+            let holdAgain = try await h.call(
+                "POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"B","quantity":1}"#,
+                headers: ["Idempotency-Key": "h-1"])
             #expect(holdOnce.status == 201 && holdAgain.body == holdOnce.body && holdAgain.headers["idempotent-replayed"] == "true")
             #expect(try await h.query("SELECT count(*)::int FROM inventory.holds WHERE buyer_id = 'idem'", as: Int.self) == [2])
             // Without the key the retry is a second request, refused because the hold has its order.
@@ -199,8 +224,11 @@ import Testing
             let h = p.h
             let match = try await h.matchOnSale()
             let admin = try await TicketingHarness.admin()
-            #expect(try await h.call("POST", "/api/v1/admin/blacklist", token: admin,
-                                     json: #"{"oib":"\#(PurchaseHarness.oib(51))","reason":"stadium ban 2026-044"}"#).status == 201)
+            #expect(
+                try await h.call(
+                    "POST", "/api/v1/admin/blacklist", token: admin,
+                    json: #"{"oib":"\#(PurchaseHarness.oib(51))","reason":"stadium ban 2026-044"}"#
+                ).status == 201)
             let hold = try await h.hold(match, user: "ban-retry", quantity: 2)
             let holdID = try #require(hold.object["id"] as? String)
             let token = try await TicketingHarness.token(user: "ban-retry")
@@ -212,8 +240,9 @@ import Testing
             let hits = try await h.call("GET", "/api/v1/admin/blacklist/hits", token: admin)
             #expect((hits.object["hits"] as? [[String: Any]])?.count == 1)
             // The same key for another body is still refused, and a new key orders the hold.
-            let other = try await h.call("POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
-                                         headers: ["Idempotency-Key": "ban-1"])
+            let other = try await h.call(
+                "POST", "/api/v1/orders", token: token, json: #"{"hold_id":"\#(holdID)","attendees":[]}"#,
+                headers: ["Idempotency-Key": "ban-1"])
             #expect(other.status == 422 && other.fields == ["Idempotency-Key"])
             let fixed = #"{"hold_id":"\#(holdID)","attendees":[\#(PurchaseHarness.attendee(52)),\#(PurchaseHarness.attendee(53))]}"#
             #expect(try await h.call("POST", "/api/v1/orders", token: token, json: fixed, headers: ["Idempotency-Key": "ban-2"]).status == 201)
@@ -230,8 +259,9 @@ import Testing
             let holds = try await withThrowingTaskGroup(of: TicketingHarness.Reply.self) { group in
                 for _ in 0..<5 {
                     group.addTask {
-                        try await h.call("POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"A","quantity":2}"#,
-                                         headers: ["Idempotency-Key": "race-hold"])
+                        try await h.call(
+                            "POST", "/api/v1/matches/\(match)/holds", token: token, json: #"{"sector":"A","quantity":2}"#,
+                            headers: ["Idempotency-Key": "race-hold"])
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -275,7 +305,9 @@ import Testing
             #expect(try await p.deliver(event).object["outcome"] as? String == "failed")
             #expect(try await p.orderState(orderID) == "payment_failed")
             #expect(try await p.h.query("SELECT state FROM inventory.holds WHERE id = \(UUID(uuidString: holdID)!)", as: String.self) == ["released"])
-            #expect(try await p.h.query("SELECT count(*)::int FROM inventory.units WHERE match_id = \(match) AND status <> 'available'", as: Int.self) == [0])
+            #expect(
+                try await p.h.query("SELECT count(*)::int FROM inventory.units WHERE match_id = \(match) AND status <> 'available'", as: Int.self)
+                    == [0])
             #expect(try await p.h.query("SELECT count(*)::int FROM tickets.tickets", as: Int.self) == [0])
         }
     }
@@ -303,7 +335,8 @@ import Testing
             #expect(try await h.hold(match, user: "late-3", quantity: 2).status == 201)
             #expect(try await p.deliver(try #require(try await p.events(for: pi2).last)).object["outcome"] as? String == "refunded")
             #expect(try await p.orderState(secondID) == "expired")
-            #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: secondID)!)", as: Int.self) == [0])
+            #expect(
+                try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: secondID)!)", as: Int.self) == [0])
             #expect(try await h.query("SELECT count(*)::int FROM payments.refunds WHERE payment_intent_id = \(pi2)", as: Int.self) == [1])
             // No seat is on two valid tickets or held twice.
             #expect(try await h.query("SELECT count(*)::int FROM inventory.units WHERE match_id = \(match) AND status = 'sold'", as: Int.self) == [2])
@@ -323,20 +356,24 @@ import Testing
                 ("amount", "10000"), ("currency", "eur"), ("description", "HNS tickets, order \(id)"),
                 ("automatic_payment_methods[enabled]", "true"), ("metadata[site]", "backend"), ("metadata[order_id]", id),
             ])
-            let created = try await TestHTTP.send("POST", p.stripeBase + "/v1/payment_intents", headers: [
-                "Authorization": "Bearer \(PurchaseHarness.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
-                "Idempotency-Key": "order-\(id)-payment",
-            ], body: Array(form.utf8))
+            let created = try await TestHTTP.send(
+                "POST", p.stripeBase + "/v1/payment_intents",
+                headers: [
+                    "Authorization": "Bearer \(PurchaseHarness.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
+                    "Idempotency-Key": "order-\(id)-payment",
+                ], body: Array(form.utf8))
             let pi = try #require(created.json?["id"]?.stringValue, "\(created.text)")
             try await p.confirm(pi)
             #expect(try await p.deliver(try #require(try await p.events(for: pi).last)).object["outcome"] as? String == "tickets_issued")
             #expect(try await p.orderState(orderID) == "tickets_issued")
-            #expect(try await p.h.query("SELECT payment_intent_id FROM orders.orders WHERE id = \(UUID(uuidString: orderID)!)", as: String.self) == [pi])
+            #expect(
+                try await p.h.query("SELECT payment_intent_id FROM orders.orders WHERE id = \(UUID(uuidString: orderID)!)", as: String.self) == [pi])
             // A payment call after that is told the order is paid.
             let pay = try await p.pay(orderID, user: "quick")
             #expect(pay.status == 409 && (pay.object["type"] as? String)?.hasSuffix("order-paid") == true, "\(pay.body)")
             #expect(try await p.h.query("SELECT count(*)::int FROM payments.refunds", as: Int.self) == [0])
-            #expect(try await p.h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
+            #expect(
+                try await p.h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
         }
     }
 
@@ -349,19 +386,23 @@ import Testing
             let pi = try #require(try await p.pay(orderID, user: "quiet").object["payment_intent_id"] as? String)
             try await p.confirm(pi)  // no webhook is ever delivered
             #expect(try await eventually(timeout: .seconds(20)) { try await p.orderState(orderID) == "tickets_issued" })
-            #expect(try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
+            #expect(
+                try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(UUID(uuidString: orderID)!)", as: Int.self) == [2])
 
             // A payment for an order that is not ours is refunded through Stripe by the reconciler.
-            let stray = try await TestHTTP.send("POST", p.stripeBase + "/v1/payment_intents", headers: [
-                "Authorization": "Bearer \(PurchaseHarness.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
-            ], body: Array("amount=700&currency=eur&metadata[site]=backend&metadata[order_id]=\(UUID().uuidString.lowercased())".utf8))
+            let stray = try await TestHTTP.send(
+                "POST", p.stripeBase + "/v1/payment_intents",
+                headers: [
+                    "Authorization": "Bearer \(PurchaseHarness.stripeKey)", "Content-Type": "application/x-www-form-urlencoded",
+                ], body: Array("amount=700&currency=eur&metadata[site]=backend&metadata[order_id]=\(UUID().uuidString.lowercased())".utf8))
             let strayPI = try #require(stray.json?["id"]?.stringValue)
             try await p.confirm(strayPI)
             #expect(try await p.deliver(try #require(try await p.events(for: strayPI).last)).object["outcome"] as? String == "unknown_order")
             #expect(try await eventually(timeout: .seconds(20)) { try await p.refunds(for: strayPI).first?["amount"] as? Int == 700 })
-            #expect(try await eventually(timeout: .seconds(5)) {
-                try await h.query("SELECT state FROM payments.refunds WHERE payment_intent_id = \(strayPI)", as: String.self) == ["succeeded"]
-            })
+            #expect(
+                try await eventually(timeout: .seconds(5)) {
+                    try await h.query("SELECT state FROM payments.refunds WHERE payment_intent_id = \(strayPI)", as: String.self) == ["succeeded"]
+                })
         }
     }
 
@@ -375,15 +416,21 @@ import Testing
             let none = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold)
             #expect(none.status == 403)
             let signer = await PurchaseTokenSigner(key: HS256Key(Secret(PurchaseHarness.queueKey))!)
-            let other = try await signer.sign(PurchaseToken(userID: "someone-else", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200)))
-            #expect(try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold, headers: ["X-Purchase-Token": other]).status == 403)
+            let other = try await signer.sign(
+                PurchaseToken(userID: "someone-else", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200)))
+            #expect(
+                try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold, headers: ["X-Purchase-Token": other]).status == 403
+            )
             let expired = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(-60)))
             let late = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: hold, headers: ["X-Purchase-Token": expired])
             #expect(late.status == 403 && (late.object["type"] as? String)?.hasSuffix("purchase-window-ended") == true)
             let windowID = UUID().uuidString.lowercased()
-            let mine = try await signer.sign(PurchaseToken(userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200),
-                                                           tokenID: windowID))
-            let ok = try await h.call("POST", "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"B","quantity":1}"#, headers: ["X-Purchase-Token": mine])
+            let mine = try await signer.sign(
+                PurchaseToken(
+                    userID: "queued", matchID: String(match), windowEndsAt: Date().addingTimeInterval(1200),
+                    tokenID: windowID))
+            let ok = try await h.call(
+                "POST", "/api/v1/matches/\(match)/holds", token: fan, json: #"{"sector":"B","quantity":1}"#, headers: ["X-Purchase-Token": mine])
             #expect(ok.status == 201)
             let order = #"{"hold_id":"\#(ok.object["id"] as! String)","attendees":[\#(PurchaseHarness.attendee(41))]}"#
             // The order's gate is asked inside its transaction from the cached queue state (the hold
@@ -401,12 +448,21 @@ import Testing
             try await h.db.withClient { pg in
                 try await RedisTestServer.withClient { redis in
                     let modules = TicketingModules(postgres: pg, redis: redis, holdTTL: .seconds(900), logger: TicketingHarness.logger)
-                    let consumer = QueueEventsConsumer(orders: modules.orders, redis: redis, logger: TicketingHarness.logger, stream: "test:events:queue:\(jti)")
-                    _ = try await redis.xadd(consumer.stream, [("type", "queue.turn_granted"), ("match_id", String(match)), ("user_id", "queued"),
-                                                               ("queue_id", "q1"), ("jti", jti), ("window_ends_at", "1900000000000"), ("at", "1")])
+                    let consumer = QueueEventsConsumer(
+                        orders: modules.orders, redis: redis, logger: TicketingHarness.logger, stream: "test:events:queue:\(jti)")
+                    _ = try await redis.xadd(
+                        consumer.stream,
+                        [
+                            ("type", "queue.turn_granted"), ("match_id", String(match)), ("user_id", "queued"),
+                            ("queue_id", "q1"), ("jti", jti), ("window_ends_at", "1900000000000"), ("at", "1"),
+                        ])
                     try await consumer.pollOnce(on: redis, blockMs: 100)
-                    _ = try await redis.xadd(consumer.stream, [("type", "queue.expired"), ("match_id", String(match)), ("user_id", "queued"),
-                                                               ("queue_id", "q1"), ("jti", jti), ("at", "2")])
+                    _ = try await redis.xadd(
+                        consumer.stream,
+                        [
+                            ("type", "queue.expired"), ("match_id", String(match)), ("user_id", "queued"),
+                            ("queue_id", "q1"), ("jti", jti), ("at", "2"),
+                        ])
                     try await consumer.pollOnce(on: redis, blockMs: 100)
                     #expect(try await redis.xpending(consumer.stream, group: QueueEventsConsumer.group).count == 0)
                     _ = try await redis.del(consumer.stream)
@@ -515,10 +571,12 @@ import Testing
     @Test func our_own_events_from_the_bus_are_checked_and_acknowledged() async throws {
         try await PurchaseHarness.with { p in
             let bus = ["Authorization": "Bearer \(PurchaseHarness.busToken)", "Event-Seq": "7", "Delivery-Attempt": "1"]
-            let envelope = #"{"subject":"order.created","data":{"order_id":"x"},"timestamp":"2026-11-30T00:00:00.000Z","message_id":"order.created:x"}"#
+            let envelope =
+                #"{"subject":"order.created","data":{"order_id":"x"},"timestamp":"2026-11-30T00:00:00.000Z","message_id":"order.created:x"}"#
             #expect(try await p.h.call("POST", "/api/v1/webhooks/nats", json: envelope, headers: bus).status == 204)
             // Not an envelope: refused with the field at fault, so the bus retries and an operator sees why.
-            let noID = try await p.h.call("POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","data":{},"timestamp":"t"}"#, headers: bus)
+            let noID = try await p.h.call(
+                "POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","data":{},"timestamp":"t"}"#, headers: bus)
             #expect(noID.status == 422)
             #expect(noID.fields == ["message_id"])
             #expect(try await p.h.call("POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","#, headers: bus).status == 400)

@@ -7,6 +7,7 @@ import HNSRedis
 import HNSTestSupport
 import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 /// The relay against a stand-in bus on loopback that speaks the publish API (docs/contracts.md).
@@ -26,15 +27,18 @@ import Testing
     static func write(_ subjects: [String], client: PostgresClient) async throws -> [String] {
         let ids = subjects.map { "\($0):\(UUID().uuidString.lowercased())" }
         try await client.withTransaction(logger: TicketingHarness.logger) { connection in
-            try await Outbox.write(zip(subjects, ids).map { Outbox.Message(subject: $0, msgID: $1, payload: .object(["n": .number(1)])) },
-                                   on: connection, logger: TicketingHarness.logger)
+            try await Outbox.write(
+                zip(subjects, ids).map { Outbox.Message(subject: $0, msgID: $1, payload: .object(["n": .number(1)])) },
+                on: connection, logger: TicketingHarness.logger)
         }
         return ids
     }
 
     static func relay(_ client: PostgresClient, redis: RedisClient, bus: String) -> OutboxRelay {
-        OutboxRelay(postgres: client, redis: redis, publisher: BusPublisher(baseURL: bus, token: Secret("t"), client: .shared, timeout: .seconds(5), attempts: 1),
-                    logger: TicketingHarness.logger)
+        OutboxRelay(
+            postgres: client, redis: redis,
+            publisher: BusPublisher(baseURL: bus, token: Secret("t"), client: .shared, timeout: .seconds(5), attempts: 1),
+            logger: TicketingHarness.logger)
     }
 
     @Test func a_message_the_bus_refuses_is_parked_and_the_others_go() async throws {
@@ -52,7 +56,9 @@ import Testing
                         "SELECT msg_id, published_at IS NOT NULL, parked_at IS NOT NULL, coalesce(last_error, '') FROM outbox.messages ORDER BY id",
                         logger: TicketingHarness.logger)
                     var state: [String: (Bool, Bool, String)] = [:]
-                    for try await (id, published, parked, error) in rows.decode((String, Bool, Bool, String).self) { state[id] = (published, parked, error) }
+                    for try await (id, published, parked, error) in rows.decode((String, Bool, Bool, String).self) {
+                        state[id] = (published, parked, error)
+                    }
                     #expect(state[ids[0]]?.0 == true && state[ids[2]]?.0 == true)
                     #expect(state[ids[1]]?.0 == false && state[ids[1]]?.1 == true)
                     #expect(state[ids[1]]?.2.contains("400") == true)

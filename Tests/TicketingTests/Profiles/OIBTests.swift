@@ -1,10 +1,13 @@
 import Testing
+
 @testable import Ticketing
 
 @Suite struct OIBTests {
     /// Published examples (69435151530 is the Tax Administration's sample) and numbers whose check digit
     /// was computed by hand with ISO 7064 MOD 11,10.
-    @Test(arguments: ["69435151530", "94577403194", "12345678903", "33392005961", "71481280786", "29141777635", "17066907435", "91500080631", "60837783531"])
+    @Test(arguments: [
+        "69435151530", "94577403194", "12345678903", "33392005961", "71481280786", "29141777635", "17066907435", "91500080631", "60837783531",
+    ])
     func accepts_valid_numbers(oib: String) {
         #expect(OIB.isValid(oib))
     }
@@ -40,8 +43,10 @@ import Testing
         #expect(!OIB.isValid(oib))
     }
 
-    @Test(arguments: ["6943515153O", "69435l51530", "6943515153a", "+6943515153", "-69435151530", "69435.51530",
-                      "٦٩٤٣٥١٥١٥٣٠", "６９４３５１５１５３０"])
+    @Test(arguments: [
+        "6943515153O", "69435l51530", "6943515153a", "+6943515153", "-69435151530", "69435.51530",
+        "٦٩٤٣٥١٥١٥٣٠", "６９４３５１５１５３０",
+    ])
     func refuses_non_digits(oib: String) {
         #expect(!OIB.isValid(oib))
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Ticketing
 
 @Suite struct PassportNumberTests {

@@ -1,14 +1,17 @@
-import HNSRedis
-import PostgresNIO
 import Foundation
+import HNSRedis
 import HNSTestSupport
+import PostgresNIO
 import Testing
+
 @testable import Ticketing
 
 @Suite struct ProfileRoutesTests {
     static func body(oib: String? = "69435151530", nationality: String = "HR", passport: String? = nil, country: String? = nil) -> String {
-        var fields = [#""first_name":"Luka""#, #""last_name":"Modrić""#, #""date_of_birth":"1985-09-09""#, #""nationality":"\#(nationality)""#,
-                      #""phone":"+385911234567""#]
+        var fields = [
+            #""first_name":"Luka""#, #""last_name":"Modrić""#, #""date_of_birth":"1985-09-09""#, #""nationality":"\#(nationality)""#,
+            #""phone":"+385911234567""#,
+        ]
         if let oib { fields.append(#""oib":"\#(oib)""#) }
         if let passport { fields.append(#""passport_number":"\#(passport)""#) }
         if let country { fields.append(#""passport_country":"\#(country)""#) }
@@ -33,8 +36,9 @@ import Testing
             // A Croatian citizen needs an OIB; a foreigner a passport in the format of its country.
             let noOIB = try await h.call("PUT", "/api/v1/me/profile", token: me, json: Self.body(oib: nil))
             #expect(noOIB.status == 422 && noOIB.fields.contains("oib"))
-            let badPassport = try await h.call("PUT", "/api/v1/me/profile", token: me,
-                                               json: Self.body(oib: nil, nationality: "DE", passport: "12", country: "DE"))
+            let badPassport = try await h.call(
+                "PUT", "/api/v1/me/profile", token: me,
+                json: Self.body(oib: nil, nationality: "DE", passport: "12", country: "DE"))
             #expect(badPassport.fields == ["passport_number"])
             #expect(try await h.call("GET", "/api/v1/me/profile", token: me).object["oib"] as? String == "69435151530")
 

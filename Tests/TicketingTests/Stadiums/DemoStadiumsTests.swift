@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Ticketing
 
 @Suite struct DemoStadiumTemplateTests {
@@ -102,15 +103,23 @@ import Testing
     @Test func generation_is_deterministic_and_fast() {
         let clock = ContinuousClock()
         let start = clock.now
-        let a = DemoStadiums.build(code: "x", name: "x", city: "x", stands: [
-            .init(side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1"], sectors: 12, rows: 30,
-                  baseSeats: 30, categories: .main),
-        ])
+        let a = DemoStadiums.build(
+            code: "x", name: "x", city: "x",
+            stands: [
+                .init(
+                    side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1"], sectors: 12, rows: 30,
+                    baseSeats: 30, categories: .main)
+            ])
         let elapsed = clock.now - start
-        #expect(a == DemoStadiums.build(code: "x", name: "x", city: "x", stands: [
-            .init(side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1"], sectors: 12, rows: 30,
-                  baseSeats: 30, categories: .main),
-        ]))
+        #expect(
+            a
+                == DemoStadiums.build(
+                    code: "x", name: "x", city: "x",
+                    stands: [
+                        .init(
+                            side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1"], sectors: 12, rows: 30,
+                            baseSeats: 30, categories: .main)
+                    ]))
         #expect(elapsed < .milliseconds(300))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HNSCore
 import Testing
+
 @testable import Ticketing
 
 @Suite struct StadiumTemplateTests {
@@ -61,7 +62,10 @@ import Testing
             }
             // Standing sectors are written without rows, numbered ones without capacity.
             let object = try JSONDecoder().decode(JSONValue.self, from: data)
-            guard case .array(let sectors)? = object["sectors"] else { Issue.record("no sectors"); continue }
+            guard case .array(let sectors)? = object["sectors"] else {
+                Issue.record("no sectors")
+                continue
+            }
             #expect(sectors[0]["capacity"] == nil)
             #expect(sectors[1]["rows"] == nil)
             #expect(sectors[1]["capacity"] == .number(2000))

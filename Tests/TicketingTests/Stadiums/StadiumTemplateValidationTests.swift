@@ -1,6 +1,7 @@
 import Foundation
 import HNSCore
 import Testing
+
 @testable import Ticketing
 
 @Suite struct StadiumTemplateValidationTests {
@@ -9,14 +10,18 @@ import Testing
     /// A small valid ground: one numbered sector of two rows of three, one standing sector.
     static func valid() -> T {
         func row(_ r: Int) -> T.Row {
-            T.Row(label: "\(r)", rowPriority: r, seats: (1...3).map {
-                T.Seat(label: "\($0)", number: $0, x: Double($0), y: Double(r), snakeOrder: r % 2 == 1 ? (r - 1) * 3 + $0 : r * 3 + 1 - $0)
-            })
+            T.Row(
+                label: "\(r)", rowPriority: r,
+                seats: (1...3).map {
+                    T.Seat(label: "\($0)", number: $0, x: Double($0), y: Double(r), snakeOrder: r % 2 == 1 ? (r - 1) * 3 + $0 : r * 3 + 1 - $0)
+                })
         }
-        return T(code: "test-ground", name: "Test", city: "Split", sectors: [
-            T.Sector(code: "A1", name: "Zapad A1", stand: "West", gate: "G1", priceCategory: "CAT1", kind: .numbered, rows: [row(1), row(2)]),
-            T.Sector(code: "ST", name: "Stajanje", stand: "South", gate: "G2", priceCategory: "CAT4", kind: .standing, capacity: 500),
-        ])
+        return T(
+            code: "test-ground", name: "Test", city: "Split",
+            sectors: [
+                T.Sector(code: "A1", name: "Zapad A1", stand: "West", gate: "G1", priceCategory: "CAT1", kind: .numbered, rows: [row(1), row(2)]),
+                T.Sector(code: "ST", name: "Stajanje", stand: "South", gate: "G2", priceCategory: "CAT4", kind: .standing, capacity: 500),
+            ])
     }
 
     /// The fields reported for a template changed by `change`.

@@ -5,6 +5,7 @@ import HNSRedis
 import HNSTestSupport
 import Logging
 import PostgresNIO
+
 @testable import Ticketing
 
 /// A real `hns-ticketing` (HTTP, PostgreSQL, Redis, background services) on a fresh database.
@@ -29,11 +30,12 @@ struct TicketingHarness: Sendable {
         }
         let redis = try await RedisTestServer.sharedURL()
         let port = try await ChildProcess.freePort()
-        let config = try TicketingConfiguration.fromEnvironment([
-            "HNS_DATABASE_URL": db.url, "HNS_REDIS_URL": redis, "HNS_TICKETING_PORT": String(port), "HNS_LOG_LEVEL": "error",
-            "HNS_IDENTITY_ISSUER": issuer, "HNS_IDENTITY_AUDIENCE": audience, "HNS_IDENTITY_HS256_SECRET": secret,
-            "HNS_HOLD_TTL": holdTTL, "HNS_HOLD_SWEEP_INTERVAL": sweep, "HNS_AVAILABILITY_REFRESH_INTERVAL": "1h",
-        ].merging(environment) { _, new in new })
+        let config = try TicketingConfiguration.fromEnvironment(
+            [
+                "HNS_DATABASE_URL": db.url, "HNS_REDIS_URL": redis, "HNS_TICKETING_PORT": String(port), "HNS_LOG_LEVEL": "error",
+                "HNS_IDENTITY_ISSUER": issuer, "HNS_IDENTITY_AUDIENCE": audience, "HNS_IDENTITY_HS256_SECRET": secret,
+                "HNS_HOLD_TTL": holdTTL, "HNS_HOLD_SWEEP_INTERVAL": sweep, "HNS_AVAILABILITY_REFRESH_INTERVAL": "1h",
+            ].merging(environment) { _, new in new })
         let app = await TicketingApp.build(configuration: config, logger: Self.logger)
         let harness = TicketingHarness(db: db, port: port, redisURL: redis)
         let result = try await withRunningService(app, port: port) { try await body(harness) }
@@ -101,10 +103,12 @@ struct TicketingHarness: Sendable {
             }
             return .init(code: code, name: "Sector \(code)", stand: "West", gate: "G1", priceCategory: category, kind: .numbered, rows: rowList)
         }
-        return StadiumTemplate(code: code, name: "Test Ground", city: "Zagreb", sectors: [
-            sector("A", category: "CAT1"), sector("B", category: "CAT2"),
-            .init(code: "S", name: "Standing", stand: "South", gate: "G4", priceCategory: "CAT3", kind: .standing, capacity: 50),
-        ])
+        return StadiumTemplate(
+            code: code, name: "Test Ground", city: "Zagreb",
+            sectors: [
+                sector("A", category: "CAT1"), sector("B", category: "CAT2"),
+                .init(code: "S", name: "Standing", stand: "South", gate: "G4", priceCategory: "CAT3", kind: .standing, capacity: 50),
+            ])
     }
 
     func importStadium(_ template: StadiumTemplate) async throws -> Int64 {
@@ -118,11 +122,13 @@ struct TicketingHarness: Sendable {
     func matchOnSale(maxPerBuyer: Int = 4, phases: String = "[]", rows: Int = 3, seats: Int = 10) async throws -> Int64 {
         let stadium = try await self.importStadium(Self.smallStadium(rows: rows, seats: seats))
         let admin = try await Self.admin()
-        let created = try await self.call("POST", "/api/v1/admin/matches", token: admin, json: """
-            {"competition":"Prva HNL","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadium),
-             "kickoff":"2030-05-01T20:45","max_tickets_per_buyer":\(maxPerBuyer),"sales_phases":\(phases),
-             "prices":{"CAT1":5000,"CAT2":3500,"CAT3":2000}}
-            """)
+        let created = try await self.call(
+            "POST", "/api/v1/admin/matches", token: admin,
+            json: """
+                {"competition":"Prva HNL","opponent":"Hajduk","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadium),
+                 "kickoff":"2030-05-01T20:45","max_tickets_per_buyer":\(maxPerBuyer),"sales_phases":\(phases),
+                 "prices":{"CAT1":5000,"CAT2":3500,"CAT3":2000}}
+                """)
         guard created.status == 201, let id = created.object["id"] as? Int else { throw HarnessError(reply: created) }
         for state in ["published", "on_sale"] {
             let moved = try await self.call("POST", "/api/v1/admin/matches/\(id)/state", token: admin, json: #"{"state":"\#(state)"}"#)
@@ -132,8 +138,9 @@ struct TicketingHarness: Sendable {
     }
 
     func hold(_ match: Int64, user: String, sector: String = "A", quantity: Int) async throws -> Reply {
-        try await self.call("POST", "/api/v1/matches/\(match)/holds", token: try await Self.token(user: user),
-                            json: #"{"sector":"\#(sector)","quantity":\#(quantity)}"#)
+        try await self.call(
+            "POST", "/api/v1/matches/\(match)/holds", token: try await Self.token(user: user),
+            json: #"{"sector":"\#(sector)","quantity":\#(quantity)}"#)
     }
 
     func query<T: PostgresDecodable & Sendable>(_ sql: PostgresQuery, as: T.Type) async throws -> [T] {

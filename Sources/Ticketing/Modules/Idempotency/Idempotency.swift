@@ -45,7 +45,8 @@ struct Idempotency: Sendable {
 
         /// Stores the answer as a part of `writes`. Call it in the request's last transaction.
         func record(_ status: HTTPResponse.Status, _ body: [UInt8], to writes: inout PreparedWrites) {
-            writes.add("""
+            writes.add(
+                """
                 INSERT INTO idempotency.answers (buyer_id, key, route, request_hash, status, body)
                 VALUES (\(self.buyer), \(self.key), \(self.route), \(self.hash), \(Int(status.code)), \(ByteBuffer(bytes: body)))
                 """)
@@ -71,14 +72,15 @@ struct Idempotency: Sendable {
             return Self.response(status, bytes)
         }
         guard (1...255).contains(header.count) else { throw Problem.validation(field: "Idempotency-Key", "must be 1 to 255 characters") }
-        let key = Key(buyer: buyer, key: header, route: route,
-                      hash: SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString, store: self)
+        let key = Key(
+            buyer: buyer, key: header, route: route,
+            hash: SHA256.hash(data: Array(route.utf8) + [0] + Array(body.readableBytesView)).hexString, store: self)
         if !recordsInTransaction, let replay = try await self.stored(key) { return replay }
         let status: HTTPResponse.Status
         let bytes: [UInt8]
         do {
             (status, bytes) = try await work(key)
-        } catch where SQLState.isUniqueViolation(error) && key.recorded.withLock({ $0 }) {
+        } catch  where SQLState.isUniqueViolation(error) && key.recorded.withLock({ $0 }) {
             // A request with this key committed first (earlier, or concurrently): its answer is the answer.
             if let replay = try await self.stored(key) { return replay }
             throw error
@@ -101,9 +103,10 @@ struct Idempotency: Sendable {
             logger: self.logger)
         for try await (route, hash, status, stored) in rows.decode((String, String, Int, ByteBuffer).self) {
             guard route == key.route, hash == key.hash else {
-                throw Problem(TicketingProblems.idempotencyKeyReused,
-                              detail: "This Idempotency-Key was used for a different request.",
-                              errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
+                throw Problem(
+                    TicketingProblems.idempotencyKeyReused,
+                    detail: "This Idempotency-Key was used for a different request.",
+                    errors: [.init(field: "Idempotency-Key", message: "was used for a different request")])
             }
             return Self.response(HTTPResponse.Status(code: status), Array(stored.readableBytesView), replayed: true)
         }

@@ -53,7 +53,9 @@ struct AvailabilityProjection: Sendable {
         let blocked: Int
 
         enum CodingKeys: String, CodingKey {
-            case code, name, stand, gate, kind, open, priceCategory = "price_category", priceCents = "price_cents"
+            case code, name, stand, gate, kind, open
+            case priceCategory = "price_category"
+            case priceCents = "price_cents"
             case available, held, sold, blocked
         }
         /// What can still be bought: nothing in a closed sector.
@@ -101,19 +103,23 @@ struct AvailabilityProjection: Sendable {
     func load(matchID: Int64, sectors: [String]? = nil) async throws -> [(SectorAvailability, version: Int64)] {
         // Prepared: the join costs more to plan than to run, and it runs after every sale.
         // Two statements, so that each generic plan looks the sectors up by its own condition.
-        let rows = if let sectors {
-            try await self.postgres.prepared(
-                "\(unescaped: Self.loadSQL) WHERE s.match_id = \(matchID) AND s.code = ANY(\(sectors)) ORDER BY s.code", logger: self.logger)
-        } else {
-            try await self.postgres.prepared("\(unescaped: Self.loadSQL) WHERE s.match_id = \(matchID) ORDER BY s.code", logger: self.logger)
-        }
+        let rows =
+            if let sectors {
+                try await self.postgres.prepared(
+                    "\(unescaped: Self.loadSQL) WHERE s.match_id = \(matchID) AND s.code = ANY(\(sectors)) ORDER BY s.code", logger: self.logger)
+            } else {
+                try await self.postgres.prepared("\(unescaped: Self.loadSQL) WHERE s.match_id = \(matchID) ORDER BY s.code", logger: self.logger)
+            }
         var result: [(SectorAvailability, version: Int64)] = []
         for try await (code, name, stand, gate, kind, open, category, price, available, held, sold, blocked, version) in rows.decode(
             (String, String, String, String, String, Bool, String, Int?, Int, Int, Int, Int, Int64).self)
         {
-            result.append((SectorAvailability(
-                code: code, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category, priceCents: price,
-                available: available, held: held, sold: sold, blocked: blocked), version))
+            result.append(
+                (
+                    SectorAvailability(
+                        code: code, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category, priceCents: price,
+                        available: available, held: held, sold: sold, blocked: blocked), version
+                ))
         }
         return result
     }
@@ -156,7 +162,8 @@ struct AvailabilityProjection: Sendable {
                 let evalsha: [RESPArg] = ["EVALSHA", RESPArg(Self.script.sha1), RESPArg(keys.count)] + keys.map { RESPArg($0) } + args.map(\.respArg)
                 let replies = try await self.redis.pipeline(commands + [evalsha])
                 for (command, reply) in zip(commands, replies) where (try? reply.throwIfError()) == nil {
-                    self.logger.warning("Redis refused a command sent with the availability push", metadata: ["command": "\(command.first.map { "\($0)" } ?? "")"])
+                    self.logger.warning(
+                        "Redis refused a command sent with the availability push", metadata: ["command": "\(command.first.map { "\($0)" } ?? "")"])
                 }
                 if let reply = try? replies[commands.count].throwIfError() { return reply.int }
             }

@@ -45,8 +45,9 @@ extension Inventory {
         }
         guard let (matchID, holder, state, expires, price, now) = found, holder == buyer else { throw InventoryError.holdNotFound }
         guard state == "active" else { throw InventoryError.holdNotActive(state: state) }
-        return HoldForOrder(matchID: matchID, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats,
-                            transactionTime: now)
+        return HoldForOrder(
+            matchID: matchID, expiresAt: expires, unitPriceCents: price ?? 0, seats: seats,
+            transactionTime: now)
     }
 
     /// A payment for the hold has started: the buyer can no longer release it, and it now ends
@@ -55,7 +56,8 @@ extension Inventory {
     /// the hold is no longer active (the caller then throws, rolling its transaction back). The Redis
     /// key follows after the commit.
     func addPaymentProtection(holdID: UUID, grace: Duration, to writes: inout PreparedWrites) -> String {
-        writes.add("""
+        writes.add(
+            """
             UPDATE inventory.holds SET payment_started_at = coalesce(payment_started_at, now()),
                    expires_at = CASE WHEN payment_started_at IS NULL THEN expires_at + make_interval(secs => \(grace.seconds)) ELSE expires_at END
             WHERE id = \(holdID) AND state = 'active' RETURNING expires_at
@@ -111,8 +113,9 @@ extension Inventory {
     @inline(never)
     func add(_ change: CountsChange, to writes: inout PreparedWrites) {
         guard change.available != 0 || change.held != 0 || change.sold != 0 else { return }
-        _ = Self.addCounts(matchID: change.matchID, sector: change.sector, available: change.available, held: change.held, sold: change.sold,
-                           to: &writes)
+        _ = Self.addCounts(
+            matchID: change.matchID, sector: change.sector, available: change.available, held: change.held, sold: change.sold,
+            to: &writes)
     }
 
     /// Sells the hold's seats in the caller's transaction: locks and checks them now; the caller adds
@@ -164,8 +167,10 @@ extension Inventory {
             guard !unitIDs.isEmpty, units.count == unitIDs.count, units.allSatisfy({ $0.status == "available" }) else { return .seatsGone }
             fromHeld = false
         }
-        return .sold(Sale(holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: fromHeld,
-                          actor: actor))
+        return .sold(
+            Sale(
+                holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: fromHeld,
+                actor: actor))
     }
 
     /// The sale's writes as parts of the caller's closing statement: the units, the hold, the buyer's
@@ -175,22 +180,28 @@ extension Inventory {
     func add(_ sale: Sale, to writes: inout PreparedWrites) {
         let (holdID, unitIDs, n) = (sale.holdID, sale.unitIDs, sale.unitIDs.count)
         writes.add("UPDATE inventory.units SET status = 'sold', hold_id = \(holdID) WHERE id = ANY(\(unitIDs))")
-        writes.add("""
+        writes.add(
+            """
             UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(sale.fromHeld ? "sold" : "sold_after_expiry")
             WHERE id = \(holdID)
             """)
-        writes.add("""
+        writes.add(
+            """
             INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(sale.matchID), \(sale.buyer), 0, \(n))
             ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(sale.fromHeld ? n : 0), sold = b.sold + \(n)
             """)
-        Audit.add(Self.entry(sale.fromHeld ? "hold.sold" : "hold.sold_after_expiry", matchID: sale.matchID, hold: holdID, sector: sale.sector,
-                             units: unitIDs, actor: sale.actor), to: &writes)
+        Audit.add(
+            Self.entry(
+                sale.fromHeld ? "hold.sold" : "hold.sold_after_expiry", matchID: sale.matchID, hold: holdID, sector: sale.sector,
+                units: unitIDs, actor: sale.actor), to: &writes)
     }
 
     /// After a sale commits: drop the hold key and push the sector's counts, with the caller's own
     /// Redis `commands`, in one round trip.
     func afterSale(holdID: UUID, matchID: Int64, sector: String, with commands: [[RESPArg]] = []) async {
-        if let left = await self.projection.push(matchID: matchID, sectors: [sector], with: [["DEL", RESPArg(Self.holdKey(holdID))]] + commands), left == 0 {
+        if let left = await self.projection.push(matchID: matchID, sectors: [sector], with: [["DEL", RESPArg(Self.holdKey(holdID))]] + commands),
+            left == 0
+        {
             await self.seatsLeftChanged(matchID, left)
         }
     }

@@ -1,7 +1,7 @@
-import HTTPTypes
 import Foundation
 import HNSCore
 import HNSPostgres
+import HTTPTypes
 import Logging
 import PostgresNIO
 
@@ -15,7 +15,11 @@ extension Inventory {
         var gate: String?
         var priceCategory: String
         var capacity: Int
-        enum CodingKeys: String, CodingKey { case code, name, stand, gate, priceCategory = "price_category", capacity }
+        enum CodingKeys: String, CodingKey {
+            case code, name, stand, gate
+            case priceCategory = "price_category"
+            case capacity
+        }
     }
 
     /// Copies a stadium template into units (HOME), or creates non-numbered capacity (AWAY).
@@ -36,9 +40,15 @@ extension Inventory {
                         ([String](), [String](), [Int](), [Int](), [Int](), [Bool](), [Bool](), [Double](), [Double]())
                     for row in sector.rows {
                         for seat in row.seats {
-                            rows.append(row.label); labels.append(seat.label); numbers.append(seat.number)
-                            priorities.append(row.rowPriority); snakes.append(seat.snakeOrder)
-                            accessible.append(seat.accessible); restricted.append(seat.restrictedView); xs.append(seat.x); ys.append(seat.y)
+                            rows.append(row.label)
+                            labels.append(seat.label)
+                            numbers.append(seat.number)
+                            priorities.append(row.rowPriority)
+                            snakes.append(seat.snakeOrder)
+                            accessible.append(seat.accessible)
+                            restricted.append(seat.restrictedView)
+                            xs.append(seat.x)
+                            ys.append(seat.y)
                         }
                     }
                     try await connection.query(
@@ -74,8 +84,9 @@ extension Inventory {
                 logger: self.logger)
         }
         try await Audit.write(
-            Audit.Entry(domain: .seatInventory, action: "inventory.created", actor: actor, subjects: ["match:\(matchID)"],
-                        data: ["units": .number(Double(counts.reduce(0) { $0 + $1.1 }))]),
+            Audit.Entry(
+                domain: .seatInventory, action: "inventory.created", actor: actor, subjects: ["match:\(matchID)"],
+                data: ["units": .number(Double(counts.reduce(0) { $0 + $1.1 }))]),
             on: connection, logger: self.logger)
     }
 
@@ -94,12 +105,18 @@ extension Inventory {
         let seat: String?
         let unitId: Int64
         let status: String
-        enum CodingKeys: String, CodingKey { case change, sector, row, seat, unitId = "unit_id", status }
+        enum CodingKeys: String, CodingKey {
+            case change, sector, row, seat
+            case unitId = "unit_id"
+            case status
+        }
     }
 
     /// Applies a validated configuration change to the units. Throws 409 with every conflict —
     /// a held or sold seat the change would touch — before writing anything.
-    func apply(_ connection: PostgresConnection, matchID: Int64, change: MatchConfig.Change, old: MatchConfig, new: MatchConfig, actor: Actor) async throws {
+    func apply(_ connection: PostgresConnection, matchID: Int64, change: MatchConfig.Change, old: MatchConfig, new: MatchConfig, actor: Actor)
+        async throws
+    {
         var conflicts: [Conflict] = []
         func units(_ sql: PostgresQuery, change: String) async throws {
             let rows = try await connection.query(sql, logger: self.logger)
@@ -109,14 +126,16 @@ extension Inventory {
         }
         let closing = change.closeSectors ?? []
         if !closing.isEmpty {
-            try await units("""
+            try await units(
+                """
                 SELECT id, sector_code, row_label, seat_label, status FROM inventory.units
                 WHERE match_id = \(matchID) AND sector_code = ANY(\(closing)) AND status = 'held' ORDER BY id FOR UPDATE
                 """, change: "close_sector")
         }
         let recategorised = (change.sectorPriceCategories ?? [:]).filter { old.sectors[$0.key]?.priceCategory != $0.value }.map(\.key)
         if !recategorised.isEmpty {
-            try await units("""
+            try await units(
+                """
                 SELECT id, sector_code, row_label, seat_label, status FROM inventory.units
                 WHERE match_id = \(matchID) AND sector_code = ANY(\(recategorised)) AND status IN ('held', 'sold') ORDER BY id FOR UPDATE
                 """, change: "price_category")
@@ -124,7 +143,8 @@ extension Inventory {
         let repriced = (change.prices ?? [:]).filter { old.prices[$0.key] != $0.value }.map(\.key)
         let repricedSectors = new.sectors.filter { repriced.contains($0.value.priceCategory) }.map(\.key)
         if !repricedSectors.isEmpty {
-            try await units("""
+            try await units(
+                """
                 SELECT id, sector_code, row_label, seat_label, status FROM inventory.units
                 WHERE match_id = \(matchID) AND sector_code = ANY(\(repricedSectors)) AND status = 'held' ORDER BY id FOR UPDATE
                 """, change: "price")
@@ -144,7 +164,9 @@ extension Inventory {
                 found = true
                 if status == "held" || status == "sold" {
                     conflicts.append(Conflict(change: "block", sector: sector, row: row, seat: label, unitId: id, status: status))
-                } else { blockIDs.append((id, seat)) }
+                } else {
+                    blockIDs.append((id, seat))
+                }
             }
             if !found { fieldErrors.append(.init(field: "block[\(i)]", message: "no seat \(seat.ref.label)")) }
         }
@@ -161,7 +183,9 @@ extension Inventory {
         for code in closing + (change.openSectors ?? []) {
             try await connection.query(
                 "UPDATE inventory.sectors SET open = \(new.sectors[code]!.open) WHERE match_id = \(matchID) AND code = \(code)", logger: self.logger)
-            try await self.record(connection, matchID: matchID, kind: new.sectors[code]!.open ? "sector_opened" : "sector_closed", sector: code, units: [], actor: actor)
+            try await self.record(
+                connection, matchID: matchID, kind: new.sectors[code]!.open ? "sector_opened" : "sector_closed", sector: code, units: [], actor: actor
+            )
             touched.insert(code)
         }
         // The sector keeps its price (what a hold is sold at): set with the category, or when the category's price changes.
@@ -199,8 +223,9 @@ extension Inventory {
     }
 
     func record(_ connection: PostgresConnection, matchID: Int64, kind: String, sector: String?, units: [Int64], actor: Actor) async throws {
-        try await Audit.write(Self.entry("inventory.\(kind)", matchID: matchID, hold: nil, sector: sector, units: units, actor: actor),
-                              on: connection, logger: self.logger)
+        try await Audit.write(
+            Self.entry("inventory.\(kind)", matchID: matchID, hold: nil, sector: sector, units: units, actor: actor),
+            on: connection, logger: self.logger)
     }
 
     /// A unit that got a concrete seat from an AWAY match's seat map: its new labels, for the
@@ -221,7 +246,9 @@ extension Inventory {
             logger: self.logger)
         var codes: [String] = []
         for try await code in rows.decode(String.self) { codes.append(code) }
-        guard !codes.isEmpty else { throw Problem(TicketingProblems.noUnassignedSectors, detail: "This match has no sectors waiting for a seat map.") }
+        guard !codes.isEmpty else {
+            throw Problem(TicketingProblems.noUnassignedSectors, detail: "This match has no sectors waiting for a seat map.")
+        }
         var assigned: [Relabelled] = []
         var errors: [Problem.FieldError] = []
         for code in codes {
@@ -235,7 +262,8 @@ extension Inventory {
             for row in sector.rows {
                 for seat in row.seats {
                     index += 1
-                    seats.append(SeatCandidate(unitID: index, row: row.label, rowPriority: row.rowPriority, number: seat.number, snakeOrder: seat.snakeOrder))
+                    seats.append(
+                        SeatCandidate(unitID: index, row: row.label, rowPriority: row.rowPriority, number: seat.number, snakeOrder: seat.snakeOrder))
                     byUnit[index] = (row.label, seat, row.rowPriority)
                 }
             }
@@ -255,7 +283,8 @@ extension Inventory {
             }
             let unitCount = members.values.reduce(0) { $0 + $1.count }
             guard unitCount <= seats.count else {
-                errors.append(.init(field: "stadium_id", message: "sector \(code) has \(unitCount) places but the seat map only \(seats.count) seats"))
+                errors.append(
+                    .init(field: "stadium_id", message: "sector \(code) has \(unitCount) places but the seat map only \(seats.count) seats"))
                 continue
             }
             let groups = groupOrder.map { (key: $0, size: members[$0]!.count) }
@@ -269,9 +298,16 @@ extension Inventory {
                 let seatsOfGroup = placement[key]!.sorted { $0.snakeOrder < $1.snakeOrder }
                 for (unit, candidate) in zip(members[key]!, seatsOfGroup) {
                     let (rowLabel, seat, priority) = byUnit[candidate.unitID]!
-                    ids.append(unit); rowsOut.append(rowLabel); labels.append(seat.label); numbers.append(seat.number)
-                    priorities.append(priority); snakes.append(seat.snakeOrder); accessible.append(seat.accessible)
-                    restricted.append(seat.restrictedView); xs.append(seat.x); ys.append(seat.y)
+                    ids.append(unit)
+                    rowsOut.append(rowLabel)
+                    labels.append(seat.label)
+                    numbers.append(seat.number)
+                    priorities.append(priority)
+                    snakes.append(seat.snakeOrder)
+                    accessible.append(seat.accessible)
+                    restricted.append(seat.restrictedView)
+                    xs.append(seat.x)
+                    ys.append(seat.y)
                 }
             }
             // Move the placeholder snake orders out of the way first: the unique index is checked row by row.

@@ -1,8 +1,8 @@
-import HTTPTypes
 import Foundation
 import HNSCore
 import HNSPostgres
 import HNSRedis
+import HTTPTypes
 import Logging
 import PostgresNIO
 
@@ -151,14 +151,17 @@ struct Inventory: Sendable {
                     """
             }
             var candidates = try await Self.candidates(connection, query, logger: self.logger)
-            var pick = kind == "numbered"
+            var pick =
+                kind == "numbered"
                 ? SeatSelection.best(quantity: quantity, from: candidates)
                 : (candidates.count >= quantity ? Array(candidates.prefix(quantity)) : nil)
             if pick == nil, kind == "numbered" {
                 // The best rows are locked by concurrent buyers: rather than wait and retry, take the
                 // next free units in snake order past them (the window may end mid-row here; under
                 // this contention the next seats beat a 503).
-                candidates = try await Self.candidates(connection, """
+                candidates = try await Self.candidates(
+                    connection,
+                    """
                     SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
                     FROM inventory.units
                     WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
@@ -205,19 +208,22 @@ struct Inventory: Sendable {
         // end, when the hold row is there). Fewer units than asked: a concurrent buyer took one since
         // the candidates were locked, and the transaction is rolled back.
         var writes = PreparedWrites()
-        let hold = writes.add("""
+        let hold = writes.add(
+            """
             INSERT INTO inventory.holds (id, match_id, buyer_id, sector_code, quantity, unit_ids, expires_at)
             VALUES (\(holdID), \(matchID), \(buyer), \(sectorCode), \(unitIDs.count), \(unitIDs), now() + make_interval(secs => \(ttlSeconds)))
             RETURNING expires_at
             """)
-        let units = writes.add("""
+        let units = writes.add(
+            """
             UPDATE inventory.units SET status = 'held', hold_id = \(holdID)
             WHERE id = ANY(\(unitIDs)) AND status = 'available'
             RETURNING id, sector_code, row_label, seat_label
             """)
         Audit.add(Self.entry("hold.created", matchID: matchID, hold: holdID, sector: sectorCode, units: unitIDs, actor: actor), to: &writes)
         let held = try await writes.run(
-            on: connection, select: "SELECT \(hold).expires_at, \(units).id, \(units).sector_code, \(units).row_label, \(units).seat_label FROM \(hold), \(units)",
+            on: connection,
+            select: "SELECT \(hold).expires_at, \(units).id, \(units).sector_code, \(units).row_label, \(units).seat_label FROM \(hold), \(units)",
             logger: self.logger)
         var expires = Date()
         var seats: [HeldSeat] = []
@@ -275,11 +281,13 @@ struct Inventory: Sendable {
             Self.appendBuyerCount(&q, matchID: matchID, buyer: counting.buyer, quantity: counting.quantity)
             q.appendLiteral(") ")
         }
-        q.appendLiteral("""
+        q.appendLiteral(
+            """
             SELECT s.name, s.stand, s.gate, s.kind, s.open, s.price_category, s.price_cents, coalesce(c.available, 0),
             """)
         q.appendLiteral(counting == nil ? " NULL::int" : " (SELECT total FROM buyer)")
-        q.appendLiteral("""
+        q.appendLiteral(
+            """
              FROM inventory.sectors s
             LEFT JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
             WHERE s.match_id =
@@ -292,9 +300,11 @@ struct Inventory: Sendable {
             (String, String, String, String, Bool, String, Int?, Int, Int?).self)
         {
             guard open else { throw InventoryError.sectorClosed(sector) }
-            return (AvailabilityProjection.SectorAvailability(
-                code: sector, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category,
-                priceCents: price, available: available, held: 0, sold: 0, blocked: 0), total)
+            return (
+                AvailabilityProjection.SectorAvailability(
+                    code: sector, name: name, stand: stand, gate: gate, kind: kind, open: open, priceCategory: category,
+                    priceCents: price, available: available, held: 0, sold: 0, blocked: 0), total
+            )
         }
         throw InventoryError.sectorNotFound(sector)
     }
@@ -303,8 +313,10 @@ struct Inventory: Sendable {
     /// row is what they now hold and bought, as `total`.
     private static func appendBuyerCount(_ q: inout PreparedSQL.StringInterpolation, matchID: Int64, buyer: String, quantity: Int) {
         q.appendLiteral("INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held) VALUES (")
-        q.appendInterpolation(matchID); q.appendLiteral(", ")
-        q.appendInterpolation(buyer); q.appendLiteral(", ")
+        q.appendInterpolation(matchID)
+        q.appendLiteral(", ")
+        q.appendInterpolation(buyer)
+        q.appendLiteral(", ")
         q.appendInterpolation(quantity)
         q.appendLiteral(") ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held RETURNING b.held + b.sold AS total")
     }
@@ -354,7 +366,8 @@ struct Inventory: Sendable {
     static func addCounts(
         matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0, to writes: inout PreparedWrites
     ) -> String {
-        writes.add("""
+        writes.add(
+            """
             UPDATE inventory.sector_counts SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
                    blocked = blocked + \(blocked), version = version + 1
             WHERE match_id = \(matchID) AND sector_code = \(sector) RETURNING available, held, sold, blocked, version
@@ -374,7 +387,8 @@ struct Inventory: Sendable {
     /// Returns false when the hold was not active (already ended, or for expiry: not yet due).
     @discardableResult
     func release(holdID: UUID, buyer: String?, reason: EndReason, actor: Actor) async throws -> Bool {
-        let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+        let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) {
+            connection in
             let rows = try await connection.prepared(
                 """
                 SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds', payment_started_at IS NOT NULL
@@ -408,7 +422,8 @@ struct Inventory: Sendable {
                 UPDATE inventory.buyer_counts SET held = held - \(ids.count) WHERE match_id = \(matchID) AND buyer_id = \(holder)
                 """, logger: self.logger)
             try await self.bumpCounts(connection, matchID: matchID, sector: sector, available: ids.count, held: -ids.count) {
-                Audit.add(Self.entry("hold.\(reason.rawValue)", matchID: matchID, hold: holdID, sector: sector, units: ids.sorted(), actor: actor), to: &$0)
+                Audit.add(
+                    Self.entry("hold.\(reason.rawValue)", matchID: matchID, hold: holdID, sector: sector, units: ids.sorted(), actor: actor), to: &$0)
             }
             return (matchID, sector, ids.count)
         }
@@ -440,8 +455,9 @@ struct Inventory: Sendable {
     static func entry(_ action: String, matchID: Int64, hold: UUID?, sector: String?, units: [Int64], actor: Actor) -> Audit.Entry {
         var data: [String: JSONValue] = ["unit_ids": .array(units.map { .number(Double($0)) })]
         if let sector { data["sector"] = .string(sector) }
-        return Audit.Entry(domain: .seatInventory, action: action, actor: actor,
-                           subjects: (hold.map { ["hold:\($0.lowercased)"] } ?? []) + ["match:\(matchID)"], data: data)
+        return Audit.Entry(
+            domain: .seatInventory, action: action, actor: actor,
+            subjects: (hold.map { ["hold:\($0.lowercased)"] } ?? []) + ["match:\(matchID)"], data: data)
     }
 
     /// Of these holds, those that ended without a sale, and how.
@@ -473,7 +489,9 @@ struct Inventory: Sendable {
             if let unit, let unitSector { seats.append(HeldSeat(unitId: unit, sector: unitSector, row: row, seat: seat)) }
         }
         guard let hold else { throw InventoryError.holdNotFound }
-        return Hold(id: hold.id, matchId: hold.matchId, buyerId: hold.buyerId, sector: hold.sector, state: hold.state, expiresAt: hold.expiresAt, seats: seats)
+        return Hold(
+            id: hold.id, matchId: hold.matchId, buyerId: hold.buyerId, sector: hold.sector, state: hold.state, expiresAt: hold.expiresAt, seats: seats
+        )
     }
 
     struct SeatStatus: Codable, Sendable, Equatable {
@@ -511,7 +529,9 @@ struct Inventory: Sendable {
         for try await (id, row, seat, number, x, y, status, accessible, restricted) in rows.decode(
             (Int64, String?, String?, Int?, Double?, Double?, String, Bool, Bool).self)
         {
-            seats.append(SeatStatus(unitId: id, row: row, seat: seat, number: number, x: x, y: y, status: status, accessible: accessible, restrictedView: restricted))
+            seats.append(
+                SeatStatus(
+                    unitId: id, row: row, seat: seat, number: number, x: x, y: y, status: status, accessible: accessible, restrictedView: restricted))
         }
         return SectorMap(sector: sector, kind: kind, open: open, seats: seats)
     }

@@ -1,5 +1,5 @@
-import HTTPTypes
 import HNSCore
+import HTTPTypes
 
 /// Why a reservation or release was refused (`TicketingProblems` maps each to its problem type).
 enum InventoryError: Error, Sendable {

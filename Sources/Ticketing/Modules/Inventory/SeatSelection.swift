@@ -124,7 +124,8 @@ private struct Layout {
     /// Indices in snake order; ties (bad data) broken by row priority, then row, then number.
     private static func snakeSorted(_ seats: [SeatCandidate], _ rowOf: [Int]) -> [Int] {
         seats.indices.sorted {
-            let a = seats[$0], b = seats[$1]
+            let a = seats[$0]
+            let b = seats[$1]
             if a.snakeOrder != b.snakeOrder { return a.snakeOrder < b.snakeOrder }
             if a.rowPriority != b.rowPriority { return a.rowPriority < b.rowPriority }
             if rowOf[$0] != rowOf[$1] { return rowOf[$0] < rowOf[$1] }
@@ -159,7 +160,8 @@ private struct Layout {
         var runs: [Range<Int>] = []
         var start = 0
         for i in seats.indices {
-            let r = rowOf[i], s = seats[i]
+            let r = rowOf[i]
+            let s = seats[i]
             priority[r] = min(priority[r], s.rowPriority)
             lo[r] = min(lo[r], s.number)
             hi[r] = max(hi[r], s.number)
@@ -241,26 +243,32 @@ private struct Layout {
         let starts = n - q + 1
         var delta = [Int](repeating: 0, count: starts + 1)
         func add(_ lo: Int, _ hi: Int, _ v: Int) {
-            let lo = max(lo, 0), hi = min(hi, starts - 1)
+            let lo = max(lo, 0)
+            let hi = min(hi, starts - 1)
             guard lo <= hi else { return }
             delta[lo] += v
             delta[hi + 1] -= v
         }
         for i in 0..<n {
-            let left = leftNeighbour(i).map { position[$0] }, right = rightNeighbour(i).map { position[$0] }
-            let first: Int, last: Int
+            let left = leftNeighbour(i).map { position[$0] }
+            let right = rightNeighbour(i).map { position[$0] }
+            let first: Int
+            let last: Int
             switch (left, right) {
             case (nil, nil): continue  // already an orphan
             case (let l?, nil): (first, last) = (l, l)
             case (nil, let r?): (first, last) = (r, r)
             case (let l?, let r?): (first, last) = (min(l, r), max(l, r))
             }
-            let lo = last - q + 1, hi = first
+            let lo = last - q + 1
+            let hi = first
             guard lo <= hi else { continue }
             add(lo, hi, 1)
             add(max(lo, position[i] - q + 1), min(hi, position[i]), -1)
         }
-        var bestStart = 0, bestOrphans = Int.max, running = 0
+        var bestStart = 0
+        var bestOrphans = Int.max
+        var running = 0
         for s in 0..<starts {
             running += delta[s]
             if running < bestOrphans {

@@ -1,6 +1,6 @@
-import HTTPTypes
 import Foundation
 import HNSCore
+import HTTPTypes
 
 /// One version of a match's configuration: a copy of its stadium template with the admin's
 /// changes on top. Versions are immutable; a change makes the next version.
@@ -8,7 +8,10 @@ struct MatchConfig: Codable, Sendable, Equatable {
     struct Sector: Codable, Sendable, Equatable {
         var open: Bool
         var priceCategory: String
-        enum CodingKeys: String, CodingKey { case open, priceCategory = "price_category" }
+        enum CodingKeys: String, CodingKey {
+            case open
+            case priceCategory = "price_category"
+        }
     }
 
     struct SeatRef: Codable, Sendable, Hashable, Comparable {
@@ -45,13 +48,17 @@ struct MatchConfig: Codable, Sendable, Equatable {
         var reason: String?
 
         enum CodingKeys: String, CodingKey {
-            case closeSectors = "close_sectors", openSectors = "open_sectors"
-            case sectorPriceCategories = "sector_price_categories", prices, block, unblock, reason
+            case closeSectors = "close_sectors"
+            case openSectors = "open_sectors"
+            case sectorPriceCategories = "sector_price_categories"
+            case prices, block, unblock, reason
         }
 
         var isEmpty: Bool {
-            [self.closeSectors?.isEmpty, self.openSectors?.isEmpty, self.sectorPriceCategories?.isEmpty,
-             self.prices?.isEmpty, self.block?.isEmpty, self.unblock?.isEmpty].allSatisfy { $0 ?? true }
+            [
+                self.closeSectors?.isEmpty, self.openSectors?.isEmpty, self.sectorPriceCategories?.isEmpty,
+                self.prices?.isEmpty, self.block?.isEmpty, self.unblock?.isEmpty,
+            ].allSatisfy { $0 ?? true }
         }
     }
 
@@ -63,8 +70,11 @@ struct MatchConfig: Codable, Sendable, Equatable {
         if change.isEmpty { errors.append(.init(field: "close_sectors", message: "the change changes nothing")) }
         for (field, codes, open) in [("close_sectors", change.closeSectors ?? [], false), ("open_sectors", change.openSectors ?? [], true)] {
             for (i, code) in codes.enumerated() {
-                if next.sectors[code] == nil { errors.append(.init(field: "\(field)[\(i)]", message: "no sector \(code)")) }
-                else { next.sectors[code]!.open = open }
+                if next.sectors[code] == nil {
+                    errors.append(.init(field: "\(field)[\(i)]", message: "no sector \(code)"))
+                } else {
+                    next.sectors[code]!.open = open
+                }
             }
         }
         if let both = Set(change.closeSectors ?? []).intersection(change.openSectors ?? []).first {
@@ -80,10 +90,13 @@ struct MatchConfig: Codable, Sendable, Equatable {
             }
         }
         for (code, category) in (change.sectorPriceCategories ?? [:]).sorted(by: { $0.key < $1.key }) {
-            if next.sectors[code] == nil { errors.append(.init(field: "sector_price_categories.\(code)", message: "no sector \(code)")) }
-            else if next.prices[category] == nil {
+            if next.sectors[code] == nil {
+                errors.append(.init(field: "sector_price_categories.\(code)", message: "no sector \(code)"))
+            } else if next.prices[category] == nil {
                 errors.append(.init(field: "sector_price_categories.\(code)", message: "price category \(category) has no price"))
-            } else { next.sectors[code]!.priceCategory = category }
+            } else {
+                next.sectors[code]!.priceCategory = category
+            }
         }
         var blocked = Dictionary(next.blocked.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
         for (i, seat) in (change.unblock ?? []).enumerated() {
@@ -92,12 +105,15 @@ struct MatchConfig: Codable, Sendable, Equatable {
             }
         }
         for (i, seat) in (change.block ?? []).enumerated() {
-            if next.sectors[seat.sector] == nil { errors.append(.init(field: "block[\(i)].sector", message: "no sector \(seat.sector)")) }
-            else if seat.reason.trimmingCharacters(in: .whitespaces).isEmpty {
+            if next.sectors[seat.sector] == nil {
+                errors.append(.init(field: "block[\(i)].sector", message: "no sector \(seat.sector)"))
+            } else if seat.reason.trimmingCharacters(in: .whitespaces).isEmpty {
                 errors.append(.init(field: "block[\(i)].reason", message: "is required (e.g. press, security buffer)"))
             } else if blocked[seat.ref] != nil {
                 errors.append(.init(field: "block[\(i)]", message: "\(seat.ref.label) is already blocked"))
-            } else { blocked[seat.ref] = seat }
+            } else {
+                blocked[seat.ref] = seat
+            }
         }
         next.blocked = blocked.values.sorted { $0.ref < $1.ref }
         return errors.isEmpty ? .success(next) : .failure(.validation(errors, detail: "The configuration change is invalid."))
@@ -109,14 +125,18 @@ struct MatchConfig: Codable, Sendable, Equatable {
         for code in Set(old.sectors.keys).union(self.sectors.keys).sorted() {
             let (a, b) = (old.sectors[code], self.sectors[code])
             if a?.open != b?.open {
-                entries.append(DiffEntry(kind: b?.open == true ? "sector_opened" : "sector_closed", target: code, from: a.map { "\($0.open)" }, to: b.map { "\($0.open)" }))
+                entries.append(
+                    DiffEntry(
+                        kind: b?.open == true ? "sector_opened" : "sector_closed", target: code, from: a.map { "\($0.open)" },
+                        to: b.map { "\($0.open)" }))
             }
             if a?.priceCategory != b?.priceCategory {
                 entries.append(DiffEntry(kind: "sector_price_category", target: code, from: a?.priceCategory, to: b?.priceCategory))
             }
         }
         for category in Set(old.prices.keys).union(self.prices.keys).sorted() where old.prices[category] != self.prices[category] {
-            entries.append(DiffEntry(kind: "price", target: category, from: old.prices[category].map(String.init), to: self.prices[category].map(String.init)))
+            entries.append(
+                DiffEntry(kind: "price", target: category, from: old.prices[category].map(String.init), to: self.prices[category].map(String.init)))
         }
         let (before, after) = (Set(old.blocked.map(\.ref)), Set(self.blocked.map(\.ref)))
         for ref in after.subtracting(before).sorted() {

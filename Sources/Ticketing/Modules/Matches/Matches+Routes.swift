@@ -1,7 +1,7 @@
-import HNSIdentity
-import HTTPTypes
 import Foundation
 import HNSCore
+import HNSIdentity
+import HTTPTypes
 import Hummingbird
 
 extension Matches.Match: ResponseEncodable {}

@@ -1,7 +1,7 @@
-import HTTPTypes
 import Foundation
 import HNSCore
 import HNSPostgres
+import HTTPTypes
 import Logging
 import PostgresNIO
 
@@ -48,8 +48,15 @@ struct Matches: Sendable {
         var prices: [String: Int]
         var awaySectors: [Inventory.AwaySector]?
         enum CodingKeys: String, CodingKey {
-            case competition, opponent, venueKind = "venue_kind", venue, stadiumId = "stadium_id", kickoff
-            case maxTicketsPerBuyer = "max_tickets_per_buyer", salesPhases = "sales_phases", prices, awaySectors = "away_sectors"
+            case competition, opponent
+            case venueKind = "venue_kind"
+            case venue
+            case stadiumId = "stadium_id"
+            case kickoff
+            case maxTicketsPerBuyer = "max_tickets_per_buyer"
+            case salesPhases = "sales_phases"
+            case prices
+            case awaySectors = "away_sectors"
         }
     }
 
@@ -57,7 +64,11 @@ struct Matches: Sendable {
         var kickoff: String?
         var maxTicketsPerBuyer: Int?
         var salesPhases: [SalesPhase]?
-        enum CodingKeys: String, CodingKey { case kickoff, maxTicketsPerBuyer = "max_tickets_per_buyer", salesPhases = "sales_phases" }
+        enum CodingKeys: String, CodingKey {
+            case kickoff
+            case maxTicketsPerBuyer = "max_tickets_per_buyer"
+            case salesPhases = "sales_phases"
+        }
     }
 
     /// `2026-12-05T20:45` is Zagreb time; a string with `Z` or an offset is taken as it says.
@@ -89,9 +100,13 @@ struct Matches: Sendable {
         func need(_ field: String, _ value: String) {
             if value.trimmingCharacters(in: .whitespaces).isEmpty { errors.append(.init(field: field, message: "is required")) }
         }
-        need("competition", body.competition); need("opponent", body.opponent); need("venue", body.venue)
+        need("competition", body.competition)
+        need("opponent", body.opponent)
+        need("venue", body.venue)
         let kickoff = Self.parseKickoff(body.kickoff)
-        if kickoff == nil { errors.append(.init(field: "kickoff", message: "must be a date-time, e.g. 2026-12-05T20:45 (Zagreb time) or with an offset")) }
+        if kickoff == nil {
+            errors.append(.init(field: "kickoff", message: "must be a date-time, e.g. 2026-12-05T20:45 (Zagreb time) or with an offset"))
+        }
         let maximum = body.maxTicketsPerBuyer ?? 4
         if !(1...50).contains(maximum) { errors.append(.init(field: "max_tickets_per_buyer", message: "must be between 1 and 50")) }
         errors += SalesPhase.validate(body.salesPhases ?? [])
@@ -106,16 +121,24 @@ struct Matches: Sendable {
                 do { template = try await self.stadiums.template(id: id) } catch is Stadiums.StadiumNotFound {
                     errors.append(.init(field: "stadium_id", message: "no stadium \(id)"))
                 }
-            } else { errors.append(.init(field: "stadium_id", message: "is required for a home match")) }
+            } else {
+                errors.append(.init(field: "stadium_id", message: "is required for a home match"))
+            }
             if body.awaySectors != nil { errors.append(.init(field: "away_sectors", message: "only for away matches")) }
             for sector in template?.sectors ?? [] { sectors[sector.code] = .init(open: true, priceCategory: sector.priceCategory) }
         case "away":
-            if body.stadiumId != nil { errors.append(.init(field: "stadium_id", message: "an away match starts without a seat map; attach one later")) }
+            if body.stadiumId != nil {
+                errors.append(.init(field: "stadium_id", message: "an away match starts without a seat map; attach one later"))
+            }
             let away = body.awaySectors ?? []
             if away.isEmpty { errors.append(.init(field: "away_sectors", message: "an away match needs at least one sector with a capacity")) }
             for (i, sector) in away.enumerated() {
-                if sector.code.wholeMatch(of: /[A-Z0-9-]{1,12}/) == nil { errors.append(.init(field: "away_sectors[\(i)].code", message: "must be 1–12 of A–Z, 0–9, -")) }
-                if !(1...100_000).contains(sector.capacity) { errors.append(.init(field: "away_sectors[\(i)].capacity", message: "must be between 1 and 100000")) }
+                if sector.code.wholeMatch(of: /[A-Z0-9-]{1,12}/) == nil {
+                    errors.append(.init(field: "away_sectors[\(i)].code", message: "must be 1–12 of A–Z, 0–9, -"))
+                }
+                if !(1...100_000).contains(sector.capacity) {
+                    errors.append(.init(field: "away_sectors[\(i)].capacity", message: "must be between 1 and 100000"))
+                }
                 if sectors[sector.code] != nil { errors.append(.init(field: "away_sectors[\(i)].code", message: "duplicate sector \(sector.code)")) }
                 sectors[sector.code] = .init(open: true, priceCategory: sector.priceCategory)
             }
@@ -138,16 +161,19 @@ struct Matches: Sendable {
             var id: Int64 = 0
             for try await value in rows.decode(Int64.self) { id = value }
             try await Audit.write(
-                Audit.Entry(domain: .matchStadium, action: "match.created", actor: actor, subjects: ["match:\(id)"], data: [
-                    "competition": .string(body.competition), "opponent": .string(body.opponent), "venue_kind": .string(body.venueKind),
-                    "kickoff_at": .string(ISO8601DateFormatter().string(from: kickoff)), "state": .string(MatchState.draft.rawValue),
-                ]), on: connection, logger: self.logger)
+                Audit.Entry(
+                    domain: .matchStadium, action: "match.created", actor: actor, subjects: ["match:\(id)"],
+                    data: [
+                        "competition": .string(body.competition), "opponent": .string(body.opponent), "venue_kind": .string(body.venueKind),
+                        "kickoff_at": .string(ISO8601DateFormatter().string(from: kickoff)), "state": .string(MatchState.draft.rawValue),
+                    ]), on: connection, logger: self.logger)
             try await connection.query(
                 """
                 INSERT INTO matches.config_versions (match_id, version, config, change, actor, reason)
                 VALUES (\(id), 1, \(try Self.json(config))::jsonb, '{}'::jsonb, \(actor.id), 'copied from the stadium template')
                 """, logger: self.logger)
-            try await self.inventory.materialize(connection, matchID: id, template: template, away: body.awaySectors ?? [], prices: body.prices, actor: actor)
+            try await self.inventory.materialize(
+                connection, matchID: id, template: template, away: body.awaySectors ?? [], prices: body.prices, actor: actor)
             return id
         }
         return try await self.match(id: id)
@@ -175,10 +201,11 @@ struct Matches: Sendable {
         for try await (id, competition, opponent, kind, venue, stadium, kickoff, state, maximum, phases, version) in rows.decode(
             (Int64, String, String, String, String, Int64?, Date, String, Int, String, Int).self)
         {
-            result.append(Match(
-                id: id, competition: competition, opponent: opponent, venueKind: kind, venue: venue, stadiumId: stadium,
-                kickoffAt: kickoff, kickoffLocal: Self.localString(kickoff), state: try MatchState.stored(state, column: "matches.state"),
-                maxTicketsPerBuyer: maximum, salesPhases: try Self.decode([SalesPhase].self, json: phases), configVersion: version))
+            result.append(
+                Match(
+                    id: id, competition: competition, opponent: opponent, venueKind: kind, venue: venue, stadiumId: stadium,
+                    kickoffAt: kickoff, kickoffLocal: Self.localString(kickoff), state: try MatchState.stored(state, column: "matches.state"),
+                    maxTicketsPerBuyer: maximum, salesPhases: try Self.decode([SalesPhase].self, json: phases), configVersion: version))
         }
         return result
     }
@@ -225,8 +252,9 @@ struct Matches: Sendable {
             if let kickoff { data["kickoff_at"] = .string(ISO8601DateFormatter().string(from: kickoff)) }
             if let maximum = body.maxTicketsPerBuyer { data["max_tickets_per_buyer"] = .number(Double(maximum)) }
             if let phases { data["sales_phases"] = try JSONDecoder().decode(JSONValue.self, from: Data(phases.utf8)) }
-            try await Audit.write(Audit.Entry(domain: .matchStadium, action: "match.updated", actor: actor, subjects: ["match:\(id)"], data: data),
-                                  on: connection, logger: self.logger)
+            try await Audit.write(
+                Audit.Entry(domain: .matchStadium, action: "match.updated", actor: actor, subjects: ["match:\(id)"], data: data),
+                on: connection, logger: self.logger)
             return true
         }
         if !found {
@@ -246,8 +274,9 @@ struct Matches: Sendable {
             for try await state in rows.decode(String.self) { current = try MatchState.stored(state, column: "matches.state") }
             guard let current else { throw MatchNotFound(id: id) }
             guard current.canMove(to: next) else {
-                throw Problem(TicketingProblems.invalidTransition, detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
-                              errors: [.init(field: "state", message: "not allowed from \(current.rawValue)")])
+                throw Problem(
+                    TicketingProblems.invalidTransition, detail: "A match cannot go from \(current.rawValue) to \(next.rawValue).",
+                    errors: [.init(field: "state", message: "not allowed from \(current.rawValue)")])
             }
             try await Self.record(connection, id: id, from: current, to: next, actor: actor, reason: reason, logger: self.logger)
         }
@@ -263,8 +292,9 @@ struct Matches: Sendable {
         try await connection.query("UPDATE matches.matches SET state = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: logger)
         var data: [String: JSONValue] = ["from": .string(from.rawValue), "to": .string(to.rawValue)]
         if let reason { data["reason"] = .string(reason) }
-        try await Audit.write(Audit.Entry(domain: .matchStadium, action: "match.\(to.rawValue)", actor: actor, subjects: ["match:\(id)"], data: data),
-                              on: connection, logger: logger)
+        try await Audit.write(
+            Audit.Entry(domain: .matchStadium, action: "match.\(to.rawValue)", actor: actor, subjects: ["match:\(id)"], data: data),
+            on: connection, logger: logger)
     }
 
     /// The matches whose availability is public, for the availability refresher.
@@ -317,7 +347,10 @@ struct Matches: Sendable {
         case .onSale: break
         case .soldOut: throw Problem(TicketingProblems.soldOut, detail: "This match is sold out.")
         case .draft: throw MatchNotFound(id: matchID)
-        default: throw Problem(TicketingProblems.notOnSale, detail: "This match is \(match.state.rawValue.replacingOccurrences(of: "_", with: " ")); tickets are not on sale.")
+        default:
+            throw Problem(
+                TicketingProblems.notOnSale,
+                detail: "This match is \(match.state.rawValue.replacingOccurrences(of: "_", with: " ")); tickets are not on sale.")
         }
         if !match.salesPhases.isEmpty {
             let verdict = SalesPhase.current(match.salesPhases, at: Date(), tier: try await tier())
@@ -346,9 +379,11 @@ struct Matches: Sendable {
             """, logger: self.logger)
         var result: [Version] = []
         for try await (version, config, change, actor, reason, at) in rows.decode((Int, String, String, String, String?, Date).self) {
-            result.append(Version(
-                version: version, config: try Self.decode(MatchConfig.self, json: config), change: try Self.decode(MatchConfig.Change.self, json: change),
-                actor: actor, reason: reason, createdAt: at))
+            result.append(
+                Version(
+                    version: version, config: try Self.decode(MatchConfig.self, json: config),
+                    change: try Self.decode(MatchConfig.Change.self, json: change),
+                    actor: actor, reason: reason, createdAt: at))
         }
         return result
     }
@@ -373,7 +408,9 @@ struct Matches: Sendable {
             var found: (String, Int, String)?
             for try await row in rows.decode((String, Int, String).self) { found = row }
             guard let (state, current, json) = found else { throw MatchNotFound(id: matchID) }
-            guard state != "closed", state != "cancelled" else { throw Problem(TicketingProblems.matchEnded, detail: "A \(state) match cannot change.") }
+            guard state != "closed", state != "cancelled" else {
+                throw Problem(TicketingProblems.matchEnded, detail: "A \(state) match cannot change.")
+            }
             let old = try Self.decode(MatchConfig.self, json: json)
             let new = try old.applying(change).get()
             try await self.inventory.apply(connection, matchID: matchID, change: change, old: old, new: new, actor: actor)
@@ -383,9 +420,12 @@ struct Matches: Sendable {
                 VALUES (\(matchID), \(current + 1), \(try Self.json(new))::jsonb, \(try Self.json(change))::jsonb, \(actor.id), \(change.reason))
                 """, logger: self.logger)
             try await Audit.write(
-                Audit.Entry(domain: .matchStadium, action: "match.configured", actor: actor, subjects: ["match:\(matchID)"], data: [
-                    "version": .number(Double(current + 1)), "change": try JSONDecoder().decode(JSONValue.self, from: Data(try Self.json(change).utf8)),
-                ]), on: connection, logger: self.logger)
+                Audit.Entry(
+                    domain: .matchStadium, action: "match.configured", actor: actor, subjects: ["match:\(matchID)"],
+                    data: [
+                        "version": .number(Double(current + 1)),
+                        "change": try JSONDecoder().decode(JSONValue.self, from: Data(try Self.json(change).utf8)),
+                    ]), on: connection, logger: self.logger)
             try await connection.query(
                 "UPDATE matches.matches SET config_version = \(current + 1), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
             return current + 1
@@ -410,10 +450,12 @@ struct Matches: Sendable {
             guard kind == "away" else { throw Problem(TicketingProblems.notAway, detail: "Only away matches get a seat map later.") }
             let seated = try await self.inventory.attachSeatMap(connection, matchID: matchID, template: template, actor: actor)
             try await self.seatsAssigned(connection, matchID, seated)
-            try await connection.query("UPDATE matches.matches SET stadium_id = \(stadiumID), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
+            try await connection.query(
+                "UPDATE matches.matches SET stadium_id = \(stadiumID), updated_at = now() WHERE id = \(matchID)", logger: self.logger)
             try await Audit.write(
-                Audit.Entry(domain: .matchStadium, action: "match.seat_map_attached", actor: actor, subjects: ["match:\(matchID)", "stadium:\(stadiumID)"],
-                            data: ["seated_units": .number(Double(seated.count))]),
+                Audit.Entry(
+                    domain: .matchStadium, action: "match.seat_map_attached", actor: actor, subjects: ["match:\(matchID)", "stadium:\(stadiumID)"],
+                    data: ["seated_units": .number(Double(seated.count))]),
                 on: connection, logger: self.logger)
             return seated.count
         }

@@ -14,7 +14,11 @@ struct SalesPhase: Codable, Sendable, Equatable {
     var minTier: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, startsAt = "starts_at", endsAt = "ends_at", eligibility, minTier = "min_tier"
+        case name
+        case startsAt = "starts_at"
+        case endsAt = "ends_at"
+        case eligibility
+        case minTier = "min_tier"
     }
 
     static let tiers = ["none", "bronze", "silver", "gold"]

@@ -18,7 +18,9 @@ extension Orders {
     }
 
     func requireStripe() throws -> StripeClient {
-        guard let stripe = self.stripe else { throw Problem.unavailable("Card payments are not configured (HNS_STRIPE_API_BASE, HNS_STRIPE_SECRET_KEY).") }
+        guard let stripe = self.stripe else {
+            throw Problem.unavailable("Card payments are not configured (HNS_STRIPE_API_BASE, HNS_STRIPE_SECRET_KEY).")
+        }
         return stripe
     }
 
@@ -34,7 +36,10 @@ extension Orders {
         switch row.state {
         case .seatsHeld, .awaitingPayment: break
         case .paid, .ticketsIssued: throw Problem(TicketingProblems.orderPaid, detail: "This order is already paid.")
-        default: throw Problem(TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")); start a new one.")
+        default:
+            throw Problem(
+                TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")); start a new one."
+            )
         }
         if let ends = row.windowEndsAt, ends < Date() {
             throw Problem(.purchaseWindowEnded, detail: "Your purchase window has ended; join the queue again.")
@@ -53,7 +58,8 @@ extension Orders {
         // The order as the answer shows it, locked; then, if the payment starts here, the answer with
         // the state, PaymentIntent and hold expiry this transaction wrote.
         let (order, protected): (Order, Date?) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-            let rows = try await connection.prepared("\(unescaped: Self.viewSQL) WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o", logger: self.logger)
+            let rows = try await connection.prepared(
+                "\(unescaped: Self.viewSQL) WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o", logger: self.logger)
             guard let now = try await Self.assemble(rows).first else { throw OrdersError.notFound }
             switch now.state {
             case .awaitingPayment:
@@ -67,12 +73,14 @@ extension Orders {
                 var writes = PreparedWrites()
                 let hold = self.inventory.addPaymentProtection(holdID: now.holdId, grace: self.paymentGrace, to: &writes)
                 Payments.addIntent(id: intent.id, orderID: orderID, amountCents: row.amount, currency: row.currency, to: &writes)
-                let started = Audit.Entry(domain: .payment, action: "payment.started", actor: actor,
-                                          subjects: ["payment_intent:\(intent.id)", "order:\(orderID.lowercased)"],
-                                          data: ["amount_cents": .number(Double(row.amount)), "currency": .string(row.currency)])
-                let state = try Self.addTransitions(orderID: orderID, matchID: row.matchID, from: .seatsHeld,
-                                                    [(.paymentStarted, "PaymentIntent \(intent.id) created", actor)],
-                                                    paymentIntent: intent.id, holdExpiry: hold, also: [started], to: &writes)
+                let started = Audit.Entry(
+                    domain: .payment, action: "payment.started", actor: actor,
+                    subjects: ["payment_intent:\(intent.id)", "order:\(orderID.lowercased)"],
+                    data: ["amount_cents": .number(Double(row.amount)), "currency": .string(row.currency)])
+                let state = try Self.addTransitions(
+                    orderID: orderID, matchID: row.matchID, from: .seatsHeld,
+                    [(.paymentStarted, "PaymentIntent \(intent.id) created", actor)],
+                    paymentIntent: intent.id, holdExpiry: hold, also: [started], to: &writes)
                 let rows = try await writes.run(on: connection, select: "SELECT expires_at FROM \(hold)", logger: self.logger)
                 guard let expires = try rows.first?.decode(Date.self) else { throw InventoryError.holdNotActive(state: "ended") }
                 return (now.paying(state: state, paymentIntent: intent.id, holdExpiresAt: expires), expires)
@@ -97,7 +105,11 @@ extension Orders {
             let currency: String?
             let status: String?
             let metadata: [String: String]?
-            enum CodingKeys: String, CodingKey { case id, object, amount, amountReceived = "amount_received", currency, status, metadata }
+            enum CodingKeys: String, CodingKey {
+                case id, object, amount
+                case amountReceived = "amount_received"
+                case currency, status, metadata
+            }
         }
         struct DataField: Decodable, Sendable { let object: Object }
         let id: String
@@ -118,14 +130,17 @@ extension Orders {
             // The event recorded (once: by its id) and its order locked, with the order's attendees (in
             // position order), in one statement.
             var first = PreparedWrites()
-            let recorded = Payments.addEventRecord(id: event.id, type: event.type, paymentIntent: object.object == "payment_intent" ? object.id : nil,
-                                                   orderID: orderID, to: &first)
-            let rows = try await first.run(on: connection, selecting: """
-                SELECT (SELECT count(*) FROM \(unescaped: recorded))::int, \(unescaped: Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
-                       a.position, a.unit_id, a.first_name || ' ' || a.last_name, a.deliver_to_email, a.ticket_id
-                FROM orders.orders o LEFT JOIN orders.attendees a ON a.order_id = o.id
-                WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o
-                """, logger: self.logger)
+            let recorded = Payments.addEventRecord(
+                id: event.id, type: event.type, paymentIntent: object.object == "payment_intent" ? object.id : nil,
+                orderID: orderID, to: &first)
+            let rows = try await first.run(
+                on: connection,
+                selecting: """
+                    SELECT (SELECT count(*) FROM \(unescaped: recorded))::int, \(unescaped: Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
+                           a.position, a.unit_id, a.first_name || ' ' || a.last_name, a.deliver_to_email, a.ticket_id
+                    FROM orders.orders o LEFT JOIN orders.attendees a ON a.order_id = o.id
+                    WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o
+                    """, logger: self.logger)
             var fresh: Bool?
             var order: Row?
             var attendees: [AttendeeRow] = []
@@ -134,10 +149,12 @@ extension Orders {
                 fresh = try r[0].decode(Int.self, context: .default) == 1
                 order = try Row(r, offset: 1)
                 if let position = try r[13].decode(Int?.self, context: .default) {
-                    attendees.append(AttendeeRow(position: position, unitID: try r[14].decode(Int64.self, context: .default),
-                                                 name: try r[15].decode(String.self, context: .default),
-                                                 deliverToEmail: try r[16].decode(String?.self, context: .default),
-                                                 ticketID: try r[17].decode(UUID?.self, context: .default)))
+                    attendees.append(
+                        AttendeeRow(
+                            position: position, unitID: try r[14].decode(Int64.self, context: .default),
+                            name: try r[15].decode(String.self, context: .default),
+                            deliverToEmail: try r[16].decode(String?.self, context: .default),
+                            ticketID: try r[17].decode(UUID?.self, context: .default)))
                 }
             }
             if fresh == nil {
@@ -149,10 +166,12 @@ extension Orders {
             var writes = PreparedWrites()
             switch event.type {
             case "payment_intent.succeeded":
-                outcome = try await self.paymentSucceeded(connection, intent: object, order: order, attendees: attendees, eventID: event.id,
-                                                          writes: &writes, afterCommit: &afterCommit)
+                outcome = try await self.paymentSucceeded(
+                    connection, intent: object, order: order, attendees: attendees, eventID: event.id,
+                    writes: &writes, afterCommit: &afterCommit)
             case "payment_intent.payment_failed", "payment_intent.canceled":
-                outcome = try await self.paymentEnded(connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
+                outcome = try await self.paymentEnded(
+                    connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
             default:
                 outcome = .ignored
             }
@@ -188,37 +207,46 @@ extension Orders {
         let currency = (intent.currency ?? "").lowercased()
         guard let found else {
             // Money for no order of ours: give it back.
-            try await self.payments.requestRefund(connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order", actor: .service("stripe"))
+            try await self.payments.requestRefund(
+                connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order", actor: .service("stripe"))
             return .unknownOrder
         }
         if found.state == .paid || found.state == .ticketsIssued {
             if found.paymentIntent == intent.id { return .alreadyPaid }
-            try await self.payments.requestRefund(connection, orderID: found.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment", actor: .service("stripe"))
+            try await self.payments.requestRefund(
+                connection, orderID: found.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment",
+                actor: .service("stripe"))
             return .refunded
         }
         var row = found
         if row.state == .seatsHeld, row.paymentIntent == nil {
             // Our PaymentIntent for this order (metadata.order_id) succeeded before `startPayment`
             // recorded it: record it now, the success path below takes it from there.
-            let next = try await Self.transitions(connection, orderID: row.id, matchID: row.matchID, from: .seatsHeld,
-                                                  [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", .service("stripe"))],
-                                                  paymentIntent: intent.id, logger: self.logger)
-            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                                            status: .created, logger: self.logger)
-            row = Row(id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
-                      amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
+            let next = try await Self.transitions(
+                connection, orderID: row.id, matchID: row.matchID, from: .seatsHeld,
+                [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", .service("stripe"))],
+                paymentIntent: intent.id, logger: self.logger)
+            try await Payments.recordIntent(
+                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                status: .created, logger: self.logger)
+            row = Row(
+                id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
+                amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
         }
         if row.paymentIntent == intent.id, received != row.amount || currency != row.currency {
-            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                                            status: .succeeded, logger: self.logger)
+            try await Payments.recordIntent(
+                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                status: .succeeded, logger: self.logger)
         }
         if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
-            try await self.payments.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
-                                         reason: "payment did not match the order (\(received) \(currency) for \(row.amount) \(row.currency))",
-                                         actor: .service("stripe"))
+            try await self.payments.requestRefund(
+                connection, orderID: row.id, paymentIntent: intent.id, amount: received,
+                reason: "payment did not match the order (\(received) \(currency) for \(row.amount) \(row.currency))",
+                actor: .service("stripe"))
             if row.state.isOpen {
-                _ = try await Self.transition(connection, orderID: row.id, matchID: row.matchID, from: row.state, .cancel,
-                                              reason: "payment did not match the order", actor: .service("stripe"), logger: self.logger)
+                _ = try await Self.transition(
+                    connection, orderID: row.id, matchID: row.matchID, from: row.state, .cancel,
+                    reason: "payment did not match the order", actor: .service("stripe"), logger: self.logger)
                 let (inventory, hold, redis, id, logger) = (self.inventory, row.holdID, self.redis, row.id, self.logger)
                 afterCommit.append {
                     await OrderWatch.announce(id, redis: redis, logger: logger)
@@ -229,19 +257,25 @@ extension Orders {
         }
 
         guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: .service("stripe")) else {
-            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                                            status: .succeeded, logger: self.logger)
-            try await self.payments.requestRefund(connection, orderID: row.id, paymentIntent: intent.id, amount: received,
-                                         reason: "the seats were no longer available when the payment arrived", actor: .service("stripe"))
-            try await Outbox.write([
-                .init(subject: "mail.payment_refunded", msgID: "mail.payment_refunded:\(row.id.lowercased)", payload: .object([
-                    "template": .string("payment_refunded"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
-                    "order_id": .string(row.id.lowercased), "amount_cents": .number(Double(received)),
-                ])),
-            ], on: connection, logger: self.logger)
+            try await Payments.recordIntent(
+                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                status: .succeeded, logger: self.logger)
+            try await self.payments.requestRefund(
+                connection, orderID: row.id, paymentIntent: intent.id, amount: received,
+                reason: "the seats were no longer available when the payment arrived", actor: .service("stripe"))
+            try await Outbox.write(
+                [
+                    .init(
+                        subject: "mail.payment_refunded", msgID: "mail.payment_refunded:\(row.id.lowercased)",
+                        payload: .object([
+                            "template": .string("payment_refunded"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
+                            "order_id": .string(row.id.lowercased), "amount_cents": .number(Double(received)),
+                        ]))
+                ], on: connection, logger: self.logger)
             return .refunded
         }
-        let paid: Step = row.state.isOpen
+        let paid: Step =
+            row.state.isOpen
             ? (.paymentSucceeded, "Stripe \(intent.id) succeeded", .service("stripe"))
             : (.lateSuccessReseated, "late payment \(intent.id): the same seats were still free", .service("stripe"))
         // The sector's counter first: of the parts no other part reads, PostgreSQL runs the last-added
@@ -253,44 +287,59 @@ extension Orders {
         let seatByUnit = Dictionary(uniqueKeysWithValues: sale.seats.map { ($0.unitId, $0) })
         let newTickets = attendees.map { a in
             let seat = seatByUnit[a.unitID]
-            return Tickets.NewTicket(id: a.ticketID ?? UUID.random(), unitID: a.unitID, position: a.position, holderName: a.name,
-                                     sector: seat?.sector ?? sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
+            return Tickets.NewTicket(
+                id: a.ticketID ?? UUID.random(), unitID: a.unitID, position: a.position, holderName: a.name,
+                sector: seat?.sector ?? sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
         }
         let issued = Tickets.add(orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets, to: &writes)
         Payments.addIntentStatus(id: intent.id, .succeeded, to: &writes)
-        let succeeded = Audit.Entry(domain: .payment, action: "payment.succeeded", actor: .service("stripe"),
-                                    subjects: ["payment_intent:\(intent.id)", "order:\(row.id.lowercased)"],
-                                    data: ["amount_cents": .number(Double(received)), "currency": .string(currency)])
-        _ = try Self.addTransitions(orderID: row.id, matchID: row.matchID, from: row.state,
-                                    [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", .service("system"))],
-                                    also: [succeeded, Tickets.entry(issued: issued, orderID: row.id, matchID: row.matchID)], to: &writes)
+        let succeeded = Audit.Entry(
+            domain: .payment, action: "payment.succeeded", actor: .service("stripe"),
+            subjects: ["payment_intent:\(intent.id)", "order:\(row.id.lowercased)"],
+            data: ["amount_cents": .number(Double(received)), "currency": .string(currency)])
+        _ = try Self.addTransitions(
+            orderID: row.id, matchID: row.matchID, from: row.state,
+            [paid, (.ticketsIssued, "\(issued.count) ticket(s) issued", .service("system"))],
+            also: [succeeded, Tickets.entry(issued: issued, orderID: row.id, matchID: row.matchID)], to: &writes)
         let order = row.id.lowercased
         var messages: [Outbox.Message] = [
-            .init(subject: "payment.succeeded", msgID: "payment.succeeded:\(intent.id)", payload: .object([
-                "order_id": .string(order), "payment_intent_id": .string(intent.id), "amount_cents": .number(Double(received)),
-                "currency": .string(currency),
-            ])),
-            .init(subject: "order.completed", msgID: "order.completed:\(order)", payload: .object([
-                "order_id": .string(order), "match_id": .number(Double(row.matchID)), "buyer_id": .string(row.buyer),
-                "buyer_email": row.email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
-            ]), job: true),
-            .init(subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)", payload: .object([
-                "template": .string("order_confirmation"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
-                "order_id": .string(order), "match_id": .number(Double(row.matchID)), "amount_cents": .number(Double(received)),
-                "tickets": .number(Double(issued.count)),
-            ])),
+            .init(
+                subject: "payment.succeeded", msgID: "payment.succeeded:\(intent.id)",
+                payload: .object([
+                    "order_id": .string(order), "payment_intent_id": .string(intent.id), "amount_cents": .number(Double(received)),
+                    "currency": .string(currency),
+                ])),
+            .init(
+                subject: "order.completed", msgID: "order.completed:\(order)",
+                payload: .object([
+                    "order_id": .string(order), "match_id": .number(Double(row.matchID)), "buyer_id": .string(row.buyer),
+                    "buyer_email": row.email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
+                ]), job: true),
+            .init(
+                subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)",
+                payload: .object([
+                    "template": .string("order_confirmation"), "to": row.email.map(JSONValue.string) ?? .null, "user_id": .string(row.buyer),
+                    "order_id": .string(order), "match_id": .number(Double(row.matchID)), "amount_cents": .number(Double(received)),
+                    "tickets": .number(Double(issued.count)),
+                ])),
         ]
         for t in issued {
-            messages.append(.init(subject: "ticket.generated", msgID: "ticket.generated:\(t.id.uuidString.lowercased())", payload: .object([
-                "ticket_id": .string(t.id.uuidString.lowercased()), "order_id": .string(order), "match_id": .number(Double(row.matchID)),
-                "position": .number(Double(t.position)), "holder_user_id": t.deliverToEmail == nil ? .string(row.buyer) : .null,
-                "deliver_to_email": t.deliverToEmail.map(JSONValue.string) ?? .null,
-            ]), job: true))
+            messages.append(
+                .init(
+                    subject: "ticket.generated", msgID: "ticket.generated:\(t.id.uuidString.lowercased())",
+                    payload: .object([
+                        "ticket_id": .string(t.id.uuidString.lowercased()), "order_id": .string(order), "match_id": .number(Double(row.matchID)),
+                        "position": .number(Double(t.position)), "holder_user_id": t.deliverToEmail == nil ? .string(row.buyer) : .null,
+                        "deliver_to_email": t.deliverToEmail.map(JSONValue.string) ?? .null,
+                    ]), job: true))
             if let email = t.deliverToEmail {
-                messages.append(.init(subject: "mail.ticket_delivery", msgID: "mail.ticket_delivery:\(t.id.uuidString.lowercased())", payload: .object([
-                    "template": .string("ticket_delivery"), "to": .string(email), "order_id": .string(order),
-                    "match_id": .number(Double(row.matchID)), "from_user_id": .string(row.buyer),
-                ])))
+                messages.append(
+                    .init(
+                        subject: "mail.ticket_delivery", msgID: "mail.ticket_delivery:\(t.id.uuidString.lowercased())",
+                        payload: .object([
+                            "template": .string("ticket_delivery"), "to": .string(email), "order_id": .string(order),
+                            "match_id": .number(Double(row.matchID)), "from_user_id": .string(row.buyer),
+                        ])))
             }
         }
         Outbox.add(messages, to: &writes)
@@ -298,9 +347,11 @@ extension Orders {
         afterCommit.append {
             // With the availability push: the fan's queue window is done, so the slot frees for the next
             // in line (README, hns-queue); and the fan's long poll wakes.
-            await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector, with: [
-                ["SADD", RESPArg(RedisKeys.shared.queueRelease(match: String(matchID))), RESPArg(buyer)], OrderWatch.announcement(orderID),
-            ])
+            await inventory.afterSale(
+                holdID: holdID, matchID: matchID, sector: sector,
+                with: [
+                    ["SADD", RESPArg(RedisKeys.shared.queueRelease(match: String(matchID))), RESPArg(buyer)], OrderWatch.announcement(orderID),
+                ])
         }
         return .ticketsIssued
     }
@@ -313,17 +364,22 @@ extension Orders {
         guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
         let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
         if row.paymentIntent == intent.id {
-            try await Payments.recordIntent(connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                                            status: failed ? .failed : .canceled, logger: self.logger)
+            try await Payments.recordIntent(
+                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
+                status: failed ? .failed : .canceled, logger: self.logger)
         }
-        let next = try await Self.transition(connection, orderID: row.id, matchID: row.matchID, from: row.state, event,
-                                             reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: .service("stripe"),
-                                             logger: self.logger)
-        try await Outbox.write([
-            .init(subject: failed ? "payment.failed" : "payment.canceled", msgID: "payment.ended:\(intent.id)", payload: .object([
-                "order_id": .string(row.id.lowercased), "payment_intent_id": .string(intent.id), "order_state": .string(next.rawValue),
-            ])),
-        ], on: connection, logger: self.logger)
+        let next = try await Self.transition(
+            connection, orderID: row.id, matchID: row.matchID, from: row.state, event,
+            reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: .service("stripe"),
+            logger: self.logger)
+        try await Outbox.write(
+            [
+                .init(
+                    subject: failed ? "payment.failed" : "payment.canceled", msgID: "payment.ended:\(intent.id)",
+                    payload: .object([
+                        "order_id": .string(row.id.lowercased), "payment_intent_id": .string(intent.id), "order_state": .string(next.rawValue),
+                    ]))
+            ], on: connection, logger: self.logger)
         let (inventory, stripe, hold, pi, redis, id, logger) = (self.inventory, self.stripe, row.holdID, intent.id, self.redis, row.id, self.logger)
         afterCommit.append {
             await OrderWatch.announce(id, redis: redis, logger: logger)
@@ -341,7 +397,9 @@ extension Orders {
     func cancel(orderID: UUID, buyer actor: Actor) async throws -> Order {
         let buyer = actor.id
         let row = try await self.order(id: orderID, buyer: buyer)
-        guard row.state.isOpen else { throw Problem(TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).") }
+        guard row.state.isOpen else {
+            throw Problem(TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).")
+        }
         if let pi = row.paymentIntentId {
             let stripe = try self.requireStripe()
             do {
@@ -350,8 +408,10 @@ extension Orders {
                 // Already succeeded (or processing): the webhook decides; the order stays as it is.
                 let intent = try? await stripe.paymentIntent(pi)
                 if intent?.status == "succeeded", let intent {
-                    try await self.handle(event: .init(id: "reconcile:\(pi):succeeded", type: "payment_intent.succeeded",
-                                                       data: .init(object: .init(intent))))
+                    try await self.handle(
+                        event: .init(
+                            id: "reconcile:\(pi):succeeded", type: "payment_intent.succeeded",
+                            data: .init(object: .init(intent))))
                 }
                 throw Problem(TicketingProblems.orderPaid, detail: "The payment for this order has already gone through.")
             } catch {
@@ -360,13 +420,17 @@ extension Orders {
         }
         let hold: UUID? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             guard let now = try await Self.lockedRow(connection, id: orderID, logger: self.logger), now.state.isOpen else { return nil }
-            _ = try await Self.transition(connection, orderID: orderID, matchID: now.matchID, from: now.state, .cancel, reason: "cancelled by the buyer",
-                                          actor: actor, logger: self.logger)
-            try await Outbox.write([
-                .init(subject: "order.cancelled", msgID: "order.cancelled:\(orderID.lowercased)", payload: .object([
-                    "order_id": .string(orderID.lowercased), "match_id": .number(Double(now.matchID)), "reason": .string("buyer"),
-                ])),
-            ], on: connection, logger: self.logger)
+            _ = try await Self.transition(
+                connection, orderID: orderID, matchID: now.matchID, from: now.state, .cancel, reason: "cancelled by the buyer",
+                actor: actor, logger: self.logger)
+            try await Outbox.write(
+                [
+                    .init(
+                        subject: "order.cancelled", msgID: "order.cancelled:\(orderID.lowercased)",
+                        payload: .object([
+                            "order_id": .string(orderID.lowercased), "match_id": .number(Double(now.matchID)), "reason": .string("buyer"),
+                        ]))
+                ], on: connection, logger: self.logger)
             return now.holdID
         }
         if let hold {
@@ -379,7 +443,9 @@ extension Orders {
     /// Inventory ended a hold without a sale: its open order ends with it. A PaymentIntent of an
     /// order that ends this way is cancelled at Stripe; should it have succeeded meanwhile, the
     /// webhook's late-success path re-takes the seats or refunds.
-    static func holdEnded(postgres: PostgresClient, redis: RedisClient, stripe: StripeClient?, logger: Logger, holdID: UUID, reason: Inventory.EndReason) async {
+    static func holdEnded(
+        postgres: PostgresClient, redis: RedisClient, stripe: StripeClient?, logger: Logger, holdID: UUID, reason: Inventory.EndReason
+    ) async {
         do {
             let ended: (order: UUID, paymentIntent: String?)? = try await postgres.withRetryingTransaction(logger: logger) { connection in
                 let ids = try await connection.prepared("SELECT id FROM orders.orders WHERE hold_id = \(holdID) FOR UPDATE", logger: logger)
@@ -387,14 +453,18 @@ extension Orders {
                 for try await id in ids.decode(UUID.self) { orderID = id }
                 guard let orderID, let row = try await Self.lockedRow(connection, id: orderID, logger: logger), row.state.isOpen else { return nil }
                 let event: OrderState.Event = reason == .expired ? .expire : .cancel
-                _ = try await Self.transition(connection, orderID: orderID, matchID: row.matchID, from: row.state, event,
-                                              reason: reason == .expired ? "the hold ran out" : "the hold was released",
-                                              actor: .service("system:inventory"), logger: logger)
-                try await Outbox.write([
-                    .init(subject: reason == .expired ? "order.expired" : "order.cancelled", msgID: "order.ended:\(orderID.lowercased)", payload: .object([
-                        "order_id": .string(orderID.lowercased), "match_id": .number(Double(row.matchID)), "reason": .string(reason.rawValue),
-                    ])),
-                ], on: connection, logger: logger)
+                _ = try await Self.transition(
+                    connection, orderID: orderID, matchID: row.matchID, from: row.state, event,
+                    reason: reason == .expired ? "the hold ran out" : "the hold was released",
+                    actor: .service("system:inventory"), logger: logger)
+                try await Outbox.write(
+                    [
+                        .init(
+                            subject: reason == .expired ? "order.expired" : "order.cancelled", msgID: "order.ended:\(orderID.lowercased)",
+                            payload: .object([
+                                "order_id": .string(orderID.lowercased), "match_id": .number(Double(row.matchID)), "reason": .string(reason.rawValue),
+                            ]))
+                    ], on: connection, logger: logger)
                 return (orderID, row.paymentIntent)
             }
             guard let ended else { return }
@@ -408,7 +478,8 @@ extension Orders {
 
 extension Orders.StripeEvent.Object {
     init(_ intent: StripeClient.PaymentIntent) {
-        self.init(id: intent.id, object: "payment_intent", amount: intent.amount, amountReceived: intent.amountReceived,
-                  currency: intent.currency, status: intent.status, metadata: intent.metadata)
+        self.init(
+            id: intent.id, object: "payment_intent", amount: intent.amount, amountReceived: intent.amountReceived,
+            currency: intent.currency, status: intent.status, metadata: intent.metadata)
     }
 }

@@ -19,7 +19,8 @@ extension Orders {
         groups.customer.post("orders") { request, context -> Response in
             let me = context.identity
             let bytes = try await request.body.collect(upTo: 1 << 20)
-            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes, recordsInTransaction: true) { key in
+            return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes, recordsInTransaction: true) {
+                key in
                 let body = try Request.decodeJSON(as: Create.self, from: bytes)
                 let (holdID, attendees) = try Self.validate(body)
                 let token = request.headers[QueueGate.header]
@@ -28,14 +29,20 @@ extension Orders {
                 // hold's lock is held. On a miss the transaction ends, the state is read, and the order
                 // is tried again with it.
                 do {
-                    return (.created, try await self.create(buyer: context.actor, email: me.email, holdID: holdID, attendees: attendees, key: key) {
-                        try await queueGate.checkCached(matchID: $0, user: me.userID, token: token)
-                    })
+                    return (
+                        .created,
+                        try await self.create(buyer: context.actor, email: me.email, holdID: holdID, attendees: attendees, key: key) {
+                            try await queueGate.checkCached(matchID: $0, user: me.userID, token: token)
+                        }
+                    )
                 } catch let miss as QueueGate.StateNotCached {
                     let state = try await queueGate.state(matchID: miss.matchID)
-                    return (.created, try await self.create(buyer: context.actor, email: me.email, holdID: holdID, attendees: attendees, key: key) {
-                        try await queueGate.check(state: state, matchID: $0, user: me.userID, token: token)
-                    })
+                    return (
+                        .created,
+                        try await self.create(buyer: context.actor, email: me.email, holdID: holdID, attendees: attendees, key: key) {
+                            try await queueGate.check(state: state, matchID: $0, user: me.userID, token: token)
+                        }
+                    )
                 }
             }
         }

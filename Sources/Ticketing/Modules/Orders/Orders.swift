@@ -65,7 +65,10 @@ struct Orders: Sendable {
     struct Create: Decodable, Sendable {
         var holdId: UUID?
         var attendees: [Attendee]?
-        enum CodingKeys: String, CodingKey { case holdId = "hold_id", attendees }
+        enum CodingKeys: String, CodingKey {
+            case holdId = "hold_id"
+            case attendees
+        }
     }
 
     struct OrderSeat: Codable, Sendable, Equatable {
@@ -94,9 +97,10 @@ struct Orders: Sendable {
 
         /// The order as it reads once its payment has started.
         func paying(state: OrderState, paymentIntent: String, holdExpiresAt: Date) -> Order {
-            Order(id: self.id, matchId: self.matchId, buyerId: self.buyerId, holdId: self.holdId, state: state, unitPriceCents: self.unitPriceCents,
-                  amountCents: self.amountCents, currency: self.currency, paymentIntentId: paymentIntent, windowEndsAt: self.windowEndsAt,
-                  holdExpiresAt: holdExpiresAt, createdAt: self.createdAt, seats: self.seats, tickets: self.tickets)
+            Order(
+                id: self.id, matchId: self.matchId, buyerId: self.buyerId, holdId: self.holdId, state: state, unitPriceCents: self.unitPriceCents,
+                amountCents: self.amountCents, currency: self.currency, paymentIntentId: paymentIntent, windowEndsAt: self.windowEndsAt,
+                holdExpiresAt: holdExpiresAt, createdAt: self.createdAt, seats: self.seats, tickets: self.tickets)
         }
     }
 
@@ -204,24 +208,31 @@ struct Orders: Sendable {
             let (createdAt, currency) = (hold.transactionTime, "eur")
             // The answer, as `order(id:)` would read it back, from what this transaction writes.
             let seats = zip(attendees, hold.seats).map { a, seat in
-                OrderSeat(unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
+                OrderSeat(
+                    unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
             }
             let answer = Order(
                 id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: hold.unitPriceCents,
                 amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
-                createdAt: createdAt, seats: seats, tickets: []).json
+                createdAt: createdAt, seats: seats, tickets: []
+            ).json
             // The order, its history, its attendees and its event in one statement. Each attendee keeps
             // its seat's labels and the id its ticket will have, so the order reads from this schema alone.
             var writes = PreparedWrites()
-            writes.add("""
+            writes.add(
+                """
                 INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
                                            window_id, window_ends_at, hold_expires_at)
                 VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), \(OrderState.seatsHeld.rawValue), \(hold.unitPriceCents),
                         \(amount), \(currency), \(window?.id), \(window?.endsAt), \(hold.expiresAt))
                 """)
-            Audit.add(Self.history(orderID, matchID: hold.matchID, [
-                (nil, .created, "order placed", actor), (.created, .seatsHeld, "hold \(holdID.lowercased) attached, attendees accepted", actor),
-            ]), to: &writes)
+            Audit.add(
+                Self.history(
+                    orderID, matchID: hold.matchID,
+                    [
+                        (nil, .created, "order placed", actor),
+                        (.created, .seatsHeld, "hold \(holdID.lowercased) attached, attendees accepted", actor),
+                    ]), to: &writes)
             let attendeeRows: [PreparedWrites.Part] = zip(attendees, hold.seats).enumerated().map { i, pair in
                 let (a, seat, p) = (pair.0, pair.1, pair.0.person)
                 return """
@@ -230,17 +241,21 @@ struct Orders: Sendable {
                      \(seat.seat), \(UUID.random()))
                     """
             }
-            writes.add("""
+            writes.add(
+                """
                 INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
                                               passport_country, nationality, deliver_to_email, person_key, match_id, sector_code, row_label,
                                               seat_label, ticket_id) VALUES
                 """ + .list(attendeeRows))
-            Outbox.add([
-                .init(subject: "order.created", msgID: "order.created:\(orderID.lowercased)", payload: .object([
-                    "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
-                    "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
-                ])),
-            ], to: &writes)
+            Outbox.add(
+                [
+                    .init(
+                        subject: "order.created", msgID: "order.created:\(orderID.lowercased)",
+                        payload: .object([
+                            "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
+                            "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
+                        ]))
+                ], to: &writes)
             key?.record(.created, answer, to: &writes)
             try await writes.run(on: connection, logger: self.logger)
             return .success(answer)
@@ -309,12 +324,14 @@ struct Orders: Sendable {
     }
 
     /// The order's history as audit entries (E4), one per step.
-    static func history(_ orderID: UUID, matchID: Int64, _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: Actor)]) -> [Audit.Entry] {
+    static func history(_ orderID: UUID, matchID: Int64, _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: Actor)]) -> [Audit.Entry]
+    {
         rows.map { row in
             var data: [String: JSONValue] = ["to": .string(row.to.rawValue), "reason": .string(row.reason)]
             if let from = row.from { data["from"] = .string(from.rawValue) }
-            return Audit.Entry(domain: .ticketPurchase, action: "order.\(row.to.rawValue)", actor: row.actor,
-                               subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"], data: data)
+            return Audit.Entry(
+                domain: .ticketPurchase, action: "order.\(row.to.rawValue)", actor: row.actor,
+                subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"], data: data)
         }
     }
 
@@ -359,7 +376,8 @@ struct Orders: Sendable {
         let createdAt: Date
     }
 
-    static let rowColumns = "id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency, payment_intent_id, window_ends_at, created_at"
+    static let rowColumns =
+        "id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency, payment_intent_id, window_ends_at, created_at"
 }
 
 extension Orders.Row {
@@ -414,10 +432,11 @@ extension Orders {
         var current: (row: Row, holdExpires: Date?, seats: [OrderSeat], tickets: [TicketRef])?
         func flush() {
             guard let c = current else { return }
-            out.append(Order(
-                id: c.row.id, matchId: c.row.matchID, buyerId: c.row.buyer, holdId: c.row.holdID, state: c.row.state,
-                unitPriceCents: c.row.unitPrice, amountCents: c.row.amount, currency: c.row.currency, paymentIntentId: c.row.paymentIntent,
-                windowEndsAt: c.row.windowEndsAt, holdExpiresAt: c.holdExpires, createdAt: c.row.createdAt, seats: c.seats, tickets: c.tickets))
+            out.append(
+                Order(
+                    id: c.row.id, matchId: c.row.matchID, buyerId: c.row.buyer, holdId: c.row.holdID, state: c.row.state,
+                    unitPriceCents: c.row.unitPrice, amountCents: c.row.amount, currency: c.row.currency, paymentIntentId: c.row.paymentIntent,
+                    windowEndsAt: c.row.windowEndsAt, holdExpiresAt: c.holdExpires, createdAt: c.row.createdAt, seats: c.seats, tickets: c.tickets))
         }
         for try await raw in rows {
             let r = raw.makeRandomAccess()
@@ -427,13 +446,17 @@ extension Orders {
                 current = (try Row(r), try r[12].decode(Date?.self, context: .default), [], [])
             }
             if let unit = try r[13].decode(Int64?.self, context: .default), let sector = try r[14].decode(String?.self, context: .default) {
-                current?.seats.append(OrderSeat(unitId: unit, sector: sector, row: try r[15].decode(String?.self, context: .default),
-                                                seat: try r[16].decode(String?.self, context: .default),
-                                                attendee: try r[17].decode(String.self, context: .default)))
+                current?.seats.append(
+                    OrderSeat(
+                        unitId: unit, sector: sector, row: try r[15].decode(String?.self, context: .default),
+                        seat: try r[16].decode(String?.self, context: .default),
+                        attendee: try r[17].decode(String.self, context: .default)))
             }
             if let ticket = try r[18].decode(UUID?.self, context: .default) {
-                current?.tickets.append(TicketRef(id: ticket, position: try r[19].decode(Int.self, context: .default),
-                                                  deliverToEmail: try r[20].decode(String?.self, context: .default)))
+                current?.tickets.append(
+                    TicketRef(
+                        id: ticket, position: try r[19].decode(Int.self, context: .default),
+                        deliverToEmail: try r[20].decode(String?.self, context: .default)))
             }
         }
         flush()

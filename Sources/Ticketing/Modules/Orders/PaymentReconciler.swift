@@ -70,8 +70,9 @@ struct PaymentReconciler: Service {
         var open: [UUID] = []
         for try await hold in rows.decode(UUID.self) { open.append(hold) }
         for (hold, reason) in try await self.orders.inventory.endedWithoutSale(holds: open) {
-            await Orders.holdEnded(postgres: self.orders.postgres, redis: self.orders.redis, stripe: self.orders.stripe, logger: self.logger,
-                                   holdID: hold, reason: reason)
+            await Orders.holdEnded(
+                postgres: self.orders.postgres, redis: self.orders.redis, stripe: self.orders.stripe, logger: self.logger,
+                holdID: hold, reason: reason)
         }
         let late = try await self.orders.postgres.query(
             """

@@ -32,9 +32,12 @@ enum Outbox {
     /// The same as one part of a combined statement (with the other writes of its transaction).
     static func add(_ messages: [Message], to writes: inout PreparedWrites) {
         guard !messages.isEmpty else { return }
-        let subjects = messages.map(\.subject), ids = messages.map(\.msgID), jobs = messages.map(\.job)
+        let subjects = messages.map(\.subject)
+        let ids = messages.map(\.msgID)
+        let jobs = messages.map(\.job)
         let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
-        writes.add("""
+        writes.add(
+            """
             INSERT INTO outbox.messages (subject, msg_id, payload, job)
             SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
             FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n)
@@ -116,8 +119,9 @@ struct OutboxRelay: Service {
         guard !batch.isEmpty else { return 0 }
         let outcome: Result<Void, BusPublisher.Failure>
         do {
-            _ = try await publisher.publishBatch(batch.map { .init(subject: $0.subject, msgID: $0.msgID, data: ByteBuffer(string: $0.payload)) },
-                                                 logger: self.logger)
+            _ = try await publisher.publishBatch(
+                batch.map { .init(subject: $0.subject, msgID: $0.msgID, data: ByteBuffer(string: $0.payload)) },
+                logger: self.logger)
             outcome = .success(())
         } catch {
             outcome = .failure(error)
@@ -127,11 +131,13 @@ struct OutboxRelay: Service {
             try await self.markPublished(batch.map(\.id))
         case .failure(.rejected(let status, let detail)):
             // The whole batch was refused for one or more of its messages: find them one by one.
-            self.logger.warning("outbox batch refused; publishing one by one", metadata: ["count": "\(batch.count)", "status": "\(status)", "detail": "\(detail)"])
+            self.logger.warning(
+                "outbox batch refused; publishing one by one", metadata: ["count": "\(batch.count)", "status": "\(status)", "detail": "\(detail)"])
             for (i, message) in batch.enumerated() {
                 do {
-                    _ = try await publisher.publish(subject: message.subject, msgID: message.msgID, data: ByteBuffer(string: message.payload),
-                                                    logger: self.logger)
+                    _ = try await publisher.publish(
+                        subject: message.subject, msgID: message.msgID, data: ByteBuffer(string: message.payload),
+                        logger: self.logger)
                 } catch .rejected(let status, let detail) {
                     try await self.park(message, error: "refused by the bus (\(status)): \(detail)")
                     continue
@@ -178,8 +184,10 @@ struct OutboxRelay: Service {
         let batch = try await self.lease("job_leased_until", where: "job AND job_queued_at IS NULL", limit: limit)
         guard !batch.isEmpty else { return 0 }
         let commands: [[RESPArg]] = batch.map { m in
-            ["XADD", RESPArg(Self.jobsStream), "MAXLEN", "~", "1000000", "*",
-             "type", RESPArg(m.subject), "msg_id", RESPArg(m.msgID), "data", RESPArg(m.payload)]
+            [
+                "XADD", RESPArg(Self.jobsStream), "MAXLEN", "~", "1000000", "*",
+                "type", RESPArg(m.subject), "msg_id", RESPArg(m.msgID), "data", RESPArg(m.payload),
+            ]
         }
         do {
             _ = try await self.redis.pipeline(commands)

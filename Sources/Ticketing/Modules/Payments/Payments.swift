@@ -16,14 +16,18 @@ struct Payments: Sendable {
 
     /// How an event ended, stored with it.
     enum EventOutcome: String, Sendable {
-        case duplicate, ignored, ticketsIssued = "tickets_issued", alreadyPaid = "already_paid", refunded, failed, cancelled
+        case duplicate, ignored
+        case ticketsIssued = "tickets_issued"
+        case alreadyPaid = "already_paid"
+        case refunded, failed, cancelled
         case unknownOrder = "unknown_order"
     }
 
     /// Records a Stripe event as being processed, once: a part of the caller's first statement whose
     /// rows (one, or none for an event seen before) tell whether this delivery is the first.
     static func addEventRecord(id: String, type: String, paymentIntent: String?, orderID: UUID?, to writes: inout PreparedWrites) -> String {
-        writes.add("""
+        writes.add(
+            """
             INSERT INTO payments.stripe_events (event_id, type, payment_intent_id, order_id, outcome)
             VALUES (\(id), \(type), \(paymentIntent), \(orderID), 'processing')
             ON CONFLICT (event_id) DO NOTHING RETURNING 1
@@ -51,7 +55,8 @@ struct Payments: Sendable {
     /// Records a PaymentIntent created for an order, as a part of the caller's closing statement
     /// (a retry that finds it recorded changes nothing).
     static func addIntent(id: String, orderID: UUID, amountCents: Int, currency: String, to writes: inout PreparedWrites) {
-        writes.add("""
+        writes.add(
+            """
             INSERT INTO payments.payment_intents (id, order_id, amount_cents, currency) VALUES (\(id), \(orderID), \(amountCents), \(currency))
             ON CONFLICT (id) DO NOTHING
             """)
@@ -81,7 +86,8 @@ struct Payments: Sendable {
         guard amount > 0 else { return }
         let refundID = UUID.random()
         var writes = PreparedWrites()
-        let inserted = writes.add("""
+        let inserted = writes.add(
+            """
             INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, reason)
             VALUES (\(refundID), \(orderID), \(paymentIntent), \(amount), \(reason))
             ON CONFLICT (payment_intent_id) DO NOTHING RETURNING id
@@ -91,15 +97,19 @@ struct Payments: Sendable {
         var subjects = ["refund:\(refundID.lowercased)", "payment_intent:\(paymentIntent)"]
         if let orderID { subjects.append("order:\(orderID.lowercased)") }
         try await Audit.write(
-            Audit.Entry(domain: .payment, action: "refund.requested", actor: actor, subjects: subjects,
-                        data: ["amount_cents": .number(Double(amount)), "reason": .string(reason)]),
+            Audit.Entry(
+                domain: .payment, action: "refund.requested", actor: actor, subjects: subjects,
+                data: ["amount_cents": .number(Double(amount)), "reason": .string(reason)]),
             on: connection, logger: self.logger)
-        try await Outbox.write([
-            .init(subject: "payment.refund_requested", msgID: "payment.refund_requested:\(paymentIntent)", payload: .object([
-                "order_id": orderID.map { .string($0.lowercased) } ?? .null, "payment_intent_id": .string(paymentIntent),
-                "amount_cents": .number(Double(amount)), "reason": .string(reason),
-            ])),
-        ], on: connection, logger: self.logger)
+        try await Outbox.write(
+            [
+                .init(
+                    subject: "payment.refund_requested", msgID: "payment.refund_requested:\(paymentIntent)",
+                    payload: .object([
+                        "order_id": orderID.map { .string($0.lowercased) } ?? .null, "payment_intent_id": .string(paymentIntent),
+                        "amount_cents": .number(Double(amount)), "reason": .string(reason),
+                    ]))
+            ], on: connection, logger: self.logger)
     }
 
     /// Sends the refunds we owe to Stripe; returns how many went through.
@@ -116,7 +126,8 @@ struct Payments: Sendable {
         var sent = 0
         for (id, pi, amount, reason) in pending {
             do {
-                let refund = try await stripe.refund(paymentIntent: pi, amountCents: amount, reason: reason, idempotencyKey: "refund-\(id.lowercased)")
+                let refund = try await stripe.refund(
+                    paymentIntent: pi, amountCents: amount, reason: reason, idempotencyKey: "refund-\(id.lowercased)")
                 try await self.postgres.withTransaction(logger: self.logger) { connection in
                     try await connection.query(
                         """
@@ -124,16 +135,20 @@ struct Payments: Sendable {
                         WHERE id = \(id)
                         """, logger: self.logger)
                     try await Audit.write(
-                        Audit.Entry(domain: .payment, action: "refund.sent", actor: .service("system:refunds"),
-                                    subjects: ["refund:\(id.lowercased)", "payment_intent:\(pi)"],
-                                    data: ["stripe_refund_id": .string(refund.id), "amount_cents": .number(Double(amount))]),
+                        Audit.Entry(
+                            domain: .payment, action: "refund.sent", actor: .service("system:refunds"),
+                            subjects: ["refund:\(id.lowercased)", "payment_intent:\(pi)"],
+                            data: ["stripe_refund_id": .string(refund.id), "amount_cents": .number(Double(amount))]),
                         on: connection, logger: self.logger)
-                    try await Outbox.write([
-                        .init(subject: "payment.refunded", msgID: "payment.refunded:\(pi)", payload: .object([
-                            "payment_intent_id": .string(pi), "refund_id": .string(refund.id), "amount_cents": .number(Double(amount)),
-                            "reason": .string(reason),
-                        ])),
-                    ], on: connection, logger: self.logger)
+                    try await Outbox.write(
+                        [
+                            .init(
+                                subject: "payment.refunded", msgID: "payment.refunded:\(pi)",
+                                payload: .object([
+                                    "payment_intent_id": .string(pi), "refund_id": .string(refund.id), "amount_cents": .number(Double(amount)),
+                                    "reason": .string(reason),
+                                ]))
+                        ], on: connection, logger: self.logger)
                 }
                 sent += 1
             } catch {

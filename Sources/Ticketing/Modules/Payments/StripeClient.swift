@@ -25,7 +25,8 @@ struct StripeClient: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case id, status, amount, currency, metadata
-            case clientSecret = "client_secret", amountReceived = "amount_received"
+            case clientSecret = "client_secret"
+            case amountReceived = "amount_received"
         }
     }
 
@@ -49,12 +50,16 @@ struct StripeClient: Sendable {
         }
     }
 
-    func createPaymentIntent(amountCents: Int, currency: String, orderID: UUID, description: String, idempotencyKey: String) async throws(Failure) -> PaymentIntent {
-        try await self.call("POST", "/v1/payment_intents", form: [
-            ("amount", String(amountCents)), ("currency", currency), ("description", description),
-            ("automatic_payment_methods[enabled]", "true"),
-            ("metadata[site]", "backend"), ("metadata[order_id]", orderID.uuidString.lowercased()),
-        ], idempotencyKey: idempotencyKey)
+    func createPaymentIntent(amountCents: Int, currency: String, orderID: UUID, description: String, idempotencyKey: String) async throws(Failure)
+        -> PaymentIntent
+    {
+        try await self.call(
+            "POST", "/v1/payment_intents",
+            form: [
+                ("amount", String(amountCents)), ("currency", currency), ("description", description),
+                ("automatic_payment_methods[enabled]", "true"),
+                ("metadata[site]", "backend"), ("metadata[order_id]", orderID.uuidString.lowercased()),
+            ], idempotencyKey: idempotencyKey)
     }
 
     func paymentIntent(_ id: String) async throws(Failure) -> PaymentIntent {
@@ -66,9 +71,11 @@ struct StripeClient: Sendable {
     }
 
     func refund(paymentIntent: String, amountCents: Int, reason: String, idempotencyKey: String) async throws(Failure) -> Refund {
-        try await self.call("POST", "/v1/refunds", form: [
-            ("payment_intent", paymentIntent), ("amount", String(amountCents)), ("metadata[reason]", reason),
-        ], idempotencyKey: idempotencyKey)
+        try await self.call(
+            "POST", "/v1/refunds",
+            form: [
+                ("payment_intent", paymentIntent), ("amount", String(amountCents)), ("metadata[reason]", reason),
+            ], idempotencyKey: idempotencyKey)
     }
 
     private func call<T: Decodable>(_ method: String, _ path: String, form: [(String, String)], idempotencyKey: String?) async throws(Failure) -> T {
@@ -103,7 +110,10 @@ struct StripeClient: Sendable {
     }
 
     private struct ErrorEnvelope: Decodable {
-        struct Body: Decodable { let code: String?; let message: String? }
+        struct Body: Decodable {
+            let code: String?
+            let message: String?
+        }
         let error: Body
     }
 

@@ -80,14 +80,17 @@ public enum PassportNumber {
 
     private static let formats: [String: Format] = [
         "HR": Format(description: "9 digits", shapes: [[.digits(9)]]),
-        "DE": Format(description: "9 characters of C F G H J K L M N P R T V W X Y Z and digits",
-                     shapes: [[.oneOf(9, germanAlphabet)]]),
+        "DE": Format(
+            description: "9 characters of C F G H J K L M N P R T V W X Y Z and digits",
+            shapes: [[.oneOf(9, germanAlphabet)]]),
         "AT": Format(description: "a letter and 7 digits", shapes: [[.letters(1), .digits(7)]]),
-        "SI": Format(description: "P and 7 digits, or 2 letters and 7 digits",
-                     shapes: [[.literal(0x50), .digits(7)], [.letters(2), .digits(7)]]),
+        "SI": Format(
+            description: "P and 7 digits, or 2 letters and 7 digits",
+            shapes: [[.literal(0x50), .digits(7)], [.letters(2), .digits(7)]]),
         // BiH has issued several series; accept one or two letters and 6 or 7 digits.
-        "BA": Format(description: "1 or 2 letters and 6 or 7 digits",
-                     shapes: [[.letters(1), .digits(7)], [.letters(1), .digits(6)], [.letters(2), .digits(7)], [.letters(2), .digits(6)]]),
+        "BA": Format(
+            description: "1 or 2 letters and 6 or 7 digits",
+            shapes: [[.letters(1), .digits(7)], [.letters(1), .digits(6)], [.letters(2), .digits(7)], [.letters(2), .digits(6)]]),
         "RS": Format(description: "9 digits", shapes: [[.digits(9)]]),
         "IT": Format(description: "2 letters and 7 digits", shapes: [[.letters(2), .digits(7)]]),
         "GB": Format(description: "9 digits", shapes: [[.digits(9)]]),
@@ -95,7 +98,8 @@ public enum PassportNumber {
         "FR": Format(description: "2 digits, 2 letters and 5 digits", shapes: [[.digits(2), .letters(2), .digits(5)]]),
     ]
 
-    private static let countryCodes: Set<String> = Set("""
+    private static let countryCodes: Set<String> = Set(
+        """
         AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ \
         CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO \
         FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE \

@@ -14,8 +14,13 @@ struct PersonIdentity: Codable, Sendable, Equatable {
     var nationality: String
 
     enum CodingKeys: String, CodingKey {
-        case firstName = "first_name", lastName = "last_name", dateOfBirth = "date_of_birth", oib
-        case passportNumber = "passport_number", passportCountry = "passport_country", nationality
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case dateOfBirth = "date_of_birth"
+        case oib
+        case passportNumber = "passport_number"
+        case passportCountry = "passport_country"
+        case nationality
     }
 
     /// Trims, upper-cases codes and drops empty optionals, so that validation and storage see one form.
@@ -43,8 +48,11 @@ struct PersonIdentity: Codable, Sendable, Equatable {
             if value.isEmpty { fail(field, "is required") } else if value.count > 100 { fail(field, "is longer than 100 characters") }
         }
         if let birth = Self.parseDate(self.dateOfBirth) {
-            if birth > today { fail("date_of_birth", "is in the future") }
-            else if birth < today.addingTimeInterval(-120 * 365.25 * 86_400) { fail("date_of_birth", "is more than 120 years ago") }
+            if birth > today {
+                fail("date_of_birth", "is in the future")
+            } else if birth < today.addingTimeInterval(-120 * 365.25 * 86_400) {
+                fail("date_of_birth", "is more than 120 years ago")
+            }
         } else {
             fail("date_of_birth", "must be a date as YYYY-MM-DD")
         }
@@ -60,8 +68,9 @@ struct PersonIdentity: Codable, Sendable, Equatable {
         case (nil, nil): break
         }
         if self.oib == nil, self.passportNumber == nil {
-            fail(self.nationality == "HR" ? "oib" : "passport_number",
-                 self.nationality == "HR" ? "is required for Croatian citizens" : "an OIB or a passport number is required")
+            fail(
+                self.nationality == "HR" ? "oib" : "passport_number",
+                self.nationality == "HR" ? "is required for Croatian citizens" : "an OIB or a passport number is required")
         } else if self.nationality == "HR", self.oib == nil {
             fail("oib", "is required for Croatian citizens")
         }
@@ -71,12 +80,13 @@ struct PersonIdentity: Codable, Sendable, Equatable {
     static func parseDate(_ text: String) -> Date? {
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: y, month: m, day: d)
         guard let date = calendar.date(from: components),
-              calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: y, month: m, day: d)
+            calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: y, month: m, day: d)
         else { return nil }
         return date
     }

@@ -1,8 +1,8 @@
-import HNSIdentity
-import HTTPTypes
 import Foundation
 import HNSCore
+import HNSIdentity
 import HNSPostgres
+import HTTPTypes
 import Hummingbird
 import Logging
 import PostgresNIO
@@ -21,7 +21,12 @@ struct Profiles: Sendable {
         var loyaltyTier: String
         var updatedAt: Date
 
-        enum CodingKeys: String, CodingKey { case userId = "user_id", email, phone, loyaltyTier = "loyalty_tier", updatedAt = "updated_at" }
+        enum CodingKeys: String, CodingKey {
+            case userId = "user_id"
+            case email, phone
+            case loyaltyTier = "loyalty_tier"
+            case updatedAt = "updated_at"
+        }
 
         func encode(to encoder: any Encoder) throws {
             try self.person.encode(to: encoder)
@@ -76,26 +81,29 @@ struct Profiles: Sendable {
         do {
             try await self.postgres.withTransaction(logger: self.logger) { connection in
                 try await connection.query(
-                """
-                INSERT INTO profiles.profiles (user_id, email, first_name, last_name, date_of_birth, oib, passport_number,
-                                               passport_country, nationality, phone)
-                VALUES (\(userID), \(email), \(person.firstName), \(person.lastName), \(person.dateOfBirth)::date, \(person.oib),
-                        \(person.passportNumber), \(person.passportCountry), \(person.nationality), \(phone?.isEmpty == false ? phone : nil))
-                ON CONFLICT (user_id) DO UPDATE SET
-                    email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-                    date_of_birth = EXCLUDED.date_of_birth, oib = EXCLUDED.oib, passport_number = EXCLUDED.passport_number,
-                    passport_country = EXCLUDED.passport_country, nationality = EXCLUDED.nationality, phone = EXCLUDED.phone,
-                    updated_at = now()
-                """, logger: self.logger)
+                    """
+                    INSERT INTO profiles.profiles (user_id, email, first_name, last_name, date_of_birth, oib, passport_number,
+                                                   passport_country, nationality, phone)
+                    VALUES (\(userID), \(email), \(person.firstName), \(person.lastName), \(person.dateOfBirth)::date, \(person.oib),
+                            \(person.passportNumber), \(person.passportCountry), \(person.nationality), \(phone?.isEmpty == false ? phone : nil))
+                    ON CONFLICT (user_id) DO UPDATE SET
+                        email = EXCLUDED.email, first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                        date_of_birth = EXCLUDED.date_of_birth, oib = EXCLUDED.oib, passport_number = EXCLUDED.passport_number,
+                        passport_country = EXCLUDED.passport_country, nationality = EXCLUDED.nationality, phone = EXCLUDED.phone,
+                        updated_at = now()
+                    """, logger: self.logger)
                 // The trail says which fields were sent, not the personal data itself (it lives in the profile).
                 try await Audit.write(
-                    Audit.Entry(domain: .userProfile, action: "profile.saved", actor: actor, subjects: ["user:\(userID)"], data: [
-                        "identity": .string(person.oib != nil ? "oib" : "passport"), "phone": .bool(phone?.isEmpty == false),
-                    ]), on: connection, logger: self.logger)
+                    Audit.Entry(
+                        domain: .userProfile, action: "profile.saved", actor: actor, subjects: ["user:\(userID)"],
+                        data: [
+                            "identity": .string(person.oib != nil ? "oib" : "passport"), "phone": .bool(phone?.isEmpty == false),
+                        ]), on: connection, logger: self.logger)
             }
-        } catch where SQLState.isUniqueViolation(error) {
-            throw Problem(TicketingProblems.oibTaken, detail: "This OIB already belongs to another profile.",
-                          errors: [.init(field: "oib", message: "belongs to another profile")])
+        } catch  where SQLState.isUniqueViolation(error) {
+            throw Problem(
+                TicketingProblems.oibTaken, detail: "This OIB already belongs to another profile.",
+                errors: [.init(field: "oib", message: "belongs to another profile")])
         }
         return try await self.profile(userID: userID)!
     }

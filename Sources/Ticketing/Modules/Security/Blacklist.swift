@@ -28,8 +28,15 @@ struct Blacklist: Sendable {
         var createdAt: Date?
 
         enum CodingKeys: String, CodingKey {
-            case id, oib, passportCountry = "passport_country", passportNumber = "passport_number", firstName = "first_name"
-            case lastName = "last_name", dateOfBirth = "date_of_birth", reason, addedBy = "added_by", createdAt = "created_at"
+            case id, oib
+            case passportCountry = "passport_country"
+            case passportNumber = "passport_number"
+            case firstName = "first_name"
+            case lastName = "last_name"
+            case dateOfBirth = "date_of_birth"
+            case reason
+            case addedBy = "added_by"
+            case createdAt = "created_at"
         }
 
         func normalized() -> Entry {
@@ -55,7 +62,9 @@ struct Blacklist: Sendable {
             if (self.passportCountry == nil) != (self.passportNumber == nil) {
                 fail(self.passportNumber == nil ? "passport_number" : "passport_country", "passport needs both country and number")
             }
-            if let country = self.passportCountry, !PassportNumber.isCountryCode(country) { fail("passport_country", "must be an ISO 3166-1 alpha-2 code") }
+            if let country = self.passportCountry, !PassportNumber.isCountryCode(country) {
+                fail("passport_country", "must be an ISO 3166-1 alpha-2 code")
+            }
             if let date = self.dateOfBirth, PersonIdentity.parseDate(date) == nil { fail("date_of_birth", "must be a date as YYYY-MM-DD") }
             let byName = self.firstName != nil && self.lastName != nil && self.dateOfBirth != nil
             if self.oib == nil, self.passportNumber == nil, !byName {
@@ -76,9 +85,12 @@ struct Blacklist: Sendable {
     func check(on connection: PostgresConnection, attendees: [PersonIdentity]) async throws -> [Hit] {
         guard !attendees.isEmpty else { return [] }
         // Every attendee in one statement; '' stands for "none" (identities are normalised: never empty).
-        let oibs = attendees.map { $0.oib ?? "" }, numbers = attendees.map { $0.passportNumber ?? "" }
-        let countries = attendees.map { $0.passportCountry ?? "" }, births = attendees.map(\.dateOfBirth)
-        let lasts = attendees.map(\.lastName), firsts = attendees.map(\.firstName)
+        let oibs = attendees.map { $0.oib ?? "" }
+        let numbers = attendees.map { $0.passportNumber ?? "" }
+        let countries = attendees.map { $0.passportCountry ?? "" }
+        let births = attendees.map(\.dateOfBirth)
+        let lasts = attendees.map(\.lastName)
+        let firsts = attendees.map(\.firstName)
         let rows = try await connection.prepared(
             """
             SELECT p.n, b.id, b.how
@@ -105,11 +117,13 @@ struct Blacklist: Sendable {
     func record(_ hits: [Hit], attendees: [PersonIdentity], matchID: Int64, buyer: Actor) async {
         do {
             try await self.postgres.withTransaction(logger: self.logger) { connection in
-                try await Audit.write(hits.map { hit in
-                    Audit.Entry(domain: .blacklistSecurity, action: "blacklist.refused", actor: buyer,
-                                subjects: ["blacklist:\(hit.entryID)", "match:\(matchID)", "user:\(buyer.id)"],
-                                data: ["matched_by": .string(hit.matchedBy), "attendee_index": .number(Double(hit.attendeeIndex))])
-                }, on: connection, logger: self.logger)
+                try await Audit.write(
+                    hits.map { hit in
+                        Audit.Entry(
+                            domain: .blacklistSecurity, action: "blacklist.refused", actor: buyer,
+                            subjects: ["blacklist:\(hit.entryID)", "match:\(matchID)", "user:\(buyer.id)"],
+                            data: ["matched_by": .string(hit.matchedBy), "attendee_index": .number(Double(hit.attendeeIndex))])
+                    }, on: connection, logger: self.logger)
                 for hit in hits {
                     let attendee = String(decoding: try JSONEncoder().encode(attendees[hit.attendeeIndex]), as: UTF8.self)
                     try await connection.prepared(
@@ -143,10 +157,15 @@ struct Blacklist: Sendable {
                     added.append(copy)
                 }
             }
-            try await Audit.write(added.map { entry in
-                Audit.Entry(domain: .blacklistSecurity, action: "blacklist.added", actor: actor, subjects: ["blacklist:\(entry.id ?? 0)"],
-                            data: ["reason": .string(entry.reason), "matches_by": .string(entry.oib != nil ? "oib" : entry.passportNumber != nil ? "passport" : "name_and_birth_date")])
-            }, on: connection, logger: self.logger)
+            try await Audit.write(
+                added.map { entry in
+                    Audit.Entry(
+                        domain: .blacklistSecurity, action: "blacklist.added", actor: actor, subjects: ["blacklist:\(entry.id ?? 0)"],
+                        data: [
+                            "reason": .string(entry.reason),
+                            "matches_by": .string(entry.oib != nil ? "oib" : entry.passportNumber != nil ? "passport" : "name_and_birth_date"),
+                        ])
+                }, on: connection, logger: self.logger)
             return added
         }
     }
@@ -161,8 +180,10 @@ struct Blacklist: Sendable {
         for try await (id, oib, pc, pn, first, last, dob, reason, by, at) in rows.decode(
             (Int64, String?, String?, String?, String?, String?, String?, String, String, Date).self)
         {
-            out.append(Entry(id: id, oib: oib, passportCountry: pc, passportNumber: pn, firstName: first, lastName: last,
-                             dateOfBirth: dob, reason: reason, addedBy: by, createdAt: at))
+            out.append(
+                Entry(
+                    id: id, oib: oib, passportCountry: pc, passportNumber: pn, firstName: first, lastName: last,
+                    dateOfBirth: dob, reason: reason, addedBy: by, createdAt: at))
         }
         return out
     }
@@ -178,14 +199,17 @@ struct Blacklist: Sendable {
             var n = 0
             for try await count in rows.decode(Int.self) { n = count }
             guard n > 0 else { return false }
-            try await Audit.write(Audit.Entry(domain: .blacklistSecurity, action: "blacklist.removed", actor: actor, subjects: ["blacklist:\(id)"]),
-                                  on: connection, logger: self.logger)
+            try await Audit.write(
+                Audit.Entry(domain: .blacklistSecurity, action: "blacklist.removed", actor: actor, subjects: ["blacklist:\(id)"]),
+                on: connection, logger: self.logger)
             return true
         }
         if removed { return true }
         // An entry with recorded hits is kept for the record; say so rather than pretend.
         let exists = try await self.postgres.prepared("SELECT 1 FROM security.blacklist WHERE id = \(id)", logger: self.logger)
-        for try await _ in exists.decode(Int.self) { throw Problem(TicketingProblems.blacklistEntryInUse, detail: "This entry has recorded refusals and is kept for the record.") }
+        for try await _ in exists.decode(Int.self) {
+            throw Problem(TicketingProblems.blacklistEntryInUse, detail: "This entry has recorded refusals and is kept for the record.")
+        }
         return false
     }
 
@@ -238,9 +262,11 @@ struct Blacklist: Sendable {
             }
             var value: [String: String] = [:]
             for (name, field) in zip(header, fields) { value[name] = field }
-            let entry = Entry(oib: value["oib"], passportCountry: value["passport_country"], passportNumber: value["passport_number"],
-                              firstName: value["first_name"], lastName: value["last_name"], dateOfBirth: value["date_of_birth"],
-                              reason: value["reason"] ?? "").normalized()
+            let entry = Entry(
+                oib: value["oib"], passportCountry: value["passport_country"], passportNumber: value["passport_number"],
+                firstName: value["first_name"], lastName: value["last_name"], dateOfBirth: value["date_of_birth"],
+                reason: value["reason"] ?? ""
+            ).normalized()
             errors += entry.validate(prefix: "rows[\(rowNumber)].")
             entries.append(entry)
         }
@@ -258,7 +284,12 @@ struct Blacklist: Sendable {
         while let c = chars.popFirst() {
             if quoted {
                 if c == "\"" {
-                    if chars.first == "\"" { current.append("\""); chars = chars.dropFirst() } else { quoted = false }
+                    if chars.first == "\"" {
+                        current.append("\"")
+                        chars = chars.dropFirst()
+                    } else {
+                        quoted = false
+                    }
                 } else {
                     current.append(c)
                 }
@@ -297,7 +328,9 @@ extension Blacklist {
             return Created(body: ImportResult(imported: added.count))
         }
         groups.admin.delete("admin/blacklist/:id") { _, context -> Response in
-            guard try await self.remove(id: try context.parameters.id("id"), actor: context.actor) else { throw Problem.notFound("No such blacklist entry.") }
+            guard try await self.remove(id: try context.parameters.id("id"), actor: context.actor) else {
+                throw Problem.notFound("No such blacklist entry.")
+            }
             return Response(status: .noContent)
         }
         groups.admin.get("admin/blacklist/hits") { _, _ -> HitList in

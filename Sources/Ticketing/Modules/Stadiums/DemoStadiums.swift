@@ -6,31 +6,39 @@ public enum DemoStadiums {
     public static let maksimir: StadiumTemplate = build(
         code: "maksimir", name: "Stadion Maksimir", city: "Zagreb",
         stands: [
-            Stand(side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1", "G2"], sectors: 10, rows: 30,
-                  baseSeats: 29, categories: .main),
-            Stand(side: .east, name: "East", sectorName: "Istok", prefix: "E", gates: ["G5", "G6"], sectors: 10, rows: 28,
-                  baseSeats: 28, categories: .opposite),
+            Stand(
+                side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1", "G2"], sectors: 10, rows: 30,
+                baseSeats: 29, categories: .main),
+            Stand(
+                side: .east, name: "East", sectorName: "Istok", prefix: "E", gates: ["G5", "G6"], sectors: 10, rows: 28,
+                baseSeats: 28, categories: .opposite),
             // The home ultras' end.
-            Stand(side: .north, name: "North", sectorName: "Sjever", prefix: "N", gates: ["G3"], sectors: 8, rows: 26,
-                  baseSeats: 27, categories: .home),
-            Stand(side: .south, name: "South", sectorName: "Jug", prefix: "S", gates: ["G4"], sectors: 7, rows: 26,
-                  baseSeats: 27, categories: .end,
-                  standing: StandingArea(code: "S-GOST", name: "Gostujući navijači", gate: "G7", capacity: 1_500)),
+            Stand(
+                side: .north, name: "North", sectorName: "Sjever", prefix: "N", gates: ["G3"], sectors: 8, rows: 26,
+                baseSeats: 27, categories: .home),
+            Stand(
+                side: .south, name: "South", sectorName: "Jug", prefix: "S", gates: ["G4"], sectors: 7, rows: 26,
+                baseSeats: 27, categories: .end,
+                standing: StandingArea(code: "S-GOST", name: "Gostujući navijači", gate: "G7", capacity: 1_500)),
         ])
 
     /// An Osijek "Gradski vrt"-like ground: four smaller stands, about 10,000 places.
     public static let gradskiVrt: StadiumTemplate = build(
         code: "gradski-vrt", name: "Stadion Gradski vrt", city: "Osijek",
         stands: [
-            Stand(side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1"], sectors: 6, rows: 22,
-                  baseSeats: 26, categories: .main),
-            Stand(side: .east, name: "East", sectorName: "Istok", prefix: "E", gates: ["G2"], sectors: 6, rows: 18,
-                  baseSeats: 24, categories: .opposite),
-            Stand(side: .north, name: "North", sectorName: "Sjever", prefix: "N", gates: ["G3"], sectors: 4, rows: 16,
-                  baseSeats: 24, categories: .home),
-            Stand(side: .south, name: "South", sectorName: "Jug", prefix: "S", gates: ["G4"], sectors: 3, rows: 16,
-                  baseSeats: 22, categories: .end,
-                  standing: StandingArea(code: "S-GOST", name: "Gostujući navijači", gate: "G4", capacity: 600)),
+            Stand(
+                side: .west, name: "West", sectorName: "Zapad", prefix: "W", gates: ["G1"], sectors: 6, rows: 22,
+                baseSeats: 26, categories: .main),
+            Stand(
+                side: .east, name: "East", sectorName: "Istok", prefix: "E", gates: ["G2"], sectors: 6, rows: 18,
+                baseSeats: 24, categories: .opposite),
+            Stand(
+                side: .north, name: "North", sectorName: "Sjever", prefix: "N", gates: ["G3"], sectors: 4, rows: 16,
+                baseSeats: 24, categories: .home),
+            Stand(
+                side: .south, name: "South", sectorName: "Jug", prefix: "S", gates: ["G4"], sectors: 3, rows: 16,
+                baseSeats: 22, categories: .end,
+                standing: StandingArea(code: "S-GOST", name: "Gostujući navijači", gate: "G4", capacity: 600)),
         ])
 
     public static var all: [StadiumTemplate] { [maksimir, gradskiVrt] }
@@ -103,9 +111,10 @@ public enum DemoStadiums {
                 start += width + sectorGap
             }
             if let area = stand.standing {
-                sectors.append(StadiumTemplate.Sector(
-                    code: area.code, name: area.name, stand: stand.name, gate: area.gate, priceCategory: "CAT4",
-                    kind: .standing, capacity: area.capacity))
+                sectors.append(
+                    StadiumTemplate.Sector(
+                        code: area.code, name: area.name, stand: stand.name, gate: area.gate, priceCategory: "CAT4",
+                        kind: .standing, capacity: area.capacity))
             }
         }
         return StadiumTemplate(code: code, name: name, city: city, sectors: sectors)
@@ -139,10 +148,11 @@ public enum DemoStadiums {
                 let along = rowStart + (Double(number) - 0.5) * seatWidth
                 let depth = offset + Double(r - 1) * rowDepth
                 let (x, y) = place(stand.side, along: along, depth: depth)
-                seats.append(StadiumTemplate.Seat(
-                    label: String(k), number: number, x: x, y: y, snakeOrder: 0,
-                    accessible: accessibleFront && r == 1 && k <= 4,
-                    restrictedView: pillars && r == stand.rows && (k <= 2 || k > count - 2)))
+                seats.append(
+                    StadiumTemplate.Seat(
+                        label: String(k), number: number, x: x, y: y, snakeOrder: 0,
+                        accessible: accessibleFront && r == 1 && k <= 4,
+                        restrictedView: pillars && r == stand.rows && (k <= 2 || k > count - 2)))
             }
             // Snake: odd rows left to right, even rows right to left.
             let order = r % 2 == 1 ? Array(seats.indices) : seats.indices.reversed()
@@ -161,12 +171,13 @@ public enum DemoStadiums {
     /// From stand coordinates (along the stand, left to right as seen from the seats; depth from the pitch
     /// centre line) to the ground's plan.
     private static func place(_ side: Side, along: Double, depth: Double) -> (Double, Double) {
-        let (x, y): (Double, Double) = switch side {
-        case .west: (-depth, along)  // facing east, left is north
-        case .east: (depth, -along)
-        case .north: (-along, -depth)  // facing south, left is east
-        case .south: (along, depth)
-        }
+        let (x, y): (Double, Double) =
+            switch side {
+            case .west: (-depth, along)  // facing east, left is north
+            case .east: (depth, -along)
+            case .north: (-along, -depth)  // facing south, left is east
+            case .south: (along, depth)
+            }
         return ((x * 100).rounded() / 100, (y * 100).rounded() / 100)
     }
 }

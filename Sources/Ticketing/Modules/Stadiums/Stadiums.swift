@@ -1,8 +1,8 @@
-import HNSIdentity
-import HTTPTypes
 import Foundation
 import HNSCore
+import HNSIdentity
 import HNSPostgres
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -38,14 +38,16 @@ struct Stadiums: Sendable {
                 for try await id in rows.decode(Int64.self) { stored = id }
                 guard let id = stored else { throw UnexpectedStoredValue(column: "stadiums.id", value: "none returned") }
                 try await Audit.write(
-                    Audit.Entry(domain: .matchStadium, action: "stadium.imported", actor: actor, subjects: ["stadium:\(id)"],
-                                data: ["code": .string(template.code), "seats": .number(Double(template.seatCount))]),
+                    Audit.Entry(
+                        domain: .matchStadium, action: "stadium.imported", actor: actor, subjects: ["stadium:\(id)"],
+                        data: ["code": .string(template.code), "seats": .number(Double(template.seatCount))]),
                     on: connection, logger: self.logger)
                 return Summary(id: id, code: template.code, name: template.name, city: template.city, seatCount: template.seatCount)
             }
-        } catch where SQLState.isUniqueViolation(error) {
-            throw Problem(TicketingProblems.stadiumExists, detail: "A stadium with code \(template.code) exists.",
-                          errors: [.init(field: "code", message: "is already used by another stadium")])
+        } catch  where SQLState.isUniqueViolation(error) {
+            throw Problem(
+                TicketingProblems.stadiumExists, detail: "A stadium with code \(template.code) exists.",
+                errors: [.init(field: "code", message: "is already used by another stadium")])
         }
     }
 

@@ -38,7 +38,8 @@ struct Tickets: Sendable {
     }
 
     static func newBarcode() -> String {
-        "HNS1" + Data(RandomBytes.make(20)).base64EncodedString()
+        "HNS1"
+            + Data(RandomBytes.make(20)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 
@@ -54,7 +55,8 @@ struct Tickets: Sendable {
              \(t.seat), \(t.deliverToEmail == nil ? buyer : nil), \(t.deliverToEmail))
             """
         }
-        writes.add("""
+        writes.add(
+            """
             INSERT INTO tickets.tickets (id, order_id, match_id, unit_id, position, barcode, holder_name, sector_code, row_label,
                                          seat_label, holder_user_id, deliver_to_email) VALUES
             """ + .list(rows))
@@ -63,9 +65,10 @@ struct Tickets: Sendable {
 
     /// The audit entry of an order's tickets (E9): their ids, not their barcodes.
     static func entry(issued: [Issued], orderID: UUID, matchID: Int64) -> Audit.Entry {
-        Audit.Entry(domain: .ticketManagement, action: "tickets.issued", actor: .service("system"),
-                    subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"],
-                    data: ["ticket_ids": .array(issued.map { .string($0.id.lowercased) })])
+        Audit.Entry(
+            domain: .ticketManagement, action: "tickets.issued", actor: .service("system"),
+            subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"],
+            data: ["ticket_ids": .array(issued.map { .string($0.id.lowercased) })])
     }
 
     /// Gives valid tickets the seat labels an AWAY match's seat map assigned to their units.
@@ -132,7 +135,8 @@ struct Tickets: Sendable {
         if let email, !email.isEmpty {
             try await self.postgres.withTransaction(logger: self.logger) { connection in
                 var writes = PreparedWrites()
-                let claimed = writes.add("""
+                let claimed = writes.add(
+                    """
                     UPDATE tickets.tickets SET holder_user_id = \(user)
                     WHERE holder_user_id IS NULL AND lower(deliver_to_email) = lower(\(email)) RETURNING id, order_id
                     """)
@@ -144,10 +148,13 @@ struct Tickets: Sendable {
                 }
                 guard !byOrder.isEmpty else { return }
                 // Claimed by signing in with the email they were sent to (E9).
-                try await Audit.write(byOrder.sorted { $0.key.uuidString < $1.key.uuidString }.map { order, ids in
-                    Audit.Entry(domain: .ticketManagement, action: "tickets.claimed", actor: actor, subjects: ["order:\(order.lowercased)", "user:\(user)"],
-                                data: ["ticket_ids": .array(ids.map { .string($0.lowercased) })])
-                }, on: connection, logger: self.logger)
+                try await Audit.write(
+                    byOrder.sorted { $0.key.uuidString < $1.key.uuidString }.map { order, ids in
+                        Audit.Entry(
+                            domain: .ticketManagement, action: "tickets.claimed", actor: actor,
+                            subjects: ["order:\(order.lowercased)", "user:\(user)"],
+                            data: ["ticket_ids": .array(ids.map { .string($0.lowercased) })])
+                    }, on: connection, logger: self.logger)
             }
         }
         let rows = try await self.postgres.prepared(
@@ -165,10 +172,11 @@ struct Tickets: Sendable {
             if kickoffs[match] == nil { kickoffs[match] = try await kickoff(match) }
             let visibleFrom = kickoffs[match]!.addingTimeInterval(-Self.qrVisibleBefore)
             let visible = now >= visibleFrom && status != "void"
-            out.append(WalletTicket(
-                id: id, orderId: order, matchId: match, position: position, holderName: name, sector: sector, row: row, seat: seat,
-                status: status, issuedAt: issued, qr: visible ? barcode : nil, qrVisibleFrom: visibleFrom,
-                cacheUntil: visible ? now.addingTimeInterval(Self.offlineCache) : nil, deliveredToEmail: email))
+            out.append(
+                WalletTicket(
+                    id: id, orderId: order, matchId: match, position: position, holderName: name, sector: sector, row: row, seat: seat,
+                    status: status, issuedAt: issued, qr: visible ? barcode : nil, qrVisibleFrom: visibleFrom,
+                    cacheUntil: visible ? now.addingTimeInterval(Self.offlineCache) : nil, deliveredToEmail: email))
         }
         return out
     }
