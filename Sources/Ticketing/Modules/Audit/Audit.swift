@@ -39,22 +39,11 @@ enum Audit {
     /// The entries as one part of the caller's closing statement (any number in one INSERT).
     static func add(_ entries: [Entry], to writes: inout PreparedWrites) {
         guard !entries.isEmpty else { return }
-        let domains = entries.map(\.domain.rawValue)
-        let actions = entries.map(\.action)
-        let actorIDs = entries.map(\.actor.id)
-        let roles = entries.map(\.actor.role)
-        let requestIDs = entries.map { $0.actor.requestID ?? "" }
-        // A text[] per entry cannot be a row of a 2-D array of uneven length: subjects travel joined.
-        let subjects = entries.map { $0.subjects.joined(separator: "\u{1F}") }
-        let data = entries.map { String(decoding: JSONValue.object($0.data).encoded(), as: UTF8.self) }
-        writes.add(
-            """
-            INSERT INTO audit.entries (domain, action, actor_id, actor_role, subjects, data, request_id)
-            SELECT e.domain, e.action, e.actor_id, e.actor_role, string_to_array(e.subjects, chr(31)), e.data::jsonb, nullif(e.request_id, '')
-            FROM unnest(\(domains)::text[], \(actions)::text[], \(actorIDs)::text[], \(roles)::text[], \(subjects)::text[], \(data)::text[],
-                        \(requestIDs)::text[]) WITH ORDINALITY AS e(domain, action, actor_id, actor_role, subjects, data, request_id, n)
-            ORDER BY e.n
-            """)
+        let rows: [PreparedWrites.Part] = entries.map { e in
+            let data = String(decoding: JSONValue.object(e.data).encoded(), as: UTF8.self)
+            return "(\(e.domain.rawValue), \(e.action), \(e.actor.id), \(e.actor.role), \(e.subjects), \(data)::jsonb, \(e.actor.requestID))"
+        }
+        writes.add("INSERT INTO audit.entries (domain, action, actor_id, actor_role, subjects, data, request_id) VALUES " + .list(rows))
     }
 
     static func add(_ entry: Entry, to writes: inout PreparedWrites) { Self.add([entry], to: &writes) }

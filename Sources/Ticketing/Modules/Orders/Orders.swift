@@ -323,16 +323,19 @@ struct Orders: Sendable {
         return state
     }
 
-    /// The order's history as audit entries (E4), one per step.
+    /// The order's history as an audit entry (E4): one per transaction, naming the state it ended in
+    /// and, when it passed through several (created → seats held; paid → tickets issued), each step.
     static func history(_ orderID: UUID, matchID: Int64, _ rows: [(from: OrderState?, to: OrderState, reason: String, actor: Actor)]) -> [Audit.Entry]
     {
-        rows.map { row in
-            var data: [String: JSONValue] = ["to": .string(row.to.rawValue), "reason": .string(row.reason)]
-            if let from = row.from { data["from"] = .string(from.rawValue) }
-            return Audit.Entry(
-                domain: .ticketPurchase, action: "order.\(row.to.rawValue)", actor: row.actor,
+        guard let first = rows.first, let last = rows.last else { return [] }
+        var data: [String: JSONValue] = ["to": .string(last.to.rawValue), "reason": .string(rows.map(\.reason).joined(separator: "; "))]
+        if let from = first.from { data["from"] = .string(from.rawValue) }
+        if rows.count > 1 { data["via"] = .array(rows.dropLast().map { .string($0.to.rawValue) }) }
+        return [
+            Audit.Entry(
+                domain: .ticketPurchase, action: "order.\(last.to.rawValue)", actor: first.actor,
                 subjects: ["order:\(orderID.lowercased)", "match:\(matchID)"], data: data)
-        }
+        ]
     }
 
     /// Gives attendees the seat labels an AWAY match's seat map assigned to their units.
