@@ -9,6 +9,7 @@ import Logging
 public final class IdentityVerifier: Sendable {
     public let configuration: IdentityConfiguration
     private let keys: Keys
+    private let clock: WallClock
     /// Tokens whose signature was checked, by their whole text (a forged or altered token never
     /// matches one): an app polls its order several times a second with the same token, and a
     /// signature check with its JSON decoding costs more than the request's database read. The
@@ -36,12 +37,17 @@ public final class IdentityVerifier: Sendable {
         }
     }
 
-    /// `httpClient` fetches the JWKS; it is not shut down here.
-    public init(configuration: IdentityConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "hns.identity")) async {
+    /// `httpClient` fetches the JWKS; it is not shut down here. `clock` is what a token's times and the
+    /// JWKS retry pause are measured by (tests move it by hand).
+    public init(
+        configuration: IdentityConfiguration, httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "hns.identity"),
+        clock: WallClock = .system
+    ) async {
         self.configuration = configuration
+        self.clock = clock
         switch configuration.keySource {
         case .jwks(let url):
-            self.keys = .jwks(JWKSKeyStore(url: url, configuration: configuration, client: httpClient, logger: logger))
+            self.keys = .jwks(JWKSKeyStore(url: url, configuration: configuration, client: httpClient, logger: logger, clock: clock))
         case .publicKey(let key):
             self.keys = .fixed(await JWTKey.publicKey(key))
         case .developmentSecret(let secret):
@@ -70,7 +76,7 @@ public final class IdentityVerifier: Sendable {
     public func verify(bearer token: String) async throws(IdentityError) -> Identity {
         let token = token.trimmingASCIISpaces()
         guard !token.isEmpty else { throw .missingToken }
-        if let hit = self.verified.cached(token), await self.stillHolds(hit) { return try self.identity(from: hit.claims, now: Date()) }
+        if let hit = self.verified.cached(token), await self.stillHolds(hit) { return try self.identity(from: hit.claims, now: self.clock.now) }
         guard let jwt = CompactJWT(token) else { throw .malformedToken }
         guard self.allowedAlgorithms.contains(jwt.algorithm) else { throw .algorithmNotAllowed }
         let key: JWTKey
@@ -88,7 +94,7 @@ public final class IdentityVerifier: Sendable {
         } catch {
             throw .badSignature
         }
-        let identity = try self.identity(from: claims, now: Date())
+        let identity = try self.identity(from: claims, now: self.clock.now)
         self.verified.store(Verified(claims: claims, keyID: jwt.keyID, algorithm: jwt.algorithm), for: token)
         return identity
     }

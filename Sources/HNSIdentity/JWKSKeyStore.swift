@@ -17,18 +17,20 @@ actor JWKSKeyStore {
     private let minimumRefreshInterval: Duration
     private let retryAfterFailure: Duration
     private let fetchTimeout: Duration
-    private let clock = ContinuousClock()
+    /// Injected so tests move past a pause instead of waiting for it.
+    private let clock: WallClock
 
     /// The last good key set, by kid. Never emptied by a failed or empty fetch.
     private var keys: [String: JWTKey] = [:]
-    private var lastAttempt: ContinuousClock.Instant?
+    private var lastAttempt: Date?
     private var lastAttemptFailed = false
-    private var lastUnknownKeyRefresh: ContinuousClock.Instant?
+    private var lastUnknownKeyRefresh: Date?
     /// Non-nil while a fetch runs: the callers waiting for it.
     private var waiters: [CheckedContinuation<Void, Never>]?
 
-    init(url: URL, configuration: IdentityConfiguration, client: HTTPClient, logger: Logger) {
+    init(url: URL, configuration: IdentityConfiguration, client: HTTPClient, logger: Logger, clock: WallClock = .system) {
         self.url = url
+        self.clock = clock
         self.client = client
         self.logger = logger
         self.minimumRefreshInterval = configuration.jwksMinimumRefreshInterval
@@ -71,9 +73,10 @@ actor JWKSKeyStore {
         return candidates.count == 1 ? candidates.first : nil
     }
 
-    private func elapsed(since instant: ContinuousClock.Instant?, atLeast interval: Duration) -> Bool {
+    private func elapsed(since instant: Date?, atLeast interval: Duration) -> Bool {
         guard let instant else { return true }
-        return instant.duration(to: self.clock.now) >= interval
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        return self.clock.now.timeIntervalSince(instant) >= seconds
     }
 
     /// Fetches the JWKS now, or waits for the fetch already in flight.

@@ -23,7 +23,8 @@ public enum StripeSimulatorApp {
         var clientConfiguration = HTTPClient.Configuration(timeout: .init(connect: .seconds(2)), connectionPool: .init(idleTimeout: .seconds(30)))
         clientConfiguration.connectionPool.retryConnectionEstablishment = false
         let http = HTTPClientOwner(client: HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration))
-        let delivery = WebhookDelivery(simulator: simulator, client: http.client, logger: logger)
+        var delivery = WebhookDelivery(simulator: simulator, client: http.client, logger: logger)
+        delivery.retryDelays = config.webhookRetryDelays
 
         let router = DaemonRouter.make(daemon: "hns-stripe-sim", context: BasicRequestContext.self)
         router.add(middleware: StripeAuthMiddleware(apiKey: config.apiKey.value))

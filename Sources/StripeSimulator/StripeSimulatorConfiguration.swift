@@ -19,6 +19,9 @@ public struct StripeSimulatorConfiguration: Sendable {
     /// Confirm every new PaymentIntent by itself after `autoConfirmDelay` (benchmarks).
     public var autoConfirm: Outcome?
     public var autoConfirmDelay: Duration
+    /// The pauses before each webhook retry (Stripe's own schedule, shortened for development);
+    /// tests shorten them further rather than wait.
+    public var webhookRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
 
     public init(
         http: HTTPSettings, apiKey: Secret, webhookURL: String? = nil, webhookSecret: Secret? = nil,

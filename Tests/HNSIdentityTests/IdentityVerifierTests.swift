@@ -92,13 +92,14 @@ import Testing
 
     @Test func a_token_verified_before_is_still_checked_for_expiry_and_tampering() async throws {
         try await JWKSTestServer.with { drupal in
-            let verifier = await IdentityVerifier(configuration: drupal.configuration)
+            let clock = ManualClock()
+            let verifier = await IdentityVerifier(configuration: drupal.configuration, clock: clock.wallClock)
             // given: a token 2 s before the end of its leeway, verified once (and so remembered)
             let closing = try await drupal.token(expiresIn: .seconds(-58))
             #expect(try await verifier.verify(bearer: closing).userID == "42")
             #expect(try await verifier.verify(authorizationHeader: "Bearer \(closing)").userID == "42")
             // when its time is up, then the remembered token is refused like any other
-            try await Task.sleep(for: .seconds(3))
+            clock.advance(by: .seconds(3))
             await #expect(throws: IdentityError.expired) { try await verifier.verify(bearer: closing) }
             // A verified token with another user's payload spliced in does not pass as the remembered one.
             let genuine = try await drupal.token(subject: "42")

@@ -15,13 +15,14 @@ struct SimulatorHarness: Sendable {
     /// Runs a simulator for the duration of `body`; with a `receiver`, events are POSTed to it.
     static func with<T: Sendable>(
         receiver: LocalHTTPServer? = nil, webhookURL: String? = nil, autoConfirm: StripeSimulatorConfiguration.Outcome? = nil,
-        _ body: @Sendable (SimulatorHarness) async throws -> T
+        retryDelays: [Duration]? = nil, _ body: @Sendable (SimulatorHarness) async throws -> T
     ) async throws -> T {
         let port = try await ChildProcess.freePort()
         let url = webhookURL ?? receiver.map { $0.baseURL + "/webhook/stripe" }
-        let config = StripeSimulatorConfiguration(
+        var config = StripeSimulatorConfiguration(
             http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .warning), apiKey: Secret(apiKey),
             webhookURL: url, webhookSecret: url.map { _ in Secret(webhookSecret) }, autoConfirm: autoConfirm)
+        if let retryDelays { config.webhookRetryDelays = retryDelays }
         var logger = Logger(label: "test.stripe-sim")
         logger.logLevel = .warning
         let app = try StripeSimulatorApp.build(configuration: config, logger: logger)
