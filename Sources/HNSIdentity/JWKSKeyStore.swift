@@ -22,9 +22,9 @@ actor JWKSKeyStore {
 
     /// The last good key set, by kid. Never emptied by a failed or empty fetch.
     private var keys: [String: JWTKey] = [:]
-    private var lastAttempt: Date?
+    private var lastAttempt: Duration?
     private var lastAttemptFailed = false
-    private var lastUnknownKeyRefresh: Date?
+    private var lastUnknownKeyRefresh: Duration?
     /// Non-nil while a fetch runs: the callers waiting for it.
     private var waiters: [CheckedContinuation<Void, Never>]?
 
@@ -52,7 +52,7 @@ actor JWKSKeyStore {
         {
             // Drupal may have rotated its keys; a refresh already in flight may bring the key too.
             if self.waiters == nil {
-                self.lastUnknownKeyRefresh = self.clock.now
+                self.lastUnknownKeyRefresh = self.clock.uptime
                 // The kid comes from the caller: cut it short before logging it.
                 let kid = id.map { String($0.prefix(64)) } ?? "-"
                 self.logger.info("token names an unknown key; refreshing the JWKS", metadata: ["hns.identity.kid": "\(kid)"])
@@ -73,10 +73,9 @@ actor JWKSKeyStore {
         return candidates.count == 1 ? candidates.first : nil
     }
 
-    private func elapsed(since instant: Date?, atLeast interval: Duration) -> Bool {
+    private func elapsed(since instant: Duration?, atLeast interval: Duration) -> Bool {
         guard let instant else { return true }
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        return self.clock.now.timeIntervalSince(instant) >= seconds
+        return self.clock.uptime - instant >= interval
     }
 
     /// Fetches the JWKS now, or waits for the fetch already in flight.
@@ -86,7 +85,7 @@ actor JWKSKeyStore {
             return
         }
         self.waiters = []
-        self.lastAttempt = self.clock.now
+        self.lastAttempt = self.clock.uptime
         do {
             let fresh = try await self.fetch()
             self.keys = fresh

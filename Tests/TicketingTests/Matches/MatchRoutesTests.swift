@@ -121,6 +121,14 @@ import Testing
             #expect(availability.object["seats_left"] as? Int == 28 + 50)
             let fan = try await h.hold(match, user: "fan-10", sector: "A", quantity: 1)
             #expect(fan.status == 409)
+
+            // Reopened with a new price for its category in the same change: it sells at the new price.
+            let reopened = try await h.call("POST", base, token: admin, json: #"{"open_sectors":["A"],"prices":{"CAT1":6100},"reason":"back"}"#)
+            #expect(reopened.status == 201)
+            let again = try await h.hold(match, user: "fan-11", sector: "A", quantity: 1)
+            #expect(again.status == 201)
+            let sectors = try await h.call("GET", "/api/v1/matches/\(match)/availability").object["sectors"] as? [[String: Any]]
+            #expect(sectors?.first { $0["code"] as? String == "A" }?["price_cents"] as? Int == 6100)
         }
     }
 

@@ -543,6 +543,14 @@ import Testing
             #expect(try await p.h.call("POST", "/api/v1/orders/\(thirdID)/cancel", token: token).status == 200)
             #expect(try await cancelling.value.object["state"] as? String == "cancelled")
             #expect(ContinuousClock.now - cancelStarted < .seconds(10))
+            // A PaymentIntent cancelled after its order ended is recorded as cancelled all the same.
+            let (_, paying) = try await p.order(match, user: "waiter")
+            let payingID = try #require(paying.object["id"] as? String)
+            let pi3 = try #require(try await p.pay(payingID, user: "waiter").object["payment_intent_id"] as? String)
+            #expect(try await p.h.call("POST", "/api/v1/orders/\(payingID)/cancel", token: token).status == 200)
+            let canceledEvent = try #require(try await p.events(for: pi3).last)
+            #expect(try await p.deliver(canceledEvent).object["outcome"] as? String == "ignored")
+            #expect(try await p.h.query("SELECT status FROM payments.payment_intents WHERE id = \(pi3)", as: String.self) == ["canceled"])
 
             // And so does its hold ending under it (here released by the buyer before paying).
             let (fourthHold, fourth) = try await p.order(match, user: "waiter")

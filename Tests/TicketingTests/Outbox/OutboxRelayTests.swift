@@ -107,3 +107,26 @@ import Testing
         await db.drop()
     }
 }
+
+extension OutboxRelayTests {
+    @Test func a_refused_token_is_waited_out_not_parked() async throws {
+        let db = try await TestDatabase.create(migrating: ["ticketing"])
+        try await LocalHTTPServer.with(handler: { _ in (401, #"{"title":"unauthorized"}"#) }) { bus in
+            try await db.withClient { client in
+                try await RedisTestServer.withClient { redis in
+                    // given a bus that does not take our token (rotated on one side only)
+                    let ids = try await Self.write(["order.created", "order.completed"], client: client)
+                    // when the relay publishes, then it fails like an outage: nothing is parked, the lease is given back
+                    await #expect(throws: BusPublisher.Failure.self) {
+                        _ = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
+                    }
+                    let rows = try await client.query(
+                        "SELECT count(*)::int FROM outbox.messages WHERE parked_at IS NULL AND publish_leased_until IS NULL AND published_at IS NULL AND msg_id = ANY(\(ids))",
+                        logger: TicketingHarness.logger)
+                    for try await n in rows.decode(Int.self) { #expect(n == 2) }
+                }
+            }
+        }
+        await db.drop()
+    }
+}

@@ -189,7 +189,9 @@ extension Inventory {
             touched.insert(code)
         }
         // The sector keeps its price (what a hold is sold at): set with the category, or when the category's price changes.
-        for code in recategorised + repricedSectors where !touched.contains(code) {
+        // (A sector opened or closed by the same change is repriced too.)
+        var repricedOnce = Set<String>()
+        for code in recategorised + repricedSectors where repricedOnce.insert(code).inserted {
             let category = new.sectors[code]!.priceCategory
             try await connection.query(
                 """

@@ -386,7 +386,9 @@ struct Inventory: Sendable {
     /// Ends an active hold and frees its seats. `buyer` restricts it to the holder (nil: the system).
     /// Returns false when the hold was not active (already ended, or for expiry: not yet due).
     @discardableResult
-    func release(holdID: UUID, buyer: String?, reason: EndReason, actor: Actor) async throws -> Bool {
+    /// `unlessPaying`: a system release that must not take seats whose payment is under way (a
+    /// queue window that closed) leaves such a hold alone, decided under the hold's lock.
+    func release(holdID: UUID, buyer: String?, reason: EndReason, actor: Actor, unlessPaying: Bool = false) async throws -> Bool {
         let ended: (matchID: Int64, sector: String, count: Int)? = try await self.postgres.withRetryingTransaction(logger: self.logger) {
             connection in
             let rows = try await connection.prepared(
@@ -400,6 +402,7 @@ struct Inventory: Sendable {
             if let buyer, buyer != holder { throw InventoryError.holdNotFound }
             // Once a payment is under way only its outcome (or the end of its grace period) ends the hold.
             if buyer != nil, paying, state == "active" { throw InventoryError.paymentUnderWay }
+            if unlessPaying, paying { return nil }
             guard state == "active" else {
                 if buyer != nil { throw InventoryError.holdNotActive(state: state) }
                 return nil

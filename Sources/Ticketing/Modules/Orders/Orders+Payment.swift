@@ -361,13 +361,15 @@ extension Orders {
         afterCommit: inout [@Sendable () async -> Void]
     ) async throws -> EventOutcome {
         guard let row = order else { return .unknownOrder }
-        guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
-        let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
+        // The intent's record follows its events even when the order ended first (the buyer's cancel
+        // or the hold's end cancel the PaymentIntent after the order): it is not ignored there.
         if row.paymentIntent == intent.id {
             try await Payments.recordIntent(
                 connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
                 status: failed ? .failed : .canceled, logger: self.logger)
         }
+        guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
+        let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel
         let next = try await Self.transition(
             connection, orderID: row.id, matchID: row.matchID, from: row.state, event,
             reason: failed ? "Stripe: payment failed" : "Stripe: PaymentIntent canceled", actor: .service("stripe"),

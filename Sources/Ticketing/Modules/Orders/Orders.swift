@@ -358,7 +358,8 @@ struct Orders: Sendable {
         var holds: [UUID] = []
         for try await hold in rows.decode(UUID.self) { holds.append(hold) }
         for hold in holds {
-            _ = try await self.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: .service("system:queue-window"))
+            _ = try await self.inventory.release(
+                holdID: hold, buyer: nil, reason: .released, actor: .service("system:queue-window"), unlessPaying: true)
         }
     }
 

@@ -81,7 +81,8 @@ struct PaymentReconciler: Service {
         var holds: [UUID] = []
         for try await hold in late.decode(UUID.self) { holds.append(hold) }
         for hold in holds {
-            _ = try? await self.orders.inventory.release(holdID: hold, buyer: nil, reason: .released, actor: .service("system:queue-window"))
+            _ = try? await self.orders.inventory.release(
+                holdID: hold, buyer: nil, reason: .released, actor: .service("system:queue-window"), unlessPaying: true)
         }
     }
 }

@@ -65,25 +65,44 @@ struct OutboxRelay: Service {
     static let jobsStream = RedisKeys.notificationJobs
 
     func run() async throws {
+        // The bus and Redis fail apart: each has its own loop and backoff, so notification jobs keep
+        // flowing while the bus is away, and the other way round.
         try? await cancelWhenGracefulShutdown {
-            var failures = 0
-            while true {
-                var moved = 0
-                do {
-                    if self.publisher != nil { moved += try await self.publishBatch() }
-                    moved += try await self.queueJobs()
-                    failures = 0
-                } catch {
-                    failures += 1
-                    Counter(label: "hns_outbox_relay_failures_total").increment()
-                    let delay = self.backoff.delay(attempt: failures)
-                    self.logger.warning("outbox relay failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                    try await Task.sleep(for: delay)
-                    continue
+            await withTaskGroup(of: Void.self) { group in
+                if self.publisher != nil {
+                    group.addTask { await self.loop("bus") { try await self.publishBatch() } }
                 }
-                if moved == 0 { try await loopSleep(for: self.idleInterval) }
+                group.addTask { await self.loop("jobs") { try await self.queueJobs() } }
             }
         }
+    }
+
+    /// Runs `step` until cancelled: again at once while it moves rows, after `idleInterval` when it
+    /// moved none, after a growing pause (with jitter) while it fails.
+    private func loop(_ name: String, _ step: @Sendable () async throws -> Int) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let moved = try await step()
+                failures = 0
+                if moved == 0 { try await loopSleep(for: self.idleInterval) }
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                Counter(label: "hns_outbox_relay_failures_total", dimensions: [("target", name)]).increment()
+                let delay = self.backoff.delay(attempt: failures)
+                self.logger.warning("outbox relay failed; retrying", metadata: ["target": "\(name)", "error": "\(error)", "retry_in": "\(delay)"])
+                do { try await Task.sleep(for: delay) } catch { return }
+            }
+        }
+    }
+
+    /// Whether the bus refused the message itself (a bad subject or body, too large), so sending it
+    /// again can never succeed; a refused token or a rate limit is the bus's or our configuration's
+    /// state, and waits like an outage.
+    static func refusesMessage(status: Int) -> Bool {
+        status == 400 || status == 413 || status == 422
     }
 
     struct Leased: Sendable {
@@ -129,7 +148,7 @@ struct OutboxRelay: Service {
         switch outcome {
         case .success:
             try await self.markPublished(batch.map(\.id))
-        case .failure(.rejected(let status, let detail)):
+        case .failure(.rejected(let status, let detail)) where Self.refusesMessage(status: status):
             // The whole batch was refused for one or more of its messages: find them one by one.
             self.logger.warning(
                 "outbox batch refused; publishing one by one", metadata: ["count": "\(batch.count)", "status": "\(status)", "detail": "\(detail)"])
@@ -138,7 +157,7 @@ struct OutboxRelay: Service {
                     _ = try await publisher.publish(
                         subject: message.subject, msgID: message.msgID, data: ByteBuffer(string: message.payload),
                         logger: self.logger)
-                } catch .rejected(let status, let detail) {
+                } catch .rejected(let status, let detail) where Self.refusesMessage(status: status) {
                     try await self.park(message, error: "refused by the bus (\(status)): \(detail)")
                     continue
                 } catch {
