@@ -130,3 +130,38 @@ extension OutboxRelayTests {
         await db.drop()
     }
 }
+
+extension OutboxRelayTests {
+    @Test func notification_jobs_keep_flowing_while_the_bus_is_down() async throws {
+        let db = try await TestDatabase.create(migrating: ["ticketing"])
+        try await LocalHTTPServer.with(handler: { _ in (503, #"{"title":"unavailable"}"#) }) { bus in
+            try await db.withClient { client in
+                try await RedisTestServer.withClient { redis in
+                    // given a job row (order.completed goes to the notification workers too) and a bus that is down
+                    let msgID = "order.completed:\(UUID().uuidString.lowercased())"
+                    try await client.withTransaction(logger: TicketingHarness.logger) { connection in
+                        try await Outbox.write(
+                            [Outbox.Message(subject: "order.completed", msgID: msgID, payload: .object(["n": .number(1)]), job: true)],
+                            on: connection, logger: TicketingHarness.logger)
+                    }
+                    // when the relay runs
+                    let relay = Self.relay(client, redis: redis, bus: bus.baseURL)
+                    let running = Task { try await relay.run() }
+                    defer { running.cancel() }
+                    // then the job reaches the stream although every publish fails
+                    let queued = try await eventually(timeout: .seconds(10)) {
+                        let entries = try await redis.send("XRANGE", OutboxRelay.jobsStream, "-", "+")
+                        return (entries.array ?? []).contains { $0.array?.last?.array?.contains { $0.string == msgID } == true }
+                    }
+                    #expect(queued)
+                    #expect(bus.requests.count >= 1)
+                    let published = try await client.query(
+                        "SELECT published_at IS NULL, job_queued_at IS NOT NULL FROM outbox.messages WHERE msg_id = \(msgID)",
+                        logger: TicketingHarness.logger)
+                    for try await (pending, queuedAt) in published.decode((Bool, Bool).self) { #expect(pending && queuedAt) }
+                }
+            }
+        }
+        await db.drop()
+    }
+}
