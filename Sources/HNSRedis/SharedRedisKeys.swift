@@ -25,6 +25,4 @@ public struct SharedRedisKeys: Sendable {
 /// The production names.
 public enum RedisKeys {
     public static let shared = SharedRedisKeys()
-    public static var queueEvents: String { Self.shared.queueEvents }
-    public static var notificationJobs: String { Self.shared.notificationJobs }
 }

@@ -20,7 +20,6 @@ public final class ManualClock: Sendable {
     }
 
     public func advance(by duration: Duration) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        self.current.withLock { $0 = $0.addingTimeInterval(seconds) }
+        self.current.withLock { $0 = $0.addingTimeInterval(duration.seconds) }
     }
 }

@@ -93,7 +93,7 @@ public struct TestDatabase: Sendable {
         /// always complete; when another run made it first, its copy is kept and ours dropped.
         static func make(_ name: String, groups: [String]) async throws -> String {
             let admin = TestEnvironment.databaseURL
-            let exists = try await TestDatabase.withAdminValue(admin) { client in
+            let exists = try await TestDatabase.withAdmin(admin) { client in
                 try await client.query("SELECT 1 FROM pg_database WHERE datname = \(name)", logger: TestDatabase.logger).decode(Int.self)
                     .reduce(false) { _, _ in true }
             }
@@ -137,11 +137,7 @@ public struct TestDatabase: Sendable {
         try await PostgresClient(configuration: config, backgroundLogger: self.logger).withRunning(body)
     }
 
-    static func withAdmin(_ url: String, _ body: @Sendable (PostgresClient) async throws -> Void) async throws {
-        try await self.withClient(try PostgresURL.configuration(from: url), body)
-    }
-
-    static func withAdminValue<T: Sendable>(_ url: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    static func withAdmin<T: Sendable>(_ url: String, _ body: @Sendable (PostgresClient) async throws -> T) async throws -> T {
         try await self.withClient(try PostgresURL.configuration(from: url), body)
     }
 }

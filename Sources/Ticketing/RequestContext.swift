@@ -17,8 +17,9 @@ public struct TicketingContext: RequestContext {
     }
 
     public var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
+    public var maxUploadSize: Int { Self.maxUpload }
     /// Stadium templates of 35,000 seats are several MiB of JSON.
-    public var maxUploadSize: Int { 16 << 20 }
+    static let maxUpload = 16 << 20
 }
 
 extension RequestContext {
@@ -88,7 +89,7 @@ struct RoleContext<Rule: AccessRule>: ChildRequestContext {
     }
 
     var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
-    var maxUploadSize: Int { 16 << 20 }
+    var maxUploadSize: Int { TicketingContext.maxUpload }
 
     /// The caller as the audit trail records them: in this group's role, with the request's id.
     var actor: Actor { .user(self.identity, as: Rule.role, requestID: self.requestID) }

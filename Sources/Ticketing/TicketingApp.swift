@@ -104,17 +104,20 @@ public enum TicketingApp {
             publisher = BusPublisher(baseURL: url, token: token, client: http.client, timeout: .seconds(5), attempts: 2)
         }
         services.append(OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger))
-        services.append(PaymentReconciler(orders: modules.orders, interval: config.paymentReconcileInterval, logger: logger))
-        services.append(RefundSender(payments: modules.payments, interval: config.paymentReconcileInterval, logger: logger))
+        // The sweepers and reconcilers: each a round of its module's work, every interval.
+        let reconciler = PaymentReconciler(orders: modules.orders, logger: logger)
+        let (payments, inventory, matches, projection) = (modules.payments, modules.inventory, modules.matches, modules.inventory.projection)
+        services.append(PeriodicService("payment reconciler", every: config.paymentReconcileInterval, logger: logger) { await reconciler.runOnce() })
+        services.append(
+            PeriodicService("refund sender", every: config.paymentReconcileInterval, logger: logger) { _ = try await payments.sendRefunds() })
+        services.append(PeriodicService("hold sweeper", every: config.holdSweepInterval, logger: logger) { try await inventory.sweepExpiredHolds() })
+        services.append(
+            PeriodicService("availability refresh", every: config.availabilityRefreshInterval, immediately: true, logger: logger) {
+                await projection.refresh(matches: try await matches.liveMatchIDs())
+            })
         services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
         services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
-        services.append(HoldSweeper(inventory: modules.inventory, interval: config.holdSweepInterval, logger: logger))
-        let matches = modules.matches
-        services.append(
-            AvailabilityRefresher(projection: modules.inventory.projection, interval: config.availabilityRefreshInterval) {
-                try await matches.liveMatchIDs()
-            })
         if let refresh = verifier.refreshService { services.append(refresh) }
         return Application(router: router, configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }

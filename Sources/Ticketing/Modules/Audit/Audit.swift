@@ -72,10 +72,6 @@ struct Actor: Sendable, Equatable {
         Actor(id: identity.userID, role: role.rawValue, requestID: requestID)
     }
 
-    static func user(_ id: String, as role: Role, requestID: String? = nil) -> Actor {
-        Actor(id: id, role: role.rawValue, requestID: requestID)
-    }
-
     /// One of our own processes (`system:sweeper`, `stripe`).
     static func service(_ name: String) -> Actor { Actor(id: name, role: "service", requestID: nil) }
 }

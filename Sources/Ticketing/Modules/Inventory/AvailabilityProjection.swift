@@ -175,6 +175,12 @@ struct AvailabilityProjection: Sendable {
         }
     }
 
+    /// Re-pushes the counts of `matches`: run now and then, so a push lost to a crash between commit
+    /// and Redis (or a Redis restart) is repaired within one round.
+    func refresh(matches: [Int64]) async {
+        for id in matches { await self.push(matchID: id) }
+    }
+
     /// Availability per sector: from Redis, or — when Redis has no copy — from PostgreSQL, then copied.
     func read(matchID: Int64) async throws -> [SectorAvailability] {
         if let fields = try? await self.redis.hgetall(Self.key(matchID)), !fields.isEmpty {
@@ -186,31 +192,5 @@ struct AvailabilityProjection: Sendable {
         let loaded = try await self.load(matchID: matchID).map(\.0)
         if !loaded.isEmpty { await self.push(matchID: matchID) }
         return loaded
-    }
-}
-
-/// Re-pushes every live match's counts now and then, so a push lost to a crash between commit
-/// and Redis (or a Redis restart) is repaired within one interval.
-struct AvailabilityRefresher: Service {
-    let projection: AvailabilityProjection
-    let interval: Duration
-    /// The matches whose availability is public (published, on sale, sold out): Matches knows.
-    let liveMatches: @Sendable () async throws -> [Int64]
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                await self.runOnce()
-                try await Task.sleep(for: self.interval)
-            }
-        }
-    }
-
-    func runOnce() async {
-        do {
-            for id in try await self.liveMatches() { await self.projection.push(matchID: id) }
-        } catch {
-            self.projection.logger.warning("availability refresh failed", metadata: ["error": "\(error)"])
-        }
     }
 }

@@ -40,24 +40,3 @@ struct HoldExpiryListener: Service {
         }
     }
 }
-
-/// Ends holds whose database expiry has passed, whatever Redis did with their keys.
-struct HoldSweeper: Service {
-    let inventory: Inventory
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: self.interval)
-                do {
-                    let ended = try await self.inventory.expireDueHolds()
-                    if ended > 0 { self.logger.info("sweeper ended expired holds", metadata: ["count": "\(ended)"]) }
-                } catch {
-                    self.logger.warning("hold sweep failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
-    }
-}

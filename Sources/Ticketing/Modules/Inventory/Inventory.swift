@@ -440,6 +440,12 @@ struct Inventory: Sendable {
         return true
     }
 
+    /// One round of the sweeper: ends holds whose database expiry has passed, whatever Redis did with their keys.
+    func sweepExpiredHolds() async throws {
+        let ended = try await self.expireDueHolds()
+        if ended > 0 { self.logger.info("sweeper ended expired holds", metadata: ["count": "\(ended)"]) }
+    }
+
     /// Ends every hold whose time is up; returns how many. Used by the sweeper.
     func expireDueHolds(limit: Int = 500) async throws -> Int {
         let rows = try await self.postgres.prepared(

@@ -72,7 +72,7 @@ extension Orders {
             case .seatsHeld:
                 var writes = PreparedWrites()
                 let hold = self.inventory.addPaymentProtection(holdID: now.holdId, grace: self.paymentGrace, to: &writes)
-                Payments.addIntent(id: intent.id, orderID: orderID, amountCents: row.amount, currency: row.currency, to: &writes)
+                Payments.addIntent(id: intent.id, orderID: orderID, amountCents: row.amount, currency: row.currency, status: .created, to: &writes)
                 let started = Audit.Entry(
                     domain: .payment, action: "payment.started", actor: actor,
                     subjects: ["payment_intent:\(intent.id)", "order:\(orderID.lowercased)"],
@@ -154,7 +154,7 @@ extension Orders {
                             position: position, unitID: try r[14].decode(Int64.self, context: .default),
                             name: try r[15].decode(String.self, context: .default),
                             deliverToEmail: try r[16].decode(String?.self, context: .default),
-                            ticketID: try r[17].decode(UUID?.self, context: .default)))
+                            ticketID: try r[17].decode(UUID.self, context: .default)))
                 }
             }
             if fresh == nil {
@@ -171,7 +171,8 @@ extension Orders {
                     writes: &writes, afterCommit: &afterCommit)
             case "payment_intent.payment_failed", "payment_intent.canceled":
                 outcome = try await self.paymentEnded(
-                    connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), afterCommit: &afterCommit)
+                    connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), writes: &writes,
+                    afterCommit: &afterCommit)
             default:
                 outcome = .ignored
             }
@@ -193,8 +194,8 @@ extension Orders {
         let unitID: Int64
         let name: String
         let deliverToEmail: String?
-        /// The id its ticket gets (chosen with the order; nil for orders placed before ids were).
-        let ticketID: UUID?
+        /// The id its ticket gets, chosen with the order.
+        let ticketID: UUID
     }
 
     /// `order` is the event's order, locked, with its attendees. A sale leaves all its writes in
@@ -226,17 +227,13 @@ extension Orders {
                 connection, orderID: row.id, matchID: row.matchID, from: .seatsHeld,
                 [(.paymentStarted, "PaymentIntent \(intent.id) reported before it was recorded", .service("stripe"))],
                 paymentIntent: intent.id, logger: self.logger)
-            try await Payments.recordIntent(
-                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                status: .created, logger: self.logger)
             row = Row(
                 id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
                 amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
         }
-        if row.paymentIntent == intent.id, received != row.amount || currency != row.currency {
-            try await Payments.recordIntent(
-                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                status: .succeeded, logger: self.logger)
+        // Our PaymentIntent succeeded, whatever becomes of the sale below (a refund included).
+        if row.paymentIntent == intent.id {
+            Payments.addIntent(id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency, status: .succeeded, to: &writes)
         }
         if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
             try await self.payments.requestRefund(
@@ -257,9 +254,6 @@ extension Orders {
         }
 
         guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: row.holdID, actor: .service("stripe")) else {
-            try await Payments.recordIntent(
-                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                status: .succeeded, logger: self.logger)
             try await self.payments.requestRefund(
                 connection, orderID: row.id, paymentIntent: intent.id, amount: received,
                 reason: "the seats were no longer available when the payment arrived", actor: .service("stripe"))
@@ -288,11 +282,10 @@ extension Orders {
         let newTickets = attendees.map { a in
             let seat = seatByUnit[a.unitID]
             return Tickets.NewTicket(
-                id: a.ticketID ?? UUID.random(), unitID: a.unitID, position: a.position, holderName: a.name,
+                id: a.ticketID, unitID: a.unitID, position: a.position, holderName: a.name,
                 sector: seat?.sector ?? sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
         }
         let issued = Tickets.add(orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets, to: &writes)
-        Payments.addIntentStatus(id: intent.id, .succeeded, to: &writes)
         let succeeded = Audit.Entry(
             domain: .payment, action: "payment.succeeded", actor: .service("stripe"),
             subjects: ["payment_intent:\(intent.id)", "order:\(row.id.lowercased)"],
@@ -358,15 +351,15 @@ extension Orders {
 
     private func paymentEnded(
         _ connection: PostgresConnection, intent: StripeEvent.Object, order: Row?, failed: Bool,
-        afterCommit: inout [@Sendable () async -> Void]
+        writes: inout PreparedWrites, afterCommit: inout [@Sendable () async -> Void]
     ) async throws -> EventOutcome {
         guard let row = order else { return .unknownOrder }
         // The intent's record follows its events even when the order ended first (the buyer's cancel
         // or the hold's end cancel the PaymentIntent after the order): it is not ignored there.
         if row.paymentIntent == intent.id {
-            try await Payments.recordIntent(
-                connection, id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency,
-                status: failed ? .failed : .canceled, logger: self.logger)
+            Payments.addIntent(
+                id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency, status: failed ? .failed : .canceled,
+                to: &writes)
         }
         guard row.state.isOpen, row.paymentIntent == nil || row.paymentIntent == intent.id else { return .ignored }
         let event: OrderState.Event = failed && row.state == .awaitingPayment ? .paymentFailed : .cancel

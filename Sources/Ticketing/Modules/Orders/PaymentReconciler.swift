@@ -10,20 +10,11 @@ import ServiceLifecycle
 /// What the webhooks alone cannot guarantee: an order whose hold passed its 15 minutes while its
 /// payment was under way is settled by asking Stripe; orders left open by a crash between a hold's
 /// end and the order's are ended. (Refunds are sent by Payments' `RefundSender`.)
-struct PaymentReconciler: Service {
+struct PaymentReconciler: Sendable {
     let orders: Orders
-    let interval: Duration
     let logger: Logger
 
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: self.interval)
-                await self.runOnce()
-            }
-        }
-    }
-
+    /// One round; each part is tried even when the other failed.
     func runOnce() async {
         do { try await self.settleOverduePayments() } catch { self.logger.warning("payment reconcile failed", metadata: ["error": "\(error)"]) }
         do { try await self.endOrphanedOrders() } catch { self.logger.warning("order repair failed", metadata: ["error": "\(error)"]) }

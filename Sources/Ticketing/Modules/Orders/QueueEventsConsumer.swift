@@ -16,7 +16,7 @@ struct QueueEventsConsumer: Service {
     let redis: RedisClient
     let logger: Logger
     /// The stream's key (docs/contracts.md); other values only in tests.
-    var stream = RedisKeys.queueEvents
+    var stream = RedisKeys.shared.queueEvents
     static let group = "ticketing"
     var consumer = "ticketing-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
 

@@ -62,7 +62,7 @@ struct OutboxRelay: Service {
     var backoff = Backoff(base: .milliseconds(250), maximum: .seconds(30))
     /// How long a leased batch is the relay's alone; longer than the bus publisher's whole retry.
     var lease: Duration = .seconds(60)
-    static let jobsStream = RedisKeys.notificationJobs
+    static let jobsStream = RedisKeys.shared.notificationJobs
 
     func run() async throws {
         // The bus and Redis fail apart: each has its own loop and backoff, so notification jobs keep

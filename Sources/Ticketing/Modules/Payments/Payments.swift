@@ -52,31 +52,18 @@ struct Payments: Sendable {
         case created, succeeded, failed, canceled
     }
 
-    /// Records a PaymentIntent created for an order, as a part of the caller's closing statement
-    /// (a retry that finds it recorded changes nothing).
-    static func addIntent(id: String, orderID: UUID, amountCents: Int, currency: String, to writes: inout PreparedWrites) {
+    /// Records an order's PaymentIntent and where it stands, as a part of the caller's closing
+    /// statement: created with the payment's start (or with the first event about it), then moved by
+    /// each event. `created` never overwrites a later status (a retried start after a fast webhook).
+    static func addIntent(
+        id: String, orderID: UUID, amountCents: Int, currency: String, status: IntentStatus, to writes: inout PreparedWrites
+    ) {
         writes.add(
-            """
-            INSERT INTO payments.payment_intents (id, order_id, amount_cents, currency) VALUES (\(id), \(orderID), \(amountCents), \(currency))
-            ON CONFLICT (id) DO NOTHING
-            """)
-    }
-
-    /// The PaymentIntent's new status, as a part of the caller's closing statement.
-    static func addIntentStatus(id: String, _ status: IntentStatus, to writes: inout PreparedWrites) {
-        writes.add("UPDATE payments.payment_intents SET status = \(status.rawValue), updated_at = now() WHERE id = \(id)")
-    }
-
-    /// The same two as a statement of their own: the intent recorded if it was not, then its status.
-    static func recordIntent(
-        _ connection: PostgresConnection, id: String, orderID: UUID, amountCents: Int, currency: String, status: IntentStatus, logger: Logger
-    ) async throws {
-        try await connection.prepared(
             """
             INSERT INTO payments.payment_intents (id, order_id, amount_cents, currency, status)
             VALUES (\(id), \(orderID), \(amountCents), \(currency), \(status.rawValue))
-            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now()
-            """, logger: logger)
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now() WHERE EXCLUDED.status <> 'created'
+            """)
     }
 
     /// Owes the payment back (once per PaymentIntent), in the caller's transaction; the sender pays it.
@@ -161,21 +148,5 @@ struct Payments: Sendable {
             }
         }
         return sent
-    }
-}
-
-/// Pays back what we owe, every `interval`.
-struct RefundSender: Service {
-    let payments: Payments
-    let interval: Duration
-    let logger: Logger
-
-    func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while true {
-                try await Task.sleep(for: self.interval)
-                do { try await self.payments.sendRefunds() } catch { self.logger.warning("refunds not sent", metadata: ["error": "\(error)"]) }
-            }
-        }
     }
 }
