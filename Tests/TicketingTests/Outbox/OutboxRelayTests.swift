@@ -41,127 +41,116 @@ import Testing
             logger: TicketingHarness.logger)
     }
 
-    @Test func a_message_the_bus_refuses_is_parked_and_the_others_go() async throws {
+    /// A database of its own, Redis and a stand-in bus answering with `handler`, for one test.
+    static func withRelay(
+        bus handler: @escaping LocalHTTPServer.Handler, _ body: @Sendable (PostgresClient, RedisClient, LocalHTTPServer) async throws -> Void
+    ) async throws {
         let db = try await TestDatabase.create(migrating: ["ticketing"])
-        try await LocalHTTPServer.with(handler: Self.refusingBus) { bus in
+        try await LocalHTTPServer.with(handler: handler) { bus in
             try await db.withClient { client in
-                try await RedisTestServer.withClient { redis in
-                    // given
-                    let ids = try await Self.write(["order.created", "bad.subject", "order.completed"], client: client)
-                    // when
-                    let moved = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
-                    // then
-                    #expect(moved == 3)
-                    let rows = try await client.query(
-                        "SELECT msg_id, published_at IS NOT NULL, parked_at IS NOT NULL, coalesce(last_error, '') FROM outbox.messages ORDER BY id",
-                        logger: TicketingHarness.logger)
-                    var state: [String: (Bool, Bool, String)] = [:]
-                    for try await (id, published, parked, error) in rows.decode((String, Bool, Bool, String).self) {
-                        state[id] = (published, parked, error)
-                    }
-                    #expect(state[ids[0]]?.0 == true && state[ids[2]]?.0 == true)
-                    #expect(state[ids[1]]?.0 == false && state[ids[1]]?.1 == true)
-                    #expect(state[ids[1]]?.2.contains("400") == true)
-                    // A parked message is not tried again.
-                    #expect(try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch() == 0)
-                }
+                try await RedisTestServer.withClient { redis in try await body(client, redis, bus) }
             }
         }
         await db.drop()
     }
 
+    @Test func a_message_the_bus_refuses_is_parked_and_the_others_go() async throws {
+        try await Self.withRelay(bus: Self.refusingBus) { client, redis, bus in
+            // given
+            let ids = try await Self.write(["order.created", "bad.subject", "order.completed"], client: client)
+            // when
+            let moved = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
+            // then
+            #expect(moved == 3)
+            let rows = try await client.query(
+                "SELECT msg_id, published_at IS NOT NULL, parked_at IS NOT NULL, coalesce(last_error, '') FROM outbox.messages ORDER BY id",
+                logger: TicketingHarness.logger)
+            var state: [String: (Bool, Bool, String)] = [:]
+            for try await (id, published, parked, error) in rows.decode((String, Bool, Bool, String).self) {
+                state[id] = (published, parked, error)
+            }
+            #expect(state[ids[0]]?.0 == true && state[ids[2]]?.0 == true)
+            #expect(state[ids[1]]?.0 == false && state[ids[1]]?.1 == true)
+            #expect(state[ids[1]]?.2.contains("400") == true)
+            // A parked message is not tried again.
+            #expect(try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch() == 0)
+        }
+    }
+
     @Test func no_row_stays_locked_while_the_bus_is_called_and_a_failure_gives_the_batch_back() async throws {
-        let db = try await TestDatabase.create(migrating: ["ticketing"])
         let release = AsyncStream<Void>.makeStream()
-        try await LocalHTTPServer.with(handler: { _ in
+        try await Self.withRelay(bus: { _ in
             // The bus hangs until the test has looked at the row, then fails.
             for await _ in release.stream { break }
             return (503, #"{"title":"unavailable"}"#)
-        }) { bus in
-            try await db.withClient { client in
-                try await RedisTestServer.withClient { redis in
-                    let ids = try await Self.write(["order.created"], client: client)
-                    let relay = Self.relay(client, redis: redis, bus: bus.baseURL)
-                    let attempt = Task { try await relay.publishBatch() }
-                    #expect(try await eventually(timeout: .seconds(10)) { bus.requests.count == 1 })
-                    // While the publish is in flight, the row can be locked at once by anyone else.
-                    try await client.withTransaction(logger: TicketingHarness.logger) { connection in
-                        let locked = try await connection.query(
-                            "SELECT msg_id FROM outbox.messages WHERE msg_id = \(ids[0]) FOR UPDATE NOWAIT", logger: TicketingHarness.logger)
-                        var seen: [String] = []
-                        for try await id in locked.decode(String.self) { seen.append(id) }
-                        #expect(seen == ids)
-                    }
-                    release.continuation.yield()
-                    await #expect(throws: BusPublisher.Failure.self) { _ = try await attempt.value }
-                    // The lease is given back with the attempt counted, so the next round retries it.
-                    let rows = try await client.query(
-                        "SELECT attempts, publish_leased_until IS NULL, published_at IS NULL FROM outbox.messages WHERE msg_id = \(ids[0])",
-                        logger: TicketingHarness.logger)
-                    for try await (attempts, free, pending) in rows.decode((Int, Bool, Bool).self) {
-                        #expect(attempts == 1 && free && pending)
-                    }
-                }
+        }) { client, redis, bus in
+            let ids = try await Self.write(["order.created"], client: client)
+            let relay = Self.relay(client, redis: redis, bus: bus.baseURL)
+            let attempt = Task { try await relay.publishBatch() }
+            #expect(try await eventually(timeout: .seconds(10)) { bus.requests.count == 1 })
+            // While the publish is in flight, the row can be locked at once by anyone else.
+            try await client.withTransaction(logger: TicketingHarness.logger) { connection in
+                let locked = try await connection.query(
+                    "SELECT msg_id FROM outbox.messages WHERE msg_id = \(ids[0]) FOR UPDATE NOWAIT", logger: TicketingHarness.logger)
+                var seen: [String] = []
+                for try await id in locked.decode(String.self) { seen.append(id) }
+                #expect(seen == ids)
+            }
+            release.continuation.yield()
+            await #expect(throws: BusPublisher.Failure.self) { _ = try await attempt.value }
+            // The lease is given back with the attempt counted, so the next round retries it.
+            let rows = try await client.query(
+                "SELECT attempts, publish_leased_until IS NULL, published_at IS NULL FROM outbox.messages WHERE msg_id = \(ids[0])",
+                logger: TicketingHarness.logger)
+            for try await (attempts, free, pending) in rows.decode((Int, Bool, Bool).self) {
+                #expect(attempts == 1 && free && pending)
             }
         }
-        await db.drop()
     }
 }
 
 extension OutboxRelayTests {
     @Test func a_refused_token_is_waited_out_not_parked() async throws {
-        let db = try await TestDatabase.create(migrating: ["ticketing"])
-        try await LocalHTTPServer.with(handler: { _ in (401, #"{"title":"unauthorized"}"#) }) { bus in
-            try await db.withClient { client in
-                try await RedisTestServer.withClient { redis in
-                    // given a bus that does not take our token (rotated on one side only)
-                    let ids = try await Self.write(["order.created", "order.completed"], client: client)
-                    // when the relay publishes, then it fails like an outage: nothing is parked, the lease is given back
-                    await #expect(throws: BusPublisher.Failure.self) {
-                        _ = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
-                    }
-                    let rows = try await client.query(
-                        "SELECT count(*)::int FROM outbox.messages WHERE parked_at IS NULL AND publish_leased_until IS NULL AND published_at IS NULL AND msg_id = ANY(\(ids))",
-                        logger: TicketingHarness.logger)
-                    for try await n in rows.decode(Int.self) { #expect(n == 2) }
-                }
+        try await Self.withRelay(bus: { _ in (401, #"{"title":"unauthorized"}"#) }) { client, redis, bus in
+            // given a bus that does not take our token (rotated on one side only)
+            let ids = try await Self.write(["order.created", "order.completed"], client: client)
+            // when the relay publishes, then it fails like an outage: nothing is parked, the lease is given back
+            await #expect(throws: BusPublisher.Failure.self) {
+                _ = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
             }
+            let rows = try await client.query(
+                "SELECT count(*)::int FROM outbox.messages WHERE parked_at IS NULL AND publish_leased_until IS NULL AND published_at IS NULL AND msg_id = ANY(\(ids))",
+                logger: TicketingHarness.logger)
+            for try await n in rows.decode(Int.self) { #expect(n == 2) }
         }
-        await db.drop()
     }
 }
 
 extension OutboxRelayTests {
     @Test func notification_jobs_keep_flowing_while_the_bus_is_down() async throws {
-        let db = try await TestDatabase.create(migrating: ["ticketing"])
-        try await LocalHTTPServer.with(handler: { _ in (503, #"{"title":"unavailable"}"#) }) { bus in
-            try await db.withClient { client in
-                try await RedisTestServer.withClient { redis in
-                    // given a job row (order.completed goes to the notification workers too) and a bus that is down
-                    let msgID = "order.completed:\(UUID().uuidString.lowercased())"
-                    try await client.withTransaction(logger: TicketingHarness.logger) { connection in
-                        try await Outbox.write(
-                            [Outbox.Message(subject: "order.completed", msgID: msgID, payload: .object(["n": .number(1)]), job: true)],
-                            on: connection, logger: TicketingHarness.logger)
-                    }
-                    // when the relay runs
-                    let relay = Self.relay(client, redis: redis, bus: bus.baseURL)
-                    let running = Task { try await relay.run() }
-                    defer { running.cancel() }
-                    // then the job reaches the stream although every publish fails
-                    let queued = try await eventually(timeout: .seconds(10)) {
-                        let entries = try await redis.send("XRANGE", OutboxRelay.jobsStream, "-", "+")
-                        return (entries.array ?? []).contains { $0.array?.last?.array?.contains { $0.string == msgID } == true }
-                    }
-                    #expect(queued)
-                    #expect(bus.requests.count >= 1)
-                    let published = try await client.query(
-                        "SELECT published_at IS NULL, job_queued_at IS NOT NULL FROM outbox.messages WHERE msg_id = \(msgID)",
-                        logger: TicketingHarness.logger)
-                    for try await (pending, queuedAt) in published.decode((Bool, Bool).self) { #expect(pending && queuedAt) }
-                }
+        try await Self.withRelay(bus: { _ in (503, #"{"title":"unavailable"}"#) }) { client, redis, bus in
+            // given a job row (order.completed goes to the notification workers too) and a bus that is down
+            let msgID = "order.completed:\(UUID().uuidString.lowercased())"
+            try await client.withTransaction(logger: TicketingHarness.logger) { connection in
+                try await Outbox.write(
+                    [Outbox.Message(subject: "order.completed", msgID: msgID, payload: .object(["n": .number(1)]), job: true)],
+                    on: connection, logger: TicketingHarness.logger)
             }
+            // when the relay runs
+            let relay = Self.relay(client, redis: redis, bus: bus.baseURL)
+            let running = Task { try await relay.run() }
+            defer { running.cancel() }
+            // then the job reaches the stream although every publish fails
+            let queued = try await eventually(timeout: .seconds(10)) {
+                let entries = try await redis.send("XRANGE", OutboxRelay.jobsStream, "-", "+")
+                return (entries.array ?? []).contains { $0.array?.last?.array?.contains { $0.string == msgID } == true }
+            }
+            #expect(queued)
+            #expect(bus.requests.count >= 1)
+            let published = try await client.query(
+                "SELECT published_at IS NULL, job_queued_at IS NOT NULL FROM outbox.messages WHERE msg_id = \(msgID)",
+                logger: TicketingHarness.logger)
+            for try await (pending, queuedAt) in published.decode((Bool, Bool).self) { #expect(pending && queuedAt) }
         }
-        await db.drop()
     }
 }
