@@ -4,10 +4,15 @@ import Foundation
 /// the database the same question hundreds of times a second. Only for facts whose exactness is
 /// enforced elsewhere: a match's sale state and limits (inventory keeps seats exact), a queue's state.
 public final class ShortCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
-    private let entries = Locked<[Key: (value: Value, until: ContinuousClock.Instant)]>([:])
+    private let entries = Locked<[Key: (value: Value, until: Duration)]>([:])
     public let ttl: Duration
+    private let clock: WallClock
 
-    public init(ttl: Duration) { self.ttl = ttl }
+    /// Entries expire by `clock`'s monotonic time.
+    public init(ttl: Duration, clock: WallClock = .system) {
+        self.ttl = ttl
+        self.clock = clock
+    }
 
     /// The cached value, or `load()`'s, kept for `ttl`. Errors are not cached.
     public func value(for key: Key, load: () async throws -> Value) async rethrows -> Value {
@@ -19,14 +24,14 @@ public final class ShortCache<Key: Hashable & Sendable, Value: Sendable>: Sendab
 
     /// The value stored for `key`, unless its time is up.
     public func cached(_ key: Key) -> Value? {
-        let now = ContinuousClock.now
+        let now = self.clock.uptime
         guard let hit = self.entries.withLock({ $0[key] }), hit.until > now else { return nil }
         return hit.value
     }
 
     /// Keeps `value` for `ttl`.
     public func store(_ value: Value, for key: Key) {
-        let until = ContinuousClock.now + self.ttl
+        let until = self.clock.uptime + self.ttl
         self.entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll(keepingCapacity: true) }
             entries[key] = (value, until)

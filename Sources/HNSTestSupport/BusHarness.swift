@@ -100,6 +100,19 @@ public struct BusHarness: Sendable {
         }
     }
 
+    /// Moves every stored message (and its dedupe entry) `by` into the past. The bus measures ages by
+    /// PostgreSQL's clock, so this is how a test lets time pass for retention and replay without sleeping.
+    public func age(by duration: Duration) async throws {
+        let millis = duration.milliseconds
+        try await self.db.withClient { client in
+            for table in ["eventbus.messages", "eventbus.dedupe"] {
+                try await client.query(
+                    PostgresQuery(unsafeSQL: "UPDATE \(table) SET published_at = published_at - make_interval(secs => \(millis) / 1000.0)"),
+                    logger: BusHarness.logger())
+            }
+        }
+    }
+
     public func count(_ sql: String) async throws -> Int {
         try await self.db.withClient { client in
             let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: BusHarness.logger())

@@ -26,7 +26,10 @@ struct TicketingModules: Sendable {
     let queueGate: QueueGate
 
     /// `http` carries the calls to Stripe; the shared client when none is given (tests, subcommands).
-    init(configuration config: TicketingConfiguration, logger: Logger, http: HTTPClient = .shared, purchaseTokens: PurchaseTokenVerifier? = nil) {
+    init(
+        configuration config: TicketingConfiguration, logger: Logger, http: HTTPClient = .shared, purchaseTokens: PurchaseTokenVerifier? = nil,
+        clock: WallClock = .system
+    ) {
         var database = config.postgres
         // Every statement of the monolith is a keyed lookup or change whose best plan does not depend on
         // the values, so each is planned once per connection (generic plans from the first execution):
@@ -48,12 +51,13 @@ struct TicketingModules: Sendable {
         if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
-            purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, logger: logger)
+            purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, clock: clock, logger: logger)
     }
 
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), stripe: StripeClient? = nil,
-        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck, logger: Logger
+        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck, clock: WallClock = .system,
+        logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis
@@ -80,13 +84,16 @@ struct TicketingModules: Sendable {
         self.orders = Orders(
             postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
-        self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens)
+        self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens, clock: clock)
     }
 }
 
 /// The composition root of `hns-ticketing`, used by `serve` and by the tests.
 public enum TicketingApp {
-    public static func build(configuration config: TicketingConfiguration, logger: Logger) async -> some ApplicationProtocol {
+    /// `clock` is the system's except in tests of time rules kept in this process (cached states).
+    public static func build(configuration config: TicketingConfiguration, logger: Logger, clock: WallClock = .system) async
+        -> some ApplicationProtocol
+    {
         let http = HTTPClientService(
             client: HTTPClient(
                 eventLoopGroupProvider: .singleton,
@@ -95,7 +102,7 @@ public enum TicketingApp {
                     connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128))))
         var purchaseTokens: PurchaseTokenVerifier?
         if let key = config.purchaseTokenKey { purchaseTokens = await PurchaseTokenVerifier(key: key) }
-        let modules = TicketingModules(configuration: config, logger: logger, http: http.client, purchaseTokens: purchaseTokens)
+        let modules = TicketingModules(configuration: config, logger: logger, http: http.client, purchaseTokens: purchaseTokens, clock: clock)
         let verifier = await IdentityVerifier(configuration: config.identity, logger: logger)
         let router = Self.router(modules: modules, verifier: verifier, busToken: config.busDeliveryToken, logger: logger)
         var services: [any Service] = [modules.postgres, modules.redis, http]

@@ -53,7 +53,7 @@ struct AdmissionLoop: Service {
         let redis = self.store.redis
         let k = self.store.keys.match(match)
         guard var settings = try await self.store.settings(match) else { return }
-        let now = QueueStore.nowMillis()
+        let now = self.store.nowMillis()
         var moved = false
 
         // The pre-queue draw, at the sale start (or when the operator opens early).
@@ -136,7 +136,9 @@ struct AdmissionLoop: Service {
         ]
         for (qid, userValue) in zip(heads, users) {
             guard let user = userValue.string else { continue }
-            let token = PurchaseToken(userID: user, matchID: match, windowEndsAt: Date(timeIntervalSince1970: Double(endsAt) / 1000))
+            let token = PurchaseToken(
+                userID: user, matchID: match, windowEndsAt: Date(timeIntervalSince1970: Double(endsAt) / 1000),
+                issuedAt: self.store.clock.now)
             let signed = try await self.signer.sign(token)
             args += [qid, user, signed, String(Int64(token.windowEndsAt.timeIntervalSince1970 * 1000)), token.tokenID]
         }

@@ -9,11 +9,14 @@ import ServiceLifecycle
 
 /// The composition root of `hns-queue`, used by `serve` and by the tests.
 public enum QueueApp {
-    public static func build(configuration config: QueueConfiguration, logger: Logger) async -> some ApplicationProtocol {
+    /// `clock` is the system's except in tests of time rules.
+    public static func build(configuration config: QueueConfiguration, logger: Logger, clock: WallClock = .system) async
+        -> some ApplicationProtocol
+    {
         let redis = RedisClient(configuration: config.redis, logger: logger)
         let verifier = await IdentityVerifier(configuration: config.identity, logger: logger)
         let signer = await PurchaseTokenSigner(key: config.signingKey)
-        let store = QueueStore(redis: redis, keys: QueueKeys(prefix: config.keyPrefix))
+        let store = QueueStore(redis: redis, keys: QueueKeys(prefix: config.keyPrefix), clock: clock)
         let hub = ConnectionHub(instanceID: config.instanceID)
         let fanout = QueueFanout(store: store, hub: hub, config: config, logger: logger)
         let admission = AdmissionLoop(store: store, signer: signer, config: config, logger: logger)
@@ -27,7 +30,7 @@ public enum QueueApp {
                     return nil
                 }
             ])
-        let tickets = QueueTicketCodec(secret: config.ticketSecret)
+        let tickets = QueueTicketCodec(secret: config.ticketSecret, clock: clock)
         QueueRoutes(store: store, hub: hub, fanout: fanout, tickets: tickets, verifier: verifier, config: config)
             .add(to: router)
 

@@ -176,7 +176,7 @@ struct QueueRoutes: Sendable {
         // Opened (or the sale start moved to the past): draw now rather than at the next tick, so that
         // nobody joining from now on lands in the draw.
         if let s = try await self.store.settings(match), !s.drawn,
-            s.state == QueueState.open.rawValue || (s.state == QueueState.preQueue.rawValue && s.saleStartsAt <= QueueStore.nowMillis())
+            s.state == QueueState.open.rawValue || (s.state == QueueState.preQueue.rawValue && s.saleStartsAt <= self.store.nowMillis())
         {
             _ = try await self.store.draw(match, settings: s, owner: nil, logger: context.logger)
         }
@@ -186,7 +186,7 @@ struct QueueRoutes: Sendable {
                 try await self.store.redis.xadd(
                     keys.events,
                     [
-                        ("type", "queue.prequeue_opened"), ("match_id", match), ("seed_hash", s.seedHash), ("at", String(QueueStore.nowMillis())),
+                        ("type", "queue.prequeue_opened"), ("match_id", match), ("seed_hash", s.seedHash), ("at", String(self.store.nowMillis())),
                     ])
             }
             try await self.store.redis.publish(channel: keys.channel, message: AdmissionLoop.note("state", match))
@@ -267,7 +267,7 @@ struct QueueRoutes: Sendable {
             p.extraHeaders[.retryAfter] = String(max(1, (retryMillis + 999) / 1000))
             throw p
         case .joined(let queueID, let new, let status):
-            let exp = Int64(Date().timeIntervalSince1970 + self.config.ticketTTL.seconds)
+            let exp = Int64(self.store.clock.now.timeIntervalSince1970 + self.config.ticketTTL.seconds)
             let ticket = self.tickets.encode(QueueTicket(matchID: match, userID: identity.userID, queueID: queueID, expiresAt: exp))
             var body: [String: JSONValue] = ["queue_ticket": .string(ticket), "queue_id": .string(queueID)]
             switch status {

@@ -96,8 +96,10 @@ struct MatchSnapshot: Sendable {
 struct QueueStore: Sendable {
     let redis: RedisClient
     let keys: QueueKeys
+    /// Every time rule of the queue (windows, idle fans, the admission rate, tickets) reads this clock.
+    let clock: WallClock
 
-    static func nowMillis() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+    func nowMillis() -> Int64 { Int64((self.clock.now.timeIntervalSince1970 * 1000).rounded(.down)) }
 
     static func iso(_ millis: Int64) -> String {
         let formatter = ISO8601DateFormatter()
@@ -123,11 +125,11 @@ struct QueueStore: Sendable {
             let seed = bytes.hexString
             all["seed"] = seed
             all["seed_hash"] = Self.sha256Hex(seed)
-            all["created_at"] = String(Self.nowMillis())
+            all["created_at"] = String(self.nowMillis())
             all["drawn"] = "0"
             all["state"] = all["state"] ?? QueueState.scheduled.rawValue
         }
-        all["updated_at"] = String(Self.nowMillis())
+        all["updated_at"] = String(self.nowMillis())
         _ = try await self.redis.pipeline([
             ["HSET", RESPArg(k.config)] + all.flatMap { [RESPArg($0.key), RESPArg($0.value)] },
             ["SADD", RESPArg(self.keys.matches), RESPArg(match)],
@@ -182,7 +184,7 @@ struct QueueStore: Sendable {
     /// queue. Publishes the seed. Returns whether this call made it.
     func draw(_ match: String, settings: QueueSettings, owner: String?, logger: Logger) async throws -> Bool {
         let k = self.keys.match(match)
-        let now = Self.nowMillis()
+        let now = self.nowMillis()
         let n =
             try await QueueScripts.draw.run(
                 on: self.redis, keys: [k.config, k.prequeue, k.waiting, k.entrants, k.lock], args: [owner ?? "", String(now)]
@@ -210,7 +212,7 @@ struct QueueStore: Sendable {
 
     func join(_ match: String, user: String, ip: String, limitPerUser: Int, limitPerIP: Int) async throws -> JoinOutcome {
         let k = self.keys.match(match)
-        let now = Self.nowMillis()
+        let now = self.nowMillis()
         let window = Int(now / 60_000)
         let qid = Self.newQueueID()
         let reply = try await QueueScripts.join.run(
@@ -241,7 +243,7 @@ struct QueueStore: Sendable {
 
     func status(_ match: String, queueID: String) async throws -> FanStatus {
         let k = self.keys.match(match)
-        let now = Self.nowMillis()
+        let now = self.nowMillis()
         let reply = try await QueueScripts.status.run(
             on: self.redis, keys: [k.config, k.waiting, k.prequeue, k.window(queueID), k.admits, k.seen], args: [queueID, String(now)])
         return try Self.parseStatus((reply.array ?? [])[...])
@@ -267,7 +269,7 @@ struct QueueStore: Sendable {
 
     func snapshot(_ match: String) async throws -> MatchSnapshot? {
         let k = self.keys.match(match)
-        let now = Self.nowMillis()
+        let now = self.nowMillis()
         let r = try await self.redis.pipeline([
             ["HGETALL", RESPArg(k.config)], ["ZCOUNT", RESPArg(k.admits), RESPArg(String(now - 60_000)), "+inf"], ["ZCARD", RESPArg(k.prequeue)],
         ])
@@ -278,7 +280,7 @@ struct QueueStore: Sendable {
     /// Ranks of many fans at once (nil = not in line); with `touch`, marks them all as seen.
     func ranks(_ match: String, zset: String, queueIDs: [String], touch: Bool = true) async throws -> [Int?] {
         let k = self.keys.match(match)
-        let now = RESPArg(String(Self.nowMillis()))
+        let now = RESPArg(String(self.nowMillis()))
         var out: [Int?] = []
         out.reserveCapacity(queueIDs.count)
         var start = 0
@@ -310,7 +312,7 @@ struct QueueStore: Sendable {
         let k = self.keys.match(match)
         let r = try await QueueScripts.endWindow.run(
             on: self.redis, keys: [k.windows, k.users, k.queueIDs, self.keys.events, k.lock],
-            args: [owner ?? "", queueID ?? "", user ?? "", match, self.keys.channel, k.windowPrefix, type, String(Self.nowMillis())])
+            args: [owner ?? "", queueID ?? "", user ?? "", match, self.keys.channel, k.windowPrefix, type, String(self.nowMillis())])
         return r.int ?? 0
     }
 }

@@ -31,8 +31,10 @@ enum QueueTicketError: Error, Sendable, ProblemConvertible {
 
 struct QueueTicketCodec: Sendable {
     private let key: SymmetricKey
+    private let clock: WallClock
 
-    init(secret: Secret) {
+    init(secret: Secret, clock: WallClock) {
+        self.clock = clock
         let root = SymmetricKey(data: Array(secret.value.utf8))
         self.key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array("hns-queue-ticket-v1".utf8), using: root)))
     }
@@ -43,7 +45,7 @@ struct QueueTicketCodec: Sendable {
         return "v1." + Base64URL.encode(payload) + "." + Base64URL.encode(mac)
     }
 
-    func decode(_ text: String, match: String, now: Date = Date()) throws(QueueTicketError) -> QueueTicket {
+    func decode(_ text: String, match: String) throws(QueueTicketError) -> QueueTicket {
         let text = text.trimmingCharacters(in: .whitespaces)
         guard !text.isEmpty else { throw .missing }
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -54,7 +56,7 @@ struct QueueTicketCodec: Sendable {
         let fields = String(decoding: payload, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         guard fields.count == 4, let exp = Int64(fields[3]) else { throw .malformed }
         let ticket = QueueTicket(matchID: String(fields[0]), userID: String(fields[1]), queueID: String(fields[2]), expiresAt: exp)
-        guard Double(exp) >= now.timeIntervalSince1970 else { throw .expired }
+        guard Double(exp) >= self.clock.now.timeIntervalSince1970 else { throw .expired }
         guard ticket.matchID == match else { throw .wrongMatch }
         return ticket
     }

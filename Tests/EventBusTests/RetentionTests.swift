@@ -17,20 +17,18 @@ import Testing
                 }
             ) { bus, app async throws -> Void in
                 for i in 1...5 { try await bus.publish("order.n", #"{"i":\#(i)}"#, msgID: "old-\(i)") }
-                let lastPublished = ContinuousClock.now
-                // Half a second in, the oldest pending message is within the warning margin of expiry.
-                try await Task.sleep(for: .milliseconds(700))
-                // On a loaded machine the first messages may already be past max_age here: count both passes.
-                let early = try await app.retention.runOnce()
+                // 0.7 s old, the oldest pending message is within the warning margin (1.5 s) of expiry (2 s).
+                try await bus.age(by: .milliseconds(700))
+                #expect(try await app.retention.runOnce() == 0)
                 let ready = try await TestHTTP.get(bus.baseURL + "/readyz")
                 #expect(ready.json?["checks"]?["retention"]?["detail"]?["expiring_soon"]?["stuck"] != nil)
                 #expect(
                     try await TestHTTP.get(bus.baseURL + "/metrics").text.contains("hns_eventbus_subscription_expiry_risk{subscription=\"stuck\"} 1"))
 
-                try await Task.sleep(until: lastPublished + .milliseconds(2300), clock: .continuous)
+                // 2.3 s old, past max_age and the dedupe window; a new message is not.
+                try await bus.age(by: .milliseconds(1600))
                 try await bus.publish("order.n", #"{"i":6}"#)
-                let removed = try await app.retention.runOnce()
-                #expect(early + removed == 5)
+                #expect(try await app.retention.runOnce() == 5)
                 #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 1)
                 #expect(try await bus.count("SELECT missed::int FROM eventbus.subscriptions WHERE name = 'stuck'") == 5)
                 #expect(try await bus.count("SELECT acked_seq::int FROM eventbus.subscriptions WHERE name = 'stuck'") == 5)

@@ -8,18 +8,28 @@ import WaitingRoom
 
 @Suite struct AdmissionTests {
     @Test func admission_keeps_to_the_rate_and_the_free_window_limit() async throws {
-        try await QueueHarness.with(instances: 2) { h in
+        let clock = ManualClock()
+        try await QueueHarness.with(instances: 2, clock: clock) { h in
             // 120/min = 2 per second, at most 5 windows open
             try await h.openQueue("m-rate", perMinute: 120, windows: 5)
-            // Admission starts with the first join, so the clock does too (joins are slow on a loaded machine).
-            let start = ContinuousClock.now
             var tickets: [String] = []
             for i in 0..<12 { tickets.append(try await h.joinOK("m-rate", user: "r\(i)").ticket) }
-            #expect(try await eventually(timeout: .seconds(10)) { try await h.events(type: "queue.turn_granted").count >= 5 })
-            let elapsed = ContinuousClock.now - start
-            // five at two per second take about two seconds (the bucket starts empty, a burst of at most two)
-            #expect(elapsed >= .milliseconds(1500), "admitted too fast: \(elapsed)")
-            try await Task.sleep(for: .seconds(1))
+            // The bucket starts empty: while no time passes, nobody is admitted.
+            try await h.nextTick("m-rate")
+            #expect(try await h.events(type: "queue.turn_granted").count == 0)
+            // Two per second; a pause of ten seconds still lets in a burst of two only.
+            clock.advance(by: .seconds(1))
+            try await h.nextTick("m-rate")
+            #expect(try await h.events(type: "queue.turn_granted").count == 2)
+            clock.advance(by: .seconds(10))
+            try await h.nextTick("m-rate")
+            #expect(try await h.events(type: "queue.turn_granted").count == 4)
+            // The fifth window is the last one the limit allows, however much time passes.
+            clock.advance(by: .seconds(1))
+            try await h.nextTick("m-rate")
+            #expect(try await h.events(type: "queue.turn_granted").count == 5)
+            clock.advance(by: .seconds(5))
+            try await h.nextTick("m-rate")
             #expect(try await h.events(type: "queue.turn_granted").count == 5, "more windows than the limit")
             #expect(try await h.redis.zcard(h.key("m-rate", "windows")) == 5)
             // the first five in line were admitted, in order
@@ -59,15 +69,25 @@ import WaitingRoom
     }
 
     @Test func a_window_that_ends_unused_emits_queue_expired_and_frees_its_slot() async throws {
-        try await QueueHarness.with { h in
+        let clock = ManualClock()
+        try await QueueHarness.with(clock: clock) { h in
             // 3-second windows, one at a time
             try await h.openQueue("m-expiry", perMinute: 600, windows: 1, windowMinutes: 0.05)
             let first = try await h.joinOK("m-expiry", user: "e1")
             let second = try await h.joinOK("m-expiry", user: "e2")
-            #expect(try await eventually { try await h.events(type: "queue.turn_granted").count == 1 })
-            try await Task.sleep(for: .seconds(1))
+            // The bucket fills from the first tick that sees the queue.
+            try await h.nextTick("m-expiry")
+            clock.advance(by: .milliseconds(500))
+            try await h.nextTick("m-expiry")
             #expect(try await h.events(type: "queue.turn_granted").count == 1)
-            #expect(try await eventually(timeout: .seconds(8)) { try await h.events(type: "queue.expired").count == 1 })
+            // Within the window, the one slot stays taken.
+            clock.advance(by: .seconds(2))
+            try await h.nextTick("m-expiry")
+            #expect(try await h.events(type: "queue.turn_granted").count == 1)
+            #expect(try await h.events(type: "queue.expired").isEmpty)
+            clock.advance(by: .seconds(1))
+            try await h.nextTick("m-expiry")
+            #expect(try await h.events(type: "queue.expired").count == 1)
             let expired = try await h.events(type: "queue.expired")
             #expect(expired.first?["user_id"] == "e1")
             #expect(expired.first?["match_id"] == "m-expiry")
@@ -109,7 +129,7 @@ import WaitingRoom
             var tickets: [String] = []
             for i in 0..<5 { tickets.append(try await h.joinOK("m-seats", user: "s\(i)").ticket) }
             #expect(try await eventually { try await h.events(type: "queue.turn_granted").count == 2 })
-            try await Task.sleep(for: .seconds(1))
+            try await h.nextTick("m-seats")
             #expect(try await h.events(type: "queue.turn_granted").count == 2)
             // holds released: more seats, admission resumes
             try await h.redis.send(["SET", RESPArg(h.prefix + "match:m-seats:seats_left"), "12"])

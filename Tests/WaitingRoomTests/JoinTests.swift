@@ -112,10 +112,12 @@ import WaitingRoom
             #expect(try await TestHTTP.get(url + "?ticket=" + joined.ticket).status == 200)
         }
         // a ticket issued with a 1 s lifetime stops working
-        try await QueueHarness.with(configure: { $0.ticketTTL = .seconds(1) }) { h in
+        let clock = ManualClock()
+        try await QueueHarness.with(clock: clock, configure: { $0.ticketTTL = .seconds(1) }) { h in
             try await h.openQueue("m-ttl", perMinute: 1)
             let joined = try await h.joinOK("m-ttl", user: "6")
-            try await Task.sleep(for: .milliseconds(2100))
+            #expect(try await TestHTTP.get(h.url + "/v1/queues/m-ttl/position", headers: ["X-Queue-Ticket": joined.ticket]).status == 200)
+            clock.advance(by: .milliseconds(2100))
             let reply = try await TestHTTP.get(h.url + "/v1/queues/m-ttl/position", headers: ["X-Queue-Ticket": joined.ticket])
             #expect(reply.status == 401)
             #expect(reply.json?["detail"]?.stringValue?.contains("expired") == true)

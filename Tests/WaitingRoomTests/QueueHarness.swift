@@ -23,6 +23,8 @@ struct QueueHarness: Sendable {
     let urls: [String]
     let redis: RedisClient
     let prefix: String
+    /// Set when the test moves time by hand; every instance then reads it.
+    var clock: ManualClock? = nil
     var url: String { self.urls[0] }
 
     static var environment: [String: String] {
@@ -55,30 +57,32 @@ struct QueueHarness: Sendable {
     }
 
     static func with<T: Sendable>(
-        instances: Int = 1, configure: @escaping @Sendable (inout QueueConfiguration) -> Void = { _ in },
+        instances: Int = 1, clock: ManualClock? = nil, configure: @escaping @Sendable (inout QueueConfiguration) -> Void = { _ in },
         _ body: @Sendable (QueueHarness) async throws -> T
     ) async throws -> T {
         let redisURL = try await RedisTestServer.sharedURL()
         let prefix = "test:" + String(UUID().uuidString.prefix(8)).lowercased() + ":"
         return try await RedisTestServer.withClient(url: redisURL) { redis in
-            try await Self.start(count: instances, redisURL: redisURL, prefix: prefix, configure: configure, urls: []) { urls in
-                try await body(QueueHarness(urls: urls, redis: redis, prefix: prefix))
+            try await Self.start(count: instances, redisURL: redisURL, prefix: prefix, clock: clock, configure: configure, urls: []) { urls in
+                try await body(QueueHarness(urls: urls, redis: redis, prefix: prefix, clock: clock))
             }
         }
     }
 
     private static func start<T: Sendable>(
-        count: Int, redisURL: String, prefix: String, configure: @escaping @Sendable (inout QueueConfiguration) -> Void, urls: [String],
+        count: Int, redisURL: String, prefix: String, clock: ManualClock?, configure: @escaping @Sendable (inout QueueConfiguration) -> Void,
+        urls: [String],
         _ body: @Sendable ([String]) async throws -> T
     ) async throws -> T {
         if urls.count == count { return try await body(urls) }
         let port = try await ChildProcess.freePort()
         var config = try Self.configuration(redisURL: redisURL, port: port, prefix: prefix, instance: "test-\(urls.count)")
         configure(&config)
-        let app = await QueueApp.build(configuration: config, logger: Self.logger())
+        let app = await QueueApp.build(configuration: config, logger: Self.logger(), clock: clock?.wallClock ?? .system)
         return try await withRunningService(app, port: port) {
             try await Self.start(
-                count: count, redisURL: redisURL, prefix: prefix, configure: configure, urls: urls + ["http://127.0.0.1:\(port)"], body)
+                count: count, redisURL: redisURL, prefix: prefix, clock: clock, configure: configure,
+                urls: urls + ["http://127.0.0.1:\(port)"], body)
         }
     }
 
@@ -152,6 +156,19 @@ struct QueueHarness: Sendable {
     }
 
     func key(_ match: String, _ suffix: String) -> String { self.prefix + "queue:\(match):\(suffix)" }
+
+    /// Returns once an admission tick that started after this call has finished for `match` (each tick
+    /// ends by stamping the bucket with its time), so a test can say "nothing more happened" without
+    /// sleeping. With a manual clock, time first moves by a millisecond so that the tick is told apart.
+    func nextTick(_ match: String) async throws {
+        if let clock { clock.advance(by: .milliseconds(1)) }
+        let after = Int64(((self.clock?.now ?? Date()).timeIntervalSince1970 * 1000).rounded(.down)) + (self.clock == nil ? 1 : 0)
+        let ticked = try await eventually(timeout: .seconds(10)) {
+            let stamp = try await self.redis.send(["HGET", RESPArg(self.key(match, "config")), "bucket_at"]).string.flatMap { Int64($0) } ?? 0
+            return stamp >= after
+        }
+        #expect(ticked, "no admission tick for \(match)")
+    }
 }
 
 struct DeadlinePassed: Error {}

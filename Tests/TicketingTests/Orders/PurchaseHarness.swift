@@ -20,7 +20,7 @@ struct PurchaseHarness: Sendable {
 
     static func with<T: Sendable>(
         holdTTL: String = "15m", sweep: String = "1h", grace: String = "10m", reconcile: String = "1h", waitRecheck: String = "2s",
-        _ body: @Sendable (PurchaseHarness) async throws -> T
+        clock: ManualClock? = nil, _ body: @Sendable (PurchaseHarness) async throws -> T
     ) async throws -> T {
         let port = try await ChildProcess.freePort()
         var logger = Logger(label: "test.stripe-sim")
@@ -37,7 +37,7 @@ struct PurchaseHarness: Sendable {
                     "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
                     "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
                     "HNS_ORDER_WAIT_RECHECK": waitRecheck,
-                ]
+                ], clock: clock
             ) { h in try await body(PurchaseHarness(h: h, stripeBase: base)) }
         }
     }

@@ -411,7 +411,8 @@ import Testing
     }
 
     @Test func while_the_queue_is_active_purchases_need_this_fans_purchase_token() async throws {
-        try await PurchaseHarness.with { p async throws -> Void in
+        let clock = ManualClock()
+        try await PurchaseHarness.with(clock: clock) { p async throws -> Void in
             let h = p.h
             let match = try await h.matchOnSale()
             try await RedisTestServer.withClient { redis in _ = try await redis.hset("hns:queue:\(match):config", ["state": "open"]) }
@@ -442,7 +443,7 @@ import Testing
             #expect(try await h.call("POST", "/api/v1/orders", token: fan, json: order).status == 403)
             // Once the cached state has expired (a second), the order's transaction gives way, the state
             // is read from Redis, and the order is made with the token's window.
-            try await Task.sleep(for: .milliseconds(1100))
+            clock.advance(by: .milliseconds(1100))
             let withWindow = try await h.call("POST", "/api/v1/orders", token: fan, json: order, headers: ["X-Purchase-Token": mine])
             #expect(withWindow.status == 201 && withWindow.object["window_ends_at"] is String)
             // A window that expires (as read from the queue's stream: one of this test's own, the real

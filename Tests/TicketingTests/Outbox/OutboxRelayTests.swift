@@ -98,12 +98,11 @@ import Testing
             }
             release.continuation.yield()
             await #expect(throws: BusPublisher.Failure.self) { _ = try await attempt.value }
-            // The lease is given back with the attempt counted, so the next round retries it.
+            // The attempt is counted and the row stays pending, so the next round retries it.
             let rows = try await client.query(
-                "SELECT attempts, publish_leased_until IS NULL, published_at IS NULL FROM outbox.messages WHERE msg_id = \(ids[0])",
-                logger: TicketingHarness.logger)
-            for try await (attempts, free, pending) in rows.decode((Int, Bool, Bool).self) {
-                #expect(attempts == 1 && free && pending)
+                "SELECT attempts, published_at IS NULL FROM outbox.messages WHERE msg_id = \(ids[0])", logger: TicketingHarness.logger)
+            for try await (attempts, pending) in rows.decode((Int, Bool).self) {
+                #expect(attempts == 1 && pending)
             }
         }
     }
@@ -114,12 +113,12 @@ extension OutboxRelayTests {
         try await Self.withRelay(bus: { _ in (401, #"{"title":"unauthorized"}"#) }) { client, redis, bus in
             // given a bus that does not take our token (rotated on one side only)
             let ids = try await Self.write(["order.created", "order.completed"], client: client)
-            // when the relay publishes, then it fails like an outage: nothing is parked, the lease is given back
+            // when the relay publishes, then it fails like an outage: nothing is parked, the rows stay pending
             await #expect(throws: BusPublisher.Failure.self) {
                 _ = try await Self.relay(client, redis: redis, bus: bus.baseURL).publishBatch()
             }
             let rows = try await client.query(
-                "SELECT count(*)::int FROM outbox.messages WHERE parked_at IS NULL AND publish_leased_until IS NULL AND published_at IS NULL AND msg_id = ANY(\(ids))",
+                "SELECT count(*)::int FROM outbox.messages WHERE parked_at IS NULL AND published_at IS NULL AND attempts = 1 AND msg_id = ANY(\(ids))",
                 logger: TicketingHarness.logger)
             for try await n in rows.decode(Int.self) { #expect(n == 2) }
         }
@@ -151,6 +150,31 @@ extension OutboxRelayTests {
                 "SELECT published_at IS NULL, job_queued_at IS NOT NULL FROM outbox.messages WHERE msg_id = \(msgID)",
                 logger: TicketingHarness.logger)
             for try await (pending, queuedAt) in published.decode((Bool, Bool).self) { #expect(pending && queuedAt) }
+        }
+    }
+}
+
+extension OutboxRelayTests {
+    @Test func one_instance_relays_a_target_until_its_lease_runs_out() async throws {
+        try await Self.withRelay(bus: Self.refusingBus) { client, redis, bus in
+            // given two instances' relays
+            var first = Self.relay(client, redis: redis, bus: bus.baseURL)
+            first.owner = "first"
+            var second = Self.relay(client, redis: redis, bus: bus.baseURL)
+            second.owner = "second"
+            _ = try await Self.write(["order.created", "order.completed"], client: client)
+            // when the first one takes the bus's lease, then it alone publishes
+            #expect(try await first.publishBatch() == 2)
+            _ = try await Self.write(["order.created"], client: client)
+            #expect(try await second.publishBatch() == 0)
+            #expect(bus.requests.count == 1)
+            // when its lease runs out (the first instance died), then the second one takes over
+            try await client.query("UPDATE outbox.relays SET leased_until = now() - interval '1 second'", logger: TicketingHarness.logger)
+            #expect(try await second.publishBatch() == 1)
+            #expect(try await first.publishBatch() == 0)
+            let pending = try await client.query(
+                "SELECT count(*)::int FROM outbox.messages WHERE published_at IS NULL", logger: TicketingHarness.logger)
+            for try await n in pending.decode(Int.self) { #expect(n == 0) }
         }
     }
 }

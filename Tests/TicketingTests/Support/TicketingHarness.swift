@@ -20,7 +20,8 @@ struct TicketingHarness: Sendable {
     var base: String { "http://127.0.0.1:\(self.port)" }
 
     static func with<T: Sendable>(
-        holdTTL: String = "15m", sweep: String = "1h", environment: [String: String] = [:], _ body: @Sendable (TicketingHarness) async throws -> T
+        holdTTL: String = "15m", sweep: String = "1h", environment: [String: String] = [:], clock: ManualClock? = nil,
+        _ body: @Sendable (TicketingHarness) async throws -> T
     ) async throws -> T {
         let db = try await TestDatabase.create(migrating: ["ticketing"])
         // Ids start at a random offset so that Redis keys (per match) of parallel tests never meet.
@@ -36,7 +37,7 @@ struct TicketingHarness: Sendable {
                 "HNS_IDENTITY_ISSUER": issuer, "HNS_IDENTITY_AUDIENCE": audience, "HNS_IDENTITY_HS256_SECRET": secret,
                 "HNS_HOLD_TTL": holdTTL, "HNS_HOLD_SWEEP_INTERVAL": sweep, "HNS_AVAILABILITY_REFRESH_INTERVAL": "1h",
             ].merging(environment) { _, new in new })
-        let app = await TicketingApp.build(configuration: config, logger: Self.logger)
+        let app = await TicketingApp.build(configuration: config, logger: Self.logger, clock: clock?.wallClock ?? .system)
         let harness = TicketingHarness(db: db, port: port, redisURL: redis)
         let result = try await withRunningService(app, port: port) { try await body(harness) }
         await db.drop()

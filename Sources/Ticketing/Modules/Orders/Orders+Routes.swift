@@ -134,13 +134,18 @@ extension Orders {
 struct QueueGate: Sendable {
     let redis: RedisClient
     let verifier: PurchaseTokenVerifier?
+    /// The queue's state per match, for a second (every purchase call asks).
+    let states: ShortCache<Int64, String?>
     static let header = HTTPField.Name("X-Purchase-Token")!
 
     /// The states in which the queue controls who may buy (hns-queue's `state`).
     static let gatedStates: Set<String> = ["pre_queue", "open", "paused"]
 
-    /// The queue's state per match, for a second (every purchase call asks).
-    let states = ShortCache<Int64, String?>(ttl: .seconds(1))
+    init(redis: RedisClient, verifier: PurchaseTokenVerifier?, clock: WallClock = .system) {
+        self.redis = redis
+        self.verifier = verifier
+        self.states = ShortCache(ttl: .seconds(1), clock: clock)
+    }
 
     /// Nil when the match has no active queue; else the verified token, or a 403 / 503.
     func check(matchID: Int64, user: String, token: String?) async throws -> PurchaseToken? {

@@ -47,12 +47,13 @@ enum Outbox {
 }
 
 /// Relays the outbox: publishes pending rows to the bus as one atomic batch (when a bus is
-/// configured) and adds job rows to the Redis stream. A batch is leased first, in a short
-/// transaction of its own, so no row lock is held while the bus or Redis is called, and several
-/// instances share the work; a crash before the mark re-sends once the lease runs out, and the bus
-/// drops the duplicate by `Msg-Id`. While the bus is away the relay backs off (exponentially, with
-/// jitter, at most `maximumBackoff`); a message it refuses for good is parked (`parked_at`,
-/// `hns_outbox_parked_total`) so the ones behind it still go.
+/// configured) and adds job rows to the Redis stream. Each target is relayed by one instance at a
+/// time, the holder of its lease (`outbox.relays`, renewed with every batch it reads); the batch is
+/// read without locking any message, so no row lock is held while the bus or Redis is called, and a
+/// message is written once more only when it is marked. A crash before the mark re-sends once the
+/// lease runs out, and the bus drops the duplicate by `Msg-Id`. While the bus is away the relay
+/// backs off (exponentially, with jitter, at most `backoff.maximum`); a message it refuses for good
+/// is parked (`parked_at`, `hns_outbox_parked_total`) so the ones behind it still go.
 struct OutboxRelay: Service {
     let postgres: PostgresClient
     let redis: RedisClient
@@ -60,8 +61,11 @@ struct OutboxRelay: Service {
     let logger: Logger
     var idleInterval: Duration = .milliseconds(250)
     var backoff = Backoff(base: .milliseconds(250), maximum: .seconds(30))
-    /// How long a leased batch is the relay's alone; longer than the bus publisher's whole retry.
-    var lease: Duration = .seconds(60)
+    /// How long a target stays this instance's after its last batch was read; longer than the bus
+    /// publisher's whole retry, so that no other instance sends the same batch meanwhile.
+    var lease: Duration = .seconds(30)
+    /// This relay's name on the leases.
+    var owner = "relay-" + UUID().uuidString.lowercased()
     static let jobsStream = RedisKeys.shared.notificationJobs
 
     func run() async throws {
@@ -112,16 +116,24 @@ struct OutboxRelay: Service {
         let payload: String
     }
 
-    /// Leases up to `limit` pending rows in id order for `column`'s purpose; returns them.
-    private func lease(_ column: String, where condition: String, limit: Int) async throws -> [Leased] {
+    /// Takes `target`'s lease (free or run out), renews it once half of it has passed, and while this
+    /// instance holds it, reads up to `limit` pending rows in id order (none when another instance
+    /// holds it). One statement, no row locks, and no write at all in an idle round of a fresh lease.
+    private func lease(_ target: String, where condition: String, limit: Int) async throws -> [Leased] {
+        let (ttl, half) = (self.lease.seconds, self.lease.seconds / 2)
         let rows = try await self.postgres.query(
             """
-            UPDATE outbox.messages SET \(unescaped: column) = now() + make_interval(secs => \(self.lease.seconds))
-            WHERE id IN (
-                SELECT id FROM outbox.messages
-                WHERE \(unescaped: condition) AND (\(unescaped: column) IS NULL OR \(unescaped: column) < now())
-                ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            RETURNING id, subject, msg_id, payload::text
+            WITH taken AS (
+                UPDATE outbox.relays SET owner = \(self.owner), leased_until = now() + make_interval(secs => \(ttl))
+                WHERE target = \(target) AND (leased_until IS NULL OR leased_until < now()
+                    OR (owner = \(self.owner) AND leased_until < now() + make_interval(secs => \(half))))
+                RETURNING 1),
+            held AS (
+                SELECT FROM outbox.relays
+                WHERE target = \(target) AND owner = \(self.owner) AND leased_until >= now() + make_interval(secs => \(half)))
+            SELECT id, subject, msg_id, payload::text FROM outbox.messages
+            WHERE (EXISTS (SELECT FROM taken) OR EXISTS (SELECT FROM held)) AND \(unescaped: condition)
+            ORDER BY id LIMIT \(limit)
             """, logger: self.logger)
         var leased: [Leased] = []
         for try await (id, subject, msgID, payload) in rows.decode((Int64, String, String, String).self) {
@@ -134,7 +146,7 @@ struct OutboxRelay: Service {
     /// is unavailable (the batch's lease is given back and the caller backs off).
     func publishBatch(limit: Int = 500) async throws -> Int {
         guard let publisher = self.publisher else { return 0 }
-        let batch = try await self.lease("publish_leased_until", where: "published_at IS NULL AND parked_at IS NULL", limit: limit)
+        let batch = try await self.lease("bus", where: "published_at IS NULL AND parked_at IS NULL", limit: limit)
         guard !batch.isEmpty else { return 0 }
         let outcome: Result<Void, BusPublisher.Failure>
         do {
@@ -162,13 +174,13 @@ struct OutboxRelay: Service {
                     continue
                 } catch {
                     // The bus went away meanwhile: the rest of the batch waits for the next round.
-                    try await self.release(batch[i...].map(\.id), column: "publish_leased_until", error: String(describing: error))
+                    try await self.failed(batch[i...].map(\.id), error: String(describing: error))
                     throw error
                 }
                 try await self.markPublished([message.id])
             }
         case .failure(let error):
-            try await self.release(batch.map(\.id), column: "publish_leased_until", error: String(describing: error))
+            try await self.failed(batch.map(\.id), error: String(describing: error))
             throw error
         }
         return batch.count
@@ -176,7 +188,7 @@ struct OutboxRelay: Service {
 
     private func markPublished(_ ids: [Int64]) async throws {
         try await self.postgres.query(
-            "UPDATE outbox.messages SET published_at = now(), publish_leased_until = NULL WHERE id = ANY(\(ids))", logger: self.logger)
+            "UPDATE outbox.messages SET published_at = now() WHERE id = ANY(\(ids))", logger: self.logger)
     }
 
     private func park(_ message: Leased, error: String) async throws {
@@ -184,23 +196,20 @@ struct OutboxRelay: Service {
         self.logger.error("outbox message parked", metadata: ["msg_id": "\(message.msgID)", "subject": "\(message.subject)", "error": "\(error)"])
         try await self.postgres.query(
             """
-            UPDATE outbox.messages SET parked_at = now(), publish_leased_until = NULL, attempts = attempts + 1, last_error = \(error)
+            UPDATE outbox.messages SET parked_at = now(), attempts = attempts + 1, last_error = \(error)
             WHERE id = \(message.id)
             """, logger: self.logger)
     }
 
-    /// Gives a lease back early after a failure, counting the attempt.
-    private func release(_ ids: [Int64], column: String, error: String) async throws {
+    /// Counts a failed attempt on the rows of a batch, which stay pending for the next round.
+    private func failed(_ ids: [Int64], error: String) async throws {
         try await self.postgres.query(
-            """
-            UPDATE outbox.messages SET \(unescaped: column) = NULL, attempts = attempts + 1, last_error = \(error)
-            WHERE id = ANY(\(ids))
-            """, logger: self.logger)
+            "UPDATE outbox.messages SET attempts = attempts + 1, last_error = \(error) WHERE id = ANY(\(ids))", logger: self.logger)
     }
 
     /// Job rows onto `hns:jobs:notifications` (at least once; workers dedupe by `msg_id`).
     func queueJobs(limit: Int = 500) async throws -> Int {
-        let batch = try await self.lease("job_leased_until", where: "job AND job_queued_at IS NULL", limit: limit)
+        let batch = try await self.lease("jobs", where: "job AND job_queued_at IS NULL", limit: limit)
         guard !batch.isEmpty else { return 0 }
         let commands: [[RESPArg]] = batch.map { m in
             [
@@ -211,11 +220,11 @@ struct OutboxRelay: Service {
         do {
             _ = try await self.redis.pipeline(commands)
         } catch {
-            try await self.release(batch.map(\.id), column: "job_leased_until", error: String(describing: error))
+            try await self.failed(batch.map(\.id), error: String(describing: error))
             throw error
         }
         try await self.postgres.query(
-            "UPDATE outbox.messages SET job_queued_at = now(), job_leased_until = NULL WHERE id = ANY(\(batch.map(\.id)))", logger: self.logger)
+            "UPDATE outbox.messages SET job_queued_at = now() WHERE id = ANY(\(batch.map(\.id)))", logger: self.logger)
         return batch.count
     }
 }
