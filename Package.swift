@@ -109,7 +109,7 @@ let package = Package(
             name: "HNSTestSupport",
             dependencies: [
                 "HNSCore", "HNSPostgres", "HNSRedis", "EventBus", "HNSIdentity", .hummingbird, .postgres, .logging, .nioCore, .nioPosix, .ahc,
-                .lifecycle,
+                .lifecycle, .yams,
             ], swiftSettings: upcoming),
         .testTarget(name: "HNSCoreTests", dependencies: ["HNSCore", "HNSTestSupport", .hummingbirdTesting], swiftSettings: upcoming),
         .testTarget(name: "HNSPostgresTests", dependencies: ["HNSPostgres", "HNSTestSupport"], swiftSettings: upcoming),

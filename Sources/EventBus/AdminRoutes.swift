@@ -13,7 +13,7 @@ struct AdminRoutes: Sendable {
         group.get("/stream") { _, _ in HealthRoutes.json(.ok, try await self.admin.streamInfo()) }
         group.get("/subscriptions") { _, _ in HealthRoutes.json(.ok, .object(["subscriptions": try await self.admin.subscriptions()])) }
         group.post("/subscriptions/{name}/reset") { request, context in
-            let name = try context.parameters.require("name")
+            let name = context.parameters.decoded("name") ?? ""
             struct Body: Decodable {
                 let seq: Int64?
                 let time: String?
@@ -35,18 +35,18 @@ struct AdminRoutes: Sendable {
             return HealthRoutes.json(.ok, .object(["subscription": .string(name), "replay_from_seq": .number(Double(from))]))
         }
         group.get("/subscriptions/{name}/dead-letters") { _, context in
-            let name = try context.parameters.require("name")
+            let name = context.parameters.decoded("name") ?? ""
             return HealthRoutes.json(.ok, .object(["dead_letters": try await self.admin.deadLetters(name)]))
         }
         group.post("/subscriptions/{name}/dead-letters/redrive") { _, context in
-            let name = try context.parameters.require("name")
+            let name = context.parameters.decoded("name") ?? ""
             let n = try await self.known(name) { try await self.admin.redriveDeadLetters(name) }
             self.manager?.wake(name)
             return HealthRoutes.json(.ok, .object(["requeued": .number(Double(n))]))
         }
         group.post("/subscriptions/{name}/redeliver/{seq}") { _, context in
-            let name = try context.parameters.require("name")
-            guard let seq = Int64(context.parameters.get("seq") ?? "") else { throw Problem.validation(field: "seq", "must be a number") }
+            let name = context.parameters.decoded("name") ?? ""
+            guard let seq = Int64(context.parameters.decoded("seq") ?? "") else { throw Problem.validation(field: "seq", "must be a number") }
             do {
                 try await self.known(name) { try await self.admin.redeliver(name, seq: seq) }
             } catch is EventBusAdmin.NoSuchMessage {

@@ -22,7 +22,7 @@ public struct EventBusApp: Sendable {
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(
                     timeout: .init(connect: .seconds(5)),
-                    connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))))
+                    connectionPool: .init(idleTimeout: .seconds(20), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))))
         var lazy = config.postgres
         lazy.options.additionalStartupParameters = [("synchronous_commit", "off")]
         lazy.options.maximumConnections = 8
@@ -50,11 +50,14 @@ public struct EventBusApp: Sendable {
             ])
         PublishRoutes(stream: config.stream, sequencer: sequencer).add(to: router)
         AdminRoutes(admin: admin, token: config.adminToken, manager: manager).add(to: router)
+        OpenAPIRoute.add(to: router, yaml: BusOpenAPI.yaml)
+        DaemonRouter.seal(router)
 
         // Order = dependencies: pools first, then the workers, the HTTP server last (Application runs
         // its server after these and stops it first on SIGTERM).
         let app = Application(
             router: router,
+            server: config.http.server,
             configuration: config.http.applicationConfiguration,
             services: [postgres, bookkeeping, httpService, sequencer, manager, retention],
             logger: logger)

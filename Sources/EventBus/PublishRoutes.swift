@@ -60,7 +60,7 @@ struct PublishRoutes: Sendable {
 
     private func publishOne(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let publisher = try self.publisher(request)
-        let subject = context.parameters.get("subject") ?? ""
+        let subject = context.parameters.decoded("subject") ?? ""
         let body = try await request.body.collect(upTo: self.stream.maxMessageSize + 1)
         let item = try self.check(subject: subject, msgID: request.headers[.msgID], bytes: body, publisher: publisher, field: "")
         let stored = try await self.commit([item])[0]

@@ -38,6 +38,17 @@ public enum RawJSON {
         return reader.found.map { $0.flatMap(reader.string(at:)) }
     }
 
+    /// Which of `paths` are present in the object (any value, null included); nil as for `strings`.
+    public static func present(_ bytes: [UInt8], at paths: [[String]]) -> [Bool]? {
+        var reader = Reader(bytes)
+        reader.want(paths)
+        reader.ws()
+        guard reader.peek == 0x7B, reader.value(depth: 0) else { return nil }
+        reader.ws()
+        guard reader.i == bytes.count else { return nil }
+        return reader.found.map { $0 != nil }
+    }
+
     /// Nesting deeper than this is refused, so that a hostile body cannot exhaust the stack.
     static let maxDepth = 256
 

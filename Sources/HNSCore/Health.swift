@@ -91,3 +91,11 @@ public func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sen
         return first
     }
 }
+
+/// `GET /openapi.yaml`: the daemon's OpenAPI document, as written in its library.
+public enum OpenAPIRoute {
+    public static func add<Context: RequestContext>(to router: Router<Context>, yaml: String) {
+        let body = ByteBuffer(string: yaml)
+        router.get("/openapi.yaml") { _, _ in Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: body)) }
+    }
+}

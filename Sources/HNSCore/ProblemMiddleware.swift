@@ -8,11 +8,20 @@ import NIOCore
 /// a decoding failure, a bug — leaves as `application/problem+json`, and 5xx are logged with the cause
 /// (the response itself never carries internals).
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    /// The router's paths and their methods: a 404 of the router for a path that exists is a 405.
+    let routes: RouteTable?
+
+    public init(routes: RouteTable? = nil) { self.routes = routes }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            let allowed = self.routes?.methods(for: request.uri.path) ?? []
+            guard !allowed.isEmpty else { return Self.problem(for: error).response() }
+            var problem = Problem(.methodNotAllowed, detail: "This path does not accept \(request.method.rawValue).")
+            problem.extraHeaders[.allow] = allowed.joined(separator: ", ")
+            return problem.response()
         } catch {
             let problem = Self.problem(for: error)
             if problem.statusCode >= 500 {
@@ -50,6 +59,23 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// A Swift type as a reader of the API knows it.
+    static func kind(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type, is Substring.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type, is Int16.Type, is Int8.Type, is UInt.Type, is UInt64.Type, is UInt32.Type,
+            is UInt16.Type, is UInt8.Type:
+            return "a whole number"
+        case is Double.Type, is Float.Type, is Decimal.Type: return "a number"
+        case is UUID.Type: return "a UUID"
+        case is Date.Type: return "an ISO 8601 date-time"
+        default:
+            let name = String(describing: type)
+            return name.hasPrefix("Array<") || name.hasPrefix("[") && !name.contains(":") ? "a list" : "an object"
+        }
+    }
+
     static func problem(for error: DecodingError) -> Problem {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
@@ -60,14 +86,21 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let field = path(ctx.codingPath + [key])
             return .validation(field: field, "is required")
         case .typeMismatch(let type, let ctx):
-            return .validation(field: path(ctx.codingPath), "must be of type \(type)")
+            return .validation(field: path(ctx.codingPath), "must be \(Self.kind(type))")
         case .valueNotFound(let type, let ctx):
-            return .validation(field: path(ctx.codingPath), "must not be null (expected \(type))")
+            return .validation(field: path(ctx.codingPath), "must not be null (it must be \(Self.kind(type)))")
         case .dataCorrupted(let ctx):
             if ctx.codingPath.isEmpty {
                 return Problem(.malformedJSON, detail: "The body is not valid JSON.")
             }
-            return .validation(field: path(ctx.codingPath), ctx.debugDescription)
+            // A number that does not fit (a fraction or a huge value where a whole number belongs), a
+            // date or an id in the wrong form: the decoders' own words name Swift types, ours do not.
+            let text = ctx.debugDescription
+            let message =
+                text.contains("number") || text.contains("Number")
+                ? "must be a whole number within range"
+                : text.contains("UUID") ? "must be a UUID" : text.contains("date") ? "must be an ISO 8601 date-time" : "has an invalid value"
+            return .validation(field: path(ctx.codingPath), message)
         @unknown default:
             return .badRequest("The body could not be decoded.")
         }
@@ -112,13 +145,28 @@ extension Request {
         try Self.decodeJSON(as: type, from: try await self.body.collect(upTo: limit ?? context.maxUploadSize))
     }
 
-    /// The same for a body already collected (e.g. kept to hash for an `Idempotency-Key`).
+    /// The same for a body already collected (e.g. kept to hash for an `Idempotency-Key`). The body
+    /// meets `JSONBodyRules` first.
     public static func decodeJSON<T: Decodable>(as type: T.Type, from buffer: ByteBuffer) throws -> T {
+        let violations = JSONBodyRules.violations(in: buffer.readableBytesView)
+        if !violations.isEmpty { throw Problem.validation(violations) }
         do {
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
+            // Foundation reports a number that does not fit its field (2.5 or 1e20 for an Int) as a body
+            // that is not JSON, without the field: when the body is JSON, name the numbers that are not
+            // whole or not in range.
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            {
+                let fields = JSONBodyRules.numbersThatAreNotWhole(in: value)
+                throw Problem.validation(
+                    fields.isEmpty
+                        ? [Problem.FieldError(field: "body", message: "has a value of the wrong kind")]
+                        : fields.map { Problem.FieldError(field: $0, message: "must be a whole number within range") })
+            }
             throw ProblemMiddleware<BasicRequestContext>.problem(for: error)
         }
     }

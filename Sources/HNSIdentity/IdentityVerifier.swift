@@ -117,9 +117,14 @@ public final class IdentityVerifier: Sendable {
         let time = now.timeIntervalSince1970
         guard time < expiresAt + leeway else { throw .expired }
         if let notBefore = claims.notBefore, time + leeway < notBefore { throw .notYetValid }
-        guard let subject = claims.subject, !subject.isEmpty else { throw .malformedToken }
+        // The subject becomes a key and a column value everywhere (PostgreSQL refuses NUL); the e-mail
+        // is dropped rather than the token when it is not plausible.
+        guard let subject = claims.subject, !subject.isEmpty, subject.utf8.count <= 255,
+            !subject.unicodeScalars.contains(where: JSONBodyRules.isRefused)
+        else { throw .malformedToken }
+        let email = claims.email.flatMap { $0.utf8.count <= 320 && !$0.unicodeScalars.contains(where: JSONBodyRules.isRefused) ? $0 : nil }
         return Identity(
-            userID: subject, email: claims.email, roles: Set(claims.roles.compactMap(Role.init(rawValue:))), amr: claims.amr,
+            userID: subject, email: email, roles: Set(claims.roles.compactMap(Role.init(rawValue:))), amr: claims.amr,
             expiresAt: Date(timeIntervalSince1970: expiresAt))
     }
 }

@@ -17,7 +17,7 @@ public enum StripeRouterApp {
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(
                     timeout: .init(connect: .seconds(2)),
-                    connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256))))
+                    connectionPool: .init(idleTimeout: .seconds(20), concurrentHTTP1ConnectionsPerHostSoftLimit: 256))))
         let publisher = BusPublisher(
             baseURL: config.eventBusURL, token: config.eventBusToken, client: http.client, timeout: config.publishTimeout, attempts: 2)
         let router = DaemonRouter.make(daemon: "hns-stripe-router", context: BasicRequestContext.self)
@@ -43,7 +43,10 @@ public enum StripeRouterApp {
             config: config, table: watcher, publisher: publisher, batcher: config.batchPublishes ? PublishBatcher(publisher: publisher) : nil
         )
         .add(to: router)
+        OpenAPIRoute.add(to: router, yaml: RouterOpenAPI.yaml)
+        DaemonRouter.seal(router)
         return Application(
-            router: router, configuration: config.http.applicationConfiguration, services: [http, watcher], logger: logger)
+            router: router, server: config.http.server, configuration: config.http.applicationConfiguration, services: [http, watcher], logger: logger
+        )
     }
 }

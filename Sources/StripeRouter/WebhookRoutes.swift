@@ -30,14 +30,8 @@ struct WebhookRoutes: Sendable {
     static let unroutableSubject = "stripe.unroutable"
 
     func add(to router: Router<BasicRequestContext>) {
+        // Other methods get 405 with `Allow: POST` from the problem middleware.
         router.post("/webhook/stripe") { request, context in try await self.receive(request, context: context) }
-        for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
-            router.on("/webhook/stripe", method: method) { _, _ -> Response in
-                var problem = Problem(.methodNotAllowed, detail: "Stripe webhooks are POSTed.")
-                problem.extraHeaders[.allow] = "POST"
-                throw problem
-            }
-        }
     }
 
     func receive(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -120,7 +114,20 @@ struct WebhookRoutes: Sendable {
                         .init(field: "id", message: "an event needs a string id"), .init(field: "type", message: "an event needs a string type"),
                     ]))
         }
+        // The id becomes the bus's Msg-Id and both are logged and stored: bounded, printable text.
+        var errors: [Problem.FieldError] = []
+        for (field, value) in [("id", id), ("type", type)] where !Self.isPlainText(value, limit: 255) {
+            errors.append(.init(field: field, message: "must be at most 255 bytes without control characters"))
+        }
+        if !errors.isEmpty {
+            throw self.reject(
+                "not-an-event", Problem(RouterProblems.notAnEvent, detail: "The event's id or type is not a Stripe one.", errors: errors))
+        }
         return (id, type, fields[2])
+    }
+
+    static func isPlainText(_ value: String, limit: Int) -> Bool {
+        value.utf8.count <= limit && !value.unicodeScalars.contains(where: JSONBodyRules.isRefused)
     }
 
     private func reject(_ reason: String, _ problem: Problem) -> Problem {

@@ -62,7 +62,7 @@ struct StripeAPIRoutes: Sendable {
     }
 
     func retrievePaymentIntent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
             let result: Result<StripeJSON, StripeError> = self.simulator.withState { s in
                 Result { () throws(StripeError) in try s.paymentIntent(id).json }
@@ -72,7 +72,7 @@ struct StripeAPIRoutes: Sendable {
     }
 
     func cancelPaymentIntent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (params, call) throws(StripeError) in
             let reason = try Self.oneOf(params, "cancellation_reason", ["duplicate", "fraudulent", "requested_by_customer", "abandoned"])
             return self.simulator.withState { state in
@@ -134,7 +134,7 @@ struct StripeAPIRoutes: Sendable {
     }
 
     func retrieveRefund(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
             guard let refund = self.simulator.withState({ s in s.refunds.first { $0.id == id }?.json }) else {
                 throw .noSuch("refund", id, param: "id")
@@ -144,7 +144,7 @@ struct StripeAPIRoutes: Sendable {
     }
 
     func retrieveEvent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
             guard let bytes = self.simulator.withState({ s in s.eventIndex[id].map { s.events[$0].bytes } }) else {
                 throw .noSuch("event", id, param: "id")
@@ -156,7 +156,7 @@ struct StripeAPIRoutes: Sendable {
     // MARK: simulator controls
 
     func confirm(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context, form: false) { (params, _) throws(StripeError) in
             var outcome = StripeSimulatorConfiguration.Outcome.succeeded
             if let raw = params.string("outcome") {
@@ -187,7 +187,7 @@ struct StripeAPIRoutes: Sendable {
     /// Sends a recorded event once more (same id and bytes, fresh signature) and answers with the
     /// receiver's status code; 502 when the receiver did not answer.
     func resend(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+        let id = context.parameters.decoded("id") ?? ""
         guard self.simulator.configuration.webhook != nil else {
             return Self.respond(StripeError(status: .badRequest, message: "No webhook endpoint is configured (HNS_STRIPE_SIM_WEBHOOK_URL).").answer)
         }

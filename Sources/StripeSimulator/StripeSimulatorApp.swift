@@ -40,7 +40,10 @@ public enum StripeSimulatorApp {
                 }
             ])
         StripeAPIRoutes(simulator: simulator, delivery: delivery).add(to: router)
-        return Application(router: router, configuration: config.http.applicationConfiguration, services: [http, delivery], logger: logger)
+        DaemonRouter.seal(router)
+        return Application(
+            router: router, server: config.http.server, configuration: config.http.applicationConfiguration, services: [http, delivery],
+            logger: logger)
     }
 }
 

@@ -60,6 +60,7 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/order-paid', status: 409, title: 'Order already paid'}
             - {type: 'https://hns.hr/problems/order-ended', status: 409, title: 'Order ended'}
             - {type: 'https://hns.hr/problems/idempotency-key-reused', status: 422, title: 'Idempotency-Key reused'}
+            - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
             - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
             - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
             - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
@@ -90,6 +91,15 @@ enum OpenAPIDocument {
                 errors:
                   type: array
                   items: {type: object, properties: {field: {type: string}, message: {type: string}}}
+            BusEnvelope:
+              type: object
+              description: An event as the bus delivers it (docs/contracts.md)
+              required: [subject, message_id, timestamp, data]
+              properties:
+                subject: {type: string, minLength: 1}
+                message_id: {type: string, minLength: 1}
+                timestamp: {type: string, format: date-time}
+                data: {}
             Attendee:
               type: object
               required: [first_name, last_name, date_of_birth, nationality]
@@ -742,16 +752,17 @@ enum OpenAPIDocument {
             post:
               summary: The backend's catch-all bus subscription (our domain events); checked and acknowledged
               security: [{busDelivery: []}]
-              requestBody: {required: true, content: {application/json: {schema: {type: object, required: [subject, data, message_id]}}}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BusEnvelope'}}}}
               responses:
                 '204': {description: acknowledged}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
           /webhooks/stripe:
             post:
               summary: Stripe events as the event bus delivers them (envelope {subject, data, timestamp, message_id}); Bearer = the bus subscription token
               security: [{busDelivery: []}]
-              requestBody: {required: true, content: {application/json: {schema: {type: object, required: [subject, data, message_id]}}}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BusEnvelope'}}}}
               responses:
                 '200': {description: handled (or a duplicate), content: {application/json: {schema: {type: object, properties: {outcome: {type: string}}}}}}
                 '400': {$ref: '#/components/responses/Problem'}

@@ -3,6 +3,7 @@ import HNSCore
 import HNSIdentity
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The request context of every `hns-ticketing` route: JSON in snake_case with ISO 8601 dates, and
 /// the caller's identity once `AuthenticationMiddleware` has checked their bearer token.
@@ -11,9 +12,12 @@ public struct TicketingContext: RequestContext {
     /// The verified identity, or why the token was refused; nil when the request sent none. Routes
     /// never read it: the role groups (`RoleContext`) do.
     var authentication: Result<Identity, IdentityError>?
+    /// The peer of the connection (a proxy's, behind one: see `PurchaseRateLimits.addressHeader`).
+    let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     public var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
@@ -79,6 +83,7 @@ struct RoleContext<Rule: AccessRule>: ChildRequestContext {
     typealias ParentContext = TicketingContext
     var coreContext: CoreRequestContextStorage
     let identity: Identity
+    let remoteAddress: SocketAddress?
 
     init(context: TicketingContext) throws {
         guard let authentication = context.authentication else { throw IdentityError.missingToken }
@@ -86,6 +91,7 @@ struct RoleContext<Rule: AccessRule>: ChildRequestContext {
         try Rule.check(identity)
         self.coreContext = context.coreContext
         self.identity = identity
+        self.remoteAddress = context.remoteAddress
     }
 
     var responseEncoder: JSONEncoder { TicketingJSON.encoder() }
@@ -122,6 +128,8 @@ struct RouteGroups {
     /// Anyone, signed in or not (fans browse matches without an account).
     let anyone: RouterGroup<TicketingContext>
     let customer: RouterGroup<CustomerContext>
+    /// Customers' purchase calls (holds, orders, payments), under the purchase rate limits.
+    let purchase: RouterGroup<CustomerContext>
     let admin: RouterGroup<AdminContext>
     let support: RouterGroup<SupportContext>
     let quotaOwner: RouterGroup<QuotaOwnerContext>
@@ -129,11 +137,13 @@ struct RouteGroups {
     /// The event bus's deliveries; paths from the root (the Stripe path predates `api/v1`).
     let bus: RouterGroup<TicketingContext>
 
-    init(router: Router<TicketingContext>, verifier: IdentityVerifier, busToken: Secret?) {
+    init(router: Router<TicketingContext>, verifier: IdentityVerifier, busToken: Secret?, purchaseLimits: PurchaseRateLimits? = nil) {
         self.bus = router.group().add(middleware: BusDeliveryMiddleware(token: busToken))
         let api = router.group("api/v1").add(middleware: AuthenticationMiddleware(verifier: verifier))
         self.anyone = api
-        self.customer = api.group(context: CustomerContext.self)
+        let customer = api.group(context: CustomerContext.self)
+        self.customer = customer
+        self.purchase = purchaseLimits.map { customer.group().add(middleware: $0) } ?? customer.group()
         self.admin = api.group(context: AdminContext.self)
         self.support = api.group(context: SupportContext.self)
         self.quotaOwner = api.group(context: QuotaOwnerContext.self)
@@ -144,7 +154,7 @@ struct RouteGroups {
 extension Parameters {
     /// A numeric path id, or 404 (an id that cannot exist is simply not found).
     func id(_ name: String) throws -> Int64 {
-        guard let raw = self.get(name), let value = Int64(raw), value > 0 else { throw Problem.notFound() }
+        guard let raw = self.decoded(name), let value = Int64(raw), value > 0 else { throw Problem.notFound() }
         return value
     }
 }

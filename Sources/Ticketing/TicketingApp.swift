@@ -5,6 +5,7 @@ import HNSCore
 import HNSIdentity
 import HNSPostgres
 import HNSRedis
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -24,6 +25,8 @@ struct TicketingModules: Sendable {
     let payments: Payments
     let orders: Orders
     let queueGate: QueueGate
+    /// Nil where no configuration sets them (tests of a module, subcommands).
+    var purchaseLimits: PurchaseRateLimits?
 
     /// `http` carries the calls to Stripe; the shared client when none is given (tests, subcommands).
     init(
@@ -52,6 +55,9 @@ struct TicketingModules: Sendable {
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
             purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, clock: clock, logger: logger)
+        self.purchaseLimits = PurchaseRateLimits(
+            limiter: RedisRateLimiter(redis: redis, logger: logger), perUser: config.purchaseRatePerUser, perAddress: config.purchaseRatePerAddress,
+            addressHeader: config.clientAddressHeader.flatMap { HTTPField.Name($0) })
     }
 
     init(
@@ -99,7 +105,7 @@ public enum TicketingApp {
                 eventLoopGroupProvider: .singleton,
                 configuration: .init(
                     timeout: .init(connect: .seconds(2)),
-                    connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128))))
+                    connectionPool: .init(idleTimeout: .seconds(20), concurrentHTTP1ConnectionsPerHostSoftLimit: 128))))
         var purchaseTokens: PurchaseTokenVerifier?
         if let key = config.purchaseTokenKey { purchaseTokens = await PurchaseTokenVerifier(key: key) }
         let modules = TicketingModules(configuration: config, logger: logger, http: http.client, purchaseTokens: purchaseTokens, clock: clock)
@@ -126,7 +132,8 @@ public enum TicketingApp {
         services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
         if let refresh = verifier.refreshService { services.append(refresh) }
-        return Application(router: router, configuration: config.http.applicationConfiguration, services: services, logger: logger)
+        return Application(
+            router: router, server: config.http.server, configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
 
     static func router(modules: TicketingModules, verifier: IdentityVerifier, busToken: Secret? = nil, logger: Logger) -> Router<TicketingContext> {
@@ -143,11 +150,9 @@ public enum TicketingApp {
                     return nil
                 },
             ])
-        router.get("openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
-        }
+        OpenAPIRoute.add(to: router, yaml: OpenAPIDocument.yaml)
         // Every route is registered in the group of the role that may call it (RequestContext.swift).
-        let groups = RouteGroups(router: router, verifier: verifier, busToken: busToken)
+        let groups = RouteGroups(router: router, verifier: verifier, busToken: busToken, purchaseLimits: modules.purchaseLimits)
         let (matches, profiles, gate) = (modules.matches, modules.profiles, modules.queueGate)
         let idempotency = Idempotency(postgres: modules.postgres, logger: logger)
         // E1
@@ -169,6 +174,7 @@ public enum TicketingApp {
         modules.orders.addRoutes(to: groups, queueGate: gate, idempotency: idempotency) { matchID in
             try await matches.match(id: matchID).kickoffAt
         }
+        DaemonRouter.seal(router)
         return router
     }
 }

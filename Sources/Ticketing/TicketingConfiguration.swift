@@ -3,6 +3,7 @@ import HNSCore
 import HNSIdentity
 import HNSPostgres
 import HNSRedis
+import HTTPTypes
 import PostgresNIO
 
 /// Everything `hns-ticketing` reads from its environment, parsed once.
@@ -33,6 +34,11 @@ public struct TicketingConfiguration: Sendable {
     /// How often a request waiting for its order (`?wait=N`) re-reads it, should the announcement
     /// that the order settled have been lost.
     public var orderWaitRecheck: Duration = Orders.defaultLongPollRecheck
+    /// Purchase calls (holds, orders, payments) allowed per user and per client address; nil: no limit.
+    public var purchaseRatePerUser: RateLimit? = RateLimit(count: 60, window: .seconds(60))
+    public var purchaseRatePerAddress: RateLimit? = RateLimit(count: 1200, window: .seconds(60))
+    /// The header a proxy in front writes the client's address into (`X-Forwarded-For`); nil: none.
+    public var clientAddressHeader: String?
 
     public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws -> TicketingConfiguration {
         let env = EnvironmentReader(values)
@@ -56,6 +62,10 @@ public struct TicketingConfiguration: Sendable {
         let recheck = env.duration("HNS_ORDER_WAIT_RECHECK", default: Orders.defaultLongPollRecheck)
         // Shorter would turn every waiting request into a loop of reads.
         if recheck < .milliseconds(100) { env.problem("HNS_ORDER_WAIT_RECHECK must be at least 100ms") }
+        let perUser = env.rateLimit("HNS_PURCHASE_RATE_PER_USER", default: RateLimit(count: 60, window: .seconds(60)))
+        let perAddress = env.rateLimit("HNS_PURCHASE_RATE_PER_ADDRESS", default: RateLimit(count: 1200, window: .seconds(60)))
+        let addressHeader = env.string("HNS_CLIENT_ADDRESS_HEADER")
+        if let addressHeader, HTTPField.Name(addressHeader) == nil { env.problem("HNS_CLIENT_ADDRESS_HEADER is not a header name") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
@@ -67,6 +77,9 @@ public struct TicketingConfiguration: Sendable {
         config.paymentGrace = grace
         config.paymentReconcileInterval = reconcile
         config.orderWaitRecheck = recheck
+        config.purchaseRatePerUser = perUser
+        config.purchaseRatePerAddress = perAddress
+        config.clientAddressHeader = addressHeader
         return config
     }
 }

@@ -10,6 +10,7 @@ enum TicketingProblems {
     static let oibTaken = ProblemType("oib-taken", .conflict, "OIB already registered")
     static let attendeeRefused = ProblemType("attendee-refused", .forbidden, "Ticket holder refused")
     static let blacklistEntryInUse = ProblemType("blacklist-entry-in-use", .conflict, "Blacklist entry in use")
+    static let rateLimited = ProblemType("rate-limited", .tooManyRequests, "Too many requests")
     // E2
     static let stadiumExists = ProblemType("stadium-exists", .conflict, "Stadium exists")
     static let invalidTransition = ProblemType("invalid-transition", .conflict, "Transition not allowed")
@@ -39,7 +40,7 @@ enum TicketingProblems {
             .purchaseWindowEnded, .purchaseTokenInvalid,
             oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
-            paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused,
+            paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
         ]
 }
 
@@ -48,7 +49,8 @@ extension InventoryError: ProblemConvertible {
         switch self {
         case .matchNotFound: .notFound("No such match.")
         case .sectorNotFound(let code):
-            Problem(.notFound, detail: "This match has no sector \(code).", errors: [.init(field: "sector", message: "no sector \(code)")])
+            Problem(
+                .notFound, detail: "This match has no sector “\(code)”.", errors: [.init(field: "sector", message: "no such sector at this match")])
         case .sectorClosed(let code): Problem(TicketingProblems.sectorClosed, detail: "Sector \(code) is not on sale.")
         case .notEnoughSeats(let sector, let requested, let available):
             Problem(

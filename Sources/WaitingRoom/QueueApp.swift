@@ -33,6 +33,8 @@ public enum QueueApp {
         let tickets = QueueTicketCodec(secret: config.ticketSecret, clock: clock)
         QueueRoutes(store: store, hub: hub, fanout: fanout, tickets: tickets, verifier: verifier, config: config)
             .add(to: router)
+        OpenAPIRoute.add(to: router, yaml: QueueOpenAPI.yaml)
+        DaemonRouter.seal(router)
 
         var services: [any Service] = [redis]
         if let refresh = verifier.refreshService { services.append(refresh) }
@@ -40,7 +42,8 @@ public enum QueueApp {
         // No permessage-deflate: it costs memory per socket and positions are tiny.
         let sockets = QueueSockets(store: store, hub: hub, fanout: fanout, tickets: tickets, silentAfter: TimeAmount(config.pingInterval * 2))
         return Application(
-            router: router, server: HTTPServerBuilder { responder in QueueServerChannel(responder: responder, sockets: sockets) },
+            router: router,
+            server: HTTPServerBuilder { responder in QueueServerChannel(responder: responder, sockets: sockets, http1: config.http.http1) },
             configuration: config.http.applicationConfiguration, services: services, logger: logger)
     }
 }

@@ -50,17 +50,23 @@ struct QueueRoutes: Sendable {
 
     // MARK: - Helpers
 
-    static func matchID(_ context: some RequestContext) throws -> String {
-        let id = context.parameters.get("matchId") ?? ""
-        guard Self.isMatchID(id) else { throw Problem.notFound("No queue for this match id.") }
+    /// The monolith's match id (a positive integer, written without leading zeros, so that one
+    /// match has one queue); anything else names no match: 404, or 422 when creating a queue.
+    static func matchID(_ context: some RequestContext, creating: Bool = false) throws -> String {
+        let id = context.parameters.decoded("matchId") ?? ""
+        guard Self.isMatchID(id) else {
+            if creating { throw Problem.validation(field: "matchId", "must be a match id (a positive integer)") }
+            throw Problem.notFound("No queue for this match id: match ids are positive integers.")
+        }
         return id
     }
 
     static func isMatchID(_ id: some StringProtocol) -> Bool {
-        (1...64).contains(id.utf8.count) && id.utf8.allSatisfy({ Self.idBytes.contains($0) })
+        guard let first = id.utf8.first, first != UInt8(ascii: "0"), id.utf8.count <= 19, id.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return false
+        }
+        return Int64(id) != nil
     }
-
-    private static let idBytes = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.".utf8))
 
     static func ticketText(_ request: Request) -> String? {
         Self.ticketText(
@@ -122,7 +128,7 @@ struct QueueRoutes: Sendable {
 
     func putQueue(_ request: Request, _ context: QueueRequestContext) async throws -> Response {
         try await self.requireOperator(request)
-        let match = try Self.matchID(context)
+        let match = try Self.matchID(context, creating: true)
         let update = try await request.decodeJSON(as: QueueUpdate.self, context: context, limit: 16 * 1024)
         var errors: [Problem.FieldError] = []
         var fields: [String: String] = [:]
@@ -219,7 +225,7 @@ struct QueueRoutes: Sendable {
     func release(_ request: Request, _ context: QueueRequestContext) async throws -> Response {
         try await self.requireOperator(request)
         let match = try Self.matchID(context)
-        guard let user = context.parameters.get("userId"), !user.isEmpty else { throw Problem.notFound() }
+        guard let user = context.parameters.decoded("userId"), !user.isEmpty else { throw Problem.notFound() }
         let ended = try await self.store.endWindow(match, queueID: nil, user: user, type: "queue.released", owner: nil)
         if ended == 1 { try await self.store.redis.publish(channel: self.store.keys.channel, message: AdmissionLoop.note("moved", match)) }
         return Self.json(.ok, ["released": .bool(ended == 1)])

@@ -230,6 +230,7 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let sockets: QueueSockets
+    /// Its idle timeout also bounds the wait for the first request head, before the upgrade is decided.
     var http1 = HTTP1Channel.Configuration()
     /// Positions and tickets are small; a bigger frame is a protocol error.
     var maxFrameSize = 8 * 1024
@@ -273,9 +274,17 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
             )
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: upgrade)
             configuration.enablePipelining = false
-            configuration.enableErrorHandling = false
+            // A request that cannot be parsed is answered 400 and its connection closed.
+            configuration.enableErrorHandling = true
             configuration.enableResponseHeaderValidation = false
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(CloseOnParserError())
+            // Until the first request head is complete nothing else watches the connection: a client
+            // that trickles it (or sends nothing) is closed at the idle timeout.
+            if let timeout = self.http1.idleTimeout {
+                let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+                result.whenComplete { _ in deadline.cancel() }
+            }
             return Value(upgrade: result, channel: channel)
         }
     }
@@ -296,5 +305,16 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
         } catch {
             logger.debug("connection ended during the upgrade", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// Closes the connection once a request could not be parsed: NIO's protocol error handler has
+/// answered 400 by then, and nothing else would end the connection before the idle timeout.
+final class CloseOnParserError: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = NIOAny
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError { context.close(promise: nil) }
+        context.fireErrorCaught(error)
     }
 }

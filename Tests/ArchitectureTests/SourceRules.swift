@@ -105,7 +105,7 @@ enum SourceRules {
     // MARK: Routes
 
     /// The route groups of `RouteGroups`, by role.
-    static let routeGroups: Set<String> = ["anyone", "customer", "admin", "support", "quotaOwner", "petrolStaff", "bus"]
+    static let routeGroups: Set<String> = ["anyone", "customer", "purchase", "admin", "support", "quotaOwner", "petrolStaff", "bus"]
 
     /// In the monolith's modules, every route is registered on `groups.<role>`; admin paths only on
     /// `groups.admin`, and `groups.admin` only with admin paths.

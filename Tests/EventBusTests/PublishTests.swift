@@ -1,10 +1,11 @@
-import EventBus
 import Foundation
 import HNSCore
 import HNSTestSupport
 import Logging
 import PostgresNIO
 import Testing
+
+@testable import EventBus
 
 @Suite struct PublishTests {
     @Test func publish_commits_and_returns_the_seq() async throws {
@@ -164,6 +165,23 @@ import Testing
                 }
                 #expect(seen == Array(1...Int64(publishers * each)))
             }
+        }
+    }
+}
+
+extension PublishTests {
+    @Test func the_openapi_document_matches_the_router_and_the_catalogue() async throws {
+        try await BusHarness.with { bus, _ async throws -> Void in
+            let served = try await TestHTTP.get(bus.baseURL + "/openapi.yaml")
+            #expect(served.status == 200)
+            let documented = try OpenAPIParity.operations(served.text)
+            let routed = DaemonRouter.routes(of: "hns-eventbus")
+            #expect(
+                !routed.isEmpty && documented == routed,
+                "only documented: \(documented.subtracting(routed)); only routed: \(routed.subtracting(documented))")
+            #expect(try OpenAPIParity.problemTypes(served.text) == OpenAPIParity.catalogue(BusProblems.all))
+            let patch = try await TestHTTP.send("PATCH", bus.baseURL + "/v1/publish")
+            #expect(patch.status == 405 && patch.header("allow") == "POST")
         }
     }
 }

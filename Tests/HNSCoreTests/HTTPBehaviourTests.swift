@@ -25,6 +25,8 @@ import Testing
         }
         router.get("/boom") { _, _ -> String in throw CancellationError() }
         router.get("/refuse") { _, _ -> String in throw Problem.validation(field: "seats", "must be 1 to 8") }
+        router.get("/orders/{id}") { _, context -> String in context.parameters.decoded("id") ?? "" }
+        DaemonRouter.seal(router)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return Application(router: router, logger: logger)
@@ -107,6 +109,81 @@ import Testing
             try await client.execute(uri: "/healthz", method: .get, headers: [.requestID: "abc-123"]) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.requestID] == "abc-123")
+            }
+        }
+    }
+
+    func problem(_ response: TestResponse) throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(response.body.readableBytesView))
+    }
+
+    @Test func a_control_character_in_any_string_is_a_422_naming_the_field() async throws {
+        try await self.app().test(.router) { client in
+            for body in [
+                #"{"seats":1,"holder":{"oib":"12\u0000"}}"#, #"{"seats":1,"holder":{"oib":"\u001b[1m"}}"#,
+                "{\"seats\":1,\"holder\":{\"oib\":\"a\u{7F}\"}}", "{\"seats\":1,\"holder\":{\"oib\":\"a\u{85}\"}}",
+            ] {
+                try await client.execute(uri: "/orders/1", method: .post, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .unprocessableContent, "\(body)")
+                    let errors = try self.problem(response)["errors"]
+                    #expect(errors == .array([.object(["field": .string("holder.oib"), "message": .string("must not contain control characters")])]))
+                }
+            }
+            // An escaped backslash before "u0000" is text, not an escape; tab and line feed are text too.
+            try await client.execute(uri: "/orders/1", method: .post, body: ByteBuffer(string: #"{"seats":1,"holder":{"oib":"a\\u0000\tb\n"}}"#)) {
+                response in
+                #expect(response.status == .ok)
+            }
+            let long = String(repeating: "é", count: JSONBodyRules.maxStringLength + 1)
+            try await client.execute(uri: "/orders/1", method: .post, body: ByteBuffer(string: #"{"seats":1,"holder":{"oib":"\#(long)"}}"#)) {
+                response in
+                #expect(response.status == .unprocessableContent)
+                #expect(String(buffer: response.body).contains("at most \(JSONBodyRules.maxStringLength) characters"))
+            }
+        }
+    }
+
+    @Test func wrong_numbers_and_types_are_422s_in_words_not_swift_types() async throws {
+        try await self.app().test(.router) { client in
+            for (body, message) in [
+                (#"{"seats":2.5,"holder":{"oib":"1"}}"#, "must be a whole number"),
+                (#"{"seats":99999999999999999999,"holder":{"oib":"1"}}"#, "must be a whole number"),
+                (#"{"seats":"two","holder":{"oib":"1"}}"#, "must be a whole number"),
+                (#"{"seats":2,"holder":"me"}"#, "must be an object"),
+                (#"{"seats":2,"holder":{"oib":5}}"#, "must be a string"),
+            ] {
+                try await client.execute(uri: "/orders/1", method: .post, body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .unprocessableContent, "\(body)")
+                    let errors = try self.problem(response)["errors"]
+                    guard case .array(let list)? = errors, let message0 = list.first?["message"]?.stringValue else {
+                        Issue.record("no field errors for \(body)")
+                        return
+                    }
+                    #expect(message0.hasPrefix(message), "\(body): \(message0)")
+                    #expect(!message0.contains("Int") && !message0.contains("Dictionary") && !message0.contains("Swift"))
+                }
+            }
+        }
+    }
+
+    @Test func a_method_the_path_does_not_have_is_a_405_with_allow() async throws {
+        try await self.app().test(.router) { client in
+            try await client.execute(uri: "/orders/7", method: .delete) { response in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.headers[.allow] == "GET, HEAD, POST")
+                let type = try self.problem(response)["type"]
+                #expect(type == .string(Problem.typeBase + "method-not-allowed"))
+            }
+            try await client.execute(uri: "/nope/7", method: .delete) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test func path_parameters_are_percent_decoded() async throws {
+        try await self.app().test(.router) { client in
+            try await client.execute(uri: "/orders/N%31", method: .get) { response in
+                #expect(String(buffer: response.body) == "N1")
             }
         }
     }

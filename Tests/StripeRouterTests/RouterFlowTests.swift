@@ -4,8 +4,9 @@ import HNSCore
 import HNSTestSupport
 import Logging
 import PostgresNIO
-import StripeRouter
 import Testing
+
+@testable import StripeRouter
 
 #if canImport(Glibc)
     import Glibc
@@ -108,9 +109,16 @@ import Testing
                 let noID = try await Self.send(router, #"{"type":"x.y"}"#)
                 #expect(noID.status == 400)
                 #expect(noID.text.contains("\"field\":\"id\""))
+                // An id the bus could not take as a Msg-Id (a NUL, over 255 bytes) is refused, correctly signed or not.
+                for id in ["evt_\\u0000x", "evt_" + String(repeating: "a", count: 260)] {
+                    let reply = try await Self.send(router, Self.event(id: id))
+                    #expect(reply.status == 400, "\(reply.text)")
+                    #expect(reply.json?["type"] == .string(Problem.typeBase + "not-an-event"))
+                }
                 let huge = try await Self.send(router, Self.event(id: "evt_big", pad: 1 << 20))
                 #expect(huge.status == 413)
-                #expect(try await TestHTTP.get(router + "/webhook/stripe").status == 405)
+                let get = try await TestHTTP.get(router + "/webhook/stripe")
+                #expect(get.status == 405 && get.header("allow") == "POST")
                 #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 0)
                 let metrics = try await TestHTTP.get(router + "/metrics").text
                 #expect(metrics.contains("hns_stripe_router_rejected_total{reason=\"signature-mismatch\"}"))
@@ -165,6 +173,23 @@ import Testing
                 try await Task.sleep(for: .milliseconds(600))
                 #expect(try await TestHTTP.get(router + "/readyz").json?["checks"]?["routing_table"]?["detail"]?["version"] == good)
                 #expect(try await Self.send(router, Self.event(id: "evt_r3", site: "drupal")).json?["subject"] == .string("stripe.drupal"))
+            }
+        }
+    }
+}
+
+extension RouterFlowTests {
+    @Test func the_openapi_document_matches_the_router_and_the_catalogue() async throws {
+        try await BusHarness.with { bus, _ async throws -> Void in
+            try await Self.withRouter(busURL: bus.baseURL, routes: try Self.routesFile()) { router async throws -> Void in
+                let served = try await TestHTTP.get(router + "/openapi.yaml")
+                #expect(served.status == 200)
+                let documented = try OpenAPIParity.operations(served.text)
+                let routed = DaemonRouter.routes(of: "hns-stripe-router")
+                #expect(
+                    !routed.isEmpty && documented == routed,
+                    "only documented: \(documented.subtracting(routed)); only routed: \(routed.subtracting(documented))")
+                #expect(try OpenAPIParity.problemTypes(served.text) == OpenAPIParity.catalogue(RouterProblems.all))
             }
         }
     }

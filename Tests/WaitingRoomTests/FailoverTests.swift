@@ -44,10 +44,10 @@ import WaitingRoom
         try await RedisTestServer.withClient(url: redis.url) { client in
             let h = QueueHarness(urls: urls, redis: client, prefix: "hns:")
             // 300 per minute: 5 per second, so 30 fans take about six seconds
-            try await h.openQueue("m-takeover", perMinute: 300, windows: 1000)
-            for i in 0..<30 { _ = try await h.joinOK("m-takeover", user: "t\(i)", url: urls[i % 2]) }
+            try await h.openQueue("7022", perMinute: 300, windows: 1000)
+            for i in 0..<30 { _ = try await h.joinOK("7022", user: "t\(i)", url: urls[i % 2]) }
             #expect(try await eventually { try await h.events(type: "queue.turn_granted").count >= 3 })
-            let leader = try #require(try await client.get("hns:queue:m-takeover:leader"))
+            let leader = try #require(try await client.get("hns:queue:7022:leader"))
             let victim = leader == "a" ? pids[0] : pids[1]
             kill(victim, SIGKILL)
             _ = await ChildProcess.wait(victim, timeout: .seconds(5))
@@ -55,7 +55,7 @@ import WaitingRoom
             #expect(before < 30)
             // the survivor takes the lock once it lapses and admits everyone left, each exactly once
             #expect(try await eventually(timeout: .seconds(20)) { try await h.events(type: "queue.turn_granted").count == 30 })
-            #expect(try await client.get("hns:queue:m-takeover:leader") == (leader == "a" ? "b" : "a"))
+            #expect(try await client.get("hns:queue:7022:leader") == (leader == "a" ? "b" : "a"))
             let users = try await h.events(type: "queue.turn_granted").compactMap { $0["user_id"] }
             #expect(users == (0..<30).map { "t\($0)" })
         }
@@ -121,18 +121,18 @@ import WaitingRoom
         try await withRunningService(app, port: port) {
             try await RedisTestServer.withClient(url: redis.url) { client in
                 let h = QueueHarness(urls: ["http://127.0.0.1:\(port)"], redis: client, prefix: "hns:")
-                try await h.openQueue("m-restart", state: "paused")
-                try await client.send(["HSET", "hns:queue:m-restart:config", "drawn", "1"])
+                try await h.openQueue("7018", state: "paused")
+                try await client.send(["HSET", "hns:queue:7018:config", "drawn", "1"])
                 var tickets: [String] = []
-                for i in 0..<5 { tickets.append(try await h.joinOK("m-restart", user: "r\(i)").ticket) }
-                let socket = SocketProbe.connect(h.url + "/v1/queues/m-restart/ws", ticket: tickets[3])
+                for i in 0..<5 { tickets.append(try await h.joinOK("7018", user: "r\(i)").ticket) }
+                let socket = SocketProbe.connect(h.url + "/v1/queues/7018/ws", ticket: tickets[3])
                 #expect(try await eventually { socket.last?["position"]?.intValue == 4 })
                 try await Task.sleep(for: .milliseconds(1200))  // appendfsync everysec
                 await redis.stop()
                 try await redis.start()
                 // places survive, the same ticket still works, and the socket hears the queue move again
-                #expect(try await eventually { (try? await h.position("m-restart", ticket: tickets[4]))?["position"]?.intValue == 5 })
-                _ = try await TestHTTP.send("DELETE", h.url + "/v1/queues/m-restart/join", headers: ["X-Queue-Ticket": tickets[0]])
+                #expect(try await eventually { (try? await h.position("7018", ticket: tickets[4]))?["position"]?.intValue == 5 })
+                _ = try await TestHTTP.send("DELETE", h.url + "/v1/queues/7018/join", headers: ["X-Queue-Ticket": tickets[0]])
                 #expect(try await eventually(timeout: .seconds(10)) { socket.last?["position"]?.intValue == 3 })
                 await socket.close()
             }

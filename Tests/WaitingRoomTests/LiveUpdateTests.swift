@@ -13,12 +13,12 @@ import WaitingRoom
 @Suite struct LiveUpdateTests {
     @Test func your_turn_reaches_the_socket_whichever_instance_holds_it() async throws {
         try await QueueHarness.with(instances: 2) { h in
-            try await h.openQueue("m-ws", perMinute: 60, windows: 10)
-            let a = try await h.joinOK("m-ws", user: "ws-a")
-            let b = try await h.joinOK("m-ws", user: "ws-b", url: h.urls[1])
+            try await h.openQueue("7025", perMinute: 60, windows: 10)
+            let a = try await h.joinOK("7025", user: "ws-a")
+            let b = try await h.joinOK("7025", user: "ws-b", url: h.urls[1])
             // one socket on each instance; a sends its ticket as the first message, b in a header
-            let onFirst = SocketProbe.connect(h.urls[0] + "/v1/queues/m-ws/ws", ticket: a.ticket)
-            let onSecond = SocketProbe.connect(h.urls[1] + "/v1/queues/m-ws/ws", ticket: b.ticket, inHeader: true)
+            let onFirst = SocketProbe.connect(h.urls[0] + "/v1/queues/7025/ws", ticket: a.ticket)
+            let onSecond = SocketProbe.connect(h.urls[1] + "/v1/queues/7025/ws", ticket: b.ticket, inHeader: true)
             // Position 2, or already 1 when a's turn came before this socket was up (a loaded machine).
             #expect(
                 try await eventually(timeout: .seconds(30)) {
@@ -41,17 +41,17 @@ import WaitingRoom
 
     @Test func waiting_sockets_hear_at_least_every_heartbeat_and_a_second_socket_replaces_the_first() async throws {
         try await QueueHarness.with(instances: 2) { h in
-            try await h.openQueue("m-beat", state: "paused", perMinute: 60, windows: 10)
-            try await h.redis.send(["HSET", RESPArg(h.key("m-beat", "config")), "drawn", "1"])
-            let fan = try await h.joinOK("m-beat", user: "beat")
-            let first = SocketProbe.connect(h.urls[0] + "/v1/queues/m-beat/ws", ticket: fan.ticket)
+            try await h.openQueue("7003", state: "paused", perMinute: 60, windows: 10)
+            try await h.redis.send(["HSET", RESPArg(h.key("7003", "config")), "drawn", "1"])
+            let fan = try await h.joinOK("7003", user: "beat")
+            let first = SocketProbe.connect(h.urls[0] + "/v1/queues/7003/ws", ticket: fan.ticket)
             #expect(try await eventually { first.count(type: "position") >= 1 })
             // heartbeat 1 s in tests: in 3.5 s at least three messages, although nothing moved
             try await Task.sleep(for: .milliseconds(3500))
             #expect(first.count(type: "position") >= 3)
             #expect(first.last?["state"] == .string("paused"))
             // the same fan on another instance: the first socket is told and closed
-            let second = SocketProbe.connect(h.urls[1] + "/v1/queues/m-beat/ws", ticket: fan.ticket)
+            let second = SocketProbe.connect(h.urls[1] + "/v1/queues/7003/ws", ticket: fan.ticket)
             #expect(try await eventually { first.count(type: "replaced") == 1 })
             #expect(try await eventually { first.closed.withLock { $0 } })
             #expect(try await eventually { second.count(type: "position") >= 1 })
@@ -62,13 +62,13 @@ import WaitingRoom
 
     @Test func a_socket_that_does_not_answer_pings_is_dropped_and_one_that_does_stays() async throws {
         try await QueueHarness.with(configure: { $0.pingInterval = .milliseconds(300) }) { h in
-            try await h.openQueue("m-ping", state: "paused")
-            try await h.redis.send(["HSET", RESPArg(h.key("m-ping", "config")), "drawn", "1"])
-            let live = try await h.joinOK("m-ping", user: "live")
-            let dead = try await h.joinOK("m-ping", user: "dead")
-            let answering = SocketProbe.connect(h.url + "/v1/queues/m-ping/ws", ticket: live.ticket, inHeader: true)
+            try await h.openQueue("7014", state: "paused")
+            try await h.redis.send(["HSET", RESPArg(h.key("7014", "config")), "drawn", "1"])
+            let live = try await h.joinOK("7014", user: "live")
+            let dead = try await h.joinOK("7014", user: "dead")
+            let answering = SocketProbe.connect(h.url + "/v1/queues/7014/ws", ticket: live.ticket, inHeader: true)
             // A client that upgrades and then never reads or answers anything.
-            let silent = try await SilentSocket.open(h.url, path: "/v1/queues/m-ping/ws", ticket: dead.ticket)
+            let silent = try await SilentSocket.open(h.url, path: "/v1/queues/7014/ws", ticket: dead.ticket)
             #expect(try await eventually { silent.received.withLock { $0.contains("101") } })
             #expect(try await eventually(timeout: .seconds(10)) { silent.closed.withLock { $0 } }, "a silent socket outlived the ping check")
             // The socket whose client answers pings is still served.
@@ -89,9 +89,9 @@ import WaitingRoom
             let app = await QueueApp.build(configuration: config, logger: QueueHarness.logger())
             let socket = try await withRunningService(app, port: port) { () -> SocketProbe in
                 let h = QueueHarness(urls: ["http://127.0.0.1:\(port)"], redis: redis, prefix: prefix)
-                try await h.openQueue("m-stop", state: "paused")
-                let fan = try await h.joinOK("m-stop", user: "stop")
-                let socket = SocketProbe.connect(h.url + "/v1/queues/m-stop/ws", ticket: fan.ticket)
+                try await h.openQueue("7021", state: "paused")
+                let fan = try await h.joinOK("7021", user: "stop")
+                let socket = SocketProbe.connect(h.url + "/v1/queues/7021/ws", ticket: fan.ticket)
                 #expect(try await eventually { !socket.all.isEmpty })
                 return socket
             }
@@ -103,26 +103,26 @@ import WaitingRoom
 
     @Test func reconnecting_keeps_the_place_and_a_bad_ticket_is_refused() async throws {
         try await QueueHarness.with(instances: 2) { h in
-            try await h.openQueue("m-reconnect", state: "paused")
-            try await h.redis.send(["HSET", RESPArg(h.key("m-reconnect", "config")), "drawn", "1"])
-            for i in 0..<3 { _ = try await h.joinOK("m-reconnect", user: "before-\(i)") }
-            let fan = try await h.joinOK("m-reconnect", user: "me")
-            let socket = SocketProbe.connect(h.urls[0] + "/v1/queues/m-reconnect/ws", ticket: fan.ticket)
+            try await h.openQueue("7016", state: "paused")
+            try await h.redis.send(["HSET", RESPArg(h.key("7016", "config")), "drawn", "1"])
+            for i in 0..<3 { _ = try await h.joinOK("7016", user: "before-\(i)") }
+            let fan = try await h.joinOK("7016", user: "me")
+            let socket = SocketProbe.connect(h.urls[0] + "/v1/queues/7016/ws", ticket: fan.ticket)
             #expect(try await eventually { socket.last?["position"]?.intValue == 4 })
             await socket.close()
-            _ = try await h.joinOK("m-reconnect", user: "after")
-            let again = SocketProbe.connect(h.urls[1] + "/v1/queues/m-reconnect/ws", ticket: fan.ticket)
+            _ = try await h.joinOK("7016", user: "after")
+            let again = SocketProbe.connect(h.urls[1] + "/v1/queues/7016/ws", ticket: fan.ticket)
             #expect(try await eventually { again.last?["position"]?.intValue == 4 })
             await again.close()
             // A forged ticket as the first message: an error message, then the socket closes.
-            let bad = SocketProbe.connect(h.urls[0] + "/v1/queues/m-reconnect/ws", ticket: "v1.AAAA.BBBB")
+            let bad = SocketProbe.connect(h.urls[0] + "/v1/queues/7016/ws", ticket: "v1.AAAA.BBBB")
             // Generous: on a loaded 2-core CI machine the whole suite runs in parallel.
             #expect(try await eventually(timeout: .seconds(45)) { bad.closed.withLock { $0 } }, "got \(bad.all)")
             #expect(bad.all.first?["type"] == .string("error"))
             #expect(bad.all.first?["status"]?.intValue == 401)
             #expect(bad.all.count == 1)
             // In a header: the upgrade itself is refused.
-            var request = HTTPClientRequest(url: h.urls[0] + "/v1/queues/m-reconnect/ws")
+            var request = HTTPClientRequest(url: h.urls[0] + "/v1/queues/7016/ws")
             for (name, value) in [
                 ("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"),
                 ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("X-Queue-Ticket", "v1.AAAA.BBBB"),
@@ -136,11 +136,11 @@ import WaitingRoom
 
     @Test func server_sent_events_carry_the_same_messages() async throws {
         try await QueueHarness.with { h in
-            try await h.openQueue("m-sse", perMinute: 60, windows: 10)
-            let head = try await h.joinOK("m-sse", user: "sse-head")
-            let fan = try await h.joinOK("m-sse", user: "sse")
+            try await h.openQueue("7020", perMinute: 60, windows: 10)
+            let head = try await h.joinOK("7020", user: "sse-head")
+            let fan = try await h.joinOK("7020", user: "sse")
             _ = head
-            var request = HTTPClientRequest(url: h.url + "/v1/queues/m-sse/events")
+            var request = HTTPClientRequest(url: h.url + "/v1/queues/7020/events")
             request.headers.add(name: "X-Queue-Ticket", value: fan.ticket)
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             #expect(response.status.code == 200)

@@ -460,7 +460,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("role", choices=["coordinator", "worker"])
     p.add_argument("--queues", required=True)
-    p.add_argument("--match", default="bench-match")
+    p.add_argument("--match", default="900001")
     p.add_argument("--secret", required=True)
     p.add_argument("--issuer", required=True)
     p.add_argument("--audience", required=True)

@@ -589,7 +589,7 @@ import Testing
             #expect(try await p.h.call("POST", "/api/v1/webhooks/nats", json: envelope, headers: bus).status == 204)
             // Not an envelope: refused with the field at fault, so the bus retries and an operator sees why.
             let noID = try await p.h.call(
-                "POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","data":{},"timestamp":"t"}"#, headers: bus)
+                "POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","data":{},"timestamp":"2026-11-30T00:00:00Z"}"#, headers: bus)
             #expect(noID.status == 422)
             #expect(noID.fields == ["message_id"])
             #expect(try await p.h.call("POST", "/api/v1/webhooks/nats", json: #"{"subject":"order.created","#, headers: bus).status == 400)

@@ -36,6 +36,8 @@ struct TicketingHarness: Sendable {
                 "HNS_DATABASE_URL": db.url, "HNS_REDIS_URL": redis, "HNS_TICKETING_PORT": String(port), "HNS_LOG_LEVEL": "error",
                 "HNS_IDENTITY_ISSUER": issuer, "HNS_IDENTITY_AUDIENCE": audience, "HNS_IDENTITY_HS256_SECRET": secret,
                 "HNS_HOLD_TTL": holdTTL, "HNS_HOLD_SWEEP_INTERVAL": sweep, "HNS_AVAILABILITY_REFRESH_INTERVAL": "1h",
+                // Every test calls from 127.0.0.1 into one shared Redis: limits only where a test sets them.
+                "HNS_PURCHASE_RATE_PER_USER": "off", "HNS_PURCHASE_RATE_PER_ADDRESS": "off",
             ].merging(environment) { _, new in new })
         let app = await TicketingApp.build(configuration: config, logger: Self.logger, clock: clock?.wallClock ?? .system)
         let harness = TicketingHarness(db: db, port: port, redisURL: redis)

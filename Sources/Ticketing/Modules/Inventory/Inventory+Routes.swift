@@ -37,9 +37,9 @@ extension Inventory {
         groups.anyone.get("matches/:matchId/sectors/:sector/seats") { _, context -> SectorMap in
             let matchID = try context.parameters.id("matchId")
             guard try await visible(matchID) else { throw InventoryError.matchNotFound }
-            return try await self.sectorMap(matchID: matchID, sector: context.parameters.get("sector") ?? "")
+            return try await self.sectorMap(matchID: matchID, sector: context.parameters.decoded("sector") ?? "")
         }
-        groups.customer.post("matches/:matchId/holds") { request, context -> Response in
+        groups.purchase.post("matches/:matchId/holds") { request, context -> Response in
             let me = context.identity
             let matchID = try context.parameters.id("matchId")
             let bytes = try await request.body.collect(upTo: 1 << 16)
@@ -48,6 +48,9 @@ extension Inventory {
                 let wanted: Request
                 switch (body.sector, body.quantity, body.seats) {
                 case (let sector?, let quantity?, nil):
+                    guard (1...12).contains(sector.utf8.count) else {
+                        throw Problem.validation(field: "sector", "must be a sector code (1 to 12 characters)")
+                    }
                     guard (1...50).contains(quantity) else { throw Problem.validation(field: "quantity", "must be between 1 and 50") }
                     wanted = .bestAvailable(sector: sector, quantity: quantity)
                 case (nil, nil, let seats?):
@@ -65,11 +68,11 @@ extension Inventory {
             }
         }
         groups.customer.get("holds/:holdId") { _, context -> Hold in
-            guard let id = context.parameters.get("holdId").flatMap(UUID.init(uuidString:)) else { throw InventoryError.holdNotFound }
+            guard let id = context.parameters.decoded("holdId").flatMap(UUID.init(uuidString:)) else { throw InventoryError.holdNotFound }
             return try await self.hold(id: id, buyer: context.identity.userID)
         }
         groups.customer.delete("holds/:holdId") { _, context -> Response in
-            guard let id = context.parameters.get("holdId").flatMap(UUID.init(uuidString:)) else { throw InventoryError.holdNotFound }
+            guard let id = context.parameters.decoded("holdId").flatMap(UUID.init(uuidString:)) else { throw InventoryError.holdNotFound }
             try await self.release(holdID: id, buyer: context.identity.userID, reason: .released, actor: context.actor)
             return Response(status: .noContent)
         }

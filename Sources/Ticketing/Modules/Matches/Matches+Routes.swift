@@ -62,7 +62,7 @@ extension Matches {
             return try await self.versions(matchID: try context.parameters.id("matchId"))
         }
         groups.admin.get("admin/matches/:matchId/config/versions/:version/diff") { request, context -> [MatchConfig.DiffEntry] in
-            guard let version = context.parameters.get("version", as: Int.self) else { throw Problem.notFound() }
+            guard let version = context.parameters.decoded("version").flatMap({ Int($0) }) else { throw Problem.notFound() }
             return try await self.diff(matchID: try context.parameters.id("matchId"), version: version)
         }
         groups.admin.post("admin/matches/:matchId/seat-map") { request, context -> SeatMapResult in

@@ -60,3 +60,19 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
     /// Nothing more will happen to it (until the support issue's refunds).
     var isFinal: Bool { [.ticketsIssued, .expired, .cancelled, .paymentFailed].contains(self) }
 }
+
+extension OrderState {
+    /// How an answer to the buyer says where the order stands ("This order \(…).").
+    var phrase: String {
+        switch self {
+        case .created: "is being placed"
+        case .seatsHeld: "holds its seats and awaits payment"
+        case .awaitingPayment: "awaits its payment"
+        case .paid: "is paid"
+        case .ticketsIssued: "is paid and its tickets are issued"
+        case .expired: "has expired"
+        case .cancelled: "was cancelled"
+        case .paymentFailed: "ended when its payment failed"
+        }
+    }
+}

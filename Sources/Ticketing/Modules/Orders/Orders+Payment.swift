@@ -38,7 +38,7 @@ extension Orders {
         case .paid, .ticketsIssued: throw Problem(TicketingProblems.orderPaid, detail: "This order is already paid.")
         default:
             throw Problem(
-                TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")); start a new one."
+                TicketingProblems.orderEnded, detail: "This order \(row.state.phrase); start a new one."
             )
         }
         if let ends = row.windowEndsAt, ends < Date() {
@@ -393,7 +393,7 @@ extension Orders {
         let buyer = actor.id
         let row = try await self.order(id: orderID, buyer: buyer)
         guard row.state.isOpen else {
-            throw Problem(TicketingProblems.orderEnded, detail: "This order is \(row.state.rawValue.replacingOccurrences(of: "_", with: " ")).")
+            throw Problem(TicketingProblems.orderEnded, detail: "This order \(row.state.phrase) and can no longer be cancelled.")
         }
         if let pi = row.paymentIntentId {
             let stripe = try self.requireStripe()

@@ -16,7 +16,7 @@ extension Orders {
     func addRoutes(
         to groups: RouteGroups, queueGate: QueueGate, idempotency: Idempotency, kickoff: @escaping @Sendable (Int64) async throws -> Date
     ) {
-        groups.customer.post("orders") { request, context -> Response in
+        groups.purchase.post("orders") { request, context -> Response in
             let me = context.identity
             let bytes = try await request.body.collect(upTo: 1 << 20)
             return try await idempotency.run(request: request, buyer: me.userID, route: "POST /orders", body: bytes, recordsInTransaction: true) {
@@ -64,7 +64,7 @@ extension Orders {
             }
             return Idempotency.response(.ok, order.json)
         }
-        groups.customer.post("orders/:orderId/payment") { request, context -> Response in
+        groups.purchase.post("orders/:orderId/payment") { request, context -> Response in
             let me = context.identity
             let id = try Self.orderID(context)
             let bytes = try await request.body.collect(upTo: 1 << 16)
@@ -96,13 +96,22 @@ extension Orders {
         // here. No workflow reacts to them yet; they are checked and acknowledged so the bus moves on.
         groups.bus.post("api/v1/webhooks/nats") { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 2 << 20)
-            // Checked without building the document: one pass for validity and the envelope's strings.
-            guard let fields = RawJSON.strings(Array(bytes.readableBytesView), at: [["subject"], ["message_id"], ["timestamp"]]) else {
+            // Checked without building the document: the envelope's strings, and that data is there.
+            let body = Array(bytes.readableBytesView)
+            guard let fields = RawJSON.strings(body, at: [["subject"], ["message_id"], ["timestamp"]]),
+                let data = RawJSON.present(body, at: [["data"]])
+            else {
                 throw Problem(.malformedJSON, detail: "The body is not a JSON object.")
             }
-            for (name, value) in zip(["subject", "message_id", "timestamp"], fields) where value == nil {
-                throw Problem.validation(field: name, "is required (a string)")
+            var errors: [Problem.FieldError] = []
+            for (name, value) in zip(["subject", "message_id"], fields) where (value ?? "").isEmpty {
+                errors.append(.init(field: name, message: "is required (a non-empty string)"))
             }
+            if fields[2].flatMap(Envelope.date(rfc3339:)) == nil {
+                errors.append(.init(field: "timestamp", message: "is required (an RFC 3339 date-time)"))
+            }
+            if data[0] == false { errors.append(.init(field: "data", message: "is required")) }
+            if !errors.isEmpty { throw Problem.validation(errors) }
             return Response(status: .noContent)
         }
     }
@@ -111,7 +120,7 @@ extension Orders {
     struct Wallet: Encodable { let tickets: [Tickets.WalletTicket] }
 
     static func orderID(_ context: some RequestContext) throws -> UUID {
-        guard let id = context.parameters.get("orderId").flatMap(UUID.init(uuidString:)) else { throw OrdersError.notFound }
+        guard let id = context.parameters.decoded("orderId").flatMap(UUID.init(uuidString:)) else { throw OrdersError.notFound }
         return id
     }
 

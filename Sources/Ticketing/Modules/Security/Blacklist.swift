@@ -261,7 +261,16 @@ struct Blacklist: Sendable {
                 continue
             }
             var value: [String: String] = [:]
-            for (name, field) in zip(header, fields) { value[name] = field }
+            var plain = true
+            for (name, field) in zip(header, fields) {
+                value[name] = field
+                // The same floor as for JSON bodies (JSONBodyRules): no control characters, bounded length.
+                if field.unicodeScalars.contains(where: JSONBodyRules.isRefused) || field.count > JSONBodyRules.maxStringLength {
+                    errors.append(.init(field: "rows[\(rowNumber)].\(name)", message: "must be plain text without control characters"))
+                    plain = false
+                }
+            }
+            guard plain else { continue }
             let entry = Entry(
                 oib: value["oib"], passportCountry: value["passport_country"], passportNumber: value["passport_number"],
                 firstName: value["first_name"], lastName: value["last_name"], dateOfBirth: value["date_of_birth"],

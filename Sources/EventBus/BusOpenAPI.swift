@@ -1,0 +1,190 @@
+/// hns-eventbus's API as served at `GET /openapi.yaml`. A test keeps its operations equal to the
+/// router's routes and its `x-problem-types` equal to `BusProblems.all`.
+enum BusOpenAPI {
+    static let yaml = #"""
+        openapi: 3.1.0
+        info:
+          title: hns-eventbus
+          version: 1.0.0
+          description: |
+            A replayable log in PostgreSQL: publishers POST messages (a 2xx is a commit), subscriptions
+            get them POSTed in order (docs/contracts.md). Every error is application/problem+json.
+        components:
+          securitySchemes:
+            publisher: {type: http, scheme: bearer, description: a publisher's token (stream configuration)}
+            admin: {type: http, scheme: bearer, description: HNS_EVENTBUS_ADMIN_TOKEN}
+          parameters:
+            subscription:
+              name: name
+              in: path
+              required: true
+              schema: {type: string, minLength: 1, maxLength: 128}
+          responses:
+            Problem:
+              description: An RFC 9457 problem.
+              content:
+                application/problem+json:
+                  schema: {$ref: '#/components/schemas/Problem'}
+          schemas:
+            Problem:
+              type: object
+              required: [type, title, status]
+              properties:
+                type: {type: string}
+                title: {type: string}
+                status: {type: integer}
+                detail: {type: string}
+                errors:
+                  type: array
+                  items: {type: object, properties: {field: {type: string}, message: {type: string}}}
+            Ack:
+              type: object
+              required: [stream, seq, duplicate]
+              properties:
+                stream: {type: string}
+                seq: {type: integer, minimum: 1}
+                duplicate: {type: boolean}
+            BatchItem:
+              type: object
+              required: [subject, data]
+              properties:
+                subject: {type: string, minLength: 1, maxLength: 256}
+                msg_id: {type: string, minLength: 1, maxLength: 256}
+                data: {}
+          x-problem-types:
+            - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
+            - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
+            - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
+            - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
+            - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
+            - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
+            - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
+            - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
+            - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
+            - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
+            - {type: 'https://hns.hr/problems/unknown-subject', status: 400, title: 'Subject not in the stream'}
+        paths:
+          /healthz:
+            get:
+              summary: Liveness
+              responses:
+                '200': {description: alive, content: {application/json: {schema: {type: object}}}}
+          /readyz:
+            get:
+              summary: Readiness
+              responses:
+                '200': {description: ready, content: {application/json: {schema: {type: object}}}}
+                '503': {description: not ready, content: {application/json: {schema: {type: object}}}}
+          /metrics:
+            get:
+              summary: Prometheus metrics
+              responses:
+                '200': {description: text exposition format, content: {text/plain: {schema: {type: string}}}}
+          /openapi.yaml:
+            get:
+              summary: This document
+              responses:
+                '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
+          /v1/publish/{subject}:
+            parameters:
+              - {name: subject, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 256}}
+            post:
+              summary: Publish one message (its body, stored byte for byte)
+              security: [{publisher: []}]
+              parameters:
+                - {name: Msg-Id, in: header, required: false, schema: {type: string, minLength: 1, maxLength: 256}}
+              requestBody: {required: true, content: {application/json: {schema: {}}}}
+              responses:
+                '202': {description: committed (or a duplicate of a committed one), content: {application/json: {schema: {$ref: '#/components/schemas/Ack'}}}}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+                '413': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/publish:
+            post:
+              summary: Publish 1 to 1,000 messages, all or nothing
+              security: [{publisher: []}]
+              requestBody:
+                required: true
+                content: {application/json: {schema: {type: array, minItems: 1, maxItems: 1000, items: {$ref: '#/components/schemas/BatchItem'}}}}
+              responses:
+                '202':
+                  description: committed
+                  content: {application/json: {schema: {type: object, required: [acks], properties: {acks: {type: array, items: {$ref: '#/components/schemas/Ack'}}}}}}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
+                '413': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/stream:
+            get:
+              summary: First and last seq, message count, bytes
+              security: [{admin: []}]
+              responses:
+                '200': {description: the stream, content: {application/json: {schema: {type: object}}}}
+                '401': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/subscriptions:
+            get:
+              summary: Every subscription's cursor, pending count, lag and errors
+              security: [{admin: []}]
+              responses:
+                '200': {description: the subscriptions, content: {application/json: {schema: {type: object, properties: {subscriptions: {type: array}}}}}}
+                '401': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/subscriptions/{name}/reset:
+            parameters: [{$ref: '#/components/parameters/subscription'}]
+            post:
+              summary: Replay from a seq or a time
+              security: [{admin: []}]
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        seq: {type: integer, minimum: 1}
+                        time: {type: string, format: date-time}
+              responses:
+                '200': {description: reset, content: {application/json: {schema: {type: object}}}}
+                '400': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/subscriptions/{name}/dead-letters:
+            parameters: [{$ref: '#/components/parameters/subscription'}]
+            get:
+              summary: The subscription's dead letters
+              security: [{admin: []}]
+              responses:
+                '200': {description: dead letters, content: {application/json: {schema: {type: object, properties: {dead_letters: {type: array}}}}}}
+                '401': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/subscriptions/{name}/dead-letters/redrive:
+            parameters: [{$ref: '#/components/parameters/subscription'}]
+            post:
+              summary: Deliver every dead letter again
+              security: [{admin: []}]
+              responses:
+                '200': {description: requeued, content: {application/json: {schema: {type: object, properties: {requeued: {type: integer}}}}}}
+                '401': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+          /v1/subscriptions/{name}/redeliver/{seq}:
+            parameters:
+              - {$ref: '#/components/parameters/subscription'}
+              - {name: seq, in: path, required: true, schema: {type: integer, minimum: 1}}
+            post:
+              summary: Deliver one message again
+              security: [{admin: []}]
+              responses:
+                '202': {description: queued, content: {application/json: {schema: {type: object}}}}
+                '401': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+        """#
+}

@@ -1,0 +1,104 @@
+/// hns-stripe-router's API as served at `GET /openapi.yaml`. A test keeps its operations equal to the
+/// router's routes and its `x-problem-types` equal to `RouterProblems.all`.
+enum RouterOpenAPI {
+    static let yaml = #"""
+        openapi: 3.1.0
+        info:
+          title: hns-stripe-router
+          version: 1.0.0
+          description: |
+            The one Stripe webhook endpoint: the signature is verified once, the event is routed by
+            data.object.metadata.site (docs/contracts.md) and published to the event bus before the answer.
+            Every error is application/problem+json.
+        components:
+          securitySchemes:
+            stripeSignature: {type: apiKey, in: header, name: Stripe-Signature, description: 't=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">'}
+          responses:
+            Problem:
+              description: An RFC 9457 problem.
+              content:
+                application/problem+json:
+                  schema: {$ref: '#/components/schemas/Problem'}
+          schemas:
+            Problem:
+              type: object
+              required: [type, title, status]
+              properties:
+                type: {type: string}
+                title: {type: string}
+                status: {type: integer}
+                detail: {type: string}
+                errors:
+                  type: array
+                  items: {type: object, properties: {field: {type: string}, message: {type: string}}}
+            StripeEvent:
+              type: object
+              required: [id, type]
+              properties:
+                id: {type: string, minLength: 1, maxLength: 255}
+                type: {type: string, minLength: 1, maxLength: 255}
+                data: {type: object, properties: {object: {type: object, properties: {metadata: {type: object, properties: {site: {type: string}}}}}}}
+          x-problem-types:
+            - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
+            - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
+            - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
+            - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
+            - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
+            - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
+            - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
+            - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
+            - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
+            - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
+            - {type: 'https://hns.hr/problems/not-an-event', status: 400, title: 'Not a Stripe event'}
+            - {type: 'https://hns.hr/problems/bus-unavailable', status: 500, title: 'Event bus unavailable'}
+            - {type: 'https://hns.hr/problems/signature-missing', status: 400, title: 'Invalid Stripe signature'}
+            - {type: 'https://hns.hr/problems/signature-malformed', status: 400, title: 'Invalid Stripe signature'}
+            - {type: 'https://hns.hr/problems/signature-no-v1', status: 400, title: 'Invalid Stripe signature'}
+            - {type: 'https://hns.hr/problems/signature-timestamp', status: 400, title: 'Invalid Stripe signature'}
+            - {type: 'https://hns.hr/problems/signature-mismatch', status: 400, title: 'Invalid Stripe signature'}
+        paths:
+          /healthz:
+            get:
+              summary: Liveness
+              responses:
+                '200': {description: alive, content: {application/json: {schema: {type: object}}}}
+          /readyz:
+            get:
+              summary: Readiness
+              responses:
+                '200': {description: ready, content: {application/json: {schema: {type: object}}}}
+                '503': {description: not ready, content: {application/json: {schema: {type: object}}}}
+          /metrics:
+            get:
+              summary: Prometheus metrics
+              responses:
+                '200': {description: text exposition format, content: {text/plain: {schema: {type: string}}}}
+          /openapi.yaml:
+            get:
+              summary: This document
+              responses:
+                '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
+          /webhook/stripe:
+            post:
+              summary: A Stripe event, published to the bus under the subject its site routes to
+              security: [{stripeSignature: []}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/StripeEvent'}}}}
+              responses:
+                '200':
+                  description: stored on the bus (routed, or parked as stripe.unroutable)
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [received, routed, subject, seq, duplicate]
+                        properties:
+                          received: {type: boolean}
+                          routed: {type: boolean}
+                          subject: {type: string}
+                          seq: {type: integer}
+                          duplicate: {type: boolean}
+                '400': {$ref: '#/components/responses/Problem'}
+                '413': {$ref: '#/components/responses/Problem'}
+                '500': {$ref: '#/components/responses/Problem'}
+        """#
+}
