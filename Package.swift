@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "HNSCore",
             dependencies: [
-                .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .argumentParser,
+                .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .argumentParser, .yams,
             ], swiftSettings: upcoming),
         .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
         .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),

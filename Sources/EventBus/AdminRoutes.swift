@@ -36,7 +36,7 @@ struct AdminRoutes: Sendable {
         }
         group.get("/subscriptions/{name}/dead-letters") { _, context in
             let name = context.parameters.decoded("name") ?? ""
-            return HealthRoutes.json(.ok, .object(["dead_letters": try await self.admin.deadLetters(name)]))
+            return HealthRoutes.json(.ok, .object(["dead_letters": try await self.known(name) { try await self.admin.deadLetters(name) }]))
         }
         group.post("/subscriptions/{name}/dead-letters/redrive") { _, context in
             let name = context.parameters.decoded("name") ?? ""

@@ -1,6 +1,28 @@
+import Foundation
+
 /// hns-eventbus's API as served at `GET /openapi.yaml`. A test keeps its operations equal to the
 /// router's routes and its `x-problem-types` equal to `BusProblems.all`.
 enum BusOpenAPI {
+    /// The document for `stream`: subjects are described by the stream's own subjects.
+    static func yaml(stream: StreamConfig) -> String {
+        Self.yaml.replacingOccurrences(of: "SUBJECT_PATTERN", with: Self.subjectPattern(stream.subjects))
+    }
+
+    /// A regular expression for the literal subjects the stream's filters capture.
+    static func subjectPattern(_ filters: [String]) -> String {
+        let token = #"[^.*>\x00-\x20\x7f-\x9f]+"#
+        let alternatives = filters.map { filter in
+            filter.split(separator: ".").map { part -> String in
+                switch part {
+                case "*": token
+                case ">": token + #"(\."# + token + ")*"
+                default: NSRegularExpression.escapedPattern(for: String(part))
+                }
+            }.joined(separator: #"\."#)
+        }
+        return "^(" + alternatives.joined(separator: "|") + ")$"
+    }
+
     static let yaml = #"""
         openapi: 3.1.0
         info:
@@ -18,7 +40,7 @@ enum BusOpenAPI {
               name: name
               in: path
               required: true
-              schema: {type: string, minLength: 1, maxLength: 128}
+              schema: {type: string, minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$'}
           responses:
             Problem:
               description: An RFC 9457 problem.
@@ -47,10 +69,12 @@ enum BusOpenAPI {
             BatchItem:
               type: object
               required: [subject, data]
+              propertyNames: {x-hns-raw: true}
+              additionalProperties: {x-hns-raw: true}
               properties:
-                subject: {type: string, minLength: 1, maxLength: 256}
-                msg_id: {type: string, minLength: 1, maxLength: 256}
-                data: {}
+                subject: {type: string, minLength: 1, maxLength: 256, pattern: 'SUBJECT_PATTERN'}
+                msg_id: {type: string, minLength: 1, maxLength: 256, pattern: '^[!-~]+$'}
+                data: {x-hns-raw: true, description: 'any JSON, stored byte for byte'}
           x-problem-types:
             - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
             - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
@@ -87,13 +111,13 @@ enum BusOpenAPI {
                 '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
           /v1/publish/{subject}:
             parameters:
-              - {name: subject, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 256}}
+              - {name: subject, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 256, pattern: 'SUBJECT_PATTERN'}}
             post:
               summary: Publish one message (its body, stored byte for byte)
               security: [{publisher: []}]
               parameters:
-                - {name: Msg-Id, in: header, required: false, schema: {type: string, minLength: 1, maxLength: 256}}
-              requestBody: {required: true, content: {application/json: {schema: {}}}}
+                - {name: Msg-Id, in: header, required: false, schema: {type: string, minLength: 1, maxLength: 256, pattern: '^[!-~]+$'}}
+              requestBody: {required: true, content: {application/json: {schema: {x-hns-raw: true, description: 'any JSON, stored byte for byte'}}}}
               responses:
                 '202': {description: committed (or a duplicate of a committed one), content: {application/json: {schema: {$ref: '#/components/schemas/Ack'}}}}
                 '400': {$ref: '#/components/responses/Problem'}
@@ -145,8 +169,11 @@ enum BusOpenAPI {
                     schema:
                       type: object
                       properties:
-                        seq: {type: integer, minimum: 1}
+                        seq: {type: integer, minimum: 1, maximum: 9223372036854775807}
                         time: {type: string, format: date-time}
+                      oneOf:
+                        - {required: [seq], not: {required: [time]}}
+                        - {required: [time], not: {required: [seq]}}
               responses:
                 '200': {description: reset, content: {application/json: {schema: {type: object}}}}
                 '400': {$ref: '#/components/responses/Problem'}
@@ -176,7 +203,7 @@ enum BusOpenAPI {
           /v1/subscriptions/{name}/redeliver/{seq}:
             parameters:
               - {$ref: '#/components/parameters/subscription'}
-              - {name: seq, in: path, required: true, schema: {type: integer, minimum: 1}}
+              - {name: seq, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
             post:
               summary: Deliver one message again
               security: [{admin: []}]

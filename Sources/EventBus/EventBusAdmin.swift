@@ -114,14 +114,21 @@ public struct EventBusAdmin: Sendable {
     }
 
     public func deadLetters(_ name: String, limit: Int = 100) async throws -> JSONValue {
+        // The subscription's row, joined to none or more dead letters: no row at all is no such subscription.
         let rows = try await self.store.client.query(
             """
             SELECT d.seq, d.attempts, d.last_error, d.dead_at, m.subject, m.msg_id
-            FROM eventbus.dead_letters d LEFT JOIN eventbus.messages m ON m.seq = d.seq
-            WHERE d.subscription = \(name) ORDER BY d.seq LIMIT \(limit)
+            FROM eventbus.subscriptions s
+            LEFT JOIN LATERAL (
+                SELECT * FROM eventbus.dead_letters WHERE subscription = s.name ORDER BY seq LIMIT \(limit)) d ON true
+            LEFT JOIN eventbus.messages m ON m.seq = d.seq
+            WHERE s.name = \(name) ORDER BY d.seq
             """, logger: self.logger)
         var out: [JSONValue] = []
-        for try await (seq, attempts, error, at, subject, id) in rows.decode((Int64, Int, String?, Date, String?, String?).self) {
+        var found = false
+        for try await (seq, attempts, error, at, subject, id) in rows.decode((Int64?, Int?, String?, Date?, String?, String?).self) {
+            found = true
+            guard let seq, let attempts, let at else { continue }  // the subscription, without dead letters
             out.append(
                 .object([
                     "seq": .number(Double(seq)), "attempts": .number(Double(attempts)), "last_error": error.map(JSONValue.string) ?? .null,
@@ -129,6 +136,7 @@ public struct EventBusAdmin: Sendable {
                     "message_id": id.map(JSONValue.string) ?? .null, "expired": .bool(subject == nil),
                 ]))
         }
+        guard found else { throw UnknownSubscription() }
         return .array(out)
     }
 

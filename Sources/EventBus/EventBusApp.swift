@@ -50,7 +50,7 @@ public struct EventBusApp: Sendable {
             ])
         PublishRoutes(stream: config.stream, sequencer: sequencer).add(to: router)
         AdminRoutes(admin: admin, token: config.adminToken, manager: manager).add(to: router)
-        OpenAPIRoute.add(to: router, yaml: BusOpenAPI.yaml)
+        OpenAPIRoute.add(to: router, yaml: BusOpenAPI.yaml(stream: config.stream))
         DaemonRouter.seal(router)
 
         // Order = dependencies: pools first, then the workers, the HTTP server last (Application runs

@@ -43,8 +43,10 @@ struct PublishRoutes: Sendable {
         guard publisher.allow.contains(where: { Subject.matches(subject, filter: $0) }) else {
             throw Problem.forbidden("Publisher \(publisher.name) may not publish to \(subject).")
         }
-        if let msgID, msgID.isEmpty || msgID.utf8.count > 256 {
-            throw Self.badField(field.isEmpty ? "Msg-Id" : field + "msg_id", "must be 1 to 256 bytes")
+        // Visible ASCII: a header's bytes beyond it have no one reading (Latin-1 or UTF-8), and our ids
+        // (Stripe's event ids, the outbox's `subject:uuid`) never need more.
+        if let msgID, msgID.isEmpty || msgID.utf8.count > 256 || !msgID.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) {
+            throw Self.badField(field.isEmpty ? "Msg-Id" : field + "msg_id", "must be 1 to 256 visible ASCII characters")
         }
         guard bytes.readableBytes <= self.stream.maxMessageSize else {
             throw Problem(.tooLarge, detail: "The message is larger than max_msg_size (\(self.stream.maxMessageSize) bytes).")
@@ -85,7 +87,8 @@ struct PublishRoutes: Sendable {
         for (i, item) in read.enumerated() {
             let field = "[\(i)]."
             guard item.isObject else { throw Self.badField("[\(i)]", "must be an object") }
-            guard let subject = item.subject else { throw Self.badField(field + "subject", "is required") }
+            guard let subject = item.subject else { throw Self.badField(field + "subject", "is required (a string)") }
+            guard !item.msgIDNotString else { throw Self.badField(field + "msg_id", "must be a string") }
             // The item's `data` exactly as sent (re-encoding would reorder keys and reformat numbers).
             guard let slice = item.data else { throw Self.badField(field + "data", "is required") }
             items.append(

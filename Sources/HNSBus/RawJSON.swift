@@ -11,6 +11,8 @@ public enum RawJSON {
         public var subject: String?
         public var msgID: String?
         public var data: Range<Int>?
+        /// `msg_id` is there but not a string.
+        public var msgIDNotString = false
     }
 
     /// Is `bytes` exactly one JSON value (any type), with only whitespace around it?
@@ -101,7 +103,8 @@ public enum RawJSON {
                     items.append(
                         isObject
                             ? Item(
-                                subject: self.found[0].flatMap(self.string(at:)), msgID: self.found[1].flatMap(self.string(at:)), data: self.found[2])
+                                subject: self.found[0].flatMap(self.string(at:)), msgID: self.found[1].flatMap(self.string(at:)), data: self.found[2],
+                                msgIDNotString: self.found[1].map { self.string(at: $0) == nil } ?? false)
                             : Item(isObject: false))
                     self.ws()
                     guard let c = self.peek else { return nil }

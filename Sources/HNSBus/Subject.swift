@@ -6,11 +6,13 @@ public enum Subject {
 
     /// A valid filter (wildcards allowed).
     public static func isValidFilter(_ subject: String) -> Bool {
-        guard !subject.isEmpty, subject.utf8.count <= maxLength else { return false }
+        // At most `maxLength` characters (Unicode scalars, as JSON Schema's maxLength counts them).
+        guard !subject.isEmpty, subject.unicodeScalars.count <= maxLength else { return false }
         let tokens = subject.split(separator: ".", omittingEmptySubsequences: false)
         for (i, token) in tokens.enumerated() {
             guard !token.isEmpty else { return false }
-            if token.contains(where: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }) { return false }
+            // No whitespace or control character: a subject is stored and logged as text.
+            if token.unicodeScalars.contains(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) }) { return false }
             if token.count > 1, token.contains(where: { $0 == "*" || $0 == ">" }) { return false }
             if token == ">", i != tokens.count - 1 { return false }
         }

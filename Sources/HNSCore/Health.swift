@@ -94,8 +94,9 @@ public func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sen
 
 /// `GET /openapi.yaml`: the daemon's OpenAPI document, as written in its library.
 public enum OpenAPIRoute {
+    /// Serves `yaml` completed by `OpenAPIContract` (the document as written when it cannot be read).
     public static func add<Context: RequestContext>(to router: Router<Context>, yaml: String) {
-        let body = ByteBuffer(string: yaml)
+        let body = ByteBuffer(string: (try? OpenAPIContract.complete(yaml)) ?? yaml)
         router.get("/openapi.yaml") { _, _ in Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: body)) }
     }
 }

@@ -26,16 +26,21 @@ public final class RouteTable: Sendable {
         self.entries.withLock { $0 = entries }
     }
 
-    /// The methods `path` accepts, sorted (HEAD where GET is); empty when no route has this path.
+    /// The methods `path` accepts, sorted; empty when no route has this path.
+    /// Like the router, a path's literal segments win over captures (`/blacklist/hits` is not
+    /// `/blacklist/{id}`): only the most literal of the matching routes count.
     public func methods(for path: String) -> [String] {
         let parts = path.split(separator: "/")
-        var methods: Set<String> = []
+        var best: (captures: Int, methods: Set<String>)?
         for entry in self.entries.value where entry.segments.count == parts.count {
-            if zip(entry.segments, parts).allSatisfy({ segment, part in segment == nil || segment! == part }) {
-                methods.formUnion(entry.methods)
+            guard zip(entry.segments, parts).allSatisfy({ segment, part in segment == nil || segment! == part }) else { continue }
+            let captures = entry.segments.filter { $0 == nil }.count
+            if best == nil || captures < best!.captures {
+                best = (captures, entry.methods)
+            } else if captures == best!.captures {
+                best!.methods.formUnion(entry.methods)
             }
         }
-        if methods.contains("GET") { methods.insert("HEAD") }
-        return methods.sorted()
+        return (best?.methods ?? []).sorted()
     }
 }

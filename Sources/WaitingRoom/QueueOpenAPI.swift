@@ -23,7 +23,7 @@ enum QueueOpenAPI {
               in: path
               required: true
               description: the monolith's match id
-              schema: {type: string, pattern: '^[1-9][0-9]{0,18}$'}
+              schema: {type: string, pattern: '^[1-9][0-9]{0,17}$'}
           responses:
             Problem:
               description: An RFC 9457 problem.
@@ -44,14 +44,14 @@ enum QueueOpenAPI {
                   items: {type: object, properties: {field: {type: string}, message: {type: string}}}
             QueueUpdate:
               type: object
-              additionalProperties: false
+              description: members not listed are ignored
               properties:
-                sale_starts_at: {type: string, format: date-time, description: required when the queue is created}
-                admission_per_minute: {type: integer, minimum: 1, maximum: 1000000}
-                max_active_windows: {type: integer, minimum: 1, maximum: 1000000}
-                window_minutes: {type: number, exclusiveMinimum: 0, maximum: 1440}
-                max_tickets_per_window: {type: integer, minimum: 1, maximum: 100}
-                state: {type: string, enum: [scheduled, pre_queue, open, paused, closed]}
+                sale_starts_at: {type: [string, 'null'], format: date-time, description: 'required when the queue is created; null: unchanged'}
+                admission_per_minute: {type: [integer, 'null'], minimum: 1, maximum: 1000000}
+                max_active_windows: {type: [integer, 'null'], minimum: 1, maximum: 1000000}
+                window_minutes: {type: [number, 'null'], exclusiveMinimum: 0, maximum: 1440}
+                max_tickets_per_window: {type: [integer, 'null'], minimum: 1, maximum: 100}
+                state: {enum: [scheduled, pre_queue, open, paused, closed, null]}
             Overview:
               type: object
               required: [match_id, state]
@@ -129,7 +129,7 @@ enum QueueOpenAPI {
           /v1/queues/{matchId}/windows/{userId}/release:
             parameters:
               - {$ref: '#/components/parameters/matchId'}
-              - {name: userId, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255}}
+              - {name: userId, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 255, pattern: '^[^\x00-\x1f\x7f-\x9f]+$'}}
             post:
               summary: End a purchase window early and free its slot
               security: [{operator: []}]

@@ -62,10 +62,9 @@ struct QueueRoutes: Sendable {
     }
 
     static func isMatchID(_ id: some StringProtocol) -> Bool {
-        guard let first = id.utf8.first, first != UInt8(ascii: "0"), id.utf8.count <= 19, id.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            return false
-        }
-        return Int64(id) != nil
+        // At most 18 digits: every such number fits in 64 bits, and no match id will grow that far.
+        guard let first = id.utf8.first, first != UInt8(ascii: "0"), id.utf8.count <= 18 else { return false }
+        return id.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
 
     static func ticketText(_ request: Request) -> String? {
@@ -225,7 +224,10 @@ struct QueueRoutes: Sendable {
     func release(_ request: Request, _ context: QueueRequestContext) async throws -> Response {
         try await self.requireOperator(request)
         let match = try Self.matchID(context)
-        guard let user = context.parameters.decoded("userId"), !user.isEmpty else { throw Problem.notFound() }
+        // A user id as identity tokens carry it (HNSIdentity refuses longer ones and control characters).
+        guard let user = context.parameters.decoded("userId"), !user.isEmpty, user.utf8.count <= 255,
+            !user.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+        else { throw Problem.notFound("No purchase window for this user id.") }
         let ended = try await self.store.endWindow(match, queueID: nil, user: user, type: "queue.released", owner: nil)
         if ended == 1 { try await self.store.redis.publish(channel: self.store.keys.channel, message: AdmissionLoop.note("moved", match)) }
         return Self.json(.ok, ["released": .bool(ended == 1)])

@@ -92,9 +92,11 @@ import Testing
                 #expect(reply.text.contains(field), "\(body): \(reply.text)")
             }
             #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 0)
-            // A msg_id that is not a string counts as none, as before; a null data is stored as null.
-            let odd = try await TestHTTP.post(
+            // A msg_id that is not a string is refused; a null data is stored as null.
+            let numbered = try await TestHTTP.post(
                 bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.n","msg_id":12,"data":null}]"#)
+            #expect(numbered.status == 400 && numbered.text.contains("[0].msg_id"))
+            let odd = try await TestHTTP.post(bus.baseURL + "/v1/publish", headers: headers, json: #"[{"subject":"order.n","data":null}]"#)
             #expect(odd.status == 202)
             #expect(try await bus.storedData(where: "subject = 'order.n'") == "null")
         }
@@ -182,6 +184,21 @@ extension PublishTests {
             #expect(try OpenAPIParity.problemTypes(served.text) == OpenAPIParity.catalogue(BusProblems.all))
             let patch = try await TestHTTP.send("PATCH", bus.baseURL + "/v1/publish")
             #expect(patch.status == 405 && patch.header("allow") == "POST")
+        }
+    }
+}
+
+extension PublishTests {
+    @Test func ids_and_subjects_with_control_characters_are_refused() async throws {
+        try await BusHarness.with { bus, _ async throws -> Void in
+            for id in ["a\u{9B}", "aé", "a b", String(repeating: "x", count: 257)] {
+                let reply = try await bus.publish("order.n", "{}", msgID: id)
+                #expect(reply.status == 400, "\(id.unicodeScalars.map(\.value)): \(reply.text)")
+            }
+            #expect(try await bus.publish("order.n", "{}", msgID: "ok-" + String(repeating: "x", count: 253)).status == 202)
+            #expect(try await bus.publish("order.%C2%85", "{}").status == 400)
+            #expect(try await bus.publish("order.č", "{}").status == 202)
+            #expect(try await bus.count("SELECT count(*)::int FROM eventbus.messages") == 2)
         }
     }
 }

@@ -8,7 +8,10 @@ import Testing
     @Test(arguments: ["foo", "foo.bar", "foo.*", "foo.>", "*", ">", "*.bar.>", "a.b.c.d.e", "stripe.drupal", "ticket.generated"])
     func valid_filters(_ s: String) { #expect(Subject.isValidFilter(s)) }
 
-    @Test(arguments: ["", ".", "foo.", ".foo", "foo..bar", "foo.>.bar", "foo bar", "foo.b*", "foo.>>", "foo.\tbar", ">.foo"])
+    @Test(arguments: [
+        "", ".", "foo.", ".foo", "foo..bar", "foo.>.bar", "foo bar", "foo.b*", "foo.>>", "foo.\tbar", ">.foo", "foo.\u{0}", "foo.\u{85}",
+        "foo.\u{7F}",
+    ])
     func invalid_filters(_ s: String) { #expect(!Subject.isValidFilter(s)) }
 
     @Test func literals_have_no_wildcards() {
