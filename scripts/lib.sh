@@ -426,6 +426,12 @@ hns_dev_env() {
             hns_warn "$name in $f is shorter than 32 bytes"
         fi
     done
+    # Not secrets, but `hns-ticketing dev-token` needs them with the key: the same as scripts/run's.
+    for spec in HNS_IDENTITY_ISSUER:https://hns.hr/drupal-dev HNS_IDENTITY_AUDIENCE:hns-ticketing; do
+        name=${spec%%:*}
+        value=${spec#*:}
+        if ! grep -q "^$name=" "$f"; then printf '%s=%s\n' "$name" "$value" >>"$f"; fi
+    done
     chmod 600 "$f"
 }
 

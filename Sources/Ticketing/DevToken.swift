@@ -20,7 +20,14 @@ extension TicketingCommand {
             let secret = env.requireSecret("HNS_IDENTITY_HS256_SECRET", minimumLength: 32)
             let issuer = env.require("HNS_IDENTITY_ISSUER")
             let audience = env.require("HNS_IDENTITY_AUDIENCE")
-            do { try env.validate("hns-ticketing dev-token") } catch { throw ValidationError(error.description) }
+            do {
+                try env.validate("hns-ticketing dev-token")
+            } catch {
+                // Said in full, not as a usage line: the fix is one command away.
+                let hint = "\(error.description)\nWith scripts/run's environment: set -a; . .data/dev.env; set +a\n"
+                FileHandle.standardError.write(Data(hint.utf8))
+                throw ExitCode(78)
+            }
             print(
                 Self.sign(
                     secret: secret,
@@ -46,3 +53,4 @@ extension TicketingCommand {
         }
     }
 }
+
