@@ -330,8 +330,3 @@ private struct Parser {
 }
 
 /// RFC 3339 with or without fractional seconds (the envelope's `timestamp` has milliseconds).
-enum RFC3339 {
-    static func parse(_ text: String) -> Date? {
-        (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) ?? (try? Date(text, strategy: .iso8601))
-    }
-}

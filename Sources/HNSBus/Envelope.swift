@@ -27,9 +27,7 @@ public enum Envelope {
     }
 
     /// An RFC 3339 date-time, with or without fractional seconds; nil when `text` is not one.
-    public static func date(rfc3339 text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text))
-    }
+    public static func date(rfc3339 text: String) -> Date? { RFC3339.parse(text) }
 
     /// `s` as a JSON string literal, quotes included (`JSONWriter`'s escaping).
     public static func jsonString(_ s: String) -> String {

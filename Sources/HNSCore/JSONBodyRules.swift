@@ -93,6 +93,17 @@ public enum JSONBodyRules {
         }
     }
 
+    /// Whether every number of `value` is held exactly by a Double (below 2^53), so that writing
+    /// the value out again changes none.
+    static func allNumbersExact(in value: JSONValue) -> Bool {
+        switch value {
+        case .number(let n): return abs(n) < 9_007_199_254_740_992
+        case .array(let items): return items.allSatisfy(Self.allNumbersExact(in:))
+        case .object(let members): return members.values.allSatisfy(Self.allNumbersExact(in:))
+        case .null, .bool, .string: return true
+        }
+    }
+
     private static func walk(_ value: JSONValue, path: String, into errors: inout [Problem.FieldError]) {
         switch value {
         case .string(let s):

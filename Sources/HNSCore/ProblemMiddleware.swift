@@ -69,7 +69,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return "a whole number"
         case is Double.Type, is Float.Type, is Decimal.Type: return "a number"
         case is UUID.Type: return "a UUID"
-        case is Date.Type: return "an ISO 8601 date-time"
+        case is Date.Type: return "an RFC 3339 date-time"
         default:
             let name = String(describing: type)
             return name.hasPrefix("Array<") || name.hasPrefix("[") && !name.contains(":") ? "a list" : "an object"
@@ -99,7 +99,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let message =
                 text.contains("number") || text.contains("Number")
                 ? "must be a whole number within range"
-                : text.contains("UUID") ? "must be a UUID" : text.contains("date") ? "must be an ISO 8601 date-time" : "has an invalid value"
+                : text.contains("UUID") ? "must be a UUID" : text.contains("date") ? "must be an RFC 3339 date-time" : "has an invalid value"
             return .validation(field: path(ctx.codingPath), message)
         @unknown default:
             return .badRequest("The body could not be decoded.")
@@ -145,15 +145,27 @@ extension Request {
         try Self.decodeJSON(as: type, from: try await self.body.collect(upTo: limit ?? context.maxUploadSize))
     }
 
+    /// Dates are RFC 3339 date-times, every form of them (`RFC3339`).
+    static var decoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 date-time")
+            }
+            return date
+        }
+        return decoder
+    }
+
     /// The same for a body already collected (e.g. kept to hash for an `Idempotency-Key`). The body
     /// meets `JSONBodyRules` first.
     public static func decodeJSON<T: Decodable>(as type: T.Type, from buffer: ByteBuffer) throws -> T {
         let violations = JSONBodyRules.violations(in: buffer.readableBytesView)
         if !violations.isEmpty { throw Problem.validation(violations) }
         do {
-            let decoder = JSONDecoder()
-            decoder.dateDecodingStrategy = .iso8601
-            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+            return try Self.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             // Foundation reports a number that does not fit its field (2.5 or 1e20 for an Int) as a body
             // that is not JSON, without the field: when the body is JSON, name the numbers that are not
@@ -162,6 +174,12 @@ extension Request {
                 let value = try? JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
             {
                 let fields = JSONBodyRules.numbersThatAreNotWhole(in: value)
+                // Whole numbers written with a fraction (`3.0`) are whole numbers, as JSON Schema has
+                // it: read the body again as it would be written without them.
+                if fields.isEmpty, JSONBodyRules.allNumbersExact(in: value), let again = try? Self.decoder.decode(T.self, from: Data(value.encoded()))
+                {
+                    return again
+                }
                 throw Problem.validation(
                     fields.isEmpty
                         ? [Problem.FieldError(field: "body", message: "has a value of the wrong kind")]
