@@ -1,9 +1,10 @@
 import Foundation
 
 /// RFC 3339 date-times as the standard writes them, every one of them: any number of fractional
-/// digits, any offset from -23:59 to +23:59, years 0000–9999, `T`/`Z` in either case, and a leap
-/// second (read as the second before). Foundation's ISO 8601 styles refuse some of these (a
-/// fraction of one digit, years before 1000), which a client may well send.
+/// digits, any offset from -23:59 to +23:59, years 0000–9999, `T`/`Z` in either case. Foundation's
+/// ISO 8601 styles refuse some of these (a fraction of one digit, years before 1000), which a client
+/// may well send. A leap second (`:60`) is refused, as JSON Schema's `date-time` refuses it but at
+/// the end of a UTC day, which a ticket sale never needs.
 public enum RFC3339 {
     public static func parse(_ text: String) -> Date? {
         let b = Array(text.utf8)
@@ -45,10 +46,10 @@ public enum RFC3339 {
         } else {
             return nil
         }
-        guard i == b.count, (1...12).contains(month), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        guard i == b.count, (1...12).contains(month), hour <= 23, minute <= 59, second <= 59 else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(secondsFromGMT: 0)!
-        var components = DateComponents(year: year, month: month, day: 1, hour: hour, minute: minute, second: min(second, 59))
+        var components = DateComponents(year: year, month: month, day: 1, hour: hour, minute: minute, second: second)
         guard let firstOfMonth = calendar.date(from: components), let days = calendar.range(of: .day, in: .month, for: firstOfMonth),
             days.contains(day)
         else { return nil }

@@ -82,6 +82,7 @@ enum QueueOpenAPI {
             - {type: 'https://hns.hr/problems/queue-ticket-invalid', status: 401, title: 'Queue ticket invalid'}
             - {type: 'https://hns.hr/problems/queue-not-open', status: 409, title: 'Queue not open'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
+            - {type: 'https://hns.hr/problems/sale-start-required', status: 409, title: 'Sale start required'}
         paths:
           /healthz:
             get:
@@ -113,6 +114,7 @@ enum QueueOpenAPI {
               responses:
                 '200': {description: updated, content: {application/json: {schema: {$ref: '#/components/schemas/Overview'}}}}
                 '201': {description: created, content: {application/json: {schema: {$ref: '#/components/schemas/Overview'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}

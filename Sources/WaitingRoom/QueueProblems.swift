@@ -7,5 +7,8 @@ enum QueueProblems {
     static let queueNotOpen = ProblemType("queue-not-open", .conflict, "Queue not open")
     static let rateLimited = ProblemType("rate-limited", .tooManyRequests, "Too many requests")
 
-    static let all: [ProblemType] = ProblemType.common + [queueTicketInvalid, queueNotOpen, rateLimited]
+    /// A queue that does not exist yet cannot be made without its sale start (an update can).
+    static let saleStartRequired = ProblemType("sale-start-required", .conflict, "Sale start required")
+
+    static let all: [ProblemType] = ProblemType.common + [queueTicketInvalid, queueNotOpen, rateLimited, saleStartRequired]
 }

@@ -172,6 +172,11 @@ struct QueueRoutes: Sendable {
                 errors.append(.init(field: "state", message: "must be one of " + QueueState.allCases.map(\.rawValue).joined(separator: ", ")))
             }
         }
+        // Only the missing sale start: the body is fine, the queue's absence is what it conflicts with.
+        if errors.count == 1, errors[0].field == "sale_starts_at", existing == nil {
+            throw Problem(
+                QueueProblems.saleStartRequired, detail: "This match has no queue yet: creating one needs sale_starts_at.", errors: errors)
+        }
         guard errors.isEmpty else { throw Problem.validation(errors) }
         if existing == nil {
             fields["window_ms"] = fields["window_ms"] ?? String(Int64(PurchaseToken.window.milliseconds))
