@@ -12,6 +12,14 @@ enum OpenAPIDocument {
             quota_owner, petrol_staff); admin also needs `mfa` in `amr`. Without a valid token: 401; without
             the role: 403. Every error is `application/problem+json`
             (RFC 9457) with `errors: [{field, message}]` for validation failures.
+
+            Request schemas describe what the server accepts. Every JSON body first meets the body rules: no
+            control character (but tab, line feed and carriage return) in any string or member name, and no
+            string longer than 10000 characters; members a schema does not name are ignored, whatever they
+            hold, as long as they meet those rules. Where the server trims spaces or upper-cases a value
+            before checking it, a pattern describes the canonical form. Rules that JSON Schema cannot state
+            (check digits, uniqueness of codes and labels, one date after another, what exists in the
+            database) are written in the descriptions.
         servers:
           - url: http://127.0.0.1:8080
         security:
@@ -26,15 +34,61 @@ enum OpenAPIDocument {
               type: http
               scheme: bearer
           parameters:
-            matchId: {name: matchId, in: path, required: true, schema: {type: integer, minimum: 1}}
-            stadiumId: {name: stadiumId, in: path, required: true, schema: {type: integer, minimum: 1}}
-            holdId: {name: holdId, in: path, required: true, schema: {type: string, format: uuid}}
-            sector: {name: sector, in: path, required: true, schema: {type: string}}
-            version: {name: version, in: path, required: true, schema: {type: integer, minimum: 1}}
-            orderId: {name: orderId, in: path, required: true, schema: {type: string, format: uuid}}
-            blacklistId: {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
-            idempotencyKey: {name: Idempotency-Key, in: header, required: false, schema: {type: string, maxLength: 255}, description: A retry with the same key and body gets the first answer again (header Idempotent-Replayed true)}
-            purchaseToken: {name: X-Purchase-Token, in: header, required: false, schema: {type: string}, description: The queue's purchase token; required while the match's waiting room is active}
+            matchId:
+              name: matchId
+              in: path
+              required: true
+              description: a match id (a positive 64-bit integer; anything else names no match, 404)
+              schema: {type: integer, minimum: 1, maximum: 9223372036854775807}
+            stadiumId:
+              name: stadiumId
+              in: path
+              required: true
+              schema: {type: integer, minimum: 1, maximum: 9223372036854775807}
+            holdId:
+              name: holdId
+              in: path
+              required: true
+              schema: {$ref: '#/components/schemas/Uuid'}
+            sector:
+              name: sector
+              in: path
+              required: true
+              description: a sector code of the match
+              schema: {$ref: '#/components/schemas/SectorCode'}
+            version:
+              name: version
+              in: path
+              required: true
+              schema: {type: integer, minimum: 1, maximum: 9223372036854775807}
+            orderId:
+              name: orderId
+              in: path
+              required: true
+              schema: {$ref: '#/components/schemas/Uuid'}
+            blacklistId:
+              name: id
+              in: path
+              required: true
+              schema: {type: integer, minimum: 1, maximum: 9223372036854775807}
+            idempotencyKey:
+              name: Idempotency-Key
+              in: header
+              required: false
+              description: >-
+                1 to 255 characters. A retry with the same key and body gets the first answer again (header
+                Idempotent-Replayed true); the same key with another body is refused (422, idempotency-key-reused).
+              schema:
+                type: string
+                minLength: 1
+                maxLength: 255
+                pattern: '^[\u0021-\u007E]([\u0020-\u007E]{0,253}[\u0021-\u007E])?$'
+            purchaseToken:
+              name: X-Purchase-Token
+              in: header
+              required: false
+              description: The queue's purchase token; required while the match's waiting room is active (403 when it is missing or invalid)
+              schema: {type: string}
           # The catalogue of problem types (TicketingProblems.all; a test keeps the two equal).
           x-problem-types:
             - {type: 'https://hns.hr/problems/oib-taken', status: 409, title: 'OIB already registered'}
@@ -73,9 +127,24 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
             - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
             - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
+          headers:
+            IdempotentReplayed:
+              description: true when the answer is the stored answer to an earlier request with the same Idempotency-Key
+              required: false
+              schema: {type: string, enum: ['true']}
           responses:
             Problem:
               description: An RFC 9457 problem.
+              content:
+                application/problem+json:
+                  schema: {$ref: '#/components/schemas/Problem'}
+            RateLimited:
+              description: Too many purchase calls by this user or from this address (problem type rate-limited).
+              headers:
+                Retry-After:
+                  description: seconds until the window that refused the call ends
+                  required: true
+                  schema: {type: string, pattern: '^[1-9][0-9]*$'}
               content:
                 application/problem+json:
                   schema: {$ref: '#/components/schemas/Problem'}
@@ -91,33 +160,1344 @@ enum OpenAPIDocument {
                 errors:
                   type: array
                   items: {type: object, properties: {field: {type: string}, message: {type: string}}}
-            BusEnvelope:
+            # ---- Building blocks of the request schemas ----
+            Text:
+              description: Any text the body rules admit (no control character but tab, line feed and carriage return; at most 10000 characters).
+              type: string
+              maxLength: 10000
+              pattern: '^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$'
+            Blank:
+              description: >-
+                No value: null, empty, or only spaces (the whitespace the server trims: space, tab, no-break space
+                and the other Unicode space separators), which the server takes as absent.
+              type: [string, 'null']
+              maxLength: 10000
+              pattern: '^[\u0009\u0020\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]*$'
+            NonBlank:
+              description: Text with something besides the spaces the server trims (space, tab, Unicode space separators) before checking it.
+              type: string
+              maxLength: 10000
+              pattern: "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0009\\u000B\\u000C\\u000E-\\u0020\\u007F-\
+                \\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+            Label:
+              description: >-
+                Text that is not blank by Swift's reading: it starts with something other than whitespace
+                (line breaks count as whitespace), or holds a character that is neither whitespace nor a
+                combining mark (a mark after whitespace is read as part of that whitespace).
+              type: string
+              maxLength: 10000
+              pattern: "^([^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]|[^\\u0000-\\u0008\\u000B\
+                \\u000C\\u000E-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u0300-\\u036F\\u0483-\\u0489\\u0591-\\u05BD\
+                \\u05BF\\u05C1\\u05C2\\u05C4\\u05C5\\u05C7\\u0610-\\u061A\\u064B-\\u065F\\u0670\\u06D6-\\u06DC\\u06DF-\\u06E4\\u06E7\
+                \\u06E8\\u06EA-\\u06ED\\u0711\\u0730-\\u074A\\u07A6-\\u07B0\\u07EB-\\u07F3\\u07FD\\u0816-\\u0819\\u081B-\\u0823\\u0825\
+                -\\u0827\\u0829-\\u082D\\u0859-\\u085B\\u0898-\\u089F\\u08CA-\\u08E1\\u08E3-\\u0903\\u093A-\\u093C\\u093E-\\u094F\
+                \\u0951-\\u0957\\u0962\\u0963\\u0981-\\u0983\\u09BC\\u09BE-\\u09C4\\u09C7\\u09C8\\u09CB-\\u09CD\\u09D7\\u09E2\\u09E3\
+                \\u09FE\\u0A01-\\u0A03\\u0A3C\\u0A3E-\\u0A42\\u0A47\\u0A48\\u0A4B-\\u0A4D\\u0A51\\u0A70\\u0A71\\u0A75\\u0A81-\\u0A83\
+                \\u0ABC\\u0ABE-\\u0AC5\\u0AC7-\\u0AC9\\u0ACB-\\u0ACD\\u0AE2\\u0AE3\\u0AFA-\\u0AFF\\u0B01-\\u0B03\\u0B3C\\u0B3E-\\u0B44\
+                \\u0B47\\u0B48\\u0B4B-\\u0B4D\\u0B55-\\u0B57\\u0B62\\u0B63\\u0B82\\u0BBE-\\u0BC2\\u0BC6-\\u0BC8\\u0BCA-\\u0BCD\\u0BD7\
+                \\u0C00-\\u0C04\\u0C3C\\u0C3E-\\u0C44\\u0C46-\\u0C48\\u0C4A-\\u0C4D\\u0C55\\u0C56\\u0C62\\u0C63\\u0C81-\\u0C83\\u0CBC\
+                \\u0CBE-\\u0CC4\\u0CC6-\\u0CC8\\u0CCA-\\u0CCD\\u0CD5\\u0CD6\\u0CE2\\u0CE3\\u0D00-\\u0D03\\u0D3B\\u0D3C\\u0D3E-\\u0D44\
+                \\u0D46-\\u0D48\\u0D4A-\\u0D4D\\u0D57\\u0D62\\u0D63\\u0D81-\\u0D83\\u0DCA\\u0DCF-\\u0DD4\\u0DD6\\u0DD8-\\u0DDF\\u0DF2\
+                \\u0DF3\\u0E31\\u0E33-\\u0E3A\\u0E47-\\u0E4E\\u0EB1\\u0EB3-\\u0EBC\\u0EC8-\\u0ECD\\u0F18\\u0F19\\u0F35\\u0F37\\u0F39\
+                \\u0F3E\\u0F3F\\u0F71-\\u0F84\\u0F86\\u0F87\\u0F8D-\\u0F97\\u0F99-\\u0FBC\\u0FC6\\u102B-\\u103E\\u1056-\\u1059\\u105E-\
+                \\u1060\\u1062-\\u1064\\u1067-\\u106D\\u1071-\\u1074\\u1082-\\u108D\\u108F\\u109A-\\u109D\\u135D-\\u135F\\u1680\\u1712\
+                -\\u1715\\u1732-\\u1734\\u1752\\u1753\\u1772\\u1773\\u17B4-\\u17D3\\u17DD\\u180B-\\u180D\\u180F\\u1885\\u1886\\u18A9\
+                \\u1920-\\u192B\\u1930-\\u193B\\u1A17-\\u1A1B\\u1A55-\\u1A5E\\u1A60-\\u1A7C\\u1A7F\\u1AB0-\\u1ACE\\u1B00-\\u1B04\
+                \\u1B34-\\u1B44\\u1B6B-\\u1B73\\u1B80-\\u1B82\\u1BA1-\\u1BAD\\u1BE6-\\u1BF3\\u1C24-\\u1C37\\u1CD0-\\u1CD2\\u1CD4-\
+                \\u1CE8\\u1CED\\u1CF4\\u1CF7-\\u1CF9\\u1DC0-\\u1DFF\\u2000-\\u200A\\u200C\\u200D\\u2028\\u2029\\u202F\\u205F\\u20D0-\
+                \\u20F0\\u2CEF-\\u2CF1\\u2D7F\\u2DE0-\\u2DFF\\u3000\\u302A-\\u302F\\u3099\\u309A\\uA66F-\\uA672\\uA674-\\uA67D\\uA69E\
+                \\uA69F\\uA6F0\\uA6F1\\uA802\\uA806\\uA80B\\uA823-\\uA827\\uA82C\\uA880\\uA881\\uA8B4-\\uA8C5\\uA8E0-\\uA8F1\\uA8FF\
+                \\uA926-\\uA92D\\uA947-\\uA953\\uA980-\\uA983\\uA9B3-\\uA9C0\\uA9E5\\uAA29-\\uAA36\\uAA43\\uAA4C\\uAA4D\\uAA7B-\\uAA7D\
+                \\uAAB0\\uAAB2-\\uAAB4\\uAAB7\\uAAB8\\uAABE\\uAABF\\uAAC1\\uAAEB-\\uAAEF\\uAAF5\\uAAF6\\uABE3-\\uABEA\\uABEC\\uABED\
+                \\uFB1E\\uFE00-\\uFE0F\\uFE20-\\uFE2F\\uFF9E\\uFF9F\\U000101FD\\U000102E0\\U00010376-\\U0001037A\\U00010A01-\
+                \\U00010A03\\U00010A05\\U00010A06\\U00010A0C-\\U00010A0F\\U00010A38-\\U00010A3A\\U00010A3F\\U00010AE5\\U00010AE6\
+                \\U00010D24-\\U00010D27\\U00010EAB\\U00010EAC\\U00010F46-\\U00010F50\\U00010F82-\\U00010F85\\U00011000-\\U00011002\
+                \\U00011038-\\U00011046\\U00011070\\U00011073\\U00011074\\U0001107F-\\U00011082\\U000110B0-\\U000110BA\\U000110C2\
+                \\U00011100-\\U00011102\\U00011127-\\U00011134\\U00011145\\U00011146\\U00011173\\U00011180-\\U00011182\\U000111B3-\
+                \\U000111C0\\U000111C9-\\U000111CC\\U000111CE\\U000111CF\\U0001122C-\\U00011237\\U0001123E\\U000112DF-\\U000112EA\
+                \\U00011300-\\U00011303\\U0001133B\\U0001133C\\U0001133E-\\U00011344\\U00011347\\U00011348\\U0001134B-\\U0001134D\
+                \\U00011357\\U00011362\\U00011363\\U00011366-\\U0001136C\\U00011370-\\U00011374\\U00011435-\\U00011446\\U0001145E\
+                \\U000114B0-\\U000114C3\\U000115AF-\\U000115B5\\U000115B8-\\U000115C0\\U000115DC\\U000115DD\\U00011630-\\U00011640\
+                \\U000116AB-\\U000116B7\\U0001171D-\\U0001172B\\U0001182C-\\U0001183A\\U00011930-\\U00011935\\U00011937\\U00011938\
+                \\U0001193B-\\U0001193E\\U00011940\\U00011942\\U00011943\\U000119D1-\\U000119D7\\U000119DA-\\U000119E0\\U000119E4\
+                \\U00011A01-\\U00011A0A\\U00011A33-\\U00011A39\\U00011A3B-\\U00011A3E\\U00011A47\\U00011A51-\\U00011A5B\\U00011A8A-\
+                \\U00011A99\\U00011C2F-\\U00011C36\\U00011C38-\\U00011C3F\\U00011C92-\\U00011CA7\\U00011CA9-\\U00011CB6\\U00011D31-\
+                \\U00011D36\\U00011D3A\\U00011D3C\\U00011D3D\\U00011D3F-\\U00011D45\\U00011D47\\U00011D8A-\\U00011D8E\\U00011D90\
+                \\U00011D91\\U00011D93-\\U00011D97\\U00011EF3-\\U00011EF6\\U00016AF0-\\U00016AF4\\U00016B30-\\U00016B36\\U00016F4F\
+                \\U00016F51-\\U00016F87\\U00016F8F-\\U00016F92\\U00016FE4\\U00016FF0\\U00016FF1\\U0001BC9D\\U0001BC9E\\U0001CF00-\
+                \\U0001CF2D\\U0001CF30-\\U0001CF46\\U0001D165-\\U0001D169\\U0001D16D-\\U0001D172\\U0001D17B-\\U0001D182\\U0001D185-\
+                \\U0001D18B\\U0001D1AA-\\U0001D1AD\\U0001D242-\\U0001D244\\U0001DA00-\\U0001DA36\\U0001DA3B-\\U0001DA6C\\U0001DA75\
+                \\U0001DA84\\U0001DA9B-\\U0001DA9F\\U0001DAA1-\\U0001DAAF\\U0001E000-\\U0001E006\\U0001E008-\\U0001E018\\U0001E01B-\
+                \\U0001E021\\U0001E023\\U0001E024\\U0001E026-\\U0001E02A\\U0001E130-\\U0001E136\\U0001E2AE\\U0001E2EC-\\U0001E2EF\
+                \\U0001E8D0-\\U0001E8D6\\U0001E944-\\U0001E94A\\U0001F3FB-\\U0001F3FF\\U000E0020-\\U000E007F\\U000E0100-\\U000E01EF])[\
+                ^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$"
+            PersonName:
+              description: A first or last name; 1 to 100 characters once the surrounding spaces and tabs are trimmed.
+              type: string
+              maxLength: 10000
+              pattern: "^[\\u0009\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[^\\u0000-\\u0009\\u000B\\u000C\\u000E-\\u0020\
+                \\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]([^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\
+                \\u009F]{0,98}[^\\u0000-\\u0009\\u000B\\u000C\\u000E-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000\
+                ])?[\\u0009\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*$"
+            Phone:
+              description: An international number such as +385911234567 (spaces are removed first); blank or null for none.
+              type: [string, 'null']
+              maxLength: 10000
+              pattern: '^ *(\+ *[1-9]( *[0-9]){6,14} *)?$'
+            DeliverToEmail:
+              description: The ticket appears in the wallet of whoever signs in with this address; blank or null for none.
+              anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/Email'}]
+            OIB:
+              description: >-
+                An OIB: 11 digits whose last is the ISO 7064 MOD 11,10 check digit of the first ten (e.g. 12345678903);
+                one whose check digit is wrong is refused (422). A pattern cannot compute the check digit, so this one
+                admits only OIBs whose check is known without it, those made of digit pairs that keep the check at its
+                start (06, 13, 21, 39, 47, 55, 64, 72, 80, 98) and ending in 1, e.g. 06132139471: every OIB it admits is
+                valid, while the server accepts every valid OIB.
+              type: string
+              pattern: '^(06|13|21|39|47|55|64|72|80|98){5}1$'
+            CountryCode:
+              description: An ISO 3166-1 alpha-2 code, or XK (the server trims surrounding whitespace and upper-cases it first).
+              type: string
+              enum: ['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ',
+                     'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS',
+                     'BT', 'BV', 'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN',
+                     'CO', 'CR', 'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DE', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE',
+                     'EG', 'EH', 'ER', 'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'FR', 'GA', 'GB', 'GD', 'GE', 'GF',
+                     'GG', 'GH', 'GI', 'GL', 'GM', 'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM',
+                     'HN', 'HR', 'HT', 'HU', 'ID', 'IE', 'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'IT', 'JE', 'JM',
+                     'JO', 'JP', 'KE', 'KG', 'KH', 'KI', 'KM', 'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC',
+                     'LI', 'LK', 'LR', 'LS', 'LT', 'LU', 'LV', 'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK',
+                     'ML', 'MM', 'MN', 'MO', 'MP', 'MQ', 'MR', 'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA',
+                     'NC', 'NE', 'NF', 'NG', 'NI', 'NL', 'NO', 'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG',
+                     'PH', 'PK', 'PL', 'PM', 'PN', 'PR', 'PS', 'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RS', 'RU', 'RW',
+                     'SA', 'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SI', 'SJ', 'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS',
+                     'ST', 'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG', 'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO',
+                     'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI',
+                     'VN', 'VU', 'WF', 'WS', 'YE', 'YT', 'ZA', 'ZM', 'ZW', 'XK']
+            CountryCodeNotHR:
+              description: A country code as in CountryCode, but not HR.
+              type: string
+              enum: ['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AT', 'AU', 'AW', 'AX', 'AZ',
+                     'BA', 'BB', 'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS',
+                     'BT', 'BV', 'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN',
+                     'CO', 'CR', 'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DE', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE',
+                     'EG', 'EH', 'ER', 'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'FR', 'GA', 'GB', 'GD', 'GE', 'GF',
+                     'GG', 'GH', 'GI', 'GL', 'GM', 'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM',
+                     'HN', 'HT', 'HU', 'ID', 'IE', 'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'IT', 'JE', 'JM', 'JO',
+                     'JP', 'KE', 'KG', 'KH', 'KI', 'KM', 'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC', 'LI',
+                     'LK', 'LR', 'LS', 'LT', 'LU', 'LV', 'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK', 'ML',
+                     'MM', 'MN', 'MO', 'MP', 'MQ', 'MR', 'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA', 'NC',
+                     'NE', 'NF', 'NG', 'NI', 'NL', 'NO', 'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG', 'PH',
+                     'PK', 'PL', 'PM', 'PN', 'PR', 'PS', 'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RS', 'RU', 'RW', 'SA',
+                     'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SI', 'SJ', 'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS', 'ST',
+                     'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG', 'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO', 'TR',
+                     'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'US', 'UY', 'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN',
+                     'VU', 'WF', 'WS', 'YE', 'YT', 'ZA', 'ZM', 'ZW', 'XK']
+            OtherCountryCode:
+              description: A country code as in CountryCode for which no passport form is known here (all but HR, RS, GB, DE, AT, SI, BA, IT, US, FR).
+              type: string
+              enum: ['AD', 'AE', 'AF', 'AG', 'AI', 'AL', 'AM', 'AO', 'AQ', 'AR', 'AS', 'AU', 'AW', 'AX', 'AZ', 'BB',
+                     'BD', 'BE', 'BF', 'BG', 'BH', 'BI', 'BJ', 'BL', 'BM', 'BN', 'BO', 'BQ', 'BR', 'BS', 'BT', 'BV',
+                     'BW', 'BY', 'BZ', 'CA', 'CC', 'CD', 'CF', 'CG', 'CH', 'CI', 'CK', 'CL', 'CM', 'CN', 'CO', 'CR',
+                     'CU', 'CV', 'CW', 'CX', 'CY', 'CZ', 'DJ', 'DK', 'DM', 'DO', 'DZ', 'EC', 'EE', 'EG', 'EH', 'ER',
+                     'ES', 'ET', 'FI', 'FJ', 'FK', 'FM', 'FO', 'GA', 'GD', 'GE', 'GF', 'GG', 'GH', 'GI', 'GL', 'GM',
+                     'GN', 'GP', 'GQ', 'GR', 'GS', 'GT', 'GU', 'GW', 'GY', 'HK', 'HM', 'HN', 'HT', 'HU', 'ID', 'IE',
+                     'IL', 'IM', 'IN', 'IO', 'IQ', 'IR', 'IS', 'JE', 'JM', 'JO', 'JP', 'KE', 'KG', 'KH', 'KI', 'KM',
+                     'KN', 'KP', 'KR', 'KW', 'KY', 'KZ', 'LA', 'LB', 'LC', 'LI', 'LK', 'LR', 'LS', 'LT', 'LU', 'LV',
+                     'LY', 'MA', 'MC', 'MD', 'ME', 'MF', 'MG', 'MH', 'MK', 'ML', 'MM', 'MN', 'MO', 'MP', 'MQ', 'MR',
+                     'MS', 'MT', 'MU', 'MV', 'MW', 'MX', 'MY', 'MZ', 'NA', 'NC', 'NE', 'NF', 'NG', 'NI', 'NL', 'NO',
+                     'NP', 'NR', 'NU', 'NZ', 'OM', 'PA', 'PE', 'PF', 'PG', 'PH', 'PK', 'PL', 'PM', 'PN', 'PR', 'PS',
+                     'PT', 'PW', 'PY', 'QA', 'RE', 'RO', 'RU', 'RW', 'SA', 'SB', 'SC', 'SD', 'SE', 'SG', 'SH', 'SJ',
+                     'SK', 'SL', 'SM', 'SN', 'SO', 'SR', 'SS', 'ST', 'SV', 'SX', 'SY', 'SZ', 'TC', 'TD', 'TF', 'TG',
+                     'TH', 'TJ', 'TK', 'TL', 'TM', 'TN', 'TO', 'TR', 'TT', 'TV', 'TW', 'TZ', 'UA', 'UG', 'UM', 'UY',
+                     'UZ', 'VA', 'VC', 'VE', 'VG', 'VI', 'VN', 'VU', 'WF', 'WS', 'YE', 'YT', 'ZA', 'ZM', 'ZW', 'XK']
+            BirthDate:
+              description: >-
+                A date of birth (YYYY-MM-DD) that is neither in the future nor more than 120 years ago; the window
+                moves with the server's clock, so the pattern admits 1910-01-01 to 2024-12-31, which is inside it until 2030.
+              type: string
+              format: date
+              pattern: "^((19[1-9][0-9]|20[01][0-9]|202[0-4])-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-\
+                (0[1-9]|1[0-9]|2[0-8]))|(19(1[26]|[2468][048]|[3579][26])|20(0[048]|1[26]|2[04]))-02-29)$"
+            CalendarDate:
+              description: A date, YYYY-MM-DD, of the Gregorian calendar (years 1583 to 9999).
+              type: string
+              format: date
+              pattern: "^((158[3-9]|159[0-9]|1[6-9][0-9]{2}|[2-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12]\
+                [0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((1[6-9]|[2-9][0-9])(0[48]|[2468][048]|[13579][26])|158[48]|159[26]|(16|[2468][04\
+                8]|[3579][26])00)-02-29)$"
+            DateTime:
+              description: >-
+                An RFC 3339 date-time (2026-12-05T19:45:00Z, 2026-12-05t20:45:00.5+01:00): T and Z in either case, any
+                number of fractional digits, Z or an offset up to 23:59; no leap second. Before 1582 the server also takes
+                29 February of the Julian calendar's leap years, which RFC 3339 does not have (e.g. 1500-02-29).
+              type: string
+              format: date-time
+              pattern: "^(([0-9]{4})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|(\
+                [0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[048]|[2468][048]|[13579][26])00)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0\
+                -5][0-9](\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+            Kickoff:
+              description: >-
+                A kick-off: Zagreb wall-clock time (2026-12-05T20:45, or with seconds), or a date-time with seconds and Z
+                or an offset of at most 18 hours (2026-12-05T19:45:00Z), years 1583 to 9999. The server's date parsers are
+                more lenient than this pattern (e.g. they ignore what follows a date-time with an offset).
+              type: string
+              pattern: "^((158[3-9]|159[0-9]|1[6-9][0-9]{2}|[2-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12]\
+                [0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((1[6-9]|[2-9][0-9])(0[48]|[2468][048]|[13579][26])|158[48]|159[26]|(16|[2468][04\
+                8]|[3579][26])00)-02-29)T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](Z|[+-](0[0-9]|1[0-7]):[0-5][0-9]|[+-]18:00)?)?$"
+            SectorCode:
+              description: A sector code, 1 to 12 characters of A-Z, 0-9 and -.
+              type: string
+              pattern: '^[A-Z0-9-]{1,12}$'
+            PriceCategory:
+              description: A price category code, 1 to 16 characters of A-Z, 0-9 and _ (e.g. CAT1).
+              type: string
+              pattern: '^[A-Z0-9_]{1,16}$'
+            Email:
+              description: >-
+                An e-mail address as the server checks it: one @, something before it, a dot after it, no space, at most 254
+                characters. The pattern describes a plain form of it (letters of the Latin, Greek, Cyrillic and CJK scripts,
+                digits and punctuation, without combining marks).
+              type: string
+              maxLength: 254
+              pattern: "^[\\u0021-\\u003F\\u0041-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\
+                \\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF]+@[\\u0021-\\u003F\\u0041-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\
+                \\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF]*\\.[\\u0021-\\u003F\\u0041-\
+                \\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\
+                \\u052F\\u4E00-\\u9FFF]*$"
+            Prices:
+              description: EUR cents by price category
               type: object
-              description: An event as the bus delivers it (docs/contracts.md)
-              required: [subject, message_id, timestamp, data]
-              properties:
-                subject: {type: string, minLength: 1}
-                message_id: {type: string, minLength: 1}
-                timestamp: {type: string, format: date-time}
-                data: {}
+              minProperties: 1
+              propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+              additionalProperties: {type: integer, minimum: 0, maximum: 9223372036854775807}
+            Uuid:
+              type: string
+              format: uuid
+              pattern: '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$'
+            Int64:
+              type: integer
+              minimum: -9223372036854775808
+              maximum: 9223372036854775807
+            # ---- Request bodies ----
+            ProfileUpdate:
+              description: 'A ticketing profile as PUT (other members, e.g. those of the answer, are ignored): a name, a date of birth, a nationality and
+                an OIB, a passport, or both; Croatian citizens (HR) need an OIB. A passport is its country and its number together, the number in the form
+                that country issues; both blank is no passport. One alternative per case below.'
+              anyOf:
+              - title: OIB, no passport
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {$ref: '#/components/schemas/Blank'}
+                  passport_number: {$ref: '#/components/schemas/Blank'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of HR, RS or GB
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country:
+                    enum: [HR, RS, GB]
+                  passport_number: {type: string, pattern: '^[0-9]{9}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of DE
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: DE}
+                  passport_number: {type: string, pattern: '^[CFGHJKLMNPRTVWXYZ0-9]{9}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of AT
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: AT}
+                  passport_number: {type: string, pattern: '^[A-Z][0-9]{7}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of SI
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: SI}
+                  passport_number: {type: string, pattern: '^(P[0-9]{7}|[A-Z]{2}[0-9]{7})$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of BA
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: BA}
+                  passport_number: {type: string, pattern: '^[A-Z]{1,2}[0-9]{6,7}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of IT
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: IT}
+                  passport_number: {type: string, pattern: '^[A-Z]{2}[0-9]{7}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of US
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: US}
+                  passport_number: {type: string, pattern: '^([0-9]{9}|[A-Z][0-9]{8})$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of FR
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: FR}
+                  passport_number: {type: string, pattern: '^[0-9]{2}[A-Z]{2}[0-9]{5}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: OIB and a passport of another country
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {$ref: '#/components/schemas/OtherCountryCode'}
+                  passport_number: {type: string, pattern: '^[A-Z0-9]{5,20}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of HR, RS or GB, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country:
+                    enum: [HR, RS, GB]
+                  passport_number: {type: string, pattern: '^[0-9]{9}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of DE, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: DE}
+                  passport_number: {type: string, pattern: '^[CFGHJKLMNPRTVWXYZ0-9]{9}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of AT, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: AT}
+                  passport_number: {type: string, pattern: '^[A-Z][0-9]{7}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of SI, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: SI}
+                  passport_number: {type: string, pattern: '^(P[0-9]{7}|[A-Z]{2}[0-9]{7})$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of BA, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: BA}
+                  passport_number: {type: string, pattern: '^[A-Z]{1,2}[0-9]{6,7}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of IT, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: IT}
+                  passport_number: {type: string, pattern: '^[A-Z]{2}[0-9]{7}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of US, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: US}
+                  passport_number: {type: string, pattern: '^([0-9]{9}|[A-Z][0-9]{8})$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of FR, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: FR}
+                  passport_number: {type: string, pattern: '^[0-9]{2}[A-Z]{2}[0-9]{5}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
+              - title: a passport of another country, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {$ref: '#/components/schemas/OtherCountryCode'}
+                  passport_number: {type: string, pattern: '^[A-Z0-9]{5,20}$'}
+                  phone: {$ref: '#/components/schemas/Phone'}
             Attendee:
-              type: object
-              required: [first_name, last_name, date_of_birth, nationality]
-              properties:
-                first_name: {type: string}
-                last_name: {type: string}
-                date_of_birth: {type: string, format: date}
-                oib: {type: [string, "null"], description: required for HR; ISO 7064 MOD 11,10}
-                passport_number: {type: [string, "null"]}
-                passport_country: {type: [string, "null"]}
-                nationality: {type: string}
-                deliver_to_email: {type: [string, "null"], format: email, description: the ticket appears in the wallet of whoever signs in with this email}
+              description: A ticket holder, identified as for a profile; one alternative per case below.
+              anyOf:
+              - title: OIB, no passport
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {$ref: '#/components/schemas/Blank'}
+                  passport_number: {$ref: '#/components/schemas/Blank'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of HR, RS or GB
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country:
+                    enum: [HR, RS, GB]
+                  passport_number: {type: string, pattern: '^[0-9]{9}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of DE
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: DE}
+                  passport_number: {type: string, pattern: '^[CFGHJKLMNPRTVWXYZ0-9]{9}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of AT
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: AT}
+                  passport_number: {type: string, pattern: '^[A-Z][0-9]{7}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of SI
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: SI}
+                  passport_number: {type: string, pattern: '^(P[0-9]{7}|[A-Z]{2}[0-9]{7})$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of BA
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: BA}
+                  passport_number: {type: string, pattern: '^[A-Z]{1,2}[0-9]{6,7}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of IT
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: IT}
+                  passport_number: {type: string, pattern: '^[A-Z]{2}[0-9]{7}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of US
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: US}
+                  passport_number: {type: string, pattern: '^([0-9]{9}|[A-Z][0-9]{8})$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of FR
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {const: FR}
+                  passport_number: {type: string, pattern: '^[0-9]{2}[A-Z]{2}[0-9]{5}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: OIB and a passport of another country
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, oib, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCode'}
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {$ref: '#/components/schemas/OtherCountryCode'}
+                  passport_number: {type: string, pattern: '^[A-Z0-9]{5,20}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of HR, RS or GB, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country:
+                    enum: [HR, RS, GB]
+                  passport_number: {type: string, pattern: '^[0-9]{9}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of DE, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: DE}
+                  passport_number: {type: string, pattern: '^[CFGHJKLMNPRTVWXYZ0-9]{9}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of AT, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: AT}
+                  passport_number: {type: string, pattern: '^[A-Z][0-9]{7}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of SI, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: SI}
+                  passport_number: {type: string, pattern: '^(P[0-9]{7}|[A-Z]{2}[0-9]{7})$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of BA, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: BA}
+                  passport_number: {type: string, pattern: '^[A-Z]{1,2}[0-9]{6,7}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of IT, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: IT}
+                  passport_number: {type: string, pattern: '^[A-Z]{2}[0-9]{7}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of US, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: US}
+                  passport_number: {type: string, pattern: '^([0-9]{9}|[A-Z][0-9]{8})$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of FR, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {const: FR}
+                  passport_number: {type: string, pattern: '^[0-9]{2}[A-Z]{2}[0-9]{5}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+              - title: a passport of another country, no OIB (not for nationality HR)
+                type: object
+                required: [first_name, last_name, date_of_birth, nationality, passport_country, passport_number]
+                properties:
+                  first_name: {$ref: '#/components/schemas/PersonName'}
+                  last_name: {$ref: '#/components/schemas/PersonName'}
+                  date_of_birth: {$ref: '#/components/schemas/BirthDate'}
+                  nationality: {$ref: '#/components/schemas/CountryCodeNotHR'}
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {$ref: '#/components/schemas/OtherCountryCode'}
+                  passport_number: {type: string, pattern: '^[A-Z0-9]{5,20}$'}
+                  deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
             OrderCreate:
               type: object
               required: [hold_id, attendees]
               properties:
-                hold_id: {type: string, format: uuid}
-                attendees: {type: array, items: {$ref: '#/components/schemas/Attendee'}, description: one per held seat, in the hold's seat order}
+                hold_id: {$ref: '#/components/schemas/Uuid'}
+                attendees:
+                  description: >-
+                    One per held seat, in the hold's seat order (a hold has 1 to 50 seats); no two may be the same
+                    person (the same OIB, or without one the same passport).
+                  type: array
+                  minItems: 1
+                  maxItems: 50
+                  uniqueItems: true
+                  items: {$ref: '#/components/schemas/Attendee'}
+            BlacklistEntryInput:
+              description: 'A blacklist entry as POSTed: an OIB, a passport (country and number together), or first name, last name and date of birth; blank
+                fields count as absent. id, added_by and created_at are the server''s and ignored.'
+              anyOf:
+              - title: by OIB, no passport
+                type: object
+                required: [reason, oib]
+                properties:
+                  oib: {$ref: '#/components/schemas/OIB'}
+                  passport_country: {$ref: '#/components/schemas/Blank'}
+                  passport_number: {$ref: '#/components/schemas/Blank'}
+                  first_name:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/NonBlank'}]
+                  last_name:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/NonBlank'}]
+                  date_of_birth:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/CalendarDate'}]
+                  id:
+                    description: ignored
+                    type: [integer, 'null']
+                    minimum: -9223372036854775808
+                    maximum: 9223372036854775807
+                  added_by:
+                    description: ignored
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                  created_at:
+                    description: ignored
+                    anyOf: [{$ref: '#/components/schemas/DateTime'}, {type: 'null'}]
+                  reason: {$ref: '#/components/schemas/NonBlank'}
+              - title: by name and date of birth, no OIB or passport
+                type: object
+                required: [reason, first_name, last_name, date_of_birth]
+                properties:
+                  oib: {$ref: '#/components/schemas/Blank'}
+                  passport_country: {$ref: '#/components/schemas/Blank'}
+                  passport_number: {$ref: '#/components/schemas/Blank'}
+                  first_name: {$ref: '#/components/schemas/NonBlank'}
+                  last_name: {$ref: '#/components/schemas/NonBlank'}
+                  date_of_birth: {$ref: '#/components/schemas/CalendarDate'}
+                  id:
+                    description: ignored
+                    type: [integer, 'null']
+                    minimum: -9223372036854775808
+                    maximum: 9223372036854775807
+                  added_by:
+                    description: ignored
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                  created_at:
+                    description: ignored
+                    anyOf: [{$ref: '#/components/schemas/DateTime'}, {type: 'null'}]
+                  reason: {$ref: '#/components/schemas/NonBlank'}
+              - title: by passport
+                type: object
+                required: [reason, passport_country, passport_number]
+                properties:
+                  oib:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/OIB'}]
+                  passport_country: {$ref: '#/components/schemas/CountryCode'}
+                  passport_number: {$ref: '#/components/schemas/NonBlank'}
+                  first_name:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/NonBlank'}]
+                  last_name:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/NonBlank'}]
+                  date_of_birth:
+                    anyOf: [{$ref: '#/components/schemas/Blank'}, {$ref: '#/components/schemas/CalendarDate'}]
+                  id:
+                    description: ignored
+                    type: [integer, 'null']
+                    minimum: -9223372036854775808
+                    maximum: 9223372036854775807
+                  added_by:
+                    description: ignored
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                  created_at:
+                    description: ignored
+                    anyOf: [{$ref: '#/components/schemas/DateTime'}, {type: 'null'}]
+                  reason: {$ref: '#/components/schemas/NonBlank'}
+            StadiumTemplate:
+              description: >-
+                A stadium template (imported, and exported as imported). Sector codes are unique within the template,
+                row labels within a sector, seat labels and seat numbers within a row, snake orders within a sector.
+              type: object
+              required: [code, name, city, sectors]
+              properties:
+                code: {type: string, pattern: '^[a-z0-9-]{2,40}$'}
+                name: {$ref: '#/components/schemas/Label'}
+                city: {$ref: '#/components/schemas/Label'}
+                sectors:
+                  type: array
+                  minItems: 1
+                  uniqueItems: true
+                  items: {$ref: '#/components/schemas/StadiumSector'}
+            StadiumSector:
+              description: A numbered sector has rows of seats and no capacity; a standing sector has a capacity and no rows.
+              anyOf:
+              - title: numbered
+                type: object
+                required: [code, name, stand, gate, price_category, kind, rows]
+                properties:
+                  code: {$ref: '#/components/schemas/SectorCode'}
+                  name: {$ref: '#/components/schemas/Label'}
+                  stand: {$ref: '#/components/schemas/Label'}
+                  gate: {$ref: '#/components/schemas/Label'}
+                  price_category: {$ref: '#/components/schemas/PriceCategory'}
+                  kind: {const: numbered}
+                  capacity: {type: 'null'}
+                  rows:
+                    type: array
+                    minItems: 1
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/StadiumRow'}
+              - title: standing
+                type: object
+                required: [code, name, stand, gate, price_category, kind, capacity]
+                properties:
+                  code: {$ref: '#/components/schemas/SectorCode'}
+                  name: {$ref: '#/components/schemas/Label'}
+                  stand: {$ref: '#/components/schemas/Label'}
+                  gate: {$ref: '#/components/schemas/Label'}
+                  price_category: {$ref: '#/components/schemas/PriceCategory'}
+                  kind: {const: standing}
+                  capacity: {type: integer, minimum: 1, maximum: 100000}
+                  rows:
+                    type: [array, 'null']
+                    maxItems: 0
+            StadiumRow:
+              type: object
+              required: [label, row_priority, seats]
+              properties:
+                label: {$ref: '#/components/schemas/Label'}
+                row_priority: {type: integer, minimum: 1, maximum: 9223372036854775807, description: lower is better}
+                seats:
+                  type: array
+                  minItems: 1
+                  uniqueItems: true
+                  items: {$ref: '#/components/schemas/StadiumSeat'}
+            StadiumSeat:
+              type: object
+              required: [label, number, x, y, snake_order]
+              properties:
+                label: {$ref: '#/components/schemas/Label'}
+                number:
+                  description: position in the row; consecutive numbers are neighbours
+                  type: integer
+                  minimum: 1
+                  maximum: 9223372036854775807
+                x: {type: number}
+                y: {type: number}
+                snake_order: {$ref: '#/components/schemas/Int64'}
+                accessible: {type: [boolean, 'null'], description: absent or null is false}
+                restricted_view: {type: [boolean, 'null'], description: absent or null is false}
+            StadiumSummary:
+              type: object
+              properties:
+                id: {type: integer}
+                code: {type: string}
+                name: {type: string}
+                city: {type: string}
+                seat_count: {type: integer}
+            SalesPhase:
+              description: 'A sales window; ends_at must be after starts_at. A loyalty phase admits min_tier (absent or null: bronze) and up.'
+              anyOf:
+              - title: general sale
+                type: object
+                required: [name, starts_at, ends_at, eligibility]
+                properties:
+                  name: {$ref: '#/components/schemas/NonBlank'}
+                  starts_at: {$ref: '#/components/schemas/DateTime'}
+                  ends_at: {$ref: '#/components/schemas/DateTime'}
+                  eligibility: {const: general}
+                  min_tier: {type: 'null'}
+              - title: loyalty early access
+                type: object
+                required: [name, starts_at, ends_at, eligibility]
+                properties:
+                  name: {$ref: '#/components/schemas/NonBlank'}
+                  starts_at: {$ref: '#/components/schemas/DateTime'}
+                  ends_at: {$ref: '#/components/schemas/DateTime'}
+                  eligibility: {const: loyalty}
+                  min_tier:
+                    enum: [bronze, silver, gold, null]
+            AwaySector:
+              type: object
+              required: [code, name, price_category, capacity]
+              properties:
+                code: {$ref: '#/components/schemas/SectorCode'}
+                name: {$ref: '#/components/schemas/Text'}
+                stand:
+                  anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                gate:
+                  anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                price_category: {$ref: '#/components/schemas/PriceCategory'}
+                capacity: {type: integer, minimum: 1, maximum: 100000}
+            MatchCreate:
+              description: 'HOME: stadium_id names an existing stadium, and prices has the price category of each of its sectors. AWAY: no stadium_id; away_sectors
+                (codes unique) and a price for each of their price categories (422 otherwise).'
+              anyOf:
+              - title: home
+                type: object
+                required: [competition, opponent, venue_kind, venue, kickoff, prices, stadium_id]
+                properties:
+                  competition: {$ref: '#/components/schemas/NonBlank'}
+                  opponent: {$ref: '#/components/schemas/NonBlank'}
+                  venue_kind: {const: home}
+                  venue: {$ref: '#/components/schemas/NonBlank'}
+                  stadium_id: {type: integer, minimum: 1, maximum: 9223372036854775807}
+                  kickoff: {$ref: '#/components/schemas/Kickoff'}
+                  max_tickets_per_buyer:
+                    description: absent or null is 4
+                    type: [integer, 'null']
+                    minimum: 1
+                    maximum: 50
+                  sales_phases:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SalesPhase'}
+                  prices: {$ref: '#/components/schemas/Prices'}
+                  away_sectors: {type: 'null'}
+              - title: away
+                type: object
+                required: [competition, opponent, venue_kind, venue, kickoff, prices, away_sectors]
+                properties:
+                  competition: {$ref: '#/components/schemas/NonBlank'}
+                  opponent: {$ref: '#/components/schemas/NonBlank'}
+                  venue_kind: {const: away}
+                  venue: {$ref: '#/components/schemas/NonBlank'}
+                  stadium_id: {type: 'null'}
+                  kickoff: {$ref: '#/components/schemas/Kickoff'}
+                  max_tickets_per_buyer:
+                    description: absent or null is 4
+                    type: [integer, 'null']
+                    minimum: 1
+                    maximum: 50
+                  sales_phases:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SalesPhase'}
+                  prices: {$ref: '#/components/schemas/Prices'}
+                  away_sectors:
+                    type: array
+                    minItems: 1
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/AwaySector'}
+            MatchUpdate:
+              description: Absent or null members are left as they are.
+              type: object
+              properties:
+                kickoff:
+                  anyOf: [{$ref: '#/components/schemas/Kickoff'}, {type: 'null'}]
+                max_tickets_per_buyer: {type: [integer, 'null'], minimum: 1, maximum: 50}
+                sales_phases:
+                  type: [array, 'null']
+                  items: {$ref: '#/components/schemas/SalesPhase'}
+            MatchStateChange:
+              type: object
+              required: [state]
+              properties:
+                state: {type: string, enum: [draft, published, on_sale, sold_out, closed, cancelled]}
+                reason:
+                  anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+            SeatMapRequest:
+              type: object
+              required: [stadium_id]
+              properties:
+                stadium_id: {type: integer, minimum: 1, maximum: 9223372036854775807, description: an existing stadium (else 422)}
+            Match:
+              type: object
+              properties:
+                id: {type: integer}
+                competition: {type: string}
+                opponent: {type: string}
+                venue_kind: {type: string, enum: [home, away]}
+                venue: {type: string}
+                stadium_id: {type: [integer, "null"]}
+                kickoff_at: {type: string, format: date-time}
+                kickoff_local: {type: string, description: Europe/Zagreb wall clock}
+                state: {type: string, enum: [draft, published, on_sale, sold_out, closed, cancelled]}
+                max_tickets_per_buyer: {type: integer}
+                sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
+                config_version: {type: integer}
+            SeatToBlock:
+              type: object
+              required: [sector, row, seat, reason]
+              properties:
+                sector: {$ref: '#/components/schemas/SectorCode'}
+                row: {$ref: '#/components/schemas/Label'}
+                seat: {$ref: '#/components/schemas/Label'}
+                reason: {$ref: '#/components/schemas/NonBlank'}
+            SeatToUnblock:
+              type: object
+              required: [sector, row, seat]
+              properties:
+                sector: {$ref: '#/components/schemas/SectorCode'}
+                row: {$ref: '#/components/schemas/Label'}
+                seat: {$ref: '#/components/schemas/Label'}
+            ConfigChange:
+              description: 'A change must change something: at least one of the lists or maps non-empty (one alternative per member). Sectors must be the
+                match''s; a sector cannot be opened and closed at once; a price category given to a sector must have a price (EUR cents, 0 to 1000000); a
+                seat to block must exist and not be blocked; a seat to unblock must be blocked (422 otherwise).'
+              anyOf:
+              - title: changes close_sectors
+                type: object
+                required: [close_sectors]
+                properties:
+                  close_sectors:
+                    type: array
+                    minItems: 1
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  open_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  sector_price_categories:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/SectorCode'}
+                    additionalProperties: {$ref: '#/components/schemas/PriceCategory'}
+                  prices:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+                    additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
+                  block:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToBlock'}
+                  unblock:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToUnblock'}
+                  reason:
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+              - title: changes open_sectors
+                type: object
+                required: [open_sectors]
+                properties:
+                  close_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  open_sectors:
+                    type: array
+                    minItems: 1
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  sector_price_categories:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/SectorCode'}
+                    additionalProperties: {$ref: '#/components/schemas/PriceCategory'}
+                  prices:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+                    additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
+                  block:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToBlock'}
+                  unblock:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToUnblock'}
+                  reason:
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+              - title: changes sector_price_categories
+                type: object
+                required: [sector_price_categories]
+                properties:
+                  close_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  open_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  sector_price_categories:
+                    type: object
+                    minProperties: 1
+                    propertyNames: {$ref: '#/components/schemas/SectorCode'}
+                    additionalProperties: {$ref: '#/components/schemas/PriceCategory'}
+                  prices:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+                    additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
+                  block:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToBlock'}
+                  unblock:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToUnblock'}
+                  reason:
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+              - title: changes prices
+                type: object
+                required: [prices]
+                properties:
+                  close_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  open_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  sector_price_categories:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/SectorCode'}
+                    additionalProperties: {$ref: '#/components/schemas/PriceCategory'}
+                  prices:
+                    type: object
+                    minProperties: 1
+                    propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+                    additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
+                  block:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToBlock'}
+                  unblock:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToUnblock'}
+                  reason:
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+              - title: changes block
+                type: object
+                required: [block]
+                properties:
+                  close_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  open_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  sector_price_categories:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/SectorCode'}
+                    additionalProperties: {$ref: '#/components/schemas/PriceCategory'}
+                  prices:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+                    additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
+                  block:
+                    type: array
+                    minItems: 1
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToBlock'}
+                  unblock:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToUnblock'}
+                  reason:
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+              - title: changes unblock
+                type: object
+                required: [unblock]
+                properties:
+                  close_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  open_sectors:
+                    type: [array, 'null']
+                    items: {$ref: '#/components/schemas/SectorCode'}
+                  sector_price_categories:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/SectorCode'}
+                    additionalProperties: {$ref: '#/components/schemas/PriceCategory'}
+                  prices:
+                    type: [object, 'null']
+                    propertyNames: {$ref: '#/components/schemas/PriceCategory'}
+                    additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
+                  block:
+                    type: [array, 'null']
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToBlock'}
+                  unblock:
+                    type: array
+                    minItems: 1
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/SeatToUnblock'}
+                  reason:
+                    anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+            SeatRef:
+              type: object
+              required: [sector, row, seat]
+              properties:
+                sector: {type: string}
+                row: {type: string}
+                seat: {type: string}
+            ConfigChangeRecord:
+              description: a configuration change as recorded (version 1 records {})
+              type: object
+              properties:
+                close_sectors: {type: array, items: {type: string}}
+                open_sectors: {type: array, items: {type: string}}
+                sector_price_categories: {type: object, additionalProperties: {type: string}}
+                prices: {type: object, additionalProperties: {type: integer}}
+                block:
+                  type: array
+                  items:
+                    allOf: [{$ref: '#/components/schemas/SeatRef'}]
+                    properties: {reason: {type: string}}
+                    required: [reason]
+                unblock: {type: array, items: {$ref: '#/components/schemas/SeatRef'}}
+                reason: {type: string}
+            ConfigVersion:
+              type: object
+              properties:
+                version: {type: integer}
+                config: {type: object}
+                change: {$ref: '#/components/schemas/ConfigChangeRecord'}
+                actor: {type: string}
+                reason: {type: [string, "null"]}
+                created_at: {type: string, format: date-time}
+            DiffEntry:
+              type: object
+              properties:
+                kind: {type: string, enum: [sector_opened, sector_closed, sector_price_category, price, seat_blocked, seat_unblocked]}
+                target: {type: string}
+                from: {type: [string, "null"]}
+                to: {type: [string, "null"]}
+            Availability:
+              type: object
+              properties:
+                match_id: {type: integer}
+                seats_left: {type: integer}
+                sectors:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      code: {type: string}
+                      name: {type: string}
+                      stand: {type: string}
+                      gate: {type: string}
+                      kind: {type: string, enum: [numbered, standing, unassigned]}
+                      open: {type: boolean}
+                      price_category: {type: string}
+                      price_cents: {type: [integer, "null"]}
+                      available: {type: integer}
+                      held: {type: integer}
+                      sold: {type: integer}
+                      blocked: {type: integer}
+            SectorMap:
+              type: object
+              properties:
+                sector: {type: string}
+                kind: {type: string}
+                open: {type: boolean}
+                seats:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      unit_id: {type: integer}
+                      row: {type: [string, "null"]}
+                      seat: {type: [string, "null"]}
+                      number: {type: [integer, "null"]}
+                      x: {type: [number, "null"]}
+                      y: {type: [number, "null"]}
+                      status: {type: string, enum: [available, held, sold, blocked]}
+                      accessible: {type: boolean}
+                      restricted_view: {type: boolean}
+            HoldRequest:
+              description: 'Best available (sector and quantity) or chosen seats (unit ids of one sector of this match, each once), not both; null counts
+                as absent. The server reads a sector as 1 to 12 bytes and answers 404 for one the match does not have: the codes that exist are as in SectorCode.'
+              anyOf:
+              - title: best available
+                type: object
+                required: [sector, quantity]
+                properties:
+                  sector: {$ref: '#/components/schemas/SectorCode'}
+                  quantity: {type: integer, minimum: 1, maximum: 50}
+                  seats: {type: 'null'}
+              - title: chosen seats
+                type: object
+                required: [seats]
+                properties:
+                  sector: {type: 'null'}
+                  quantity: {type: 'null'}
+                  seats:
+                    type: array
+                    minItems: 1
+                    maxItems: 50
+                    uniqueItems: true
+                    items: {$ref: '#/components/schemas/Int64'}
+            BusEnvelope:
+              description: >-
+                An event as the bus delivers it (docs/contracts.md), read as raw JSON without the body rules: subject and
+                message_id non-empty strings, timestamp a date-time, data any JSON value (null included); other members and
+                the strings' characters are not checked.
+              x-hns-raw: true
+              type: object
+              required: [subject, message_id, timestamp, data]
+              properties:
+                subject: {type: string, minLength: 1}
+                message_id: {type: string, minLength: 1}
+                timestamp:
+                  description: an RFC 3339 date-time, as in DateTime (no length limit here)
+                  type: string
+                  format: date-time
+                  pattern: "^(([0-9]{4})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|(\
+                    [0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[048]|[2468][048]|[13579][26])00)-02-29)[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0\
+                    -5][0-9](\\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+                data: {}
+            StripeDelivery:
+              description: >-
+                A Stripe event in the bus's envelope. subject, message_id and timestamp are required strings the
+                server does not read further; data is the Stripe event.
+              type: object
+              required: [subject, message_id, timestamp, data]
+              properties:
+                subject: {$ref: '#/components/schemas/Text'}
+                message_id: {$ref: '#/components/schemas/Text'}
+                timestamp: {$ref: '#/components/schemas/Text'}
+                data: {$ref: '#/components/schemas/StripeEvent'}
+            StripeEvent:
+              type: object
+              required: [id, type, data]
+              properties:
+                id: {$ref: '#/components/schemas/Text'}
+                type: {$ref: '#/components/schemas/Text'}
+                data:
+                  type: object
+                  required: [object]
+                  properties:
+                    object: {$ref: '#/components/schemas/StripeObject'}
+            StripeObject:
+              type: object
+              required: [id]
+              properties:
+                id: {$ref: '#/components/schemas/Text'}
+                object:
+                  anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                amount: {type: [integer, 'null'], minimum: -9223372036854775808, maximum: 9223372036854775807}
+                amount_received: {type: [integer, 'null'], minimum: -9223372036854775808, maximum: 9223372036854775807}
+                currency:
+                  anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                status:
+                  anyOf: [{$ref: '#/components/schemas/Text'}, {type: 'null'}]
+                metadata:
+                  description: string values only
+                  type: [object, 'null']
+                  additionalProperties: {$ref: '#/components/schemas/Text'}
+            # ---- Answers ----
             Order:
               type: object
               properties:
@@ -180,8 +1560,8 @@ enum OpenAPIDocument {
               properties:
                 user_id: {type: string, readOnly: true}
                 email: {type: [string, "null"], readOnly: true}
-                first_name: {type: string, maxLength: 100}
-                last_name: {type: string, maxLength: 100}
+                first_name: {type: string}
+                last_name: {type: string}
                 date_of_birth: {type: string, format: date}
                 oib: {type: [string, "null"], pattern: '^[0-9]{11}$', description: ISO 7064 MOD 11,10 check digit; required for HR}
                 passport_number: {type: [string, "null"]}
@@ -190,200 +1570,6 @@ enum OpenAPIDocument {
                 phone: {type: [string, "null"], pattern: '^\+[1-9][0-9]{6,14}$'}
                 loyalty_tier: {type: string, enum: [none, bronze, silver, gold], readOnly: true}
                 updated_at: {type: string, format: date-time, readOnly: true}
-            StadiumTemplate:
-              type: object
-              required: [code, name, city, sectors]
-              properties:
-                code: {type: string, pattern: '^[a-z0-9-]{2,40}$'}
-                name: {type: string}
-                city: {type: string}
-                sectors:
-                  type: array
-                  items:
-                    type: object
-                    required: [code, name, stand, gate, price_category, kind]
-                    properties:
-                      code: {type: string}
-                      name: {type: string}
-                      stand: {type: string}
-                      gate: {type: string}
-                      price_category: {type: string}
-                      kind: {type: string, enum: [numbered, standing]}
-                      capacity: {type: integer, description: standing sectors only}
-                      rows:
-                        type: array
-                        items:
-                          type: object
-                          required: [label, row_priority, seats]
-                          properties:
-                            label: {type: string}
-                            row_priority: {type: integer, minimum: 1}
-                            seats:
-                              type: array
-                              items:
-                                type: object
-                                required: [label, number, x, y, snake_order]
-                                properties:
-                                  label: {type: string}
-                                  number: {type: integer, minimum: 1, description: position in the row; consecutive numbers are neighbours}
-                                  x: {type: number}
-                                  y: {type: number}
-                                  snake_order: {type: integer}
-                                  accessible: {type: boolean}
-                                  restricted_view: {type: boolean}
-            StadiumSummary:
-              type: object
-              properties:
-                id: {type: integer}
-                code: {type: string}
-                name: {type: string}
-                city: {type: string}
-                seat_count: {type: integer}
-            SalesPhase:
-              type: object
-              required: [name, starts_at, ends_at, eligibility]
-              properties:
-                name: {type: string}
-                starts_at: {type: string, format: date-time}
-                ends_at: {type: string, format: date-time}
-                eligibility: {type: string, enum: [general, loyalty]}
-                min_tier: {type: string, enum: [bronze, silver, gold]}
-            AwaySector:
-              type: object
-              required: [code, name, price_category, capacity]
-              properties:
-                code: {type: string}
-                name: {type: string}
-                stand: {type: string}
-                gate: {type: string}
-                price_category: {type: string}
-                capacity: {type: integer, minimum: 1}
-            MatchCreate:
-              type: object
-              required: [competition, opponent, venue_kind, venue, kickoff, prices]
-              properties:
-                competition: {type: string}
-                opponent: {type: string}
-                venue_kind: {type: string, enum: [home, away]}
-                venue: {type: string}
-                stadium_id: {type: integer, description: required for home matches}
-                kickoff: {type: string, description: 'Zagreb wall-clock time (2026-12-05T20:45) or a date-time with offset'}
-                max_tickets_per_buyer: {type: integer, minimum: 1, maximum: 50, default: 4}
-                sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
-                prices: {type: object, additionalProperties: {type: integer, description: EUR cents}}
-                away_sectors: {type: array, items: {$ref: '#/components/schemas/AwaySector'}}
-            MatchUpdate:
-              type: object
-              properties:
-                kickoff: {type: string}
-                max_tickets_per_buyer: {type: integer}
-                sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
-            Match:
-              type: object
-              properties:
-                id: {type: integer}
-                competition: {type: string}
-                opponent: {type: string}
-                venue_kind: {type: string, enum: [home, away]}
-                venue: {type: string}
-                stadium_id: {type: [integer, "null"]}
-                kickoff_at: {type: string, format: date-time}
-                kickoff_local: {type: string, description: Europe/Zagreb wall clock}
-                state: {type: string, enum: [draft, published, on_sale, sold_out, closed, cancelled]}
-                max_tickets_per_buyer: {type: integer}
-                sales_phases: {type: array, items: {$ref: '#/components/schemas/SalesPhase'}}
-                config_version: {type: integer}
-            SeatRef:
-              type: object
-              required: [sector, row, seat]
-              properties:
-                sector: {type: string}
-                row: {type: string}
-                seat: {type: string}
-            ConfigChange:
-              type: object
-              properties:
-                close_sectors: {type: array, items: {type: string}}
-                open_sectors: {type: array, items: {type: string}}
-                sector_price_categories: {type: object, additionalProperties: {type: string}}
-                prices: {type: object, additionalProperties: {type: integer}}
-                block:
-                  type: array
-                  items:
-                    allOf: [{$ref: '#/components/schemas/SeatRef'}]
-                    properties: {reason: {type: string}}
-                    required: [reason]
-                unblock: {type: array, items: {$ref: '#/components/schemas/SeatRef'}}
-                reason: {type: string}
-            ConfigVersion:
-              type: object
-              properties:
-                version: {type: integer}
-                config: {type: object}
-                change: {$ref: '#/components/schemas/ConfigChange'}
-                actor: {type: string}
-                reason: {type: [string, "null"]}
-                created_at: {type: string, format: date-time}
-            DiffEntry:
-              type: object
-              properties:
-                kind: {type: string, enum: [sector_opened, sector_closed, sector_price_category, price, seat_blocked, seat_unblocked]}
-                target: {type: string}
-                from: {type: [string, "null"]}
-                to: {type: [string, "null"]}
-            Availability:
-              type: object
-              properties:
-                match_id: {type: integer}
-                seats_left: {type: integer}
-                sectors:
-                  type: array
-                  items:
-                    type: object
-                    properties:
-                      code: {type: string}
-                      name: {type: string}
-                      stand: {type: string}
-                      gate: {type: string}
-                      kind: {type: string, enum: [numbered, standing, unassigned]}
-                      open: {type: boolean}
-                      price_category: {type: string}
-                      price_cents: {type: [integer, "null"]}
-                      available: {type: integer}
-                      held: {type: integer}
-                      sold: {type: integer}
-                      blocked: {type: integer}
-            SectorMap:
-              type: object
-              properties:
-                sector: {type: string}
-                kind: {type: string}
-                open: {type: boolean}
-                seats:
-                  type: array
-                  items:
-                    type: object
-                    properties:
-                      unit_id: {type: integer}
-                      row: {type: [string, "null"]}
-                      seat: {type: [string, "null"]}
-                      number: {type: [integer, "null"]}
-                      x: {type: [number, "null"]}
-                      y: {type: [number, "null"]}
-                      status: {type: string, enum: [available, held, sold, blocked]}
-                      accessible: {type: boolean}
-                      restricted_view: {type: boolean}
-            HoldRequest:
-              oneOf:
-                - type: object
-                  required: [sector, quantity]
-                  properties:
-                    sector: {type: string}
-                    quantity: {type: integer, minimum: 1, maximum: 50}
-                - type: object
-                  required: [seats]
-                  properties:
-                    seats: {type: array, items: {type: integer}, minItems: 1, maxItems: 50}
             Hold:
               type: object
               properties:
@@ -435,7 +1621,7 @@ enum OpenAPIDocument {
             put:
               summary: Create or replace my profile (OIB and passport validated)
               x-hns-role: customer
-              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/ProfileUpdate'}}}}
               responses:
                 '200': {description: saved, content: {application/json: {schema: {$ref: '#/components/schemas/Profile'}}}}
                 '409': {$ref: '#/components/responses/Problem'}
@@ -506,11 +1692,16 @@ enum OpenAPIDocument {
               parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
               requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/HoldRequest'}}}}
               responses:
-                '201': {description: held, content: {application/json: {schema: {$ref: '#/components/schemas/Hold'}}}}
+                '201':
+                  description: held
+                  headers: {Idempotent-Replayed: {$ref: '#/components/headers/IdempotentReplayed'}}
+                  content: {application/json: {schema: {$ref: '#/components/schemas/Hold'}}}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
+                '429': {$ref: '#/components/responses/RateLimited'}
                 '503': {$ref: '#/components/responses/Problem'}
           /api/v1/holds/{holdId}:
             get:
@@ -557,6 +1748,7 @@ enum OpenAPIDocument {
               requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/MatchUpdate'}}}}
               responses:
                 '200': {description: updated, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
@@ -566,19 +1758,12 @@ enum OpenAPIDocument {
               summary: Move the match through its state machine (admin)
               x-hns-role: admin
               parameters: [{$ref: '#/components/parameters/matchId'}]
-              requestBody:
-                required: true
-                content:
-                  application/json:
-                    schema:
-                      type: object
-                      required: [state]
-                      properties:
-                        state: {type: string, enum: [draft, published, on_sale, sold_out, closed, cancelled]}
-                        reason: {type: string}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/MatchStateChange'}}}}
               responses:
                 '200': {description: moved, content: {application/json: {schema: {$ref: '#/components/schemas/Match'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/matches/{matchId}/config:
@@ -588,6 +1773,7 @@ enum OpenAPIDocument {
               parameters: [{$ref: '#/components/parameters/matchId'}]
               responses:
                 '200': {description: current version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
             post:
@@ -597,6 +1783,7 @@ enum OpenAPIDocument {
               requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigChange'}}}}
               responses:
                 '201': {description: the new version, content: {application/json: {schema: {$ref: '#/components/schemas/ConfigVersion'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
@@ -608,6 +1795,7 @@ enum OpenAPIDocument {
               parameters: [{$ref: '#/components/parameters/matchId'}]
               responses:
                 '200': {description: versions, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/ConfigVersion'}}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/matches/{matchId}/config/versions/{version}/diff:
@@ -625,11 +1813,10 @@ enum OpenAPIDocument {
               summary: AWAY match — attach a seat map and seat every unit by the snake algorithm (admin)
               x-hns-role: admin
               parameters: [{$ref: '#/components/parameters/matchId'}]
-              requestBody:
-                required: true
-                content: {application/json: {schema: {type: object, required: [stadium_id], properties: {stadium_id: {type: integer}}}}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/SeatMapRequest'}}}}
               responses:
                 '200': {description: seated, content: {application/json: {schema: {type: object, properties: {match: {$ref: '#/components/schemas/Match'}, assigned_units: {type: integer}}}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
@@ -648,11 +1835,16 @@ enum OpenAPIDocument {
               parameters: [{$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
               requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/OrderCreate'}}}}
               responses:
-                '201': {description: created in seats_held, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
+                '201':
+                  description: created in seats_held
+                  headers: {Idempotent-Replayed: {$ref: '#/components/headers/IdempotentReplayed'}}
+                  content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}
                 '403': {$ref: '#/components/responses/Problem'}
                 '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
+                '429': {$ref: '#/components/responses/RateLimited'}
+                '503': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
           /api/v1/orders/{orderId}:
             get:
@@ -662,10 +1854,11 @@ enum OpenAPIDocument {
                 - {$ref: '#/components/parameters/orderId'}
                 - name: wait
                   in: query
+                  required: false
                   description: >-
-                    Seconds (0–30). While the order is open (created, seats_held, awaiting_payment) the answer
-                    waits up to this long for it to settle (tickets_issued, payment_failed, expired, cancelled)
-                    and comes as soon as it does; an order that is not open answers at once.
+                    Whole seconds, 0 to 30, given at most once (0 is no wait). While the order is open (created,
+                    seats_held, awaiting_payment) the answer waits up to this long for it to settle (tickets_issued,
+                    payment_failed, expired, cancelled) and comes as soon as it does; an order that is not open answers at once.
                   schema: {type: integer, minimum: 0, maximum: 30}
               responses:
                 '200': {description: the order, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
@@ -679,9 +1872,15 @@ enum OpenAPIDocument {
               x-hns-role: customer
               parameters: [{$ref: '#/components/parameters/orderId'}, {$ref: '#/components/parameters/idempotencyKey'}, {$ref: '#/components/parameters/purchaseToken'}]
               responses:
-                '201': {description: pay with the client secret, content: {application/json: {schema: {$ref: '#/components/schemas/PaymentStart'}}}}
+                '201':
+                  description: pay with the client secret
+                  headers: {Idempotent-Replayed: {$ref: '#/components/headers/IdempotentReplayed'}}
+                  content: {application/json: {schema: {$ref: '#/components/schemas/PaymentStart'}}}
                 '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '429': {$ref: '#/components/responses/RateLimited'}
                 '503': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
           /api/v1/orders/{orderId}/cancel:
@@ -691,7 +1890,9 @@ enum OpenAPIDocument {
               parameters: [{$ref: '#/components/parameters/orderId'}]
               responses:
                 '200': {description: cancelled, content: {application/json: {schema: {$ref: '#/components/schemas/Order'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
           /api/v1/wallet/tickets:
@@ -713,7 +1914,7 @@ enum OpenAPIDocument {
             post:
               summary: Add a person by OIB, passport, or name and date of birth (admin)
               x-hns-role: admin
-              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntry'}}}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntryInput'}}}}
               responses:
                 '201': {description: added, content: {application/json: {schema: {$ref: '#/components/schemas/BlacklistEntry'}}}}
                 '422': {$ref: '#/components/responses/Problem'}
@@ -723,7 +1924,101 @@ enum OpenAPIDocument {
             post:
               summary: Import a CSV (header from oib, passport_country, passport_number, first_name, last_name, date_of_birth, reason); all or nothing (admin)
               x-hns-role: admin
-              requestBody: {required: true, content: {text/csv: {schema: {type: string}}}}
+              requestBody:
+                required: true
+                content:
+                  text/csv:
+                    schema:
+                      description: >-
+                        A header line naming some of the columns (any order, reason required), then one entry per line with
+                        as many fields as the header, each a blacklist entry as for POST /api/v1/admin/blacklist (blank fields
+                        are absent; an OIB's check digit is checked) and at least one entry; fields are separated by commas,
+                        a field may be double-quoted ("" for a quote), and no field holds a control character (but tab) or
+                        more than 10000 characters; blank lines are skipped; at most 8 MiB (the schema says 2097152 characters,
+                        which always fit). JSON Schema cannot count a
+                        header's columns, so the pattern describes three plain forms of such a file: passport entries,
+                        entries by name and date of birth, and all seven columns with a passport or a name and date of birth.
+                      type: string
+                      minLength: 1
+                      maxLength: 2097152
+                      pattern: "^(passport_country,passport_number,reason(\\r?\\n(AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|BG|BH\
+                        |BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|DO|DZ|\
+                        EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU|ID|I\
+                        E|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|ME|MF\
+                        |MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|PL|PM|\
+                        PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH|TJ|T\
+                        K|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|XK),[\\u0009\\u0020\\u0021\
+                        \\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\
+                        \\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\
+                        \\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\
+                        \\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\
+                        \\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\
+                        \\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\
+                        \\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\
+                        \\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\
+                        \\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\
+                        \\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\
+                        \\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*)+|first_name\
+                        ,last_name,date_of_birth,reason(\\r?\\n[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\
+                        \\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\
+                        \\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\
+                        \\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\\u0020\
+                        \\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E\
+                        -\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,[\\u0009\\u0020\
+                        \\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E\
+                        -\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\
+                        \\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\
+                        \\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\
+                        \\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\
+                        \\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,((158[3-9]|159[0-9]|1[6-9][0-9]{2}|[2-9][0-9]{3})-((0[13578]|1[02])-(0[1\
+                        -9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((1[6-9]|[2-9][0-9])(0[48]|[2468][04\
+                        8]|[13579][26])|158[48]|159[26]|(16|[2468][048]|[3579][26])00)-02-29),[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\
+                        \\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A\
+                        -\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A1-\
+                        \\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\
+                        \\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\
+                        \\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\
+                        \\u3000]*)+|oib,passport_country,passport_number,first_name,last_name,date_of_birth,reason(\\r?\\n[\\u0009\\u0020\
+                        \\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,((AD|AE|AF|AG|AI|AL|AM|AO|AQ|AR|AS|AT|AU|AW|AX|AZ|BA|BB|BD|BE|BF|\
+                        BG|BH|BI|BJ|BL|BM|BN|BO|BQ|BR|BS|BT|BV|BW|BY|BZ|CA|CC|CD|CF|CG|CH|CI|CK|CL|CM|CN|CO|CR|CU|CV|CW|CX|CY|CZ|DE|DJ|DK|DM|D\
+                        O|DZ|EC|EE|EG|EH|ER|ES|ET|FI|FJ|FK|FM|FO|FR|GA|GB|GD|GE|GF|GG|GH|GI|GL|GM|GN|GP|GQ|GR|GS|GT|GU|GW|GY|HK|HM|HN|HR|HT|HU\
+                        |ID|IE|IL|IM|IN|IO|IQ|IR|IS|IT|JE|JM|JO|JP|KE|KG|KH|KI|KM|KN|KP|KR|KW|KY|KZ|LA|LB|LC|LI|LK|LR|LS|LT|LU|LV|LY|MA|MC|MD|\
+                        ME|MF|MG|MH|MK|ML|MM|MN|MO|MP|MQ|MR|MS|MT|MU|MV|MW|MX|MY|MZ|NA|NC|NE|NF|NG|NI|NL|NO|NP|NR|NU|NZ|OM|PA|PE|PF|PG|PH|PK|P\
+                        L|PM|PN|PR|PS|PT|PW|PY|QA|RE|RO|RS|RU|RW|SA|SB|SC|SD|SE|SG|SH|SI|SJ|SK|SL|SM|SN|SO|SR|SS|ST|SV|SX|SY|SZ|TC|TD|TF|TG|TH\
+                        |TJ|TK|TL|TM|TN|TO|TR|TT|TV|TW|TZ|UA|UG|UM|US|UY|UZ|VA|VC|VE|VG|VI|VN|VU|WF|WS|YE|YT|ZA|ZM|ZW|XK),[\\u0009\\u0020\
+                        \\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E\
+                        -\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\
+                        \\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\
+                        \\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\
+                        \\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\
+                        \\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\
+                        \\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\
+                        \\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\
+                        \\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\
+                        \\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,([\\u0009\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u202F\
+                        \\u205F\\u3000]*|((158[3-9]|159[0-9]|1[6-9][0-9]{2}|[2-9][0-9]{3})-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|\
+                        11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((1[6-9]|[2-9][0-9])(0[48]|[2468][048]|[13579][26])|158[48]|159[2\
+                        6]|(16|[2468][048]|[3579][26])00)-02-29))|[\\u0009\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,[\\u0009\
+                        \\u0020\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\
+                        \\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\
+                        \\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A1-\
+                        \\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\
+                        \\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\
+                        \\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\
+                        \\u3000]*,[\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\
+                        \\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\
+                        \\u3000]*[\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\
+                        \\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\
+                        \\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\
+                        \\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*,((158[3-9]|159[0-9]|1[6-9][0-9]{2}|[2-9][0-9]{3})-\
+                        ((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))|((1[6-9]|[2-9]\
+                        [0-9])(0[48]|[2468][048]|[13579][26])|158[48]|159[26]|(16|[2468][048]|[3579][26])00)-02-29)),[\\u0009\\u0020\\u0021\
+                        \\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\
+                        \\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*[\\u0021\\u0023-\
+                        \\u002B\\u002D-\\u007E\\u00A1-\\u02FF\\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\
+                        \\u0482\\u048A-\\u052F\\u4E00-\\u9FFF][\\u0009\\u0020\\u0021\\u0023-\\u002B\\u002D-\\u007E\\u00A0\\u00A1-\\u02FF\
+                        \\u0370-\\u0377\\u037A-\\u037F\\u0384-\\u038A\\u038C\\u038E-\\u03A1\\u03A3-\\u0482\\u048A-\\u052F\\u4E00-\\u9FFF\
+                        \\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000]*)+)(\\r?\\n)?$"
               responses:
                 '201': {description: imported, content: {application/json: {schema: {type: object, properties: {imported: {type: integer}}}}}}
                 '422': {$ref: '#/components/responses/Problem'}
@@ -758,14 +2053,26 @@ enum OpenAPIDocument {
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
           /webhooks/stripe:
             post:
               summary: Stripe events as the event bus delivers them (envelope {subject, data, timestamp, message_id}); Bearer = the bus subscription token
               security: [{busDelivery: []}]
-              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/BusEnvelope'}}}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/StripeDelivery'}}}}
               responses:
-                '200': {description: handled (or a duplicate), content: {application/json: {schema: {type: object, properties: {outcome: {type: string}}}}}}
+                '200':
+                  description: handled (or a duplicate)
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        properties:
+                          outcome:
+                            type: string
+                            enum: [duplicate, ignored, tickets_issued, already_paid, refunded, failed, cancelled, unknown_order]
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
         """#
 }
