@@ -41,24 +41,7 @@ enum BusOpenAPI {
               in: path
               required: true
               schema: {type: string, minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$'}
-          responses:
-            Problem:
-              description: An RFC 9457 problem.
-              content:
-                application/problem+json:
-                  schema: {$ref: '#/components/schemas/Problem'}
           schemas:
-            Problem:
-              type: object
-              required: [type, title, status]
-              properties:
-                type: {type: string}
-                title: {type: string}
-                status: {type: integer}
-                detail: {type: string}
-                errors:
-                  type: array
-                  items: {type: object, properties: {field: {type: string}, message: {type: string}}}
             Ack:
               type: object
               required: [stream, seq, duplicate]
@@ -88,27 +71,6 @@ enum BusOpenAPI {
             - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
             - {type: 'https://hns.hr/problems/unknown-subject', status: 400, title: 'Subject not in the stream'}
         paths:
-          /healthz:
-            get:
-              summary: Liveness
-              responses:
-                '200': {description: alive, content: {application/json: {schema: {type: object}}}}
-          /readyz:
-            get:
-              summary: Readiness
-              responses:
-                '200': {description: ready, content: {application/json: {schema: {type: object}}}}
-                '503': {description: not ready, content: {application/json: {schema: {type: object}}}}
-          /metrics:
-            get:
-              summary: Prometheus metrics
-              responses:
-                '200': {description: text exposition format, content: {text/plain: {schema: {type: string}}}}
-          /openapi.yaml:
-            get:
-              summary: This document
-              responses:
-                '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
           /v1/publish/{subject}:
             parameters:
               - {name: subject, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 256, pattern: 'SUBJECT_PATTERN'}}

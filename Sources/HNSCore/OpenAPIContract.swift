@@ -1,8 +1,9 @@
 import Foundation
 import Yams
 
-/// Completes a daemon's OpenAPI document with the problem answers every operation can give by the
-/// shape of its request, the same rules for every daemon, so that no document forgets one: a body
+/// Completes a daemon's OpenAPI document with what every daemon serves alike (`shared`) and the
+/// problem answers every operation can give by the shape of its request, the same rules for every
+/// daemon, so that no document forgets one: a body
 /// can be malformed (400), too large (413) or invalid (422); a path with an id can name nothing
 /// (404); query parameters can be invalid (422); a protected operation can lack a token (401) or
 /// the right one (403). What an operation answers beyond these, its document lists itself.
@@ -11,6 +12,8 @@ public enum OpenAPIContract {
         guard var document = try Yams.load(yaml: yaml) as? [String: Any], var paths = document["paths"] as? [String: Any] else {
             return yaml
         }
+        Self.addShared(&document)
+        paths = (document["paths"] as? [String: Any]) ?? paths
         let globalSecurity = (document["security"] as? [Any])?.isEmpty == false
         let methods: Set<String> = ["get", "put", "post", "delete", "patch"]
         for (path, rawItem) in paths {
@@ -37,6 +40,66 @@ public enum OpenAPIContract {
         document["paths"] = paths
         Self.assertFloor(&document)
         return try Yams.dump(object: document, width: -1, sortKeys: true)
+    }
+
+    /// What every daemon serves alike, written once: the problem shape and the routes of
+    /// `HealthRoutes` and `OpenAPIRoute`. A document's own version of any of them wins.
+    static let shared = """
+        components:
+          responses:
+            Problem:
+              description: An RFC 9457 problem.
+              content:
+                application/problem+json:
+                  schema: {$ref: '#/components/schemas/Problem'}
+          schemas:
+            Problem:
+              type: object
+              required: [type, title, status]
+              properties:
+                type: {type: string}
+                title: {type: string}
+                status: {type: integer}
+                detail: {type: string}
+                errors:
+                  type: array
+                  items: {type: object, properties: {field: {type: string}, message: {type: string}}}
+        paths:
+          /healthz:
+            get:
+              summary: Liveness
+              responses:
+                '200': {description: alive, content: {application/json: {schema: {type: object}}}}
+          /readyz:
+            get:
+              summary: Readiness (the daemon's checks)
+              responses:
+                '200': {description: ready, content: {application/json: {schema: {type: object}}}}
+                '503': {description: not ready, content: {application/json: {schema: {type: object}}}}
+          /metrics:
+            get:
+              summary: Prometheus metrics
+              responses:
+                '200': {description: text exposition format, content: {text/plain: {schema: {type: string}}}}
+          /openapi.yaml:
+            get:
+              summary: This document
+              responses:
+                '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
+        """
+
+    static func addShared(_ document: inout [String: Any]) {
+        guard let shared = (try? Yams.load(yaml: Self.shared)) as? [String: Any] else { return }
+        var components = (document["components"] as? [String: Any]) ?? [:]
+        for (section, raw) in (shared["components"] as? [String: Any]) ?? [:] {
+            var mine = (components[section] as? [String: Any]) ?? [:]
+            for (name, value) in (raw as? [String: Any]) ?? [:] where mine[name] == nil { mine[name] = value }
+            components[section] = mine
+        }
+        document["components"] = components
+        var paths = (document["paths"] as? [String: Any]) ?? [:]
+        for (path, item) in (shared["paths"] as? [String: Any]) ?? [:] where paths[path] == nil { paths[path] = item }
+        document["paths"] = paths
     }
 
     /// What `JSONBodyRules` refuses in any string: control characters but tab, line feed and return.

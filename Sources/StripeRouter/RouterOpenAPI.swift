@@ -13,24 +13,7 @@ enum RouterOpenAPI {
         components:
           securitySchemes:
             stripeSignature: {type: apiKey, in: header, name: Stripe-Signature, description: 't=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">'}
-          responses:
-            Problem:
-              description: An RFC 9457 problem.
-              content:
-                application/problem+json:
-                  schema: {$ref: '#/components/schemas/Problem'}
           schemas:
-            Problem:
-              type: object
-              required: [type, title, status]
-              properties:
-                type: {type: string}
-                title: {type: string}
-                status: {type: integer}
-                detail: {type: string}
-                errors:
-                  type: array
-                  items: {type: object, properties: {field: {type: string}, message: {type: string}}}
             StripeEvent:
               type: object
               required: [id, type]
@@ -57,27 +40,6 @@ enum RouterOpenAPI {
             - {type: 'https://hns.hr/problems/signature-timestamp', status: 400, title: 'Invalid Stripe signature'}
             - {type: 'https://hns.hr/problems/signature-mismatch', status: 400, title: 'Invalid Stripe signature'}
         paths:
-          /healthz:
-            get:
-              summary: Liveness
-              responses:
-                '200': {description: alive, content: {application/json: {schema: {type: object}}}}
-          /readyz:
-            get:
-              summary: Readiness
-              responses:
-                '200': {description: ready, content: {application/json: {schema: {type: object}}}}
-                '503': {description: not ready, content: {application/json: {schema: {type: object}}}}
-          /metrics:
-            get:
-              summary: Prometheus metrics
-              responses:
-                '200': {description: text exposition format, content: {text/plain: {schema: {type: string}}}}
-          /openapi.yaml:
-            get:
-              summary: This document
-              responses:
-                '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
           /webhook/stripe:
             post:
               summary: A Stripe event, published to the bus under the subject its site routes to

@@ -24,24 +24,7 @@ enum QueueOpenAPI {
               required: true
               description: the monolith's match id
               schema: {type: string, pattern: '^[1-9][0-9]{0,17}$'}
-          responses:
-            Problem:
-              description: An RFC 9457 problem.
-              content:
-                application/problem+json:
-                  schema: {$ref: '#/components/schemas/Problem'}
           schemas:
-            Problem:
-              type: object
-              required: [type, title, status]
-              properties:
-                type: {type: string}
-                title: {type: string}
-                status: {type: integer}
-                detail: {type: string}
-                errors:
-                  type: array
-                  items: {type: object, properties: {field: {type: string}, message: {type: string}}}
             QueueUpdate:
               type: object
               description: members not listed are ignored
@@ -84,27 +67,6 @@ enum QueueOpenAPI {
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
             - {type: 'https://hns.hr/problems/sale-start-required', status: 409, title: 'Sale start required'}
         paths:
-          /healthz:
-            get:
-              summary: Liveness
-              responses:
-                '200': {description: alive, content: {application/json: {schema: {type: object}}}}
-          /readyz:
-            get:
-              summary: Readiness (Redis)
-              responses:
-                '200': {description: ready, content: {application/json: {schema: {type: object}}}}
-                '503': {description: not ready, content: {application/json: {schema: {type: object}}}}
-          /metrics:
-            get:
-              summary: Prometheus metrics
-              responses:
-                '200': {description: text exposition format, content: {text/plain: {schema: {type: string}}}}
-          /openapi.yaml:
-            get:
-              summary: This document
-              responses:
-                '200': {description: OpenAPI 3.1, content: {application/yaml: {schema: {type: string}}}}
           /v1/queues/{matchId}:
             parameters: [{$ref: '#/components/parameters/matchId'}]
             put:
