@@ -57,6 +57,7 @@ let package = Package(
             name: "HNSCore",
             dependencies: [
                 .hummingbird, .logging, .metrics, .prometheus, .lifecycle, .nioCore, .nioPosix, .argumentParser, .yams,
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ], swiftSettings: upcoming),
         .target(name: "HNSPostgres", dependencies: ["HNSCore", .postgres, .logging, .crypto, .argumentParser], swiftSettings: upcoming),
         .target(name: "HNSRedis", dependencies: [.nioCore, .nioPosix, .lifecycle, .logging], swiftSettings: upcoming),

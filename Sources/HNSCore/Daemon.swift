@@ -32,8 +32,10 @@ public struct HTTPSettings: Sendable {
     }
 
     /// HTTP/1.1 with the idle timeout (Hummingbird's connection state handler counts a request as
-    /// arrived only once its head is complete).
-    public var http1: HTTP1Channel.Configuration { HTTP1Channel.Configuration(idleTimeout: TimeAmount(self.idleTimeout)) }
+    /// arrived only once its head is complete) and unreadable requests answered with a problem.
+    public var http1: HTTP1Channel.Configuration {
+        HTTP1Channel.Configuration(additionalChannelHandlers: [ParserErrorAnswer()], idleTimeout: TimeAmount(self.idleTimeout))
+    }
 
     public var server: HTTPServerBuilder { .http1(configuration: self.http1) }
 

@@ -3,7 +3,7 @@ import Yams
 
 /// Completes a daemon's OpenAPI document with what every daemon serves alike (`shared`) and the
 /// problem answers every operation can give by the shape of its request, the same rules for every
-/// daemon, so that no document forgets one: a body
+/// daemon, so that no document forgets one: any request can be unreadable (400); a body
 /// can be malformed (400), too large (413) or invalid (422); a path with an id can name nothing
 /// (404); query parameters can be invalid (422); a protected operation can lack a token (401) or
 /// the right one (403). What an operation answers beyond these, its document lists itself.
@@ -23,8 +23,9 @@ public enum OpenAPIContract {
                 guard var operation = rawOperation as? [String: Any] else { continue }
                 var responses = (operation["responses"] as? [String: Any]) ?? [:]
                 let parameters = pathParameters + ((operation["parameters"] as? [[String: Any]]) ?? [])
-                var statuses: [String] = []
-                if operation["requestBody"] != nil { statuses += ["400", "413", "422"] }
+                // Any request can be unreadable (400, `ParserErrorAnswer`).
+                var statuses = ["400"]
+                if operation["requestBody"] != nil { statuses += ["413", "422"] }
                 if path.contains("{") { statuses.append("404") }
                 if parameters.contains(where: { ($0["in"] as? String) == "query" }) { statuses.append("422") }
                 let security = operation["security"] as? [Any]

@@ -371,7 +371,7 @@ enum OpenAPIDocument {
               type: object
               minProperties: 1
               propertyNames: {$ref: '#/components/schemas/PriceCategory'}
-              additionalProperties: {type: integer, minimum: 0, maximum: 9223372036854775807}
+              additionalProperties: {type: integer, minimum: 0, maximum: 1000000}
             Uuid:
               type: string
               format: uuid
@@ -993,7 +993,7 @@ enum OpenAPIDocument {
               required: [label, row_priority, seats]
               properties:
                 label: {$ref: '#/components/schemas/Label'}
-                row_priority: {type: integer, minimum: 1, maximum: 9223372036854775807, description: lower is better}
+                row_priority: {type: integer, minimum: 1, maximum: 2147483647, description: lower is better}
                 seats:
                   type: array
                   minItems: 1
@@ -1008,10 +1008,10 @@ enum OpenAPIDocument {
                   description: position in the row; consecutive numbers are neighbours
                   type: integer
                   minimum: 1
-                  maximum: 9223372036854775807
+                  maximum: 2147483647
                 x: {type: number}
                 y: {type: number}
-                snake_order: {$ref: '#/components/schemas/Int64'}
+                snake_order: {type: integer, minimum: -2147483647, maximum: 2147483647}
                 accessible: {type: [boolean, 'null'], description: absent or null is false}
                 restricted_view: {type: [boolean, 'null'], description: absent or null is false}
             StadiumSummary:

@@ -274,11 +274,11 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
             )
             var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Upgrade>(upgradeConfiguration: upgrade)
             configuration.enablePipelining = false
-            // A request that cannot be parsed is answered 400 and its connection closed.
-            configuration.enableErrorHandling = true
+            // A request that cannot be parsed is answered 400 (a problem) and its connection closed.
+            configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
             let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-            try channel.pipeline.syncOperations.addHandler(CloseOnParserError())
+            try channel.pipeline.syncOperations.addHandler(ParserErrorAnswerHTTP1())
             // Until the first request head is complete nothing else watches the connection: a client
             // that trickles it (or sends nothing) is closed at the idle timeout.
             if let timeout = self.http1.idleTimeout {
@@ -305,16 +305,5 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
         } catch {
             logger.debug("connection ended during the upgrade", metadata: ["error": "\(error)"])
         }
-    }
-}
-
-/// Closes the connection once a request could not be parsed: NIO's protocol error handler has
-/// answered 400 by then, and nothing else would end the connection before the idle timeout.
-final class CloseOnParserError: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError { context.close(promise: nil) }
-        context.fireErrorCaught(error)
     }
 }

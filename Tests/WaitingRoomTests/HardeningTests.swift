@@ -27,6 +27,8 @@ import Testing
             let port = Int(h.url.split(separator: ":").last!)!
             let outcome = try await SlowClients.run(port: port, probeURL: h.url + "/healthz", giveUpAfter: .seconds(15))
             #expect(outcome.garbageAnswer.hasPrefix("HTTP/1.1 400"), "\(outcome.garbageAnswer)")
+            #expect(outcome.garbageAnswer.lowercased().contains("content-type: application/problem+json"), "\(outcome.garbageAnswer)")
+            #expect(outcome.garbageAnswer.contains(#""type":"https://hns.hr/problems/bad-request""#), "\(outcome.garbageAnswer)")
             #expect(outcome.closed == outcome.total, "\(outcome.closed) of \(outcome.total) closed")
             #expect(outcome.elapsed < .seconds(6), "took \(outcome.elapsed)")
             #expect(outcome.probesOK == outcome.probes && outcome.probes > 0)

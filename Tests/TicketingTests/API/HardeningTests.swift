@@ -67,6 +67,22 @@ import Testing
         }
     }
 
+    @Test func a_request_head_larger_than_the_server_reads_is_a_problem_and_the_connection_closes() async throws {
+        try await TicketingHarness.with { h in
+            let connections = try RawConnections(port: h.port, count: 1)
+            defer { connections.closeAll() }
+            let path = "/api/v1/orders/" + String(repeating: "%F2%B7%93%9A", count: 10_000) + "/cancel"
+            connections.send(0, "POST \(path) HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            let answer = connections.firstAnswer(0)
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+            #expect(answer.lowercased().contains("content-type: application/problem+json"), "\(answer)")
+            #expect(answer.contains("larger than this server reads"), "\(answer)")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(connections.countClosedByServer() == 1)
+            #expect(try await h.call("GET", "/healthz").status == 200)
+        }
+    }
+
     @Test func a_method_a_path_does_not_have_is_405_with_allow() async throws {
         try await TicketingHarness.with { h in
             let reply = try await h.call("DELETE", "/api/v1/matches")
@@ -92,6 +108,8 @@ import Testing
     @Test func garbage_and_trickling_connections_are_closed_while_real_clients_are_served() async throws {
         try await TicketingHarness.with(environment: ["HNS_HTTP_IDLE_TIMEOUT": "1s"]) { h in
             let outcome = try await SlowClients.run(port: h.port, probeURL: h.base + "/healthz", giveUpAfter: .seconds(15))
+            #expect(outcome.garbageAnswer.hasPrefix("HTTP/1.1 400"), "\(outcome.garbageAnswer)")
+            #expect(outcome.garbageAnswer.lowercased().contains("content-type: application/problem+json"), "\(outcome.garbageAnswer)")
             #expect(outcome.closed == outcome.total, "\(outcome.closed) of \(outcome.total) closed")
             #expect(outcome.elapsed < .seconds(6), "took \(outcome.elapsed)")
             #expect(outcome.probesOK == outcome.probes && outcome.probes > 0)
@@ -123,6 +141,77 @@ import Testing
             #expect(try await hold("d-\(run)", from: "192.0.2.\(Int.random(in: 1...254))").status == 201)
             let held = try await h.query("SELECT count(*)::int FROM inventory.holds WHERE match_id = \(match)", as: Int.self)
             #expect(held == [5])
+        }
+    }
+
+    @Test func purchase_limits_are_shared_by_every_instance() async throws {
+        let environment = ["HNS_PURCHASE_RATE_PER_USER": "3/1m"]
+        try await TicketingHarness.with(environment: environment) { a in
+            let match = try await a.matchOnSale()
+            let fan = "shared-\(UUID().uuidString.prefix(8).lowercased())"
+            try await a.secondInstance(environment: environment) { b in
+                #expect(try await a.hold(match, user: fan, quantity: 1).status == 201)
+                #expect(try await b.hold(match, user: fan, quantity: 1).status == 201)
+                #expect(try await a.hold(match, user: fan, quantity: 1).status == 201)
+                let refused = try await b.hold(match, user: fan, quantity: 1)
+                #expect(refused.status == 429, "\(refused.body)")
+                #expect(try await a.hold(match, user: fan, quantity: 1).status == 429)
+            }
+        }
+    }
+
+    @Test func numbers_and_dates_the_database_cannot_store_are_422() async throws {
+        try await PurchaseHarness.with { p in
+            let h = p.h
+            let admin = try await TicketingHarness.admin()
+            for (path, value) in [("row_priority", 2_147_483_648), ("number", 1 << 40), ("snake_order", Int.min)] {
+                var template = TicketingHarness.smallStadium()
+                switch path {
+                case "row_priority": template.sectors[0].rows[0].rowPriority = value
+                case "number": template.sectors[0].rows[0].seats[0].number = value
+                default: template.sectors[0].rows[0].seats[0].snakeOrder = value
+                }
+                let json = String(decoding: try JSONEncoder().encode(template), as: UTF8.self)
+                let reply = try await h.call("POST", "/api/v1/admin/stadiums", token: admin, json: json)
+                let field = path == "row_priority" ? "sectors[0].rows[0].row_priority" : "sectors[0].rows[0].seats[0].\(path)"
+                #expect(reply.status == 422 && reply.fields == [field], "\(reply.body)")
+            }
+            let stadium = try await h.importStadium(TicketingHarness.smallStadium())
+            let created = try await h.call(
+                "POST", "/api/v1/admin/matches", token: admin,
+                json: """
+                    {"competition":"Prva HNL","opponent":"Rijeka","venue_kind":"home","venue":"Maksimir","stadium_id":\(stadium),
+                     "kickoff":"2030-05-01T20:45","prices":{"CAT1":5000,"CAT2":4294967296,"CAT3":2000}}
+                    """)
+            #expect(created.status == 422 && created.fields == ["prices.CAT2"], "\(created.body)")
+            #expect(try await h.query("SELECT count(*)::int FROM matches.matches", as: Int.self) == [0])
+
+            // Dates as PostgreSQL reads them: four ASCII digits of year, the proleptic Gregorian calendar.
+            for date in ["+999-01-01", "1500-02-29", "1900-02-29", "0000-01-01", "１９９０-01-01"] {
+                let listed = try await h.call(
+                    "POST", "/api/v1/admin/blacklist", token: admin,
+                    json: #"{"first_name":"Marko","last_name":"Kovač","date_of_birth":"\#(date)","reason":"test"}"#)
+                #expect(listed.status == 422 && listed.fields == ["date_of_birth"], "\(date): \(listed.body)")
+            }
+            for date in ["1600-02-29", "1200-03-01", "2000-02-29"] {
+                let listed = try await h.call(
+                    "POST", "/api/v1/admin/blacklist", token: admin,
+                    json: #"{"first_name":"Marko","last_name":"Kovač","date_of_birth":"\#(date)","reason":"test"}"#)
+                #expect(listed.status == 201, "\(date): \(listed.body)")
+            }
+            #expect(PersonIdentity.parseDate("1970-01-02") == Date(timeIntervalSince1970: 86_400))
+            #expect(PersonIdentity.parseDate("2000-03-01") == Date(timeIntervalSince1970: 951_868_800))
+
+            // Money Stripe says it received for no order of ours is owed back, whatever the amount.
+            let event = """
+                {"id":"evt_big_\(UUID().uuidString.prefix(8))","type":"payment_intent.succeeded","data":{"object":{"id":"pi_big_1",
+                 "object":"payment_intent","amount":4294967296,"amount_received":4294967296,"currency":"eur","status":"succeeded"}}}
+                """
+            let handled = try await p.deliver(event)
+            #expect(handled.status == 200, "\(handled.body)")
+            #expect(
+                try await h.query("SELECT amount_cents FROM payments.refunds WHERE payment_intent_id = 'pi_big_1'", as: Int64.self) == [4_294_967_296]
+            )
         }
     }
 }

@@ -31,19 +31,33 @@ struct TicketingHarness: Sendable {
         }
         let redis = try await RedisTestServer.sharedURL()
         let port = try await ChildProcess.freePort()
-        let config = try TicketingConfiguration.fromEnvironment(
+        let harness = TicketingHarness(db: db, port: port, redisURL: redis)
+        let config = try harness.configuration(holdTTL: holdTTL, sweep: sweep, environment: environment)
+        let app = await TicketingApp.build(configuration: config, logger: Self.logger, clock: clock?.wallClock ?? .system)
+        let result = try await withRunningService(app, port: port) { try await body(harness) }
+        await db.drop()
+        return result
+    }
+
+    private func configuration(holdTTL: String, sweep: String, environment: [String: String]) throws -> TicketingConfiguration {
+        try TicketingConfiguration.fromEnvironment(
             [
-                "HNS_DATABASE_URL": db.url, "HNS_REDIS_URL": redis, "HNS_TICKETING_PORT": String(port), "HNS_LOG_LEVEL": "error",
-                "HNS_IDENTITY_ISSUER": issuer, "HNS_IDENTITY_AUDIENCE": audience, "HNS_IDENTITY_HS256_SECRET": secret,
+                "HNS_DATABASE_URL": self.db.url, "HNS_REDIS_URL": self.redisURL, "HNS_TICKETING_PORT": String(self.port), "HNS_LOG_LEVEL": "error",
+                "HNS_IDENTITY_ISSUER": Self.issuer, "HNS_IDENTITY_AUDIENCE": Self.audience, "HNS_IDENTITY_HS256_SECRET": Self.secret,
                 "HNS_HOLD_TTL": holdTTL, "HNS_HOLD_SWEEP_INTERVAL": sweep, "HNS_AVAILABILITY_REFRESH_INTERVAL": "1h",
                 // Every test calls from 127.0.0.1 into one shared Redis: limits only where a test sets them.
                 "HNS_PURCHASE_RATE_PER_USER": "off", "HNS_PURCHASE_RATE_PER_ADDRESS": "off",
             ].merging(environment) { _, new in new })
-        let app = await TicketingApp.build(configuration: config, logger: Self.logger, clock: clock?.wallClock ?? .system)
-        let harness = TicketingHarness(db: db, port: port, redisURL: redis)
-        let result = try await withRunningService(app, port: port) { try await body(harness) }
-        await db.drop()
-        return result
+    }
+
+    /// A second instance on the same database and Redis (as behind a load balancer), for `body`.
+    func secondInstance<T: Sendable>(
+        holdTTL: String = "15m", sweep: String = "1h", environment: [String: String] = [:], _ body: @Sendable (TicketingHarness) async throws -> T
+    ) async throws -> T {
+        let other = TicketingHarness(db: self.db, port: try await ChildProcess.freePort(), redisURL: self.redisURL)
+        let config = try other.configuration(holdTTL: holdTTL, sweep: sweep, environment: environment)
+        let app = await TicketingApp.build(configuration: config, logger: Self.logger)
+        return try await withRunningService(app, port: other.port) { try await body(other) }
     }
 
     static var logger: Logger {

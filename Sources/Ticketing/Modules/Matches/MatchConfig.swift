@@ -34,6 +34,8 @@ struct MatchConfig: Codable, Sendable, Equatable {
     var sectors: [String: Sector]
     /// EUR cents by price category.
     var prices: [String: Int]
+    /// €10,000 a seat: far above any real price, and 50 of them still fit an order's `integer` amount.
+    static let highestPriceCents = 1_000_000
     /// Sorted, so that equal configurations encode equally.
     var blocked: [Blocked]
 
@@ -83,8 +85,8 @@ struct MatchConfig: Codable, Sendable, Equatable {
         for (category, cents) in (change.prices ?? [:]).sorted(by: { $0.key < $1.key }) {
             if category.wholeMatch(of: /[A-Z0-9_]{1,16}/) == nil {
                 errors.append(.init(field: "prices.\(category)", message: "is not a price category code"))
-            } else if cents < 0 || cents > 10_000_00 {
-                errors.append(.init(field: "prices.\(category)", message: "must be between 0 and 1000000 cents"))
+            } else if !(0...Self.highestPriceCents).contains(cents) {
+                errors.append(.init(field: "prices.\(category)", message: "must be between 0 and \(Self.highestPriceCents) cents"))
             } else {
                 next.prices[category] = cents
             }

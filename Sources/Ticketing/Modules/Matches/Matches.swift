@@ -110,8 +110,12 @@ struct Matches: Sendable {
         let maximum = body.maxTicketsPerBuyer ?? 4
         if !(1...50).contains(maximum) { errors.append(.init(field: "max_tickets_per_buyer", message: "must be between 1 and 50")) }
         errors += SalesPhase.validate(body.salesPhases ?? [])
-        for (category, cents) in body.prices where cents < 0 || category.wholeMatch(of: /[A-Z0-9_]{1,16}/) == nil {
-            errors.append(.init(field: "prices.\(category)", message: "must be a category code with a price in cents ≥ 0"))
+        for (category, cents) in body.prices.sorted(by: { $0.key < $1.key }) {
+            if category.wholeMatch(of: /[A-Z0-9_]{1,16}/) == nil {
+                errors.append(.init(field: "prices.\(category)", message: "is not a price category code"))
+            } else if !(0...MatchConfig.highestPriceCents).contains(cents) {
+                errors.append(.init(field: "prices.\(category)", message: "must be between 0 and \(MatchConfig.highestPriceCents) cents"))
+            }
         }
         var template: StadiumTemplate?
         var sectors: [String: MatchConfig.Sector] = [:]

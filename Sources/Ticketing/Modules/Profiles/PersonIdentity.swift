@@ -77,17 +77,30 @@ struct PersonIdentity: Codable, Sendable, Equatable {
         return errors
     }
 
+    /// A calendar date as `YYYY-MM-DD` (years 0001–9999, ASCII digits only) in the proleptic
+    /// Gregorian calendar, as PostgreSQL's `date` reads it: Foundation's Gregorian calendar turns
+    /// Julian before 1582 and would accept days (1500-02-29) the database then refuses.
     static func parseDate(_ text: String) -> Date? {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
-        else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let components = DateComponents(year: y, month: m, day: d)
-        guard let date = calendar.date(from: components),
-            calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: y, month: m, day: d)
-        else { return nil }
-        return date
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for byte in bytes[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10), y >= 1, (1...12).contains(m) else { return nil }
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+        guard (1...days).contains(d) else { return nil }
+        // Days since 1970-01-01 (H. Hinnant's days_from_civil).
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return Date(timeIntervalSince1970: Double(era * 146_097 + doe - 719_468) * 86_400)
     }
 }

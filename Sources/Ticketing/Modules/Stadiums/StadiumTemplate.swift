@@ -91,6 +91,9 @@ public struct StadiumTemplate: Codable, Sendable, Equatable {
         }
     }
 
+    /// Row priorities, seat numbers and snake orders are stored as PostgreSQL `integer`s.
+    public static let largestNumber = Int(Int32.max)
+
     public struct Row: Codable, Sendable, Equatable {
         public var label: String
         /// Lower is better; best-available fills better rows first.

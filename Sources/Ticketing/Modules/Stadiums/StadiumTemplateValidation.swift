@@ -79,7 +79,9 @@ private struct Validator {
             } else {
                 rowLabels[row.label] = r
             }
-            if row.rowPriority < 1 { fail("\(rowPath).row_priority", "must be at least 1") }
+            if !(1...StadiumTemplate.largestNumber).contains(row.rowPriority) {
+                fail("\(rowPath).row_priority", "must be between 1 and \(StadiumTemplate.largestNumber)")
+            }
             if row.seats.isEmpty { fail("\(rowPath).seats", "must list at least one seat") }
             var seatLabels: [String: Int] = [:]
             var numbers: [Int: Int] = [:]
@@ -93,8 +95,8 @@ private struct Validator {
                 } else {
                     seatLabels[seat.label] = k
                 }
-                if seat.number < 1 {
-                    fail("\(seatPath).number", "must be at least 1")
+                if !(1...StadiumTemplate.largestNumber).contains(seat.number) {
+                    fail("\(seatPath).number", "must be between 1 and \(StadiumTemplate.largestNumber)")
                 } else if let other = numbers[seat.number] {
                     fail("\(seatPath).number", "repeats the number of \(rowPath).seats[\(other)]")
                 } else {
@@ -102,7 +104,9 @@ private struct Validator {
                 }
                 if !seat.x.isFinite { fail("\(seatPath).x", "must be a finite number") }
                 if !seat.y.isFinite { fail("\(seatPath).y", "must be a finite number") }
-                if let other = snakeOrders[seat.snakeOrder] {
+                if !(-StadiumTemplate.largestNumber...StadiumTemplate.largestNumber).contains(seat.snakeOrder) {
+                    fail("\(seatPath).snake_order", "must be between -\(StadiumTemplate.largestNumber) and \(StadiumTemplate.largestNumber)")
+                } else if let other = snakeOrders[seat.snakeOrder] {
                     fail("\(seatPath).snake_order", "repeats the snake order of \(path).rows[\(other.row)].seats[\(other.seat)]")
                 } else {
                     snakeOrders[seat.snakeOrder] = (r, k)
