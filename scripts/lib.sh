@@ -426,11 +426,14 @@ hns_dev_env() {
             hns_warn "$name in $f is shorter than 32 bytes"
         fi
     done
-    # Not secrets, but `hns-ticketing dev-token` needs them with the key: the same as scripts/run's.
+    # Not secrets, but `hns-ticketing dev-token` needs them with the key (and scripts/run uses them).
     for spec in HNS_IDENTITY_ISSUER:https://hns.hr/drupal-dev HNS_IDENTITY_AUDIENCE:hns-ticketing; do
         name=${spec%%:*}
         value=${spec#*:}
-        if ! grep -q "^$name=" "$f"; then printf '%s=%s\n' "$name" "$value" >>"$f"; fi
+        if ! grep -q "^$name=" "$f"; then
+            printf '%s=%s\n' "$name" "$value" >>"$f"
+            export "$name=$value"
+        fi
     done
     chmod 600 "$f"
 }

@@ -59,16 +59,6 @@ enum BusOpenAPI {
                 msg_id: {type: string, minLength: 1, maxLength: 256, pattern: '^[!-~]+$'}
                 data: {x-hns-raw: true, description: 'any JSON, stored byte for byte'}
           x-problem-types:
-            - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
-            - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
-            - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
-            - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
-            - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
-            - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
-            - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
-            - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
-            - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
-            - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
             - {type: 'https://hns.hr/problems/unknown-subject', status: 400, title: 'Subject not in the stream'}
         paths:
           /v1/publish/{subject}:

@@ -43,8 +43,8 @@ public enum OpenAPIContract {
         return try Yams.dump(object: document, width: -1, sortKeys: true)
     }
 
-    /// What every daemon serves alike, written once: the problem shape and the routes of
-    /// `HealthRoutes` and `OpenAPIRoute`. A document's own version of any of them wins.
+    /// What every daemon serves alike, written once: the problem shape, the common problem types
+    /// and the routes of `HealthRoutes` and `OpenAPIRoute`. A document's own version of any of them wins.
     static let shared = """
         components:
           responses:
@@ -97,6 +97,11 @@ public enum OpenAPIContract {
             for (name, value) in (raw as? [String: Any]) ?? [:] where mine[name] == nil { mine[name] = value }
             components[section] = mine
         }
+        // The problem types every daemon answers (`ProblemType.common`) head each catalogue.
+        let listed = (components["x-problem-types"] as? [[String: Any]]) ?? []
+        let named = Set(listed.compactMap { $0["type"] as? String })
+        let common: [[String: Any]] = ProblemType.common.map { ["type": Problem.typeBase + $0.slug, "status": $0.statusCode, "title": $0.title] }
+        components["x-problem-types"] = common.filter { !named.contains($0["type"] as? String ?? "") } + listed
         document["components"] = components
         var paths = (document["paths"] as? [String: Any]) ?? [:]
         for (path, item) in (shared["paths"] as? [String: Any]) ?? [:] where paths[path] == nil { paths[path] = item }

@@ -23,6 +23,22 @@ public enum OpenAPIParity {
         return Set(listed.map { "\($0["type"] ?? "") \($0["status"] ?? "") \($0["title"] ?? "")" })
     }
 
+    /// How a served document and its daemon disagree: operations only documented or only routed,
+    /// problem types only documented or only catalogued (each a line; none when they agree).
+    public static func differences(_ yaml: String, routes: Set<String>, catalogue types: [ProblemType]) throws -> [String] {
+        var lines: [String] = []
+        let documented = try Self.operations(yaml)
+        if routes.isEmpty { lines.append("no routes") }
+        for operation in documented.subtracting(routes).sorted() { lines.append("only documented: \(operation)") }
+        for operation in routes.subtracting(documented).sorted() { lines.append("only routed: \(operation)") }
+        let listed = try Self.problemTypes(yaml)
+        let catalogued = Self.catalogue(types)
+        for type in listed.subtracting(catalogued).sorted() { lines.append("problem type only documented: \(type)") }
+        for type in catalogued.subtracting(listed).sorted() { lines.append("problem type only catalogued: \(type)") }
+        if Set(types.map(\.slug)).count != types.count { lines.append("a slug is catalogued twice") }
+        return lines
+    }
+
     /// A catalogue as `uri status title`.
     public static func catalogue(_ types: [ProblemType]) -> Set<String> {
         Set(types.map { "\($0.uri) \($0.statusCode) \($0.title)" })

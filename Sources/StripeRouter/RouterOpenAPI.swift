@@ -22,16 +22,6 @@ enum RouterOpenAPI {
                 type: {type: string, minLength: 1, maxLength: 255}
                 data: {type: object, properties: {object: {type: object, properties: {metadata: {type: object, properties: {site: {type: string}}}}}}}
           x-problem-types:
-            - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
-            - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
-            - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
-            - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
-            - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
-            - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
-            - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
-            - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
-            - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
-            - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
             - {type: 'https://hns.hr/problems/not-an-event', status: 400, title: 'Not a Stripe event'}
             - {type: 'https://hns.hr/problems/bus-unavailable', status: 500, title: 'Event bus unavailable'}
             - {type: 'https://hns.hr/problems/signature-missing', status: 400, title: 'Invalid Stripe signature'}

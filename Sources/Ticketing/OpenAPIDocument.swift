@@ -115,16 +115,6 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/order-ended', status: 409, title: 'Order ended'}
             - {type: 'https://hns.hr/problems/idempotency-key-reused', status: 422, title: 'Idempotency-Key reused'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
-            - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
-            - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
-            - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
-            - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
-            - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
-            - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
-            - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
-            - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
-            - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
-            - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
             - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
             - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
           headers:

@@ -52,16 +52,6 @@ enum QueueOpenAPI {
                 estimated_wait_s: {type: [integer, 'null']}
                 state: {type: string}
           x-problem-types:
-            - {type: 'https://hns.hr/problems/validation', status: 422, title: 'Validation failed'}
-            - {type: 'https://hns.hr/problems/malformed-json', status: 400, title: 'Malformed JSON'}
-            - {type: 'https://hns.hr/problems/bad-request', status: 400, title: 'Bad Request'}
-            - {type: 'https://hns.hr/problems/not-found', status: 404, title: 'Not Found'}
-            - {type: 'https://hns.hr/problems/method-not-allowed', status: 405, title: 'Method Not Allowed'}
-            - {type: 'https://hns.hr/problems/too-large', status: 413, title: 'Content Too Large'}
-            - {type: 'https://hns.hr/problems/unauthorized', status: 401, title: 'Unauthorized'}
-            - {type: 'https://hns.hr/problems/forbidden', status: 403, title: 'Forbidden'}
-            - {type: 'https://hns.hr/problems/unavailable', status: 503, title: 'Service Unavailable'}
-            - {type: 'https://hns.hr/problems/internal', status: 500, title: 'Internal Server Error'}
             - {type: 'https://hns.hr/problems/queue-ticket-invalid', status: 401, title: 'Queue ticket invalid'}
             - {type: 'https://hns.hr/problems/queue-not-open', status: 409, title: 'Queue not open'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
