@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import HNSCore
+import HNSIdentity
 
 extension TicketingCommand {
     /// Development only: a Drupal-like bearer token signed with `HNS_IDENTITY_HS256_SECRET`, so the
@@ -13,6 +14,7 @@ extension TicketingCommand {
         @Option(help: "The Drupal user id (sub).") var user = "fan-1"
         @Option(help: "The email claim (default: <user>@example.test).") var email: String?
         @Flag(help: "An admin whose session passed MFA.") var admin = false
+        @Option(help: "A role instead of customer (support, quota_owner, petrol_staff, admin); repeat for several.") var role: [String] = []
         @Option(help: "Minutes until it expires.") var minutes = 60
 
         func run() async throws {
@@ -20,6 +22,10 @@ extension TicketingCommand {
             let secret = env.requireSecret("HNS_IDENTITY_HS256_SECRET", minimumLength: 32)
             let issuer = env.require("HNS_IDENTITY_ISSUER")
             let audience = env.require("HNS_IDENTITY_AUDIENCE")
+            let known = Set(Role.allCases.map(\.rawValue))
+            for role in self.role where !known.contains(role) {
+                env.problem("--role \(role) is not one of \(known.sorted().joined(separator: ", "))")
+            }
             do {
                 try env.validate("hns-ticketing dev-token")
             } catch {
@@ -34,11 +40,16 @@ extension TicketingCommand {
                     claims: [
                         "iss": .string(issuer), "aud": .string(audience), "sub": .string(self.user),
                         "email": .string(self.email ?? "\(self.user)@example.test"),
-                        "roles": .array((self.admin ? ["admin"] : ["customer"]).map(JSONValue.string)),
-                        "amr": .array((self.admin ? ["pwd", "mfa"] : ["pwd"]).map(JSONValue.string)),
+                        "roles": .array(self.roles.map(JSONValue.string)),
+                        "amr": .array((self.roles.contains("admin") ? ["pwd", "mfa"] : ["pwd"]).map(JSONValue.string)),
                         "iat": .number(Date().timeIntervalSince1970.rounded(.down)),
                         "exp": .number(Date().timeIntervalSince1970.rounded(.down) + Double(self.minutes * 60)),
                     ]))
+        }
+
+        var roles: [String] {
+            let roles = self.role + (self.admin ? ["admin"] : [])
+            return roles.isEmpty ? ["customer"] : roles
         }
 
         static func sign(secret: Secret, claims: [String: JSONValue]) -> String {

@@ -66,6 +66,11 @@ enum OpenAPIDocument {
               in: path
               required: true
               schema: {$ref: '#/components/schemas/Uuid'}
+            ticketId:
+              name: ticketId
+              in: path
+              required: true
+              schema: {$ref: '#/components/schemas/Uuid'}
             blacklistId:
               name: id
               in: path
@@ -114,6 +119,8 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/order-paid', status: 409, title: 'Order already paid'}
             - {type: 'https://hns.hr/problems/order-ended', status: 409, title: 'Order ended'}
             - {type: 'https://hns.hr/problems/idempotency-key-reused', status: 422, title: 'Idempotency-Key reused'}
+            - {type: 'https://hns.hr/problems/ticket-not-transferable', status: 409, title: 'Ticket cannot be transferred'}
+            - {type: 'https://hns.hr/problems/transfer-frozen', status: 409, title: 'Transfers closed for this match'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
             - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
             - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
@@ -1530,6 +1537,47 @@ enum OpenAPIDocument {
                 qr_visible_from: {type: string, format: date-time, description: kick-off minus 5 hours}
                 cache_until: {type: [string, "null"], format: date-time, description: keep the QR offline until then (24 h)}
                 delivered_to_email: {type: [string, "null"]}
+            TicketTransfer:
+              description: >-
+                The ticket's new holder, identified as a ticket holder at purchase (OIB check digit, passport
+                format, blacklist, one ticket per person per match); a `deliver_to_email` inside `holder`
+                is ignored. With `deliver_to_email` the ticket leaves the wallet it is in and appears in the
+                wallet of whoever signs in with that address; without, it stays where it is.
+              type: object
+              required: [holder, reason]
+              properties:
+                holder: {$ref: '#/components/schemas/Attendee'}
+                deliver_to_email: {$ref: '#/components/schemas/DeliverToEmail'}
+                reason: {$ref: '#/components/schemas/NonBlank', maxLength: 500, description: why (kept in the ticket's history)}
+            SupportTicket:
+              type: object
+              required: [id, order_id, match_id, position, status, holder_name, sector, row, seat, wallet_user_id, deliver_to_email, transfers]
+              properties:
+                id: {type: string, format: uuid}
+                order_id: {type: string, format: uuid}
+                match_id: {type: integer}
+                position: {type: integer}
+                status: {type: string, enum: [issued, activated, used, void]}
+                holder_name: {type: string}
+                sector: {type: string}
+                row: {type: [string, "null"]}
+                seat: {type: [string, "null"]}
+                wallet_user_id: {type: [string, "null"], description: whose wallet shows it; null while it waits for deliver_to_email}
+                deliver_to_email: {type: [string, "null"]}
+                transfers:
+                  description: every earlier holder, oldest first
+                  type: array
+                  items:
+                    type: object
+                    required: [id, at, from_holder_name, to_holder_name, to_email, reason, agent]
+                    properties:
+                      id: {type: string, format: uuid}
+                      at: {type: string, format: date-time}
+                      from_holder_name: {type: string}
+                      to_holder_name: {type: string}
+                      to_email: {type: [string, "null"]}
+                      reason: {type: string}
+                      agent: {type: string, description: the support agent's user id}
             BlacklistEntry:
               type: object
               required: [reason]
@@ -1893,6 +1941,26 @@ enum OpenAPIDocument {
                 '200': {description: tickets, content: {application/json: {schema: {type: object, properties: {tickets: {type: array, items: {$ref: '#/components/schemas/WalletTicket'}}}}}}}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
+          /api/v1/support/tickets/{ticketId}:
+            get:
+              summary: A ticket and every holder it had (support)
+              x-hns-role: support
+              parameters: [{$ref: '#/components/parameters/ticketId'}]
+              responses:
+                '200': {description: the ticket, content: {application/json: {schema: {$ref: '#/components/schemas/SupportTicket'}}}}
+          /api/v1/support/tickets/{ticketId}/transfer:
+            post:
+              summary: >-
+                Give a ticket to another holder (support): a new barcode (the old one is revoked for good), the
+                order's attendee replaced, both sides notified (409 for a used or void ticket, within the freeze
+                before kick-off, or a new holder who already has a ticket for the match; 403 for a blacklisted one)
+              x-hns-role: support
+              parameters: [{$ref: '#/components/parameters/ticketId'}, {$ref: '#/components/parameters/idempotencyKey'}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/TicketTransfer'}}}}
+              responses:
+                '200': {description: transferred, content: {application/json: {schema: {$ref: '#/components/schemas/SupportTicket'}}}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/blacklist:
             get:
               summary: The blacklist (admin)

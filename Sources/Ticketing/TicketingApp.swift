@@ -25,6 +25,7 @@ struct TicketingModules: Sendable {
     let payments: Payments
     let orders: Orders
     let queueGate: QueueGate
+    let support: Support
     /// Nil where no configuration sets them (tests of a module, subcommands).
     var purchaseLimits: PurchaseRateLimits?
 
@@ -54,7 +55,8 @@ struct TicketingModules: Sendable {
         if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
-            purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, clock: clock, logger: logger)
+            purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze, clock: clock,
+            logger: logger)
         self.purchaseLimits = PurchaseRateLimits(
             limiter: RedisRateLimiter(redis: redis, logger: logger), perUser: config.purchaseRatePerUser, perAddress: config.purchaseRatePerAddress,
             addressHeader: config.clientAddressHeader.flatMap { HTTPField.Name($0) })
@@ -62,8 +64,8 @@ struct TicketingModules: Sendable {
 
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), stripe: StripeClient? = nil,
-        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck, clock: WallClock = .system,
-        logger: Logger
+        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck,
+        transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis
@@ -91,6 +93,7 @@ struct TicketingModules: Sendable {
             postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
         self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens, clock: clock)
+        self.support = Support(postgres: postgres, blacklist: self.blacklist, transferFreeze: transferFreeze, clock: clock, logger: logger)
     }
 }
 
@@ -172,6 +175,10 @@ public enum TicketingApp {
         modules.blacklist.addRoutes(to: groups)
         // E4, E8, E9
         modules.orders.addRoutes(to: groups, queueGate: gate, idempotency: idempotency) { matchID in
+            try await matches.match(id: matchID).kickoffAt
+        }
+        // E10
+        modules.support.addRoutes(to: groups, idempotency: idempotency) { matchID in
             try await matches.match(id: matchID).kickoffAt
         }
         DaemonRouter.seal(router)

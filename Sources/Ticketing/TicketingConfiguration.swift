@@ -37,6 +37,8 @@ public struct TicketingConfiguration: Sendable {
     /// Purchase calls (holds, orders, payments) allowed per user and per client address; nil: no limit.
     public var purchaseRatePerUser: RateLimit? = RateLimit(count: 60, window: .seconds(60))
     public var purchaseRatePerAddress: RateLimit? = RateLimit(count: 1200, window: .seconds(60))
+    /// Support transfers stop this long before kick-off (the gates' lists are being prepared).
+    public var transferFreeze: Duration = .seconds(2 * 3600)
     /// The header a proxy in front writes the client's address into (`X-Forwarded-For`); nil: none.
     public var clientAddressHeader: String?
 
@@ -65,6 +67,7 @@ public struct TicketingConfiguration: Sendable {
         let perUser = env.rateLimit("HNS_PURCHASE_RATE_PER_USER", default: RateLimit(count: 60, window: .seconds(60)))
         let perAddress = env.rateLimit("HNS_PURCHASE_RATE_PER_ADDRESS", default: RateLimit(count: 1200, window: .seconds(60)))
         let addressHeader = env.string("HNS_CLIENT_ADDRESS_HEADER")
+        let transferFreeze = env.duration("HNS_TRANSFER_FREEZE", default: .seconds(2 * 3600))
         if let addressHeader, HTTPField.Name(addressHeader) == nil { env.problem("HNS_CLIENT_ADDRESS_HEADER is not a header name") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
@@ -80,6 +83,7 @@ public struct TicketingConfiguration: Sendable {
         config.purchaseRatePerUser = perUser
         config.purchaseRatePerAddress = perAddress
         config.clientAddressHeader = addressHeader
+        config.transferFreeze = transferFreeze
         return config
     }
 }

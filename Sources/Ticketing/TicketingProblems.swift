@@ -1,3 +1,4 @@
+import Foundation
 import HNSCore
 import HNSIdentity
 import HTTPTypes
@@ -34,6 +35,9 @@ enum TicketingProblems {
     static let orderPaid = ProblemType("order-paid", .conflict, "Order already paid")
     static let orderEnded = ProblemType("order-ended", .conflict, "Order ended")
     static let idempotencyKeyReused = ProblemType("idempotency-key-reused", .unprocessableContent, "Idempotency-Key reused")
+    // E10
+    static let ticketNotTransferable = ProblemType("ticket-not-transferable", .conflict, "Ticket cannot be transferred")
+    static let transferFrozen = ProblemType("transfer-frozen", .conflict, "Transfers closed for this match")
 
     static let all: [ProblemType] =
         ProblemType.common + [
@@ -41,6 +45,7 @@ enum TicketingProblems {
             oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
             paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
+            ticketNotTransferable, transferFrozen,
         ]
 }
 
@@ -87,6 +92,25 @@ extension OrdersError: ProblemConvertible {
         case .invalidTransition(let error): Problem(TicketingProblems.invalidTransition, detail: error.description)
         case .endedWhilePaying(let state):
             Problem(TicketingProblems.orderEnded, detail: "The order became \(state.rawValue) while the payment was being prepared.")
+        }
+    }
+}
+
+extension Support.SupportError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .ticketNotFound: .notFound("No such ticket.")
+        case .notTransferable(let status):
+            Problem(
+                TicketingProblems.ticketNotTransferable, detail: "This ticket is \(status == "used" ? "used" : "void") and cannot be transferred.")
+        case .frozen(let kickoff, let freeze):
+            Problem(
+                TicketingProblems.transferFrozen,
+                detail: "Transfers close \(Int(freeze.seconds / 60)) minutes before kick-off (\(ISO8601DateFormatter().string(from: kickoff))).")
+        case .refused:
+            Problem(
+                TicketingProblems.attendeeRefused, detail: "This person cannot hold a ticket for this match.",
+                errors: [.init(field: "holder", message: "cannot hold a ticket for this match")])
         }
     }
 }

@@ -22,7 +22,7 @@ enum SourceRules {
     static let ticketingSchemas: [String: Set<String>] = [
         "Audit": ["audit"], "Idempotency": ["idempotency"], "Inventory": ["inventory"], "Matches": ["matches"], "Orders": ["orders"],
         "Outbox": ["outbox"], "Payments": ["payments"], "Profiles": ["profiles"], "Security": ["security"], "Stadiums": ["stadiums"],
-        "Tickets": ["tickets"], "Quotas": ["quotas"],
+        "Tickets": ["tickets"], "Quotas": ["quotas"], "Support": ["support"],
     ]
     /// The event bus daemon's schema.
     static let eventBusSchemas: Set<String> = ["eventbus"]
@@ -61,8 +61,9 @@ enum SourceRules {
     /// `schema.table` references in a piece of SQL (identifiers after a known schema and a dot).
     static func schemasNamed(in sql: String) -> Set<String> {
         var found = Set<String>()
-        // A name not preceded by a name character, a dot or a colon (so `hns.order.id`, `x:orders.y` are not schemas).
-        let pattern = /(?:^|[^A-Za-z0-9_.:])([a-z_]+)\.([a-z_][a-z0-9_]*)/
+        // A name not preceded by a name character, a dot, a colon or a slash (so `hns.order.id`,
+        // `x:orders.y` and the host of `https://support.stripe.com` are not schemas).
+        let pattern = /(?:^|[^A-Za-z0-9_.:\/])([a-z_]+)\.([a-z_][a-z0-9_]*)/
         for match in sql.matches(of: pattern) where Self.allSchemas.contains(String(match.output.1)) {
             found.insert(String(match.output.1))
         }

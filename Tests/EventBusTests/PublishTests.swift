@@ -176,7 +176,8 @@ extension PublishTests {
         try await BusHarness.with { bus, _ async throws -> Void in
             let served = try await TestHTTP.get(bus.baseURL + "/openapi.yaml")
             #expect(served.status == 200)
-            #expect(try OpenAPIParity.differences(served.text, routes: DaemonRouter.routes(of: "hns-eventbus"), catalogue: BusProblems.all) == [])
+            let differences = try OpenAPIParity.differences(served.text, routes: DaemonRouter.routes(of: "hns-eventbus"), catalogue: BusProblems.all)
+            #expect(differences.isEmpty, "\(differences)")
             let patch = try await TestHTTP.send("PATCH", bus.baseURL + "/v1/publish")
             #expect(patch.status == 405 && patch.header("allow") == "POST")
         }

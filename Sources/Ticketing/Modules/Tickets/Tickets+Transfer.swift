@@ -1,0 +1,67 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import Logging
+import PostgresNIO
+
+extension Tickets {
+    /// A ticket as support and a transfer read it.
+    struct Held: Sendable {
+        let id: UUID
+        let orderID: UUID
+        let matchID: Int64
+        let position: Int
+        let status: String
+        let holderName: String
+        let holderUserID: String?
+        let deliverToEmail: String?
+        let barcode: String
+        let sector: String
+        let row: String?
+        let seat: String?
+
+        /// Used tickets have been through the gate; void ones are refunded or cancelled.
+        var transferable: Bool { self.status == "issued" || self.status == "activated" }
+    }
+
+    /// The ticket, locked until the caller's transaction ends.
+    static func lock(_ connection: PostgresConnection, ticketID: UUID, logger: Logger) async throws -> Held? {
+        try await Self.read(connection, ticketID: ticketID, forUpdate: true, logger: logger)
+    }
+
+    static func read(_ connection: PostgresConnection, ticketID: UUID, forUpdate: Bool = false, logger: Logger) async throws -> Held? {
+        let rows = try await connection.prepared(
+            """
+            SELECT id, order_id, match_id, position, status, holder_name, holder_user_id, deliver_to_email, barcode, sector_code, row_label,
+                   seat_label
+            FROM tickets.tickets WHERE id = \(ticketID) \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            """, logger: logger)
+        for try await r in rows.decode((UUID, UUID, Int64, Int, String, String, String?, String?, String, String, String?, String?).self) {
+            return Held(
+                id: r.0, orderID: r.1, matchID: r.2, position: r.3, status: r.4, holderName: r.5, holderUserID: r.6, deliverToEmail: r.7,
+                barcode: r.8, sector: r.9, row: r.10, seat: r.11)
+        }
+        return nil
+    }
+
+    /// Gives a locked ticket its new holder and a new barcode, revoking the old one for good. With
+    /// `deliverToEmail` the ticket leaves the wallet it was in and waits for whoever signs in with
+    /// that email (as a ticket sent at purchase does); without, it stays in the same wallet.
+    /// Returns the new barcode.
+    static func reissue(_ ticket: Held, holderName: String, deliverToEmail: String?, to writes: inout PreparedWrites) -> String {
+        let barcode = Self.newBarcode()
+        writes.add(
+            """
+            UPDATE tickets.tickets SET barcode = \(barcode), holder_name = \(holderName),
+                   holder_user_id = CASE WHEN \(deliverToEmail)::text IS NULL THEN holder_user_id END,
+                   deliver_to_email = coalesce(\(deliverToEmail)::text, deliver_to_email)
+            WHERE id = \(ticket.id)
+            """)
+        writes.add(
+            """
+            INSERT INTO tickets.revoked_barcodes (barcode, ticket_id, match_id, reason)
+            VALUES (\(ticket.barcode), \(ticket.id), \(ticket.matchID), 'transferred')
+            """)
+        return barcode
+    }
+}
