@@ -95,6 +95,9 @@ struct Refund: Sendable {
     let metadata: [(String, String)]
     let reason: String?
     let created: Int
+    /// `succeeded` when made; `failed` when `/_sim/refunds/{id}/fail` says the bank sent it back.
+    var status = "succeeded"
+    var failureReason: String?
 
     var json: StripeJSON {
         .object([
@@ -107,8 +110,9 @@ struct Refund: Sendable {
             ("currency", .string(self.currency)),
             ("metadata", .strings(self.metadata)),
             ("payment_intent", .string(self.paymentIntent)),
+            ("failure_reason", .optional(self.failureReason)),
             ("reason", .optional(self.reason)),
-            ("status", "succeeded"),
+            ("status", .string(self.status)),
         ])
     }
 }

@@ -255,6 +255,26 @@ struct SimulatorState: Sendable {
             metadata: metadata, reason: reason, created: StripeIDs.now)
         self.refunds.append(refund)
         self.emit("charge.refunded", object: intent.chargeJSON, lane: id, call: call)
+        self.emit("refund.created", object: refund.json, lane: id, call: call)
+        return refund.json
+    }
+
+    /// The bank sent a succeeded refund back (Stripe: the refund fails after it succeeded, e.g. the
+    /// card was closed): the amount is refundable again, and `refund.updated` and `refund.failed` follow.
+    mutating func failRefund(_ id: String, reason: String, deliver: Bool) throws(StripeError) -> StripeJSON {
+        guard let index = self.refunds.firstIndex(where: { $0.id == id }) else { throw .noSuch("refund", id, param: "id") }
+        guard self.refunds[index].status == "succeeded" else {
+            throw StripeError(status: .badRequest, code: "refund_unexpected_state", message: "Refund \(id) is \(self.refunds[index].status).")
+        }
+        self.refunds[index].status = "failed"
+        self.refunds[index].failureReason = reason
+        let refund = self.refunds[index]
+        if var intent = self.paymentIntents[refund.paymentIntent] {
+            intent.amountRefunded -= refund.amount
+            self.paymentIntents[refund.paymentIntent] = intent
+        }
+        self.emit("refund.updated", object: refund.json, lane: refund.paymentIntent, deliver: deliver)
+        self.emit("refund.failed", object: refund.json, lane: refund.paymentIntent, deliver: deliver)
         return refund.json
     }
 

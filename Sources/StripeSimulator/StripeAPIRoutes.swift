@@ -28,6 +28,7 @@ struct StripeAPIRoutes: Sendable {
         router.get("/v1/events/:id") { request, context in try await self.retrieveEvent(request, context) }
 
         router.post("/_sim/payment_intents/:id/confirm") { request, context in try await self.confirm(request, context) }
+        router.post("/_sim/refunds/:id/fail") { request, context in try await self.failRefund(request, context) }
         router.get("/_sim/events") { request, context in try await self.listEvents(request, context) }
         router.post("/_sim/events/:id/resend") { request, context in try await self.resend(request, context) }
     }
@@ -168,6 +169,18 @@ struct StripeAPIRoutes: Sendable {
             let deliver = try params.string("deliver").map { raw throws(StripeError) in try Self.boolean(raw, param: "deliver") } ?? true
             let result: Result<StripeJSON, StripeError> = self.simulator.withState { s in
                 Result { () throws(StripeError) in try s.confirm(id, outcome: outcome, deliver: deliver) }
+            }
+            return APIAnswer(try result.get())
+        }
+    }
+
+    func failRefund(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let id = context.parameters.decoded("id") ?? ""
+        return try await self.handle(request, context, form: false) { (params, _) throws(StripeError) in
+            let reason = params.string("failure_reason") ?? "expired_or_canceled_card"
+            let deliver = try params.string("deliver").map { raw throws(StripeError) in try Self.boolean(raw, param: "deliver") } ?? true
+            let result: Result<StripeJSON, StripeError> = self.simulator.withState { s in
+                Result { () throws(StripeError) in try s.failRefund(id, reason: reason, deliver: deliver) }
             }
             return APIAnswer(try result.get())
         }

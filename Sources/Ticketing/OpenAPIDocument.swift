@@ -71,6 +71,11 @@ enum OpenAPIDocument {
               in: path
               required: true
               schema: {$ref: '#/components/schemas/Uuid'}
+            refundId:
+              name: refundId
+              in: path
+              required: true
+              schema: {$ref: '#/components/schemas/Uuid'}
             blacklistId:
               name: id
               in: path
@@ -121,6 +126,9 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/idempotency-key-reused', status: 422, title: 'Idempotency-Key reused'}
             - {type: 'https://hns.hr/problems/ticket-not-transferable', status: 409, title: 'Ticket cannot be transferred'}
             - {type: 'https://hns.hr/problems/transfer-frozen', status: 409, title: 'Transfers closed for this match'}
+            - {type: 'https://hns.hr/problems/order-not-refundable', status: 409, title: 'Order cannot be refunded'}
+            - {type: 'https://hns.hr/problems/ticket-not-refundable', status: 409, title: 'Ticket cannot be refunded'}
+            - {type: 'https://hns.hr/problems/refund-not-retryable', status: 409, title: 'Refund cannot be retried'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
             - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
             - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
@@ -1502,7 +1510,7 @@ enum OpenAPIDocument {
                 match_id: {type: integer}
                 buyer_id: {type: string}
                 hold_id: {type: string, format: uuid}
-                state: {type: string, enum: [created, seats_held, awaiting_payment, paid, tickets_issued, expired, cancelled, payment_failed]}
+                state: {type: string, enum: [created, seats_held, awaiting_payment, paid, tickets_issued, partially_refunded, refunded, expired, cancelled, payment_failed]}
                 unit_price_cents: {type: integer}
                 amount_cents: {type: integer}
                 currency: {type: string}
@@ -1578,6 +1586,41 @@ enum OpenAPIDocument {
                       to_email: {type: [string, "null"]}
                       reason: {type: string}
                       agent: {type: string, description: the support agent's user id}
+            RefundRequest:
+              description: >-
+                Tickets of a paid order to refund (all its valid ones when `ticket_ids` is left out), why,
+                an optional cancellation fee kept from the amount (less than the tickets' price), and
+                whether the seats go back on sale (default) or stay blocked.
+              type: object
+              required: [reason]
+              properties:
+                ticket_ids:
+                  type: [array, 'null']
+                  minItems: 1
+                  maxItems: 50
+                  uniqueItems: true
+                  items: {$ref: '#/components/schemas/Uuid'}
+                reason: {$ref: '#/components/schemas/NonBlank', maxLength: 500}
+                fee_cents: {type: [integer, 'null'], minimum: 0, maximum: 9223372036854775807}
+                release_seats: {type: [boolean, 'null']}
+            Refund:
+              type: object
+              required: [id, payment_intent_id, amount_cents, fee_cents, state, source, reason, ticket_ids, created_at, updated_at]
+              properties:
+                id: {type: string, format: uuid}
+                order_id: {type: string, format: uuid}
+                payment_intent_id: {type: string}
+                amount_cents: {type: integer, description: what goes back (the tickets' price less the fee)}
+                fee_cents: {type: integer}
+                state: {type: string, enum: [created, pending, succeeded, failed, canceled]}
+                source: {type: string, enum: [automatic, support, match_cancellation]}
+                reason: {type: string}
+                ticket_ids: {type: array, items: {type: string, format: uuid}}
+                stripe_refund_id: {type: string}
+                failure_reason: {type: string, description: Stripe's reason, once failed}
+                requested_by: {type: string}
+                created_at: {type: string, format: date-time}
+                updated_at: {type: string, format: date-time}
             BlacklistEntry:
               type: object
               required: [reason]
@@ -1961,6 +2004,49 @@ enum OpenAPIDocument {
                 '200': {description: transferred, content: {application/json: {schema: {$ref: '#/components/schemas/SupportTicket'}}}}
                 '403': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/support/orders/{orderId}/refunds:
+            post:
+              summary: >-
+                Refund tickets of a paid order (support): the tickets are void at once, the seats go back on
+                sale (or stay blocked), the order becomes partially refunded or refunded, and the refund is
+                sent to Stripe (409 for an order that is not paid, or a chosen ticket that is used or void)
+              x-hns-role: support
+              parameters: [{$ref: '#/components/parameters/orderId'}, {$ref: '#/components/parameters/idempotencyKey'}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/RefundRequest'}}}}
+              responses:
+                '201':
+                  description: refunded (the refund's state is where Stripe's answer left it)
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [refund, order_state, voided_ticket_ids]
+                        properties:
+                          refund: {$ref: '#/components/schemas/Refund'}
+                          order_state: {type: string, enum: [partially_refunded, refunded]}
+                          voided_ticket_ids: {type: array, items: {type: string, format: uuid}}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/support/refunds:
+            get:
+              summary: Refunds, newest first (support); `state=failed` lists those to look at
+              x-hns-role: support
+              parameters:
+              - {name: state, in: query, required: false, schema: {type: string, enum: [created, pending, succeeded, failed, canceled]}}
+              - {name: order_id, in: query, required: false, schema: {$ref: '#/components/schemas/Uuid'}}
+              responses:
+                '200':
+                  description: refunds
+                  content:
+                    application/json:
+                      schema: {type: object, required: [refunds], properties: {refunds: {type: array, items: {$ref: '#/components/schemas/Refund'}}}}
+          /api/v1/support/refunds/{refundId}/retry:
+            post:
+              summary: Send a failed refund to Stripe again (support); 409 unless it failed
+              x-hns-role: support
+              parameters: [{$ref: '#/components/parameters/refundId'}]
+              responses:
+                '200': {description: sent again, content: {application/json: {schema: {$ref: '#/components/schemas/Refund'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/blacklist:
             get:
               summary: The blacklist (admin)
@@ -2127,7 +2213,7 @@ enum OpenAPIDocument {
                         properties:
                           outcome:
                             type: string
-                            enum: [duplicate, ignored, tickets_issued, already_paid, refunded, failed, cancelled, unknown_order]
+                            enum: [duplicate, ignored, tickets_issued, already_paid, refunded, failed, cancelled, unknown_order, refund_updated]
                 '400': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}

@@ -93,7 +93,9 @@ struct TicketingModules: Sendable {
             postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
         self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens, clock: clock)
-        self.support = Support(postgres: postgres, blacklist: self.blacklist, transferFreeze: transferFreeze, clock: clock, logger: logger)
+        self.support = Support(
+            postgres: postgres, blacklist: self.blacklist, inventory: inventory, payments: self.payments, transferFreeze: transferFreeze,
+            clock: clock, logger: logger)
     }
 }
 
@@ -181,6 +183,7 @@ public enum TicketingApp {
         modules.support.addRoutes(to: groups, idempotency: idempotency) { matchID in
             try await matches.match(id: matchID).kickoffAt
         }
+        modules.support.addRefundRoutes(to: groups, idempotency: idempotency)
         DaemonRouter.seal(router)
         return router
     }

@@ -38,6 +38,9 @@ enum TicketingProblems {
     // E10
     static let ticketNotTransferable = ProblemType("ticket-not-transferable", .conflict, "Ticket cannot be transferred")
     static let transferFrozen = ProblemType("transfer-frozen", .conflict, "Transfers closed for this match")
+    static let orderNotRefundable = ProblemType("order-not-refundable", .conflict, "Order cannot be refunded")
+    static let ticketNotRefundable = ProblemType("ticket-not-refundable", .conflict, "Ticket cannot be refunded")
+    static let refundNotRetryable = ProblemType("refund-not-retryable", .conflict, "Refund cannot be retried")
 
     static let all: [ProblemType] =
         ProblemType.common + [
@@ -45,7 +48,7 @@ enum TicketingProblems {
             oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
             paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
-            ticketNotTransferable, transferFrozen,
+            ticketNotTransferable, transferFrozen, orderNotRefundable, ticketNotRefundable, refundNotRetryable,
         ]
 }
 
@@ -111,6 +114,19 @@ extension Support.SupportError: ProblemConvertible {
             Problem(
                 TicketingProblems.attendeeRefused, detail: "This person cannot hold a ticket for this match.",
                 errors: [.init(field: "holder", message: "cannot hold a ticket for this match")])
+        case .notRefundable(let status):
+            Problem(TicketingProblems.ticketNotRefundable, detail: "A chosen ticket is \(status == "used" ? "used" : "void") and cannot be refunded.")
+        case .nothingToRefund: Problem(TicketingProblems.ticketNotRefundable, detail: "No ticket of this order can be refunded.")
+        }
+    }
+}
+
+extension Payments.RefundRetryError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound: .notFound("No such refund.")
+        case .notFailed(let state):
+            Problem(TicketingProblems.refundNotRetryable, detail: "Only a failed refund is retried; this one is \(state.rawValue).")
         }
     }
 }

@@ -50,10 +50,17 @@ import Testing
                 guard case .array(let others)? = try await sim.get("/v1/refunds?payment_intent=pi_other").json?["data"] else { return }
                 #expect(others.isEmpty)
 
-                // succeeded, then one charge.refunded per refund, in order.
-                #expect(try await eventually { receiver.requests.count == 3 })
-                let refunded = receiver.requests.dropFirst().compactMap { $0.json() }
-                #expect(refunded.map { $0["type"] } == [.string("charge.refunded"), .string("charge.refunded")])
+                // succeeded, then charge.refunded and refund.created per refund, in order.
+                #expect(try await eventually { receiver.requests.count == 5 })
+                let events = receiver.requests.dropFirst().compactMap { $0.json() }
+                #expect(
+                    events.map { $0["type"] } == [
+                        .string("charge.refunded"), .string("refund.created"), .string("charge.refunded"), .string("refund.created"),
+                    ])
+                let created = events.filter { $0["type"] == .string("refund.created") }.map { $0["data"]?["object"] }
+                #expect(created.map { $0?["amount"] } == [.number(2000), .number(3000)])
+                #expect(created.allSatisfy { $0?["status"] == .string("succeeded") && $0?["object"] == .string("refund") })
+                let refunded = events.filter { $0["type"] == .string("charge.refunded") }
                 let charge = try #require(refunded.last?["data"]?["object"])
                 #expect(charge["object"] == .string("charge"))
                 #expect(charge["payment_intent"] == .string(id))

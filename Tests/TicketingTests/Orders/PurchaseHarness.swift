@@ -101,6 +101,21 @@ struct PurchaseHarness: Sendable {
             }
     }
 
+    /// The events of one type the simulator recorded, oldest first, as raw JSON.
+    func events(ofType type: String) async throws -> [String] {
+        let reply = try await TestHTTP.send(
+            "GET", self.stripeBase + "/_sim/events?type=\(type)", headers: ["Authorization": "Bearer \(Self.stripeKey)"])
+        guard let root = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any], let data = root["data"] as? [[String: Any]]
+        else {
+            throw SimError(text: "events: \(reply.text)")
+        }
+        return try data.map { event in
+            var copy = event
+            copy.removeValue(forKey: "deliveries")
+            return String(decoding: try JSONSerialization.data(withJSONObject: copy), as: UTF8.self)
+        }
+    }
+
     /// Delivers a Stripe event as the bus does: envelope, Bearer token, Event-Seq.
     func deliver(_ eventJSON: String, token: String = busToken) async throws -> TicketingHarness.Reply {
         let envelope =

@@ -609,6 +609,7 @@ import Testing
         #expect(try OrderState.awaitingPayment.after(.paymentFailed) == .paymentFailed)
         #expect(try OrderState.awaitingPayment.after(.cancel) == .cancelled)
         #expect(try OrderState.expired.after(.lateSuccessReseated) == .paid)
+        #expect(try OrderState.ticketsIssued.after(.refundedInPart).after(.refundedInFull) == .refunded)
     }
 
     @Test func every_other_transition_is_refused() {
@@ -616,7 +617,8 @@ import Testing
             "created.seatsHeld", "seats_held.paymentStarted", "awaiting_payment.paymentSucceeded", "paid.ticketsIssued",
             "awaiting_payment.paymentFailed", "created.expire", "seats_held.expire", "awaiting_payment.expire", "created.cancel",
             "seats_held.cancel", "awaiting_payment.cancel", "expired.lateSuccessReseated", "cancelled.lateSuccessReseated",
-            "payment_failed.lateSuccessReseated",
+            "payment_failed.lateSuccessReseated", "tickets_issued.refundedInPart", "partially_refunded.refundedInPart",
+            "tickets_issued.refundedInFull", "partially_refunded.refundedInFull",
         ]
         for state in OrderState.allCases {
             for event in OrderState.Event.allCases {

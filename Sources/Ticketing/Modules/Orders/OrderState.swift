@@ -4,6 +4,7 @@
 ///     created → seats_held → awaiting_payment → paid → tickets_issued
 ///     seats_held | awaiting_payment → expired | cancelled
 ///     awaiting_payment → payment_failed (the seats are released; the buyer starts a new order)
+///     tickets_issued | partially_refunded → partially_refunded | refunded (support refunds tickets)
 ///
 /// A payment that succeeds after its order expired, failed or was cancelled is not a transition:
 /// the seats are re-taken if still free (the order returns to paid) or the money goes back.
@@ -13,6 +14,10 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
     case awaitingPayment = "awaiting_payment"
     case paid
     case ticketsIssued = "tickets_issued"
+    /// Some of its tickets were refunded (void); the others stand.
+    case partiallyRefunded = "partially_refunded"
+    /// Every ticket was refunded.
+    case refunded
     case expired
     case cancelled
     case paymentFailed = "payment_failed"
@@ -32,6 +37,10 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
         case cancel
         /// A late success re-took the seats of an order that had ended.
         case lateSuccessReseated
+        /// Some tickets refunded, others left.
+        case refundedInPart
+        /// The last of its tickets refunded.
+        case refundedInFull
     }
 
     struct InvalidTransition: Error, Equatable, CustomStringConvertible {
@@ -51,14 +60,20 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
         case (.created, .expire), (.seatsHeld, .expire), (.awaitingPayment, .expire): return .expired
         case (.created, .cancel), (.seatsHeld, .cancel), (.awaitingPayment, .cancel): return .cancelled
         case (.expired, .lateSuccessReseated), (.cancelled, .lateSuccessReseated), (.paymentFailed, .lateSuccessReseated): return .paid
+        case (.ticketsIssued, .refundedInPart), (.partiallyRefunded, .refundedInPart): return .partiallyRefunded
+        case (.ticketsIssued, .refundedInFull), (.partiallyRefunded, .refundedInFull): return .refunded
         default: throw InvalidTransition(from: self, event: event)
         }
     }
 
     /// The order still has (or may still get) its seats and is waiting for money.
     var isOpen: Bool { [.created, .seatsHeld, .awaitingPayment].contains(self) }
-    /// Nothing more will happen to it (until the support issue's refunds).
-    var isFinal: Bool { [.ticketsIssued, .expired, .cancelled, .paymentFailed].contains(self) }
+    /// Nothing more will happen to it but support's refunds (a settled order, for a waiting request).
+    var isFinal: Bool { [.ticketsIssued, .partiallyRefunded, .refunded, .expired, .cancelled, .paymentFailed].contains(self) }
+    /// Its payment was taken (whatever was refunded since).
+    var wasPaid: Bool { [.paid, .ticketsIssued, .partiallyRefunded, .refunded].contains(self) }
+    /// Paid, with tickets that support can still refund.
+    var isRefundable: Bool { self == .ticketsIssued || self == .partiallyRefunded }
 }
 
 extension OrderState {
@@ -70,6 +85,8 @@ extension OrderState {
         case .awaitingPayment: "awaits its payment"
         case .paid: "is paid"
         case .ticketsIssued: "is paid and its tickets are issued"
+        case .partiallyRefunded: "is paid and some of its tickets were refunded"
+        case .refunded: "was refunded"
         case .expired: "has expired"
         case .cancelled: "was cancelled"
         case .paymentFailed: "ended when its payment failed"

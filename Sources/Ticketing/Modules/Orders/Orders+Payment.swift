@@ -35,7 +35,7 @@ extension Orders {
         guard row.buyer == buyer else { throw OrdersError.notFound }
         switch row.state {
         case .seatsHeld, .awaitingPayment: break
-        case .paid, .ticketsIssued: throw Problem(TicketingProblems.orderPaid, detail: "This order is already paid.")
+        case .paid, .ticketsIssued, .partiallyRefunded: throw Problem(TicketingProblems.orderPaid, detail: "This order is already paid.")
         default:
             throw Problem(
                 TicketingProblems.orderEnded, detail: "This order \(row.state.phrase); start a new one."
@@ -105,10 +105,13 @@ extension Orders {
             let currency: String?
             let status: String?
             let metadata: [String: String]?
+            /// A refund's, when it failed.
+            let failureReason: String?
             enum CodingKeys: String, CodingKey {
                 case id, object, amount
                 case amountReceived = "amount_received"
                 case currency, status, metadata
+                case failureReason = "failure_reason"
             }
         }
         struct DataField: Decodable, Sendable { let object: Object }
@@ -173,6 +176,13 @@ extension Orders {
                 outcome = try await self.paymentEnded(
                     connection, intent: object, order: order, failed: event.type.hasSuffix("failed"), writes: &writes,
                     afterCommit: &afterCommit)
+            case "refund.created", "refund.updated",
+                "refund.failed" where object.object == "refund":
+                // Our refund (metadata.refund_id; else by Stripe's id) moves to what Stripe says.
+                let changed = try await self.payments.apply(
+                    connection, refundID: object.metadata?["refund_id"].flatMap(UUID.init(uuidString:)), stripeRefund: object.id,
+                    status: object.status ?? "", failureReason: object.failureReason, actor: .service("stripe"))
+                outcome = changed == nil ? .ignored : .refundUpdated
             default:
                 outcome = .ignored
             }
@@ -212,7 +222,7 @@ extension Orders {
                 connection, orderID: nil, paymentIntent: intent.id, amount: received, reason: "no matching order", actor: .service("stripe"))
             return .unknownOrder
         }
-        if found.state == .paid || found.state == .ticketsIssued {
+        if found.state.wasPaid {
             if found.paymentIntent == intent.id { return .alreadyPaid }
             try await self.payments.requestRefund(
                 connection, orderID: found.id, paymentIntent: intent.id, amount: received, reason: "order already paid by another payment",
@@ -475,6 +485,6 @@ extension Orders.StripeEvent.Object {
     init(_ intent: StripeClient.PaymentIntent) {
         self.init(
             id: intent.id, object: "payment_intent", amount: intent.amount, amountReceived: intent.amountReceived,
-            currency: intent.currency, status: intent.status, metadata: intent.metadata)
+            currency: intent.currency, status: intent.status, metadata: intent.metadata, failureReason: nil)
     }
 }

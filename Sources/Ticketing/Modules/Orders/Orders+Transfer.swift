@@ -18,7 +18,7 @@ extension Orders {
             """
             SELECT count(*)::int FROM (
                 SELECT 1 FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
-                WHERE a.match_id = \(matchID) AND a.person_key = \(key) AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
+                WHERE a.match_id = \(matchID) AND a.person_key = \(key) AND a.refunded_at IS NULL AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
                 LIMIT 1
             ) AS held
             """, logger: logger)

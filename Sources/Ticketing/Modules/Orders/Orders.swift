@@ -187,7 +187,7 @@ struct Orders: Sendable {
                 CROSS JOIN LATERAL (
                     SELECT 1 FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
                     WHERE a.match_id = \(hold.matchID) AND a.person_key = k.key
-                      AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
+                      AND a.refunded_at IS NULL AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
                     LIMIT 1
                 ) AS held
                 """, logger: self.logger)
@@ -426,7 +426,7 @@ extension Orders {
         SELECT \(Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
                CASE WHEN o.state IN ('created', 'seats_held', 'awaiting_payment') THEN o.hold_expires_at END,
                a.unit_id, a.sector_code, a.row_label, a.seat_label, a.first_name || ' ' || a.last_name,
-               CASE WHEN o.state = 'tickets_issued' THEN a.ticket_id END, a.position, a.deliver_to_email
+               CASE WHEN o.state IN ('tickets_issued', 'partially_refunded', 'refunded') THEN a.ticket_id END, a.position, a.deliver_to_email
         FROM orders.orders o
         LEFT JOIN orders.attendees a ON a.order_id = o.id
         """

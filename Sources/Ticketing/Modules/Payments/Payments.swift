@@ -21,6 +21,7 @@ struct Payments: Sendable {
         case alreadyPaid = "already_paid"
         case refunded, failed, cancelled
         case unknownOrder = "unknown_order"
+        case refundUpdated = "refund_updated"
     }
 
     /// Records a Stripe event as being processed, once: a part of the caller's first statement whose
@@ -64,89 +65,5 @@ struct Payments: Sendable {
             VALUES (\(id), \(orderID), \(amountCents), \(currency), \(status.rawValue))
             ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now() WHERE EXCLUDED.status <> 'created'
             """)
-    }
-
-    /// Owes the payment back (once per PaymentIntent), in the caller's transaction; the sender pays it.
-    func requestRefund(
-        _ connection: PostgresConnection, orderID: UUID?, paymentIntent: String, amount: Int, reason: String, actor: Actor
-    ) async throws {
-        guard amount > 0 else { return }
-        let refundID = UUID.random()
-        var writes = PreparedWrites()
-        let inserted = writes.add(
-            """
-            INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, reason)
-            VALUES (\(refundID), \(orderID), \(paymentIntent), \(amount), \(reason))
-            ON CONFLICT (payment_intent_id) DO NOTHING RETURNING id
-            """)
-        let rows = try await writes.run(on: connection, select: "SELECT count(*)::int FROM \(inserted)", logger: self.logger)
-        guard try rows.first?.decode(Int.self) == 1 else { return }
-        var subjects = ["refund:\(refundID.lowercased)", "payment_intent:\(paymentIntent)"]
-        if let orderID { subjects.append("order:\(orderID.lowercased)") }
-        try await Audit.write(
-            Audit.Entry(
-                domain: .payment, action: "refund.requested", actor: actor, subjects: subjects,
-                data: ["amount_cents": .number(Double(amount)), "reason": .string(reason)]),
-            on: connection, logger: self.logger)
-        try await Outbox.write(
-            [
-                .init(
-                    subject: "payment.refund_requested", msgID: "payment.refund_requested:\(paymentIntent)",
-                    payload: .object([
-                        "order_id": orderID.map { .string($0.lowercased) } ?? .null, "payment_intent_id": .string(paymentIntent),
-                        "amount_cents": .number(Double(amount)), "reason": .string(reason),
-                    ]))
-            ], on: connection, logger: self.logger)
-    }
-
-    /// Sends the refunds we owe to Stripe; returns how many went through.
-    @discardableResult
-    func sendRefunds(limit: Int = 100) async throws -> Int {
-        guard let stripe = self.stripe else { return 0 }
-        let rows = try await self.postgres.query(
-            """
-            SELECT id, payment_intent_id, amount_cents, reason FROM payments.refunds
-            WHERE state = 'pending' AND attempts < 50 ORDER BY created_at LIMIT \(limit)
-            """, logger: self.logger)
-        var pending: [(UUID, String, Int, String)] = []
-        for try await row in rows.decode((UUID, String, Int, String).self) { pending.append(row) }
-        var sent = 0
-        for (id, pi, amount, reason) in pending {
-            do {
-                let refund = try await stripe.refund(
-                    paymentIntent: pi, amountCents: amount, reason: reason, idempotencyKey: "refund-\(id.lowercased)")
-                try await self.postgres.withTransaction(logger: self.logger) { connection in
-                    try await connection.query(
-                        """
-                        UPDATE payments.refunds SET state = 'succeeded', stripe_refund_id = \(refund.id), attempts = attempts + 1, updated_at = now()
-                        WHERE id = \(id)
-                        """, logger: self.logger)
-                    try await Audit.write(
-                        Audit.Entry(
-                            domain: .payment, action: "refund.sent", actor: .service("system:refunds"),
-                            subjects: ["refund:\(id.lowercased)", "payment_intent:\(pi)"],
-                            data: ["stripe_refund_id": .string(refund.id), "amount_cents": .number(Double(amount))]),
-                        on: connection, logger: self.logger)
-                    try await Outbox.write(
-                        [
-                            .init(
-                                subject: "payment.refunded", msgID: "payment.refunded:\(pi)",
-                                payload: .object([
-                                    "payment_intent_id": .string(pi), "refund_id": .string(refund.id), "amount_cents": .number(Double(amount)),
-                                    "reason": .string(reason),
-                                ]))
-                        ], on: connection, logger: self.logger)
-                }
-                sent += 1
-            } catch {
-                // Counted, not audited: the refund's state did not change.
-                try await self.postgres.query(
-                    """
-                    UPDATE payments.refunds SET attempts = attempts + 1, last_error = \(String(describing: error)), updated_at = now()
-                    WHERE id = \(id)
-                    """, logger: self.logger)
-            }
-        }
-        return sent
     }
 }

@@ -32,8 +32,15 @@ struct StripeClient: Sendable {
 
     struct Refund: Decodable, Sendable {
         let id: String
+        /// pending, requires_action, succeeded, failed or canceled.
         let status: String
         let amount: Int
+        let failureReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, status, amount
+            case failureReason = "failure_reason"
+        }
     }
 
     enum Failure: Error, CustomStringConvertible {
@@ -70,12 +77,16 @@ struct StripeClient: Sendable {
         try await self.call("POST", "/v1/payment_intents/\(id)/cancel", form: [], idempotencyKey: idempotencyKey)
     }
 
-    func refund(paymentIntent: String, amountCents: Int, reason: String, idempotencyKey: String) async throws(Failure) -> Refund {
-        try await self.call(
-            "POST", "/v1/refunds",
-            form: [
-                ("payment_intent", paymentIntent), ("amount", String(amountCents)), ("metadata[reason]", reason),
-            ], idempotencyKey: idempotencyKey)
+    /// `metadata.site` routes the refund's events back to us (the router routes by it).
+    func refund(
+        paymentIntent: String, amountCents: Int, reason: String, refundID: UUID, orderID: UUID?, idempotencyKey: String
+    ) async throws(Failure) -> Refund {
+        var form = [
+            ("payment_intent", paymentIntent), ("amount", String(amountCents)), ("metadata[reason]", reason), ("metadata[site]", "backend"),
+            ("metadata[refund_id]", refundID.uuidString.lowercased()),
+        ]
+        if let orderID { form.append(("metadata[order_id]", orderID.uuidString.lowercased())) }
+        return try await self.call("POST", "/v1/refunds", form: form, idempotencyKey: idempotencyKey)
     }
 
     private func call<T: Decodable>(_ method: String, _ path: String, form: [(String, String)], idempotencyKey: String?) async throws(Failure) -> T {

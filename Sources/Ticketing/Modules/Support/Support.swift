@@ -4,13 +4,16 @@ import HNSPostgres
 import Logging
 import PostgresNIO
 
-/// E10 Customer Support: what an agent (role `support`, through the admin portal) does for fans.
+/// E10 Customer Support: what an agent (role `support`, through the admin portal) does for fans:
+/// transfers (here) and refunds (`Support+Refunds`).
 /// A transfer gives a ticket to another holder: checked as a purchase checks its attendees (identity,
 /// blacklist, one ticket per person per match), with a new barcode, in one transaction with the
 /// ticket's and the order's change, its history row, audit entry and announcements.
 struct Support: Sendable {
     let postgres: PostgresClient
     let blacklist: Blacklist
+    let inventory: Inventory
+    let payments: Payments
     /// Transfers close this long before kick-off.
     let transferFreeze: Duration
     let clock: WallClock
@@ -79,6 +82,8 @@ struct Support: Sendable {
         case notTransferable(status: String)
         case frozen(kickoff: Date, freeze: Duration)
         case refused
+        case notRefundable(status: String)
+        case nothingToRefund
     }
 
     /// The new holder, validated (every problem with its field), and the trimmed email and reason.

@@ -19,6 +19,7 @@ extension Tickets {
         let sector: String
         let row: String?
         let seat: String?
+        var unitID: Int64 = 0
 
         /// Used tickets have been through the gate; void ones are refunded or cancelled.
         var transferable: Bool { self.status == "issued" || self.status == "activated" }
@@ -63,5 +64,38 @@ extension Tickets {
             VALUES (\(ticket.barcode), \(ticket.id), \(ticket.matchID), 'transferred')
             """)
         return barcode
+    }
+
+    /// Every ticket of an order, locked, in position order.
+    static func lock(_ connection: PostgresConnection, orderID: UUID, logger: Logger) async throws -> [Held] {
+        let rows = try await connection.prepared(
+            """
+            SELECT id, order_id, match_id, position, status, holder_name, holder_user_id, deliver_to_email, barcode, sector_code, row_label,
+                   seat_label, unit_id
+            FROM tickets.tickets WHERE order_id = \(orderID) ORDER BY position FOR UPDATE
+            """, logger: logger)
+        var out: [Held] = []
+        for try await r in rows.decode(
+            (UUID, UUID, Int64, Int, String, String, String?, String?, String, String, String?, String?, Int64).self)
+        {
+            out.append(
+                Held(
+                    id: r.0, orderID: r.1, matchID: r.2, position: r.3, status: r.4, holderName: r.5, holderUserID: r.6, deliverToEmail: r.7,
+                    barcode: r.8, sector: r.9, row: r.10, seat: r.11, unitID: r.12))
+        }
+        return out
+    }
+
+    /// Voids locked tickets for good (`reason` as the access-control exports will give it): their
+    /// barcodes are revoked, their seats free for another ticket.
+    static func void(_ tickets: [Held], reason: String, to writes: inout PreparedWrites) {
+        guard let first = tickets.first else { return }
+        writes.add("UPDATE tickets.tickets SET status = 'void' WHERE id = ANY(\(tickets.map(\.id)))")
+        writes.add(
+            """
+            INSERT INTO tickets.revoked_barcodes (barcode, ticket_id, match_id, reason)
+            SELECT t.barcode, t.ticket_id, \(first.matchID), \(reason)
+            FROM unnest(\(tickets.map(\.barcode))::text[], \(tickets.map(\.id))::uuid[]) AS t(barcode, ticket_id)
+            """)
     }
 }
