@@ -251,6 +251,9 @@ struct QueueServerChannel: ServerChildChannel, HTTPChannelHandler {
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         guard let accepted = accepted.value else { throw ChannelError.inputClosed }
+                        // HTTP is over: frames, not HTTP parts, pass from here on.
+                        let parserErrors = try channel.pipeline.syncOperations.context(handlerType: ParserErrorAnswerHTTP1.self)
+                        channel.pipeline.syncOperations.removeHandler(context: parserErrors, promise: nil)
                         try channel.pipeline.syncOperations.addHandler(
                             QueueSocketHandler(sockets: sockets, match: accepted.match, ticket: accepted.ticket, eventLoop: channel.eventLoop))
                         return Upgrade.websocket
