@@ -1621,6 +1621,24 @@ enum OpenAPIDocument {
                 requested_by: {type: string}
                 created_at: {type: string, format: date-time}
                 updated_at: {type: string, format: date-time}
+            Cancellation:
+              type: object
+              required: [match_id, dry_run, state, reason, tickets_voided, orders_refunded, orders_to_refund, open_orders, amount_to_refund_cents,
+                refunds_by_method, refunds, started_at, finished_at]
+              properties:
+                match_id: {type: integer}
+                dry_run: {type: boolean}
+                state: {type: [string, 'null'], enum: [running, done, null], description: null for a dry run}
+                reason: {type: [string, 'null']}
+                tickets_voided: {type: integer, description: voided (or, in a dry run, valid and to be voided)}
+                orders_refunded: {type: integer}
+                orders_to_refund: {type: integer}
+                open_orders: {type: integer, description: orders still awaiting payment; refunded by a later batch if paid}
+                amount_to_refund_cents: {type: integer}
+                refunds_by_method: {type: object, additionalProperties: {type: integer}}
+                refunds: {type: object, description: the cancellation's refunds by state, additionalProperties: {type: integer}}
+                started_at: {type: [string, 'null'], format: date-time}
+                finished_at: {type: [string, 'null'], format: date-time}
             BlacklistEntry:
               type: object
               required: [reason]
@@ -2047,6 +2065,35 @@ enum OpenAPIDocument {
               responses:
                 '200': {description: sent again, content: {application/json: {schema: {$ref: '#/components/schemas/Refund'}}}}
                 '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/matches/{matchId}/cancel:
+            post:
+              summary: >-
+                Cancel a match (admin). With `dry_run: true`, what would happen (tickets to void, paid orders and
+                the amount to refund, orders still open) and nothing changes. Else, at once, the match becomes
+                cancelled and every valid ticket void, its holds end; then every paid order is refunded in the
+                background, resumably (202 with the progress). Cancelling again answers the progress.
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/matchId'}]
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [reason]
+                      properties:
+                        dry_run: {type: [boolean, 'null']}
+                        reason: {$ref: '#/components/schemas/NonBlank', maxLength: 500}
+              responses:
+                '200': {description: a dry run, content: {application/json: {schema: {$ref: '#/components/schemas/Cancellation'}}}}
+                '202': {description: cancelled; refunds under way, content: {application/json: {schema: {$ref: '#/components/schemas/Cancellation'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
+            get:
+              summary: Where a match's cancellation stands (admin); 404 when it has none
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/matchId'}]
+              responses:
+                '200': {description: progress, content: {application/json: {schema: {$ref: '#/components/schemas/Cancellation'}}}}
           /api/v1/admin/blacklist:
             get:
               summary: The blacklist (admin)

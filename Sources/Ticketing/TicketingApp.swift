@@ -94,8 +94,8 @@ struct TicketingModules: Sendable {
             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
         self.queueGate = QueueGate(redis: redis, verifier: purchaseTokens, clock: clock)
         self.support = Support(
-            postgres: postgres, blacklist: self.blacklist, inventory: inventory, payments: self.payments, transferFreeze: transferFreeze,
-            clock: clock, logger: logger)
+            postgres: postgres, blacklist: self.blacklist, inventory: inventory, payments: self.payments, matches: matches,
+            transferFreeze: transferFreeze, clock: clock, logger: logger)
     }
 }
 
@@ -132,6 +132,11 @@ public enum TicketingApp {
         services.append(
             PeriodicService("availability refresh", every: config.availabilityRefreshInterval, immediately: true, logger: logger) {
                 await projection.refresh(matches: try await matches.liveMatchIDs())
+            })
+        let (support, batch) = (modules.support, config.cancellationBatch)
+        services.append(
+            PeriodicService("match cancellations", every: config.cancellationInterval, logger: logger) {
+                try await support.runCancellations(batch: batch)
             })
         services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
         services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
@@ -184,6 +189,7 @@ public enum TicketingApp {
             try await matches.match(id: matchID).kickoffAt
         }
         modules.support.addRefundRoutes(to: groups, idempotency: idempotency)
+        modules.support.addCancellationRoutes(to: groups)
         DaemonRouter.seal(router)
         return router
     }

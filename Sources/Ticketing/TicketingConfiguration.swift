@@ -39,6 +39,10 @@ public struct TicketingConfiguration: Sendable {
     public var purchaseRatePerAddress: RateLimit? = RateLimit(count: 1200, window: .seconds(60))
     /// Support transfers stop this long before kick-off (the gates' lists are being prepared).
     public var transferFreeze: Duration = .seconds(2 * 3600)
+    /// How often each instance looks for match cancellations to carry on, and how many orders it
+    /// refunds per transaction.
+    public var cancellationInterval: Duration = .seconds(2)
+    public var cancellationBatch = 100
     /// The header a proxy in front writes the client's address into (`X-Forwarded-For`); nil: none.
     public var clientAddressHeader: String?
 
@@ -68,6 +72,8 @@ public struct TicketingConfiguration: Sendable {
         let perAddress = env.rateLimit("HNS_PURCHASE_RATE_PER_ADDRESS", default: RateLimit(count: 1200, window: .seconds(60)))
         let addressHeader = env.string("HNS_CLIENT_ADDRESS_HEADER")
         let transferFreeze = env.duration("HNS_TRANSFER_FREEZE", default: .seconds(2 * 3600))
+        let cancellationInterval = env.duration("HNS_CANCELLATION_INTERVAL", default: .seconds(2))
+        let cancellationBatch = env.int("HNS_CANCELLATION_BATCH", default: 100, range: 1...1000)
         if let addressHeader, HTTPField.Name(addressHeader) == nil { env.problem("HNS_CLIENT_ADDRESS_HEADER is not a header name") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
@@ -84,6 +90,8 @@ public struct TicketingConfiguration: Sendable {
         config.purchaseRatePerAddress = perAddress
         config.clientAddressHeader = addressHeader
         config.transferFreeze = transferFreeze
+        config.cancellationInterval = cancellationInterval
+        config.cancellationBatch = cancellationBatch
         return config
     }
 }

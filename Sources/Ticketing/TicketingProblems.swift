@@ -121,6 +121,14 @@ extension Support.SupportError: ProblemConvertible {
     }
 }
 
+extension Support.CancellationError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notCancelled(let id): .notFound("Match \(id) has no cancellation.")
+        }
+    }
+}
+
 extension Payments.RefundRetryError: ProblemConvertible {
     var problem: Problem {
         switch self {

@@ -17,10 +17,12 @@ struct PurchaseHarness: Sendable {
 
     let h: TicketingHarness
     let stripeBase: String
+    /// The environment the instance runs with (for a second instance beside it).
+    let environment: [String: String]
 
     static func with<T: Sendable>(
         holdTTL: String = "15m", sweep: String = "1h", grace: String = "10m", reconcile: String = "1h", waitRecheck: String = "2s",
-        clock: ManualClock? = nil, _ body: @Sendable (PurchaseHarness) async throws -> T
+        clock: ManualClock? = nil, environment extra: [String: String] = [:], _ body: @Sendable (PurchaseHarness) async throws -> T
     ) async throws -> T {
         let port = try await ChildProcess.freePort()
         var logger = Logger(label: "test.stripe-sim")
@@ -31,14 +33,14 @@ struct PurchaseHarness: Sendable {
             logger: logger)
         let base = "http://127.0.0.1:\(port)"
         return try await withRunningService(sim, port: port) {
-            try await TicketingHarness.with(
-                holdTTL: holdTTL, sweep: sweep,
-                environment: [
-                    "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
-                    "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
-                    "HNS_ORDER_WAIT_RECHECK": waitRecheck,
-                ], clock: clock
-            ) { h in try await body(PurchaseHarness(h: h, stripeBase: base)) }
+            let environment = [
+                "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
+                "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
+                "HNS_ORDER_WAIT_RECHECK": waitRecheck,
+            ].merging(extra) { _, new in new }
+            return try await TicketingHarness.with(holdTTL: holdTTL, sweep: sweep, environment: environment, clock: clock) { h in
+                try await body(PurchaseHarness(h: h, stripeBase: base, environment: environment))
+            }
         }
     }
 

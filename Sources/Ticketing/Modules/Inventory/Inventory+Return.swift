@@ -52,3 +52,14 @@ extension Inventory {
         await self.seatsLeftChanged(matchID, left)
     }
 }
+
+extension Inventory {
+    /// The match's active holds (a cancellation releases them; their orders end with them).
+    func activeHolds(matchID: Int64) async throws -> [UUID] {
+        let rows = try await self.postgres.query(
+            "SELECT id FROM inventory.holds WHERE match_id = \(matchID) AND state = 'active'", logger: self.logger)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return ids
+    }
+}

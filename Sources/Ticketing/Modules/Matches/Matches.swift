@@ -289,6 +289,24 @@ struct Matches: Sendable {
         return try await self.match(id: id)
     }
 
+    /// Cancels the match in the caller's transaction (a match cancellation: support's refunds follow
+    /// in the same transaction or after it). Returns the state it left; the caller calls `forget`
+    /// after the commit.
+    func cancel(on connection: PostgresConnection, id: Int64, actor: Actor, reason: String) async throws -> MatchState {
+        let rows = try await connection.query("SELECT state FROM matches.matches WHERE id = \(id) FOR UPDATE", logger: self.logger)
+        var current: MatchState?
+        for try await state in rows.decode(String.self) { current = try MatchState.stored(state, column: "matches.state") }
+        guard let current else { throw MatchNotFound(id: id) }
+        guard current.canMove(to: .cancelled) else {
+            throw Problem(TicketingProblems.invalidTransition, detail: "A match that is \(current.rawValue) cannot be cancelled.")
+        }
+        try await Self.record(connection, id: id, from: current, to: .cancelled, actor: actor, reason: reason, logger: self.logger)
+        return current
+    }
+
+    /// Drops this instance's cached sale rules of the match (after a change committed elsewhere).
+    func forget(matchID: Int64) { self.saleCache.invalidate(matchID) }
+
     /// Every state change goes through here, so the history is complete.
     private static func record(
         _ connection: PostgresConnection, id: Int64, from: MatchState, to: MatchState, actor: Actor, reason: String?, logger: Logger

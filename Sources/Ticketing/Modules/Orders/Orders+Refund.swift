@@ -29,4 +29,55 @@ extension Orders {
             orderID: row.id, matchID: row.matchID, from: row.state,
             [(inFull ? .refundedInFull : .refundedInPart, "\(tickets.count) ticket(s) refunded: \(reason)", actor)], to: &writes)
     }
+
+    /// Up to `limit` paid orders of a match not yet fully refunded, locked (skipping those another
+    /// instance's batch holds), in id order: a cancellation's next batch.
+    static func lockRefundable(_ connection: PostgresConnection, matchID: Int64, limit: Int, logger: Logger) async throws -> [Row] {
+        let rows = try await connection.prepared(
+            """
+            SELECT \(unescaped: Self.rowColumns) FROM orders.orders
+            WHERE match_id = \(matchID) AND state IN ('tickets_issued', 'partially_refunded') ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            """, logger: logger)
+        return try await Self.decodeRows(rows)
+    }
+
+    /// What a cancellation would refund: paid orders (not fully refunded), their amount, and orders
+    /// still open (they end with their holds, or are refunded if their payment succeeds).
+    static func refundSummary(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> (paid: Int, amount: Int, open: Int) {
+        let rows = try await connection.prepared(
+            """
+            SELECT count(*) FILTER (WHERE state IN ('tickets_issued', 'partially_refunded'))::int,
+                   coalesce(sum(amount_cents) FILTER (WHERE state IN ('tickets_issued', 'partially_refunded')), 0)::bigint,
+                   count(*) FILTER (WHERE state IN ('created', 'seats_held', 'awaiting_payment'))::int
+            FROM orders.orders WHERE match_id = \(matchID)
+            """, logger: logger)
+        for try await (paid, amount, open) in rows.decode((Int, Int, Int).self) { return (paid, amount, open) }
+        return (0, 0, 0)
+    }
+
+    /// Orders of the match still open.
+    static func openCount(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Int {
+        let rows = try await connection.prepared(
+            """
+            SELECT count(*)::int FROM orders.orders WHERE match_id = \(matchID) AND state IN ('created', 'seats_held', 'awaiting_payment')
+            """, logger: logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    /// A locked paid order refunded in full (its match cancelled), as parts of the caller's statement.
+    static func addRefundInFull(of row: Row, reason: String, actor: Actor, to writes: inout PreparedWrites) throws {
+        writes.add("UPDATE orders.attendees SET refunded_at = now() WHERE order_id = \(row.id) AND refunded_at IS NULL")
+        _ = try Self.addTransitions(
+            orderID: row.id, matchID: row.matchID, from: row.state, [(.refundedInFull, "match cancelled: \(reason)", actor)], to: &writes)
+        Outbox.add(
+            [
+                .init(
+                    subject: "order.refunded", msgID: "order.refunded:\(row.id.lowercased)",
+                    payload: .object([
+                        "order_id": .string(row.id.lowercased), "match_id": .number(Double(row.matchID)), "buyer_id": .string(row.buyer),
+                        "buyer_email": row.email.map(JSONValue.string) ?? .null, "reason": .string("match_cancelled"),
+                    ]), job: true)
+            ], to: &writes)
+    }
 }

@@ -95,13 +95,15 @@ extension Payments {
     /// A refund of tickets support asked for, as parts of the caller's closing statement; the sender
     /// pays it (after the commit, and again until Stripe accepts it).
     static func addRefund(
-        id: UUID, orderID: UUID, paymentIntent: String, amount: Int, fee: Int, reason: String, source: RefundSource, tickets: [UUID],
-        actor: Actor, to writes: inout PreparedWrites
+        id: UUID, orderID: UUID, matchID: Int64, paymentIntent: String, amount: Int, fee: Int, reason: String, source: RefundSource,
+        tickets: [UUID], actor: Actor, to writes: inout PreparedWrites
     ) {
         writes.add(
             """
-            INSERT INTO payments.refunds (id, order_id, payment_intent_id, amount_cents, fee_cents, reason, source, ticket_ids, requested_by)
-            VALUES (\(id), \(orderID), \(paymentIntent), \(amount), \(fee), \(reason), \(source.rawValue), \(tickets), \(actor.id))
+            INSERT INTO payments.refunds (id, order_id, match_id, payment_intent_id, amount_cents, fee_cents, reason, source, ticket_ids,
+                                          requested_by)
+            VALUES (\(id), \(orderID), \(matchID), \(paymentIntent), \(amount), \(fee), \(reason), \(source.rawValue), \(tickets),
+                    \(actor.id))
             """)
         Self.addRefundRequested(
             id: id, orderID: orderID, paymentIntent: paymentIntent, amount: amount, reason: reason, source: source, actor: actor, to: &writes)
@@ -152,7 +154,7 @@ extension Payments {
             } catch .rejected(let status, let code, let message) {
                 // Stripe will not take it as it is (already refunded, the charge disputed…): failed, for
                 // support to look at and retry; not sent again by itself.
-                try await self.postgres.withTransaction(logger: self.logger) { connection in
+                _ = try await self.postgres.withTransaction(logger: self.logger) { connection in
                     try await self.apply(
                         connection, refundID: id, stripeRefund: nil, status: "failed", failureReason: "\(status) \(code ?? ""): \(message)",
                         actor: .service("system:refunds"))
@@ -167,7 +169,7 @@ extension Payments {
                     """, logger: self.logger)
                 continue
             }
-            try await self.postgres.withTransaction(logger: self.logger) { connection in
+            _ = try await self.postgres.withTransaction(logger: self.logger) { connection in
                 try await self.apply(
                     connection, refundID: id, stripeRefund: refund.id, status: refund.status, failureReason: refund.failureReason,
                     actor: .service("system:refunds"))
@@ -225,6 +227,41 @@ extension Payments {
         }
         try await writes.run(on: connection, logger: self.logger)
         return next
+    }
+
+    /// What support already refunded of each order (refunds in any state but canceled: a failed one
+    /// is still support's to retry).
+    static func refundedByOrder(_ connection: PostgresConnection, orderIDs: [UUID], logger: Logger) async throws -> [UUID: Int] {
+        let rows = try await connection.prepared(
+            """
+            SELECT order_id, sum(amount_cents + fee_cents)::bigint FROM payments.refunds
+            WHERE order_id = ANY(\(orderIDs)) AND source = 'support' AND state <> 'canceled' GROUP BY order_id
+            """, logger: logger)
+        var out: [UUID: Int] = [:]
+        for try await (order, cents) in rows.decode((UUID, Int).self) { out[order] = cents }
+        return out
+    }
+
+    /// The same for a whole match.
+    static func refundedBySupport(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Int {
+        let rows = try await connection.prepared(
+            """
+            SELECT coalesce(sum(amount_cents + fee_cents), 0)::bigint FROM payments.refunds
+            WHERE match_id = \(matchID) AND source = 'support' AND state <> 'canceled'
+            """, logger: logger)
+        for try await cents in rows.decode(Int.self) { return cents }
+        return 0
+    }
+
+    /// How many of a match's refunds of `source` are in each state.
+    func refundStates(matchID: Int64, source: RefundSource) async throws -> [String: Int] {
+        let rows = try await self.postgres.query(
+            """
+            SELECT state, count(*)::int FROM payments.refunds WHERE match_id = \(matchID) AND source = \(source.rawValue) GROUP BY state
+            """, logger: self.logger)
+        var out: [String: Int] = [:]
+        for try await (state, n) in rows.decode((String, Int).self) { out[state] = n }
+        return out
     }
 
     func refund(id: UUID) async throws -> Refund? {

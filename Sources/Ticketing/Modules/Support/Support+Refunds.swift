@@ -85,7 +85,8 @@ extension Support {
             Tickets.void(chosen, reason: "refunded", to: &writes)
             let state = try Orders.addRefund(of: order, tickets: chosen.map(\.id), inFull: inFull, reason: reason, actor: agent, to: &writes)
             Payments.addRefund(
-                id: refundID, orderID: orderID, paymentIntent: paymentIntent, amount: total - fee, fee: fee, reason: reason, source: .support,
+                id: refundID, orderID: orderID, matchID: order.matchID, paymentIntent: paymentIntent, amount: total - fee, fee: fee, reason: reason,
+                source: .support,
                 tickets: chosen.map(\.id), actor: agent, to: &writes)
             Audit.add(
                 Audit.Entry(

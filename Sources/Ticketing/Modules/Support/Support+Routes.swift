@@ -80,6 +80,20 @@ extension Support {
 
     struct RefundList: Encodable, Sendable { let refunds: [Payments.Refund] }
 
+    /// An admin cancels a match (MFA, as every admin route); the refunds are support's machinery.
+    func addCancellationRoutes(to groups: RouteGroups) {
+        groups.admin.post("admin/matches/:matchId/cancel") { request, context -> Response in
+            let matchID = try context.parameters.id("matchId")
+            let bytes = try await request.body.collect(upTo: 1 << 16)
+            let (dryRun, reason) = try Self.validate(try Request.decodeJSON(as: CancelRequest.self, from: bytes))
+            let answer = try await self.cancel(matchID: matchID, dryRun: dryRun, reason: reason, actor: context.actor)
+            return Idempotency.response(dryRun ? .ok : .accepted, try Orders.json(answer))
+        }
+        groups.admin.get("admin/matches/:matchId/cancel") { _, context -> Response in
+            Idempotency.response(.ok, try Orders.json(try await self.progress(matchID: try context.parameters.id("matchId"))))
+        }
+    }
+
     static func ticketID(_ context: some RequestContext) throws -> UUID {
         guard let id = context.parameters.decoded("ticketId").flatMap(UUID.init(uuidString:)) else { throw SupportError.ticketNotFound }
         return id

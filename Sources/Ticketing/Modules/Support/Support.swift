@@ -14,6 +14,7 @@ struct Support: Sendable {
     let blacklist: Blacklist
     let inventory: Inventory
     let payments: Payments
+    let matches: Matches
     /// Transfers close this long before kick-off.
     let transferFreeze: Duration
     let clock: WallClock

@@ -98,4 +98,38 @@ extension Tickets {
             FROM unnest(\(tickets.map(\.barcode))::text[], \(tickets.map(\.id))::uuid[]) AS t(barcode, ticket_id)
             """)
     }
+
+    /// Voids every valid ticket of a match at once (its cancellation); returns how many.
+    static func voidMatch(_ connection: PostgresConnection, matchID: Int64, reason: String, logger: Logger) async throws -> Int {
+        var writes = PreparedWrites()
+        let voided = writes.add(
+            """
+            UPDATE tickets.tickets SET status = 'void' WHERE match_id = \(matchID) AND status IN ('issued', 'activated')
+            RETURNING id, barcode
+            """)
+        let revoked = writes.add(
+            """
+            INSERT INTO tickets.revoked_barcodes (barcode, ticket_id, match_id, reason)
+            SELECT barcode, id, \(matchID), \(reason) FROM \(unescaped: voided) RETURNING 1
+            """)
+        let rows = try await writes.run(on: connection, select: "SELECT count(*)::int FROM \(revoked)", logger: logger)
+        return try rows.first?.decode(Int.self) ?? 0
+    }
+
+    /// The ids of an order's tickets (any status), in position order.
+    static func ids(_ connection: PostgresConnection, orderIDs: [UUID], logger: Logger) async throws -> [UUID: [UUID]] {
+        let rows = try await connection.prepared(
+            "SELECT order_id, id FROM tickets.tickets WHERE order_id = ANY(\(orderIDs)) ORDER BY order_id, position", logger: logger)
+        var out: [UUID: [UUID]] = [:]
+        for try await (order, id) in rows.decode((UUID, UUID).self) { out[order, default: []].append(id) }
+        return out
+    }
+
+    /// How many valid tickets a match has.
+    static func validCount(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Int {
+        let rows = try await connection.prepared(
+            "SELECT count(*)::int FROM tickets.tickets WHERE match_id = \(matchID) AND status IN ('issued', 'activated')", logger: logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
 }
