@@ -193,9 +193,13 @@ import Testing
                 _ = try await sim.confirm(id, "outcome=failed")
                 _ = try await sim.confirm(id)
                 _ = try await sim.post("/v1/refunds", form: "payment_intent=\(id)&amount=100")
-                #expect(try await eventually(timeout: .seconds(5)) { receiver.requests.count == 4 })
+                #expect(try await eventually(timeout: .seconds(5)) { receiver.requests.count == 5 })
                 let types = receiver.requests.compactMap { $0.json()?["type"]?.stringValue }
-                #expect(types == ["payment_intent.payment_failed", "payment_intent.payment_failed", "payment_intent.succeeded", "charge.refunded"])
+                #expect(
+                    types == [
+                        "payment_intent.payment_failed", "payment_intent.payment_failed", "payment_intent.succeeded", "charge.refunded",
+                        "refund.created",
+                    ])
             }
         }
     }
