@@ -55,16 +55,6 @@ extension Orders {
         return (0, 0, 0)
     }
 
-    /// Orders of the match still open.
-    static func openCount(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Int {
-        let rows = try await connection.prepared(
-            """
-            SELECT count(*)::int FROM orders.orders WHERE match_id = \(matchID) AND state IN ('created', 'seats_held', 'awaiting_payment')
-            """, logger: logger)
-        for try await n in rows.decode(Int.self) { return n }
-        return 0
-    }
-
     /// A locked paid order refunded in full (its match cancelled), as parts of the caller's statement.
     static func addRefundInFull(of row: Row, reason: String, actor: Actor, to writes: inout PreparedWrites) throws {
         writes.add("UPDATE orders.attendees SET refunded_at = now() WHERE order_id = \(row.id) AND refunded_at IS NULL")

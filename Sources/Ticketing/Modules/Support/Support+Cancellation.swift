@@ -62,9 +62,9 @@ extension Support {
     }
 
     static func validate(_ body: CancelRequest) throws -> (dryRun: Bool, reason: String) {
-        let reason = (body.reason ?? "").trimmingCharacters(in: .whitespaces)
-        if reason.isEmpty { throw Problem.validation(field: "reason", "is required") }
-        if reason.unicodeScalars.count > 500 { throw Problem.validation(field: "reason", "is longer than 500 characters") }
+        var errors: [Problem.FieldError] = []
+        let reason = Self.reason(body.reason, &errors)
+        if !errors.isEmpty { throw Problem.validation(errors) }
         return (body.dryRun ?? false, reason)
     }
 
@@ -165,9 +165,8 @@ extension Support {
                 try await self.payments.sendRefunds(limit: 1000)
             }
             try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-                guard try await Orders.openCount(connection, matchID: matchID, logger: self.logger) == 0,
-                    try await Orders.refundSummary(connection, matchID: matchID, logger: self.logger).paid == 0
-                else { return }
+                let left = try await Orders.refundSummary(connection, matchID: matchID, logger: self.logger)
+                guard left.paid == 0, left.open == 0 else { return }
                 var writes = PreparedWrites()
                 let finished = writes.add(
                     """

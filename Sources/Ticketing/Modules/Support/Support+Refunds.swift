@@ -34,12 +34,7 @@ extension Support {
                 seen[id] = seen[id] ?? i
             }
         }
-        let reason = (body.reason ?? "").trimmingCharacters(in: .whitespaces)
-        if reason.isEmpty {
-            errors.append(.init(field: "reason", message: "is required"))
-        } else if reason.unicodeScalars.count > 500 {
-            errors.append(.init(field: "reason", message: "is longer than 500 characters"))
-        }
+        let reason = Self.reason(body.reason, &errors)
         let fee = body.feeCents ?? 0
         if fee < 0 { errors.append(.init(field: "fee_cents", message: "must be 0 or more")) }
         if !errors.isEmpty { throw Problem.validation(errors) }

@@ -94,14 +94,21 @@ struct Support: Sendable {
         if let person { errors += person.validate(prefix: "holder.") } else { errors.append(.init(field: "holder", message: "is required")) }
         let email = body.deliverToEmail?.trimmingCharacters(in: .whitespaces).nilIfEmpty
         if let email, !Orders.looksLikeEmail(email) { errors.append(.init(field: "deliver_to_email", message: "is not an email address")) }
-        let reason = (body.reason ?? "").trimmingCharacters(in: .whitespaces)
+        let reason = Self.reason(body.reason, &errors)
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        return (person!, email, reason)
+    }
+
+    /// Why an agent or admin acts, as every support body gives it: trimmed of the spaces the
+    /// documents' `NonBlank` allows, 1 to 500 characters (counted as JSON Schema counts them).
+    static func reason(_ raw: String?, _ errors: inout [Problem.FieldError]) -> String {
+        let reason = (raw ?? "").trimmingCharacters(in: .whitespaces)
         if reason.isEmpty {
             errors.append(.init(field: "reason", message: "is required"))
         } else if reason.unicodeScalars.count > 500 {
             errors.append(.init(field: "reason", message: "is longer than 500 characters"))
         }
-        if !errors.isEmpty { throw Problem.validation(errors) }
-        return (person!, email, reason)
+        return reason
     }
 
     /// Transfers the ticket to `person`. `kickoff` reads the match's kick-off (the freeze).

@@ -19,7 +19,7 @@ extension Tickets {
         let sector: String
         let row: String?
         let seat: String?
-        var unitID: Int64 = 0
+        let unitID: Int64
 
         /// Used tickets have been through the gate; void ones are refunded or cancelled.
         var transferable: Bool { self.status == "issued" || self.status == "activated" }
@@ -31,18 +31,29 @@ extension Tickets {
     }
 
     static func read(_ connection: PostgresConnection, ticketID: UUID, forUpdate: Bool = false, logger: Logger) async throws -> Held? {
-        let rows = try await connection.prepared(
-            """
+        try await Self.held(connection, "id", ticketID, forUpdate: forUpdate, logger: logger).first
+    }
+
+    /// Tickets as `Held` whose `column` (`id` or `order_id`) is `value`, in position order.
+    private static func held(
+        _ connection: PostgresConnection, _ column: String, _ value: UUID, forUpdate: Bool, logger: Logger
+    ) async throws -> [Held] {
+        let query: PreparedSQL = """
             SELECT id, order_id, match_id, position, status, holder_name, holder_user_id, deliver_to_email, barcode, sector_code, row_label,
-                   seat_label
-            FROM tickets.tickets WHERE id = \(ticketID) \(unescaped: forUpdate ? "FOR UPDATE" : "")
-            """, logger: logger)
-        for try await r in rows.decode((UUID, UUID, Int64, Int, String, String, String?, String?, String, String, String?, String?).self) {
-            return Held(
-                id: r.0, orderID: r.1, matchID: r.2, position: r.3, status: r.4, holderName: r.5, holderUserID: r.6, deliverToEmail: r.7,
-                barcode: r.8, sector: r.9, row: r.10, seat: r.11)
+                   seat_label, unit_id
+            FROM tickets.tickets WHERE \(unescaped: column) = \(value) ORDER BY position \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            """
+        let rows = try await connection.prepared(query, logger: logger)
+        var out: [Held] = []
+        for try await r in rows.decode(
+            (UUID, UUID, Int64, Int, String, String, String?, String?, String, String, String?, String?, Int64).self)
+        {
+            out.append(
+                Held(
+                    id: r.0, orderID: r.1, matchID: r.2, position: r.3, status: r.4, holderName: r.5, holderUserID: r.6, deliverToEmail: r.7,
+                    barcode: r.8, sector: r.9, row: r.10, seat: r.11, unitID: r.12))
         }
-        return nil
+        return out
     }
 
     /// Gives a locked ticket its new holder and a new barcode, revoking the old one for good. With
@@ -68,22 +79,7 @@ extension Tickets {
 
     /// Every ticket of an order, locked, in position order.
     static func lock(_ connection: PostgresConnection, orderID: UUID, logger: Logger) async throws -> [Held] {
-        let rows = try await connection.prepared(
-            """
-            SELECT id, order_id, match_id, position, status, holder_name, holder_user_id, deliver_to_email, barcode, sector_code, row_label,
-                   seat_label, unit_id
-            FROM tickets.tickets WHERE order_id = \(orderID) ORDER BY position FOR UPDATE
-            """, logger: logger)
-        var out: [Held] = []
-        for try await r in rows.decode(
-            (UUID, UUID, Int64, Int, String, String, String?, String?, String, String, String?, String?, Int64).self)
-        {
-            out.append(
-                Held(
-                    id: r.0, orderID: r.1, matchID: r.2, position: r.3, status: r.4, holderName: r.5, holderUserID: r.6, deliverToEmail: r.7,
-                    barcode: r.8, sector: r.9, row: r.10, seat: r.11, unitID: r.12))
-        }
-        return out
+        try await Self.held(connection, "order_id", orderID, forUpdate: true, logger: logger)
     }
 
     /// Voids locked tickets for good (`reason` as the access-control exports will give it): their
