@@ -48,6 +48,7 @@ struct SimulatorState: Sendable {
     var lanes: [String: [String]] = [:]
     var idempotency: [String: IdempotentEntry] = [:]
     var lastPrune = Date()
+    var traffic: Traffic
 
     static let idempotencyWindow: TimeInterval = 24 * 3600
 
@@ -254,6 +255,7 @@ struct SimulatorState: Sendable {
             id: StripeIDs.random("re_"), amount: value, currency: intent.currency, paymentIntent: id, charge: charge,
             metadata: metadata, reason: reason, created: StripeIDs.now)
         self.refunds.append(refund)
+        self.traffic.refundCreated(at: Date().timeIntervalSince1970)
         self.emit("charge.refunded", object: intent.chargeJSON, lane: id, call: call)
         self.emit("refund.created", object: refund.json, lane: id, call: call)
         return refund.json
@@ -294,7 +296,8 @@ final class Simulator: Sendable {
         self.configuration = configuration
         let (stream, continuation) = AsyncStream.makeStream(of: WorkSignal.self)
         self.signals = stream
-        self.state = Mutex(SimulatorState(signals: continuation, delivers: configuration.webhook != nil))
+        self.state = Mutex(
+            SimulatorState(signals: continuation, delivers: configuration.webhook != nil, traffic: Traffic(limit: configuration.rateLimit)))
     }
 
     func withState<R: Sendable>(_ body: (inout SimulatorState) -> R) -> R {

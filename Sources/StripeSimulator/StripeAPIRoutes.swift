@@ -30,6 +30,8 @@ struct StripeAPIRoutes: Sendable {
         router.post("/_sim/payment_intents/:id/confirm") { request, context in try await self.confirm(request, context) }
         router.post("/_sim/refunds/:id/fail") { request, context in try await self.failRefund(request, context) }
         router.get("/_sim/events") { request, context in try await self.listEvents(request, context) }
+        router.get("/_sim/traffic") { request, context in try await self.traffic(request, context) }
+        router.post("/_sim/traffic") { request, context in try await self.resetTraffic(request, context) }
         router.post("/_sim/events/:id/resend") { request, context in try await self.resend(request, context) }
     }
 
@@ -197,6 +199,33 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
+    /// What the API was asked: requests, refusals for the rate, the busiest second, refunds created.
+    func traffic(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await self.handle(request, context) { (_, _) throws(StripeError) in
+            APIAnswer(self.simulator.withState { $0.traffic.json })
+        }
+    }
+
+    /// Starts counting afresh, with a new rate limit (`rate_limit=100/1s`, or `off`) when one is given.
+    func resetTraffic(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        try await self.handle(request, context, form: false) { (params, _) throws(StripeError) in
+            var limit = self.simulator.withState { $0.traffic.limit }
+            if let raw = params.string("rate_limit") {
+                if raw == "off" {
+                    limit = nil
+                } else {
+                    guard let parsed = RateLimit(raw) else { throw .invalid("rate_limit", "Invalid rate: \(raw) (100/1s, or off)") }
+                    limit = parsed
+                }
+            }
+            return APIAnswer(
+                self.simulator.withState { s in
+                    s.traffic = Traffic(limit: limit)
+                    return s.traffic.json
+                })
+        }
+    }
+
     /// Sends a recorded event once more (same id and bytes, fresh signature) and answers with the
     /// receiver's status code; 502 when the receiver did not answer.
     func resend(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
@@ -233,6 +262,12 @@ struct StripeAPIRoutes: Sendable {
         let call = APICall(
             apiKey: self.simulator.configuration.apiKey.value, method: request.method.rawValue, path: request.uri.path, body: bytes,
             idempotencyKey: idempotencyKey, requestID: StripeIDs.random("req_", length: 14))
+        if request.uri.path.hasPrefix("/v1/"), !self.simulator.withState({ $0.traffic.admit(at: Date().timeIntervalSince1970) }) {
+            let limited = StripeError(
+                status: .tooManyRequests, code: "rate_limit",
+                message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.")
+            return Self.respond(limited.answer, call: call)
+        }
         if let idempotencyKey, idempotencyKey.utf8.count > 255 {
             return Self.respond(StripeError.invalid("Idempotency-Key", "Idempotency keys must be at most 255 characters long.").answer, call: call)
         }

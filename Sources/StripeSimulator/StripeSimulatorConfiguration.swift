@@ -21,6 +21,8 @@ public struct StripeSimulatorConfiguration: Sendable {
     public var autoConfirmDelay: Duration
     /// The pauses before each webhook retry (Stripe's own schedule, shortened for development);
     /// tests shorten them further rather than wait.
+    /// Requests allowed per window before 429 (Stripe's live mode: 100/1s); nil: unlimited.
+    public var rateLimit: RateLimit?
     public var webhookRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
 
     public init(
@@ -57,10 +59,13 @@ public struct StripeSimulatorConfiguration: Sendable {
             if autoConfirm == nil { env.problem("HNS_STRIPE_SIM_AUTO_CONFIRM=\(raw) is neither succeeded nor failed") }
         }
         let delay = env.duration("HNS_STRIPE_SIM_AUTO_CONFIRM_DELAY", default: .zero)
+        let rateLimit = env.rateLimit("HNS_STRIPE_SIM_RATE_LIMIT", default: nil)
         try env.validate("hns-stripe-sim")
-        return StripeSimulatorConfiguration(
+        var config = StripeSimulatorConfiguration(
             http: http, apiKey: apiKey, webhookURL: url?.absoluteString, webhookSecret: secret,
             autoConfirm: autoConfirm, autoConfirmDelay: delay)
+        config.rateLimit = rateLimit
+        return config
     }
 
     /// Where and how events are sent, or nil when they are only recorded.

@@ -53,8 +53,12 @@ struct TicketingModules: Sendable {
         let redis = RedisClient(configuration: config.redis, logger: logger)
         var stripe: StripeClient?
         if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
+        var payments = Payments(postgres: postgres, stripe: stripe, logger: logger)
+        payments.refundPacer = config.stripeRefundRate.map { RequestPacer(redis: redis, key: "hns:stripe:pace:refunds", rate: $0, logger: logger) }
+        payments.refundConcurrency = config.stripeRefundConcurrency
+        payments.refundClaim = config.refundClaim
         self.init(
-            postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, stripe: stripe,
+            postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, payments: payments,
             purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze, clock: clock,
             logger: logger)
         self.purchaseLimits = PurchaseRateLimits(
@@ -62,13 +66,16 @@ struct TicketingModules: Sendable {
             addressHeader: config.clientAddressHeader.flatMap { HTTPField.Name($0) })
     }
 
+    /// `payments` carries the Stripe client and the refunds' pace; none by default (no card payments).
     init(
-        postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), stripe: StripeClient? = nil,
+        postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), payments: Payments? = nil,
         purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck,
         transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis
+        self.payments = payments ?? Payments(postgres: postgres, stripe: nil, logger: logger)
+        let stripe = self.payments.stripe
         self.profiles = Profiles(postgres: postgres, logger: logger)
         self.stadiums = Stadiums(postgres: postgres, logger: logger)
         var inventory = Inventory(postgres: postgres, redis: redis, holdTTL: holdTTL, logger: logger)
@@ -88,7 +95,6 @@ struct TicketingModules: Sendable {
         self.matches = matches
         self.tickets = Tickets(postgres: postgres, logger: logger)
         self.blacklist = Blacklist(postgres: postgres, logger: logger)
-        self.payments = Payments(postgres: postgres, stripe: stripe, logger: logger)
         self.orders = Orders(
             postgres: postgres, redis: redis, inventory: inventory, tickets: self.tickets, blacklist: self.blacklist,
             payments: self.payments, holdTTL: holdTTL, paymentGrace: paymentGrace, longPollRecheck: orderWaitRecheck, logger: logger)
@@ -127,7 +133,10 @@ public enum TicketingApp {
         let (payments, inventory, matches, projection) = (modules.payments, modules.inventory, modules.matches, modules.inventory.projection)
         services.append(PeriodicService("payment reconciler", every: config.paymentReconcileInterval, logger: logger) { await reconciler.runOnce() })
         services.append(
-            PeriodicService("refund sender", every: config.paymentReconcileInterval, logger: logger) { _ = try await payments.sendRefunds() })
+            PeriodicService("refund sender", every: config.refundSendInterval, logger: logger) {
+                // Round after round while refunds are owed (a cancellation owes thousands).
+                while try await payments.sendRefunds(limit: payments.refundClaimSize) > 0 {}
+            })
         services.append(PeriodicService("hold sweeper", every: config.holdSweepInterval, logger: logger) { try await inventory.sweepExpiredHolds() })
         services.append(
             PeriodicService("availability refresh", every: config.availabilityRefreshInterval, immediately: true, logger: logger) {

@@ -43,6 +43,15 @@ public struct TicketingConfiguration: Sendable {
     /// refunds per transaction.
     public var cancellationInterval: Duration = .seconds(2)
     public var cancellationBatch = 100
+    /// Refund requests to Stripe, over every instance; nil: unpaced. By default Stripe's documented
+    /// limit for one endpoint (25 requests/s; 100/s for the whole account in live mode).
+    public var stripeRefundRate: RateLimit? = RateLimit(count: 25, window: .seconds(1))
+    /// Refund requests in flight at once, per instance.
+    public var stripeRefundConcurrency = 16
+    /// How long a refund sender's claim lasts (after a crash, how long its refunds wait for another).
+    public var refundClaim: Duration = .seconds(300)
+    /// How often an idle refund sender looks for refunds owed (a busy one goes on at once).
+    public var refundSendInterval: Duration = .seconds(1)
     /// The header a proxy in front writes the client's address into (`X-Forwarded-For`); nil: none.
     public var clientAddressHeader: String?
 
@@ -74,6 +83,11 @@ public struct TicketingConfiguration: Sendable {
         let transferFreeze = env.duration("HNS_TRANSFER_FREEZE", default: .seconds(2 * 3600))
         let cancellationInterval = env.duration("HNS_CANCELLATION_INTERVAL", default: .seconds(2))
         let cancellationBatch = env.int("HNS_CANCELLATION_BATCH", default: 100, range: 1...1000)
+        let refundRate = env.rateLimit("HNS_STRIPE_REFUND_RATE", default: RateLimit(count: 25, window: .seconds(1)))
+        let refundConcurrency = env.int("HNS_STRIPE_REFUND_CONCURRENCY", default: 16, range: 1...256)
+        let refundInterval = env.duration("HNS_REFUND_SEND_INTERVAL", default: .seconds(1))
+        let refundClaim = env.duration("HNS_REFUND_CLAIM", default: .seconds(300))
+        if refundClaim < .seconds(1) { env.problem("HNS_REFUND_CLAIM must be at least 1s") }
         if let addressHeader, HTTPField.Name(addressHeader) == nil { env.problem("HNS_CLIENT_ADDRESS_HEADER is not a header name") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
@@ -92,6 +106,10 @@ public struct TicketingConfiguration: Sendable {
         config.transferFreeze = transferFreeze
         config.cancellationInterval = cancellationInterval
         config.cancellationBatch = cancellationBatch
+        config.stripeRefundRate = refundRate
+        config.stripeRefundConcurrency = refundConcurrency
+        config.refundSendInterval = refundInterval
+        config.refundClaim = refundClaim
         return config
     }
 }

@@ -48,7 +48,7 @@ import Testing
         try ChildProcess.spawn(TestEnvironment.executable(daemon), ["serve"], environment: env, output: log)
     }
 
-    static func withSystem(_ body: (inout System) async throws -> Void) async throws {
+    static func withSystem(environment extra: [String: String] = [:], _ body: (inout System) async throws -> Void) async throws {
         let db = try await TestDatabase.create(migrating: ["eventbus", "ticketing"])
         defer { Task { await db.drop() } }
         // Match ids (and so the queue's Redis keys) start at a random offset: Redis is shared by every test.
@@ -74,6 +74,7 @@ import Testing
             "HNS_STRIPE_SIM_WEBHOOK_URL": "http://127.0.0.1:\(router)/webhook/stripe", "HNS_STRIPE_SIM_WEBHOOK_SECRET": webhookSecret,
             "HNS_QUEUE_TICK": "200ms",
         ]) { $1 }
+        env.merge(extra) { $1 }
         let log = NSTemporaryDirectory() + "system-\(UUID().uuidString).log"
         var pids: [String: pid_t] = [:]
         for (daemon, token) in [

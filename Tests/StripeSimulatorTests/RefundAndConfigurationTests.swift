@@ -73,6 +73,30 @@ import Testing
     }
 }
 
+@Suite struct SimulatorRateLimitTests {
+    @Test func requests_beyond_the_rate_get_stripes_429_and_the_traffic_is_counted() async throws {
+        try await SimulatorHarness.with { sim in
+            let set = try await sim.postJSON("/_sim/traffic", json: #"{"rate_limit":"3/1m"}"#)
+            #expect(set.status == 200 && set.json?["rate_limit_count"] == .number(3), "\(set.text)")
+            var statuses: [Int] = []
+            for _ in 0..<5 { statuses.append(try await sim.get("/v1/refunds").status) }
+            #expect(statuses == [200, 200, 200, 429, 429])
+            let limited = try await sim.get("/v1/refunds")
+            #expect(limited.json?["error"]?["code"] == .string("rate_limit") && limited.json?["error"]?["type"] == .string("invalid_request_error"))
+            // The simulator's own controls are not Stripe's API: never limited, never counted.
+            let traffic = try await sim.get("/_sim/traffic")
+            #expect(traffic.status == 200)
+            #expect(traffic.json?["requests"] == .number(6) && traffic.json?["rate_limited"] == .number(3), "\(traffic.text)")
+            // The three accepted requests, in one calendar second or across two.
+            #expect([.number(2), .number(3)].contains(traffic.json?["max_requests_per_second"]), "\(traffic.text)")
+            let off = try await sim.postJSON("/_sim/traffic", json: #"{"rate_limit":"off"}"#)
+            #expect(off.json?["requests"] == .number(0) && off.json?["rate_limit_count"] == .null)
+            #expect(try await sim.get("/v1/refunds").status == 200)
+            #expect(try await sim.postJSON("/_sim/traffic", json: #"{"rate_limit":"often"}"#).status == 400)
+        }
+    }
+}
+
 @Suite struct SimulatorConfigurationTests {
     @Test func the_environment_is_read_with_defaults_and_every_problem_named_at_once() throws {
         let config = try StripeSimulatorConfiguration.fromEnvironment([
@@ -80,8 +104,9 @@ import Testing
             "HNS_STRIPE_SIM_WEBHOOK_URL": "http://127.0.0.1:8082/webhook/stripe",
             "HNS_STRIPE_SIM_WEBHOOK_SECRET": "whsec_abc",
             "HNS_STRIPE_SIM_AUTO_CONFIRM": "failed",
-            "HNS_STRIPE_SIM_AUTO_CONFIRM_DELAY": "250ms",
+            "HNS_STRIPE_SIM_AUTO_CONFIRM_DELAY": "250ms", "HNS_STRIPE_SIM_RATE_LIMIT": "100/1s",
         ])
+        #expect(config.rateLimit == RateLimit(count: 100, window: .seconds(1)))
         #expect(config.http.port == 12111)
         #expect(config.http.bind == "127.0.0.1")
         #expect(config.apiKey.value == "sk_test_abc")

@@ -8,12 +8,18 @@ import Testing
 
 /// E10: a match cancelled — every ticket void at once, every paid order refunded once, resumably.
 @Suite struct CancellationTests {
-    static func progress(_ h: TicketingHarness, _ match: Int64, until state: String, within: Duration = .seconds(20)) async throws -> [String: Any] {
+    /// The cancellation's progress once it is in `state` (and, with `succeeded`, that many of its
+    /// refunds succeeded at Stripe), or at the deadline.
+    static func progress(
+        _ h: TicketingHarness, _ match: Int64, until state: String, succeeded: Int? = nil, within: Duration = .seconds(20)
+    ) async throws -> [String: Any] {
         let admin = try await TicketingHarness.admin()
         let deadline = ContinuousClock.now + within
         while true {
             let reply = try await h.call("GET", "/api/v1/admin/matches/\(match)/cancel", token: admin)
-            if reply.object["state"] as? String == state || ContinuousClock.now > deadline { return reply.object }
+            let refunds = reply.object["refunds"] as? [String: Any]
+            if reply.object["state"] as? String == state, succeeded == nil || refunds?["succeeded"] as? Int == succeeded { return reply.object }
+            if ContinuousClock.now > deadline { return reply.object }
             try await Task.sleep(for: .milliseconds(100))
         }
     }
@@ -67,7 +73,7 @@ import Testing
                     "SELECT count(*)::int FROM tickets.tickets WHERE match_id = \(match) AND status <> 'void'", as: Int.self) == [0])
             #expect(try await p.orderState(openID) == "cancelled")
 
-            let done = try await Self.progress(h, match, until: "done")
+            let done = try await Self.progress(h, match, until: "done", succeeded: 3)
             #expect(done["state"] as? String == "done" && done["orders_refunded"] as? Int == 3, "\(done)")
             #expect((done["refunds"] as? [String: Any])?["succeeded"] as? Int == 3, "\(done)")
             let refunds = try await Self.refundsByOrder(h, match)
@@ -117,6 +123,12 @@ import Testing
             }
             let refunds = try await Self.refundsByOrder(h, match)
             #expect(Set(refunds.keys) == Set(orders) && refunds.values.allSatisfy { $0 == [5000] }, "\(refunds)")
+            // The refund senders of all three send them on, each refund once.
+            let sent = try await eventually(timeout: .seconds(20)) {
+                try await h.query(
+                    "SELECT count(*)::int FROM payments.refunds WHERE match_id = \(match) AND state = 'succeeded'", as: Int.self) == [6]
+            }
+            #expect(sent)
             for order in orders {
                 let pi = try #require(
                     try await h.query("SELECT payment_intent_id FROM orders.orders WHERE id = \(UUID(uuidString: order)!)", as: String.self).first)

@@ -132,51 +132,111 @@ extension Payments {
             ], to: &writes)
     }
 
-    /// Sends the refunds we owe to Stripe (all, or the one `only`); returns how many Stripe accepted.
+    /// One refund being sent, as claimed.
+    private struct Owed: Sendable {
+        let id: UUID
+        let orderID: UUID?
+        let paymentIntent: String
+        let amount: Int
+        let reason: String
+        let retries: Int
+        let attempts: Int
+    }
+
+    /// How a request to Stripe ended.
+    private enum Sent: Sendable {
+        case accepted(StripeClient.Refund)
+        case rejected(String)
+        case unavailable(String)
+    }
+
+    /// Sends refunds we owe to Stripe (up to `limit`, or the one `only`): claimed for this sender
+    /// (other instances skip them), sent `refundConcurrency` at a time, each after its slot of the
+    /// shared request rate, and their answers recorded in one transaction. Returns how many were
+    /// claimed (0: nothing is owed that is due). A crash between Stripe's answer and the record
+    /// leaves the refund claimed until its claim lapses; it is then sent again with the same
+    /// idempotency key and Stripe answers the refund it already made.
     @discardableResult
-    func sendRefunds(only: UUID? = nil, limit: Int = 100) async throws -> Int {
+    func sendRefunds(only: UUID? = nil, limit: Int = 200) async throws -> Int {
         guard let stripe = self.stripe else { return 0 }
         let rows = try await self.postgres.query(
             """
-            SELECT id, order_id, payment_intent_id, amount_cents, reason, retries FROM payments.refunds
-            WHERE state = 'created' AND attempts < 50 AND (\(only)::uuid IS NULL OR id = \(only)) ORDER BY created_at LIMIT \(limit)
+            UPDATE payments.refunds SET send_after = now() + make_interval(secs => \(self.refundClaim.seconds))
+            WHERE id IN (
+                SELECT id FROM payments.refunds
+                WHERE state = 'created' AND attempts < 50 AND send_after <= now() AND (\(only)::uuid IS NULL OR id = \(only))
+                ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            RETURNING id, order_id, payment_intent_id, amount_cents, reason, retries, attempts
             """, logger: self.logger)
-        var owed: [(UUID, UUID?, String, Int, String, Int)] = []
-        for try await row in rows.decode((UUID, UUID?, String, Int, String, Int).self) { owed.append(row) }
-        var sent = 0
-        for (id, order, pi, amount, reason, retries) in owed {
-            // A retry of a failed refund is a new request to Stripe: the first key would replay the failure.
-            let key = retries == 0 ? "refund-\(id.lowercased)" : "refund-\(id.lowercased)-\(retries)"
-            let refund: StripeClient.Refund
-            do {
-                refund = try await stripe.refund(
-                    paymentIntent: pi, amountCents: amount, reason: reason, refundID: id, orderID: order, idempotencyKey: key)
-            } catch .rejected(let status, let code, let message) {
-                // Stripe will not take it as it is (already refunded, the charge disputed…): failed, for
-                // support to look at and retry; not sent again by itself.
-                _ = try await self.postgres.withTransaction(logger: self.logger) { connection in
-                    try await self.apply(
-                        connection, refundID: id, stripeRefund: nil, status: "failed", failureReason: "\(status) \(code ?? ""): \(message)",
-                        actor: .service("system:refunds"))
-                }
-                continue
-            } catch {
-                // Counted, not audited: the refund's state did not change.
-                try await self.postgres.query(
-                    """
-                    UPDATE payments.refunds SET attempts = attempts + 1, last_error = \(error.description), updated_at = now()
-                    WHERE id = \(id)
-                    """, logger: self.logger)
-                continue
-            }
-            _ = try await self.postgres.withTransaction(logger: self.logger) { connection in
-                try await self.apply(
-                    connection, refundID: id, stripeRefund: refund.id, status: refund.status, failureReason: refund.failureReason,
-                    actor: .service("system:refunds"))
-            }
-            sent += 1
+        var owed: [Owed] = []
+        for try await r in rows.decode((UUID, UUID?, String, Int, String, Int, Int).self) {
+            owed.append(Owed(id: r.0, orderID: r.1, paymentIntent: r.2, amount: r.3, reason: r.4, retries: r.5, attempts: r.6))
         }
-        return sent
+        guard !owed.isEmpty else { return 0 }
+        let pacer = self.refundPacer
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Sent).self) { group in
+            var outcomes = [Sent?](repeating: nil, count: owed.count)
+            var next = 0
+            func start() {
+                let (index, refund) = (next, owed[next])
+                next += 1
+                group.addTask {
+                    try await pacer?.wait()
+                    // A retry of a failed refund is a new request to Stripe: the first key would replay the failure.
+                    let key = refund.retries == 0 ? "refund-\(refund.id.lowercased)" : "refund-\(refund.id.lowercased)-\(refund.retries)"
+                    do throws(StripeClient.Failure) {
+                        let answer = try await stripe.refund(
+                            paymentIntent: refund.paymentIntent, amountCents: refund.amount, reason: refund.reason, refundID: refund.id,
+                            orderID: refund.orderID, idempotencyKey: key)
+                        return (index, .accepted(answer))
+                    } catch {
+                        switch error {
+                        case .rejected(let status, let code, let message): return (index, .rejected("\(status) \(code ?? ""): \(message)"))
+                        case .unavailable: return (index, .unavailable(error.description))
+                        }
+                    }
+                }
+            }
+            while next < min(owed.count, self.refundConcurrency) { start() }
+            while let (index, sent) = try await group.next() {
+                outcomes[index] = sent
+                if next < owed.count { start() }
+            }
+            return outcomes
+        }
+        try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            let actor = Actor.service("system:refunds")
+            var later: (ids: [UUID], errors: [String], pauses: [Double]) = ([], [], [])
+            for (refund, sent) in zip(owed, outcomes) {
+                switch sent {
+                case .accepted(let answer):
+                    try await self.apply(
+                        connection, refundID: refund.id, stripeRefund: answer.id, status: answer.status, failureReason: answer.failureReason,
+                        actor: actor)
+                case .rejected(let why):
+                    // Stripe will not take it as it is (already refunded, the charge disputed…): failed, for
+                    // support to look at and retry; not sent again by itself.
+                    try await self.apply(connection, refundID: refund.id, stripeRefund: nil, status: "failed", failureReason: why, actor: actor)
+                case .unavailable(let why):
+                    later.ids.append(refund.id)
+                    later.errors.append(why)
+                    // After a pause that grows with the attempts, up to five minutes.
+                    later.pauses.append(min(300, pow(2, Double(min(refund.attempts, 9)))))
+                case nil: break
+                }
+            }
+            // Counted, not audited: the refund's state did not change.
+            if !later.ids.isEmpty {
+                try await connection.prepared(
+                    """
+                    UPDATE payments.refunds r SET attempts = attempts + 1, last_error = x.error,
+                           send_after = now() + make_interval(secs => x.pause), updated_at = now()
+                    FROM unnest(\(later.ids)::uuid[], \(later.errors)::text[], \(later.pauses)::float8[]) AS x(id, error, pause)
+                    WHERE r.id = x.id AND r.state = 'created'
+                    """, logger: self.logger)
+            }
+        }
+        return owed.count
     }
 
     /// A refund's new status from Stripe (the answer to our request, or a `refund.*` event), with
@@ -295,7 +355,8 @@ extension Payments {
             var writes = PreparedWrites()
             writes.add(
                 """
-                UPDATE payments.refunds SET state = 'created', retries = retries + 1, attempts = 0, failure_reason = NULL, updated_at = now()
+                UPDATE payments.refunds SET state = 'created', retries = retries + 1, attempts = 0, failure_reason = NULL, send_after = '-infinity',
+                       updated_at = now()
                 WHERE id = \(refundID)
                 """)
             Audit.add(

@@ -6,13 +6,26 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// E8: the PaymentIntents we created, what Stripe told us (each event recorded once, by its id) and the refunds we owe, sent by
-/// `RefundSender` with the refund row's id as Stripe's idempotency key, so money goes back exactly
+/// `sendRefunds` with the refund row's id as Stripe's idempotency key, so money goes back exactly
 /// once. The purchase saga (Orders) drives it inside its own transactions through this facade.
 struct Payments: Sendable {
     let postgres: PostgresClient
     /// Stripe's REST API; nil when card payments are not configured.
     let stripe: StripeClient?
     let logger: Logger
+    /// The pace of refund requests to Stripe, shared by every instance; nil: as fast as answered.
+    var refundPacer: RequestPacer?
+    /// Refund requests in flight at once, per instance.
+    var refundConcurrency = 16
+    /// How long a sender's claim on the refunds it sends lasts: after a crash, how long until another
+    /// sends them again.
+    var refundClaim: Duration = .seconds(300)
+
+    /// How many refunds one round claims: what the pace sends in a fifth of the claim at most.
+    var refundClaimSize: Int {
+        guard let pacer = self.refundPacer else { return 200 }
+        return max(1, min(200, Int(self.refundClaim.milliseconds * 1000 / 5 / pacer.interval)))
+    }
 
     /// How an event ended, stored with it.
     enum EventOutcome: String, Sendable {

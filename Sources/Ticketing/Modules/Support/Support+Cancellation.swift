@@ -148,7 +148,8 @@ extension Support {
 
     /// One round of every running cancellation: batches of paid orders refunded (each order in the
     /// transaction that marks it refunded, with its refund object and its `order.refunded` event)
-    /// until none is left and no order is open; then the cancellation is done. Any instance may
+    /// until none is left and no order is open; then the cancellation is done. The refund sender
+    /// (every instance's) sends the refund objects to Stripe meanwhile, at Stripe's pace. Any instance may
     /// run it at any time: batches skip orders another instance holds. Returns the orders refunded.
     @discardableResult
     func runCancellations(batch: Int = 100) async throws -> Int {
@@ -162,7 +163,6 @@ extension Support {
                 let refunded = try await self.refundBatch(matchID: matchID, reason: reason, limit: batch)
                 total += refunded
                 if refunded == 0 { break }
-                try await self.payments.sendRefunds(limit: 1000)
             }
             try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
                 let left = try await Orders.refundSummary(connection, matchID: matchID, logger: self.logger)
