@@ -2,9 +2,10 @@ import Foundation
 import HNSCore
 
 /// What the simulated API was asked, and its rate limit: Stripe answers 429 to requests beyond an
-/// account's rate (live mode: 100 per second). A request counts when it arrives, answered or
-/// refused. `maxPerSecond` (the busiest calendar second of accepted requests) is what a benchmark
-/// reads to show a client kept to a rate.
+/// account's rate (live mode: 100 per second), with a token bucket as Stripe describes its request
+/// rate limiter (a full bucket holds one window's requests and refills evenly). A request counts
+/// when it arrives, answered or refused. `maxPerSecond` (the busiest calendar second of accepted
+/// requests) is what a benchmark reads to show a client kept to a rate.
 struct Traffic: Sendable {
     var limit: RateLimit?
     var requests = 0
@@ -15,27 +16,27 @@ struct Traffic: Sendable {
     var lastRefundAt: Double?
     private var second: Int64 = 0
     private var inSecond = 0
-    /// Arrival times of the requests accepted within the last window, oldest first.
-    private var window: [Double] = []
-    private var windowStart = 0
+    private var tokens: Double
+    private var refilledAt: Double?
 
-    init(limit: RateLimit?) { self.limit = limit }
+    init(limit: RateLimit?) {
+        self.limit = limit
+        self.tokens = Double(limit?.count ?? 0)
+    }
 
     /// Counts a request arriving at `now` (seconds); false when the rate refuses it.
     mutating func admit(at now: Double) -> Bool {
         self.requests += 1
         if let limit = self.limit {
-            let length = Double(limit.window.components.seconds) + Double(limit.window.components.attoseconds) / 1e18
-            while self.windowStart < self.window.count, self.window[self.windowStart] <= now - length { self.windowStart += 1 }
-            if self.windowStart > 4096 {
-                self.window.removeFirst(self.windowStart)
-                self.windowStart = 0
-            }
-            if self.window.count - self.windowStart >= limit.count {
+            let window = Double(limit.window.components.seconds) + Double(limit.window.components.attoseconds) / 1e18
+            let elapsed = max(0, now - (self.refilledAt ?? now))
+            self.tokens = min(Double(limit.count), self.tokens + elapsed * Double(limit.count) / window)
+            self.refilledAt = now
+            guard self.tokens >= 1 else {
                 self.rateLimited += 1
                 return false
             }
-            self.window.append(now)
+            self.tokens -= 1
         }
         let second = Int64(now.rounded(.down))
         if second != self.second {

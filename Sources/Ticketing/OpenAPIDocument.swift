@@ -1621,6 +1621,37 @@ enum OpenAPIDocument {
                 requested_by: {type: string}
                 created_at: {type: string, format: date-time}
                 updated_at: {type: string, format: date-time}
+            Reconciliation:
+              type: object
+              required: [match_id, checked_at, orders, captured_cents, refunded_cents, valid_tickets, stripe_checked, unexplained, pending,
+                         by_kind, rows, not_checked]
+              properties:
+                match_id: {type: [integer, 'null']}
+                checked_at: {type: string, format: date-time}
+                orders: {type: integer}
+                captured_cents: {type: integer}
+                refunded_cents: {type: integer}
+                valid_tickets: {type: integer}
+                stripe_checked: {type: integer}
+                unexplained: {type: integer}
+                pending: {type: integer}
+                by_kind: {type: object, additionalProperties: {type: integer}}
+                rows:
+                  type: array
+                  items:
+                    type: object
+                    required: [kind, status, subject, detail]
+                    properties:
+                      kind:
+                        type: string
+                        enum: [seat_sold_twice, tickets_without_payment, payment_not_covered, refund_failed, refund_pending,
+                               stripe_payment_mismatch, stripe_refund_mismatch, stripe_unreadable]
+                      status: {type: string, enum: [unexplained, pending]}
+                      subject: {type: string}
+                      detail: {type: string}
+                      amount_cents: {type: [integer, 'null']}
+                      age_seconds: {type: [integer, 'null']}
+                not_checked: {type: array, items: {type: string}}
             Cancellation:
               type: object
               required: [match_id, dry_run, state, reason, tickets_voided, orders_refunded, orders_to_refund, open_orders, amount_to_refund_cents,
@@ -2094,6 +2125,19 @@ enum OpenAPIDocument {
               parameters: [{$ref: '#/components/parameters/matchId'}]
               responses:
                 '200': {description: progress, content: {application/json: {schema: {$ref: '#/components/schemas/Cancellation'}}}}
+          /api/v1/admin/reconciliation:
+            get:
+              summary: >-
+                Prove every seat, payment and refund (admin): each seat at most one valid ticket; each captured
+                payment equal to its valid tickets' price or covered by refunds; our payments and refunds as
+                Stripe reports them. Every row that breaks is listed, `unexplained` or `pending` (a refund on its
+                way). `stripe=false` skips asking Stripe (two requests per payment, at the refunds' pace).
+              x-hns-role: admin
+              parameters:
+                - {name: match, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+                - {name: stripe, in: query, required: false, schema: {type: string, enum: ['true', 'false']}}
+              responses:
+                '200': {description: the report, content: {application/json: {schema: {$ref: '#/components/schemas/Reconciliation'}}}}
           /api/v1/admin/blacklist:
             get:
               summary: The blacklist (admin)

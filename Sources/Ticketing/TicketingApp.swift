@@ -26,6 +26,7 @@ struct TicketingModules: Sendable {
     let orders: Orders
     let queueGate: QueueGate
     let support: Support
+    let reconciliation: Reconciliation
     /// Nil where no configuration sets them (tests of a module, subcommands).
     var purchaseLimits: PurchaseRateLimits?
 
@@ -102,6 +103,7 @@ struct TicketingModules: Sendable {
         self.support = Support(
             postgres: postgres, blacklist: self.blacklist, inventory: inventory, payments: self.payments, matches: matches,
             transferFreeze: transferFreeze, clock: clock, logger: logger)
+        self.reconciliation = Reconciliation(postgres: postgres, payments: self.payments, logger: logger)
     }
 }
 
@@ -199,6 +201,8 @@ public enum TicketingApp {
         }
         modules.support.addRefundRoutes(to: groups, idempotency: idempotency)
         modules.support.addCancellationRoutes(to: groups)
+        // E14
+        modules.reconciliation.addRoutes(to: groups)
         DaemonRouter.seal(router)
         return router
     }

@@ -7,8 +7,8 @@ import Logging
 /// the account, not a process). Each request reserves the next free slot in Redis, one every
 /// `window / count`, and waits for it: requests leave evenly spaced, so no second ever holds more
 /// than the rate allows — a window counter would let two full windows' worth through around its
-/// edge. Aims a twentieth under the configured rate, so that the network's jitter on the way
-/// never pushes a second over it.
+/// edge. Aims 2 % under the configured rate, so that the network's jitter on the way never pushes
+/// a second over it.
 struct RequestPacer: Sendable {
     let redis: RedisClient
     let key: String
@@ -19,7 +19,7 @@ struct RequestPacer: Sendable {
     var interval: Int64 {
         let window = self.rate.window.components
         let micros = window.seconds * 1_000_000 + window.attoseconds / 1_000_000_000_000
-        return max(1, micros * 21 / 20 / Int64(self.rate.count))
+        return max(1, micros * 51 / 50 / Int64(self.rate.count))
     }
 
     /// The next free slot: now, or `interval` after the last one reserved. TIME is Redis's clock, the

@@ -89,6 +89,15 @@ struct StripeClient: Sendable {
         return try await self.call("POST", "/v1/refunds", form: form, idempotencyKey: idempotencyKey)
     }
 
+    /// A PaymentIntent's refunds, newest first (at most 100: far more than one payment ever has).
+    func refunds(paymentIntent: String) async throws(Failure) -> [Refund] {
+        let list: RefundList = try await self.call(
+            "GET", "/v1/refunds?" + Self.formEncode([("payment_intent", paymentIntent), ("limit", "100")]), form: [], idempotencyKey: nil)
+        return list.data
+    }
+
+    private struct RefundList: Decodable { let data: [Refund] }
+
     private func call<T: Decodable>(_ method: String, _ path: String, form: [(String, String)], idempotencyKey: String?) async throws(Failure) -> T {
         var request = HTTPClientRequest(url: self.baseURL + path)
         request.method = .init(rawValue: method)

@@ -1,0 +1,16 @@
+import Foundation
+import HNSPostgres
+import Logging
+import PostgresNIO
+
+extension Orders {
+    /// Every order that asked for a payment (of one match, or all), for the reconciliation.
+    static func withPayments(_ connection: PostgresConnection, matchID: Int64?, logger: Logger) async throws -> [Row] {
+        let rows = try await connection.prepared(
+            """
+            SELECT \(unescaped: Self.rowColumns) FROM orders.orders
+            WHERE payment_intent_id IS NOT NULL AND (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+            """, logger: logger)
+        return try await Self.decodeRows(rows)
+    }
+}

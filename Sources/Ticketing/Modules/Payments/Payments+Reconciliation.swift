@@ -1,0 +1,55 @@
+import Foundation
+import HNSPostgres
+import Logging
+import PostgresNIO
+
+extension Payments {
+    /// What we recorded of a set of PaymentIntents: where each stands, and its refunds.
+    struct Ledger: Sendable {
+        struct Intent: Sendable {
+            let status: IntentStatus
+            let amount: Int
+        }
+        struct RefundLine: Sendable {
+            let id: UUID
+            let state: RefundState
+            let amount: Int
+            let fee: Int
+            let failureReason: String?
+            let createdAt: Date
+        }
+        var intents: [String: Intent] = [:]
+        var refunds: [String: [RefundLine]] = [:]
+    }
+
+    static func ledger(_ connection: PostgresConnection, paymentIntents: [String], logger: Logger) async throws -> Ledger {
+        var ledger = Ledger()
+        let intents = try await connection.prepared(
+            "SELECT id, status, amount_cents FROM payments.payment_intents WHERE id = ANY(\(paymentIntents))", logger: logger)
+        for try await (id, status, amount) in intents.decode((String, String, Int).self) {
+            ledger.intents[id] = .init(status: try IntentStatus.stored(status, column: "payments.payment_intents.status"), amount: amount)
+        }
+        let refunds = try await connection.prepared(
+            """
+            SELECT payment_intent_id, id, state, amount_cents, fee_cents, failure_reason, created_at FROM payments.refunds
+            WHERE payment_intent_id = ANY(\(paymentIntents))
+            """, logger: logger)
+        for try await r in refunds.decode((String, UUID, String, Int, Int, String?, Date).self) {
+            let state = try RefundState.stored(r.2, column: "payments.refunds.state")
+            ledger.refunds[r.0, default: []].append(.init(id: r.1, state: state, amount: r.3, fee: r.4, failureReason: r.5, createdAt: r.6))
+        }
+        return ledger
+    }
+
+    /// What Stripe says of a PaymentIntent: its status, what it received and the refunds it made or
+    /// is making (pending and succeeded); each request paced as refunds are.
+    func stripeView(paymentIntent: String) async throws -> (status: String, received: Int, refunded: Int)? {
+        guard let stripe = self.stripe else { return nil }
+        try await self.refundPacer?.wait()
+        let intent = try await stripe.paymentIntent(paymentIntent)
+        try await self.refundPacer?.wait()
+        let refunds = try await stripe.refunds(paymentIntent: paymentIntent)
+        let refunded = refunds.filter { $0.status == "succeeded" || $0.status == "pending" }.reduce(0) { $0 + $1.amount }
+        return (intent.status, intent.amountReceived ?? 0, refunded)
+    }
+}
