@@ -1644,7 +1644,7 @@ enum OpenAPIDocument {
                     properties:
                       kind:
                         type: string
-                        enum: [seat_sold_twice, tickets_without_payment, payment_not_covered, refund_failed, refund_pending,
+                        enum: [seat_sold_twice, tickets_without_payment, payment_not_covered, refund_failed, refund_pending, cancellation_refund_pending,
                                stripe_payment_mismatch, stripe_refund_mismatch, stripe_unreadable]
                       status: {type: string, enum: [unexplained, pending]}
                       subject: {type: string}

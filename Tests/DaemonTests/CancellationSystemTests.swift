@@ -18,10 +18,10 @@ import Testing
     }
 
     @Test func a_crash_in_the_middle_of_a_cancellation_refunds_every_order_exactly_once() async throws {
-        // Refunds leave slowly (4 per second) so that the crash falls among them; a crashed sender's
-        // claim lapses after 2 s.
+        // Refunds leave slowly (10 per second, several claimed and in flight at once) so that the crash
+        // falls among them; a crashed sender's claims lapse after 10 s.
         try await S.withSystem(environment: [
-            "HNS_STRIPE_REFUND_RATE": "4/1s", "HNS_REFUND_CLAIM": "2s", "HNS_CANCELLATION_INTERVAL": "200ms", "HNS_REFUND_SEND_INTERVAL": "200ms",
+            "HNS_STRIPE_REFUND_RATE": "10/1s", "HNS_REFUND_CLAIM": "10s", "HNS_CANCELLATION_INTERVAL": "200ms", "HNS_REFUND_SEND_INTERVAL": "200ms",
         ]) { s in
             let match = try await S.matchOnSale(s)
             var orders: [(id: String, pi: String)] = []

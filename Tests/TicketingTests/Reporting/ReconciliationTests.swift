@@ -114,4 +114,21 @@ import Testing
             #expect(printed.contains("unexplained: 4; pending: 1") && printed.contains("stripe_refund_mismatch"), "\(printed)")
         }
     }
+
+    @Test func orders_a_running_cancellation_has_not_reached_yet_are_pending() async throws {
+        // This instance never runs the cancellation's batches: its orders stay owed.
+        try await PurchaseHarness.with(environment: ["HNS_CANCELLATION_INTERVAL": "1h"]) { p in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            for n in 0..<2 {
+                _ = try await TransferTests.paidOrder(p, match: match, buyer: "fan-rc\(n)", attendees: [PurchaseHarness.attendee(400 + n)])
+            }
+            let admin = try await TicketingHarness.admin()
+            let started = try await h.call("POST", "/api/v1/admin/matches/\(match)/cancel", token: admin, json: #"{"reason":"flood"}"#)
+            #expect(started.status == 202, "\(started.body)")
+            let report = try await Self.report(h, match: match)
+            #expect(report["unexplained"] as? Int == 0 && report["pending"] as? Int == 2, "\(report)")
+            #expect(Set(Self.kinds(report).values) == ["cancellation_refund_pending/pending"], "\(report)")
+        }
+    }
 }

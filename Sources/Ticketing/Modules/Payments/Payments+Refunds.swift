@@ -151,20 +151,20 @@ extension Payments {
     }
 
     /// Sends refunds we owe to Stripe (up to `limit`, or the one `only`): claimed for this sender
-    /// (other instances skip them), sent `refundConcurrency` at a time, each after its slot of the
+    /// (other instances skip them), sent `concurrency` (`refundConcurrency`) at a time, each after its slot of the
     /// shared request rate, and their answers recorded in one transaction. Returns how many were
     /// claimed (0: nothing is owed that is due). A crash between Stripe's answer and the record
     /// leaves the refund claimed until its claim lapses; it is then sent again with the same
     /// idempotency key and Stripe answers the refund it already made.
     @discardableResult
-    func sendRefunds(only: UUID? = nil, limit: Int = 200) async throws -> Int {
+    func sendRefunds(only: UUID? = nil, limit: Int = 200, concurrency: Int? = nil) async throws -> Int {
         guard let stripe = self.stripe else { return 0 }
         let rows = try await self.postgres.query(
             """
             UPDATE payments.refunds SET send_after = now() + make_interval(secs => \(self.refundClaim.seconds))
             WHERE id IN (
                 SELECT id FROM payments.refunds
-                WHERE state = 'created' AND attempts < 50 AND send_after <= now() AND (\(only)::uuid IS NULL OR id = \(only))
+                WHERE state = 'created' AND attempts < \(Self.maxRefundAttempts) AND send_after <= now() AND (\(only)::uuid IS NULL OR id = \(only))
                 ORDER BY created_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
             RETURNING id, order_id, payment_intent_id, amount_cents, reason, retries, attempts
             """, logger: self.logger)
@@ -173,6 +173,8 @@ extension Payments {
             owed.append(Owed(id: r.0, orderID: r.1, paymentIntent: r.2, amount: r.3, reason: r.4, retries: r.5, attempts: r.6))
         }
         guard !owed.isEmpty else { return 0 }
+        // One lock order for every round: two rounds recording at once never wait on each other in a circle.
+        owed.sort { $0.id.uuidString < $1.id.uuidString }
         let pacer = self.refundPacer
         let outcomes = try await withThrowingTaskGroup(of: (Int, Sent).self) { group in
             var outcomes = [Sent?](repeating: nil, count: owed.count)
@@ -197,7 +199,7 @@ extension Payments {
                     }
                 }
             }
-            while next < min(owed.count, self.refundConcurrency) { start() }
+            while next < min(owed.count, concurrency ?? self.refundConcurrency) { start() }
             while let (index, sent) = try await group.next() {
                 outcomes[index] = sent
                 if next < owed.count { start() }
@@ -216,7 +218,14 @@ extension Payments {
                 case .rejected(let why):
                     // Stripe will not take it as it is (already refunded, the charge disputed…): failed, for
                     // support to look at and retry; not sent again by itself.
-                    try await self.apply(connection, refundID: refund.id, stripeRefund: nil, status: "failed", failureReason: why, actor: actor)
+                    try await self.apply(
+                        connection, refundID: refund.id, stripeRefund: nil, status: "failed", failureReason: why, actor: actor, onlyIf: .created)
+                case .unavailable(let why) where refund.attempts + 1 >= Self.maxRefundAttempts:
+                    // Given up on: failed, for support to see and retry, rather than owed in silence.
+                    try await self.apply(
+                        connection, refundID: refund.id, stripeRefund: nil, status: "failed",
+                        failureReason: "not sent: Stripe unavailable after \(Self.maxRefundAttempts) attempts (\(why))", actor: actor,
+                        onlyIf: .created)
                 case .unavailable(let why):
                     later.ids.append(refund.id)
                     later.errors.append(why)
@@ -242,9 +251,16 @@ extension Payments {
     /// A refund's new status from Stripe (the answer to our request, or a `refund.*` event), with
     /// its audit entry and announcement when the state changes. Returns the new state, or nil when
     /// the refund is not ours or the status changes nothing.
+    /// Attempts at sending a refund while Stripe is unavailable (about 3.6 hours with the pauses)
+    /// before it is marked failed.
+    static let maxRefundAttempts = 50
+
+    /// `onlyIf`: change the refund only while it is in that state (our own verdict on a request must
+    /// not overwrite what Stripe's events said meanwhile).
     @discardableResult
     func apply(
-        _ connection: PostgresConnection, refundID: UUID?, stripeRefund: String?, status: String, failureReason: String?, actor: Actor
+        _ connection: PostgresConnection, refundID: UUID?, stripeRefund: String?, status: String, failureReason: String?, actor: Actor,
+        onlyIf: RefundState? = nil
     ) async throws -> RefundState? {
         let found: [Refund]
         if let refundID {
@@ -257,7 +273,9 @@ extension Payments {
                     "SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE stripe_refund_id = \(stripeRefund) FOR UPDATE",
                     logger: self.logger))
         }
-        guard let refund = found.first, let next = refund.state.after(stripeStatus: status) else { return nil }
+        guard let refund = found.first, onlyIf == nil || refund.state == onlyIf, let next = refund.state.after(stripeStatus: status) else {
+            return nil
+        }
         var writes = PreparedWrites()
         writes.add(
             """

@@ -21,10 +21,13 @@ struct Payments: Sendable {
     /// sends them again.
     var refundClaim: Duration = .seconds(300)
 
-    /// How many refunds one round claims: what the pace sends in a fifth of the claim at most.
+    /// How many refunds one round claims: what the pace sends in a twentieth of the claim at most,
+    /// so that a round outlasts its claim only when more than twenty rounds (instances × 2) share the
+    /// pace. Should it still lapse, another instance's request with the same key is answered with the
+    /// same refund by Stripe, or 409 while the first is in flight (tried again later).
     var refundClaimSize: Int {
         guard let pacer = self.refundPacer else { return 200 }
-        return max(1, min(200, Int(self.refundClaim.milliseconds * 1000 / 5 / pacer.interval)))
+        return max(1, min(200, Int(self.refundClaim.milliseconds * 1000 / 20 / pacer.interval)))
     }
 
     /// How an event ended, stored with it.

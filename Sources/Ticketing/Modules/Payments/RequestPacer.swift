@@ -31,7 +31,8 @@ struct RequestPacer: Sendable {
         local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
         if slot < now then slot = now end
         local interval = tonumber(ARGV[1])
-        redis.call('SET', KEYS[1], string.format('%d', slot + interval), 'PX', math.floor(interval / 1000) + 60000)
+        -- Kept until a minute after the last slot reserved, however far ahead that is.
+        redis.call('SET', KEYS[1], string.format('%d', slot + interval), 'PX', math.floor((slot + interval - now) / 1000) + 60000)
         return slot - now
         """)
 

@@ -119,7 +119,9 @@ struct StripeClient: Sendable {
         let data = Data(body.readableBytesView)
         guard (200..<300).contains(status) else {
             let error = try? JSONDecoder().decode(ErrorEnvelope.self, from: data).error
-            if status >= 500 || status == 429 { throw .unavailable("HTTP \(status)") }
+            // 409: a request with the same idempotency key is still being processed (or the object is
+            // locked); Stripe's answer to it will come with a retry of the same key, never a second refund.
+            if status >= 500 || status == 429 || status == 409 { throw .unavailable("HTTP \(status)") }
             throw .rejected(status: status, code: error?.code, message: error?.message ?? String(decoding: data, as: UTF8.self))
         }
         do {

@@ -118,6 +118,19 @@ extension Support {
         return try await self.progress(matchID: matchID)
     }
 
+    /// Matches (one, or all) whose cancellation is still refunding: their paid orders are owed a
+    /// refund that a batch has not reached yet (the reconciliation reports them as pending).
+    static func cancelling(_ connection: PostgresConnection, matchID: Int64?, logger: Logger) async throws -> Set<Int64> {
+        let rows = try await connection.prepared(
+            """
+            SELECT match_id FROM support.match_cancellations
+            WHERE state = 'running' AND (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+            """, logger: logger)
+        var out: Set<Int64> = []
+        for try await id in rows.decode(Int64.self) { out.insert(id) }
+        return out
+    }
+
     private func cancellationExists(matchID: Int64) async throws -> Bool {
         let rows = try await self.postgres.query(
             "SELECT count(*)::int FROM support.match_cancellations WHERE match_id = \(matchID)", logger: self.logger)
