@@ -43,13 +43,27 @@ extension Payments {
 
     /// What Stripe says of a PaymentIntent: its status, what it received and the refunds it made or
     /// is making (pending and succeeded); each request paced as refunds are.
+    /// Throttled or unavailable answers are asked again, four times, after growing pauses.
     func stripeView(paymentIntent: String) async throws -> (status: String, received: Int, refunded: Int)? {
         guard let stripe = self.stripe else { return nil }
-        try await self.refundPacer?.wait()
-        let intent = try await stripe.paymentIntent(paymentIntent)
-        try await self.refundPacer?.wait()
-        let refunds = try await stripe.refunds(paymentIntent: paymentIntent)
+        let intent = try await self.askStripe { () async throws(StripeClient.Failure) in try await stripe.paymentIntent(paymentIntent) }
+        let refunds = try await self.askStripe { () async throws(StripeClient.Failure) in try await stripe.refunds(paymentIntent: paymentIntent) }
         let refunded = refunds.filter { $0.status == "succeeded" || $0.status == "pending" }.reduce(0) { $0 + $1.amount }
         return (intent.status, intent.amountReceived ?? 0, refunded)
+    }
+
+    private func askStripe<T: Sendable>(_ call: @Sendable () async throws(StripeClient.Failure) -> T) async throws -> T {
+        var pause = Duration.milliseconds(250)
+        for attempt in 1... {
+            try await self.refundPacer?.wait()
+            do throws(StripeClient.Failure) {
+                return try await call()
+            } catch {
+                guard case .unavailable = error, attempt < 5 else { throw error }
+                try await Task.sleep(for: pause)
+                pause *= 2
+            }
+        }
+        fatalError("unreachable")
     }
 }
