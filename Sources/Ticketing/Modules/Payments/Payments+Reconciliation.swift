@@ -54,16 +54,17 @@ extension Payments {
 
     private func askStripe<T: Sendable>(_ call: @Sendable () async throws(StripeClient.Failure) -> T) async throws -> T {
         var pause = Duration.milliseconds(250)
-        for attempt in 1... {
+        for _ in 1..<5 {
             try await self.refundPacer?.wait()
             do throws(StripeClient.Failure) {
                 return try await call()
             } catch {
-                guard case .unavailable = error, attempt < 5 else { throw error }
-                try await Task.sleep(for: pause)
-                pause *= 2
+                guard case .unavailable = error else { throw error }
             }
+            try await Task.sleep(for: pause)
+            pause *= 2
         }
-        fatalError("unreachable")
+        try await self.refundPacer?.wait()
+        return try await call()
     }
 }

@@ -176,35 +176,21 @@ extension Payments {
         // One lock order for every round: two rounds recording at once never wait on each other in a circle.
         owed.sort { $0.id.uuidString < $1.id.uuidString }
         let pacer = self.refundPacer
-        let outcomes = try await withThrowingTaskGroup(of: (Int, Sent).self) { group in
-            var outcomes = [Sent?](repeating: nil, count: owed.count)
-            var next = 0
-            func start() {
-                let (index, refund) = (next, owed[next])
-                next += 1
-                group.addTask {
-                    try await pacer?.wait()
-                    // A retry of a failed refund is a new request to Stripe: the first key would replay the failure.
-                    let key = refund.retries == 0 ? "refund-\(refund.id.lowercased)" : "refund-\(refund.id.lowercased)-\(refund.retries)"
-                    do throws(StripeClient.Failure) {
-                        let answer = try await stripe.refund(
-                            paymentIntent: refund.paymentIntent, amountCents: refund.amount, reason: refund.reason, refundID: refund.id,
-                            orderID: refund.orderID, idempotencyKey: key)
-                        return (index, .accepted(answer))
-                    } catch {
-                        switch error {
-                        case .rejected(let status, let code, let message): return (index, .rejected("\(status) \(code ?? ""): \(message)"))
-                        case .unavailable: return (index, .unavailable(error.description))
-                        }
-                    }
+        let outcomes = try await owed.concurrentMap(limit: concurrency ?? self.refundConcurrency) { refund -> Sent in
+            try await pacer?.wait()
+            // A retry of a failed refund is a new request to Stripe: the first key would replay the failure.
+            let key = refund.retries == 0 ? "refund-\(refund.id.lowercased)" : "refund-\(refund.id.lowercased)-\(refund.retries)"
+            do throws(StripeClient.Failure) {
+                return .accepted(
+                    try await stripe.refund(
+                        paymentIntent: refund.paymentIntent, amountCents: refund.amount, reason: refund.reason, refundID: refund.id,
+                        orderID: refund.orderID, idempotencyKey: key))
+            } catch {
+                switch error {
+                case .rejected(let status, let code, let message): return .rejected("\(status) \(code ?? ""): \(message)")
+                case .unavailable: return .unavailable(error.description)
                 }
             }
-            while next < min(owed.count, concurrency ?? self.refundConcurrency) { start() }
-            while let (index, sent) = try await group.next() {
-                outcomes[index] = sent
-                if next < owed.count { start() }
-            }
-            return outcomes
         }
         try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let actor = Actor.service("system:refunds")
@@ -231,7 +217,6 @@ extension Payments {
                     later.errors.append(why)
                     // After a pause that grows with the attempts, up to five minutes.
                     later.pauses.append(min(300, pow(2, Double(min(refund.attempts, 9)))))
-                case nil: break
                 }
             }
             // Counted, not audited: the refund's state did not change.

@@ -162,22 +162,9 @@ struct Reconciliation: Sendable {
         var stripeChecked = 0
         if stripe, self.payments.stripe != nil {
             let payments = self.payments
-            let concurrency = max(1, payments.refundConcurrency)
-            let found = try await withThrowingTaskGroup(of: Row?.self) { group in
-                var rows: [Row] = []
-                var next = 0
-                func start() {
-                    let item = checkAtStripe[next]
-                    next += 1
-                    group.addTask { try await Self.compareWithStripe(item, payments: payments) }
-                }
-                while next < min(concurrency, checkAtStripe.count) { start() }
-                while let row = try await group.next() {
-                    if let row { rows.append(row) }
-                    if next < checkAtStripe.count { start() }
-                }
-                return rows
-            }
+            let found = try await checkAtStripe.concurrentMap(limit: payments.refundConcurrency) {
+                try await Self.compareWithStripe($0, payments: payments)
+            }.compactMap { $0 }
             rows += found.sorted { $0.subject < $1.subject }
             stripeChecked = checkAtStripe.count
         }
