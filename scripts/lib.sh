@@ -410,7 +410,9 @@ hns_dev_env() {
         HNS_STRIPE_SECRET_KEY:sk \
         HNS_IDENTITY_HS256_SECRET:key48 \
         HNS_QUEUE_SIGNING_KEY:key48 \
-        HNS_QUEUE_SERVICE_TOKEN:token; do
+        HNS_QUEUE_SERVICE_TOKEN:token \
+        HNS_ERACUNI_SECRET_KEY:token \
+        HNS_ERACUNI_TOKEN:token; do
         name=${spec%%:*}
         kind=${spec#*:}
         if [[ -z "${!name:-}" ]]; then

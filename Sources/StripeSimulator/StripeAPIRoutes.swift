@@ -18,7 +18,7 @@ struct StripeAPIRoutes: Sendable {
 
     static let maxBody = 1 << 20
 
-    func add(to router: Router<BasicRequestContext>) {
+    func add(to router: Router<SimulatorContext>) {
         router.post("/v1/payment_intents") { request, context in try await self.createPaymentIntent(request, context) }
         router.get("/v1/payment_intents/:id") { request, context in try await self.retrievePaymentIntent(request, context) }
         router.post("/v1/payment_intents/:id/cancel") { request, context in try await self.cancelPaymentIntent(request, context) }
@@ -37,7 +37,7 @@ struct StripeAPIRoutes: Sendable {
 
     // MARK: PaymentIntents
 
-    func createPaymentIntent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func createPaymentIntent(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         try await self.handle(request, context) { (params, call) throws(StripeError) in
             let amount = try Self.amount(params, required: true)!
             guard let rawCurrency = params.string("currency") else { throw .missing("currency") }
@@ -64,7 +64,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func retrievePaymentIntent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func retrievePaymentIntent(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
             let result: Result<StripeJSON, StripeError> = self.simulator.withState { s in
@@ -74,7 +74,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func cancelPaymentIntent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func cancelPaymentIntent(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (params, call) throws(StripeError) in
             let reason = try Self.oneOf(params, "cancellation_reason", ["duplicate", "fraudulent", "requested_by_customer", "abandoned"])
@@ -86,7 +86,7 @@ struct StripeAPIRoutes: Sendable {
 
     // MARK: refunds
 
-    func createRefund(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func createRefund(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         try await self.handle(request, context) { (params, call) throws(StripeError) in
             let paymentIntent = params.string("payment_intent")
             let charge = params.string("charge")
@@ -113,7 +113,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func listRefunds(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func listRefunds(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         try await self.handle(request, context) { (params, _) throws(StripeError) in
             var limit = 10
             if let raw = params.string("limit") {
@@ -136,7 +136,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func retrieveRefund(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func retrieveRefund(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
             guard let refund = self.simulator.withState({ s in s.refunds.first { $0.id == id }?.json }) else {
@@ -146,7 +146,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func retrieveEvent(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func retrieveEvent(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context) { (_, _) throws(StripeError) in
             guard let bytes = self.simulator.withState({ s in s.eventIndex[id].map { s.events[$0].bytes } }) else {
@@ -158,7 +158,7 @@ struct StripeAPIRoutes: Sendable {
 
     // MARK: simulator controls
 
-    func confirm(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func confirm(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context, form: false) { (params, _) throws(StripeError) in
             var outcome = StripeSimulatorConfiguration.Outcome.succeeded
@@ -176,7 +176,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func failRefund(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func failRefund(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         return try await self.handle(request, context, form: false) { (params, _) throws(StripeError) in
             let reason = params.string("failure_reason") ?? "expired_or_canceled_card"
@@ -188,7 +188,7 @@ struct StripeAPIRoutes: Sendable {
         }
     }
 
-    func listEvents(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func listEvents(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         try await self.handle(request, context) { (params, _) throws(StripeError) in
             let type = params.string("type")
             let paymentIntent = params.string("payment_intent")
@@ -200,14 +200,14 @@ struct StripeAPIRoutes: Sendable {
     }
 
     /// What the API was asked: requests, refusals for the rate, the busiest second, refunds created.
-    func traffic(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func traffic(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         try await self.handle(request, context) { (_, _) throws(StripeError) in
             APIAnswer(self.simulator.withState { $0.traffic.json })
         }
     }
 
     /// Starts counting afresh, with a new rate limit (`rate_limit=100/1s`, or `off`) when one is given.
-    func resetTraffic(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func resetTraffic(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         try await self.handle(request, context, form: false) { (params, _) throws(StripeError) in
             var limit = self.simulator.withState { $0.traffic.limit }
             if let raw = params.string("rate_limit") {
@@ -228,7 +228,7 @@ struct StripeAPIRoutes: Sendable {
 
     /// Sends a recorded event once more (same id and bytes, fresh signature) and answers with the
     /// receiver's status code; 502 when the receiver did not answer.
-    func resend(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func resend(_ request: Request, _ context: SimulatorContext) async throws -> Response {
         let id = context.parameters.decoded("id") ?? ""
         guard self.simulator.configuration.webhook != nil else {
             return Self.respond(StripeError(status: .badRequest, message: "No webhook endpoint is configured (HNS_STRIPE_SIM_WEBHOOK_URL).").answer)
@@ -248,7 +248,7 @@ struct StripeAPIRoutes: Sendable {
     /// Reads the parameters (form body, and the query string), runs `body`, and answers in Stripe's
     /// format whatever it throws. `form: false` also accepts a JSON body (the simulator's controls).
     private func handle(
-        _ request: Request, _ context: BasicRequestContext, form: Bool = true,
+        _ request: Request, _ context: SimulatorContext, form: Bool = true,
         _ body: (FormParams, APICall) throws(StripeError) -> APIAnswer
     ) async throws -> Response {
         var params = FormParams(encoded: request.uri.query ?? "")

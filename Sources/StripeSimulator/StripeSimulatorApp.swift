@@ -26,7 +26,7 @@ public enum StripeSimulatorApp {
         var delivery = WebhookDelivery(simulator: simulator, client: http.client, logger: logger)
         delivery.retryDelays = config.webhookRetryDelays
 
-        let router = DaemonRouter.make(daemon: "hns-stripe-sim", context: BasicRequestContext.self)
+        let router = DaemonRouter.make(daemon: "hns-stripe-sim", context: SimulatorContext.self)
         router.add(middleware: StripeAuthMiddleware(apiKey: config.apiKey.value))
         HealthRoutes.add(
             to: router, daemon: "hns-stripe-sim",
@@ -40,6 +40,11 @@ public enum StripeSimulatorApp {
                 }
             ])
         StripeAPIRoutes(simulator: simulator, delivery: delivery).add(to: router)
+        if let account = config.eRacuni {
+            ERacuniSimulator(
+                credentials: .init(username: account.username, secretKey: account.secretKey, token: account.token), limit: config.eRacuniRate
+            ).add(to: router)
+        }
         DaemonRouter.seal(router)
         return Application(
             router: router, server: config.http.server, configuration: config.http.applicationConfiguration, services: [http, delivery],
@@ -50,7 +55,7 @@ public enum StripeSimulatorApp {
 /// Stripe's authentication for `/v1/…` and the simulator's `/_sim/…`: the secret key as a Bearer
 /// token (or as the Basic user name, as Stripe also accepts), and Stripe's error for an unknown URL.
 struct StripeAuthMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = SimulatorContext
     let apiKey: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

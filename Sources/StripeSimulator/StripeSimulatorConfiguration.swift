@@ -24,6 +24,22 @@ public struct StripeSimulatorConfiguration: Sendable {
     /// Requests allowed per window before 429 (Stripe's live mode: 100/1s); nil: unlimited.
     public var rateLimit: RateLimit?
     public var webhookRetryDelays: [Duration] = [.milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5)]
+    /// The e-računi account the simulator also stands in for (`POST /WebServicesHR/API`); nil: not served.
+    public var eRacuni: ERacuniAccount?
+    /// e-računi's limit per user (4 requests in 4 s); nil: unlimited.
+    public var eRacuniRate: RateLimit? = RateLimit(count: 4, window: .seconds(4))
+
+    public struct ERacuniAccount: Sendable {
+        public var username: String
+        public var secretKey: String
+        public var token: String
+
+        public init(username: String, secretKey: String, token: String) {
+            self.username = username
+            self.secretKey = secretKey
+            self.token = token
+        }
+    }
 
     public init(
         http: HTTPSettings, apiKey: Secret, webhookURL: String? = nil, webhookSecret: Secret? = nil,
@@ -60,11 +76,23 @@ public struct StripeSimulatorConfiguration: Sendable {
         }
         let delay = env.duration("HNS_STRIPE_SIM_AUTO_CONFIRM_DELAY", default: .zero)
         let rateLimit = env.rateLimit("HNS_STRIPE_SIM_RATE_LIMIT", default: nil)
+        let eUser = env.string("HNS_ERACUNI_SIM_USERNAME")
+        let eSecret = env.secret("HNS_ERACUNI_SIM_SECRET_KEY")
+        let eToken = env.secret("HNS_ERACUNI_SIM_TOKEN")
+        let eRate = env.rateLimit("HNS_ERACUNI_SIM_RATE", default: RateLimit(count: 4, window: .seconds(4)))
+        var eRacuni: ERacuniAccount?
+        if let eUser, let eSecret, let eToken {
+            eRacuni = ERacuniAccount(username: eUser, secretKey: eSecret.value, token: eToken.value)
+        } else if eUser != nil || eSecret != nil || eToken != nil {
+            env.problem("HNS_ERACUNI_SIM_USERNAME, HNS_ERACUNI_SIM_SECRET_KEY and HNS_ERACUNI_SIM_TOKEN go together: set all three or none")
+        }
         try env.validate("hns-stripe-sim")
         var config = StripeSimulatorConfiguration(
             http: http, apiKey: apiKey, webhookURL: url?.absoluteString, webhookSecret: secret,
             autoConfirm: autoConfirm, autoConfirmDelay: delay)
         config.rateLimit = rateLimit
+        config.eRacuni = eRacuni
+        config.eRacuniRate = eRate
         return config
     }
 

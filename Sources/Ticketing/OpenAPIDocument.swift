@@ -129,6 +129,8 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/order-not-refundable', status: 409, title: 'Order cannot be refunded'}
             - {type: 'https://hns.hr/problems/ticket-not-refundable', status: 409, title: 'Ticket cannot be refunded'}
             - {type: 'https://hns.hr/problems/refund-not-retryable', status: 409, title: 'Refund cannot be retried'}
+            - {type: 'https://hns.hr/problems/invoice-not-issued', status: 409, title: 'Invoice not issued yet'}
+            - {type: 'https://hns.hr/problems/document-not-retryable', status: 409, title: 'Document cannot be retried'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
             - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
             - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
@@ -1645,13 +1647,43 @@ enum OpenAPIDocument {
                       kind:
                         type: string
                         enum: [seat_sold_twice, tickets_without_payment, payment_not_covered, refund_failed, refund_pending, cancellation_refund_pending,
-                               stripe_payment_mismatch, stripe_refund_mismatch, stripe_unreadable]
+                               stripe_payment_mismatch, stripe_refund_mismatch, stripe_unreadable, invoice_pending, invoice_missing, invoice_failed,
+                               invoice_amount_mismatch, credit_note_pending, credit_note_missing, credit_note_failed, credit_note_amount_mismatch]
                       status: {type: string, enum: [unexplained, pending]}
                       subject: {type: string}
                       detail: {type: string}
                       amount_cents: {type: [integer, 'null']}
                       age_seconds: {type: [integer, 'null']}
                 not_checked: {type: array, items: {type: string}}
+            AccountingDocument:
+              description: >-
+                An invoice (a paid order) or credit note (a refund of its tickets: negative amount, reversing the
+                invoice `reverses_id`) as made in e-računi: queued (in order, at the account's pace), issued (with
+                e-računi's document id, number, date and, when fiscalized, JIR and ZKI) or failed (refused; an admin
+                retries it).
+              type: object
+              required: [id, kind, reference, order_id, refund_id, reverses_id, match_id, amount_cents, currency, state, attempts, last_error,
+                document_id, number, document_date, jir, zki, queued_at, issued_at]
+              properties:
+                id: {type: integer}
+                kind: {type: string, enum: [invoice, credit_note]}
+                reference: {type: string, description: ours, written on the document}
+                order_id: {type: string, format: uuid}
+                refund_id: {type: [string, 'null'], format: uuid}
+                reverses_id: {type: [integer, 'null']}
+                match_id: {type: integer}
+                amount_cents: {type: integer}
+                currency: {type: string}
+                state: {type: string, enum: [queued, issued, failed]}
+                attempts: {type: integer}
+                last_error: {type: [string, 'null']}
+                document_id: {type: [string, 'null']}
+                number: {type: [string, 'null']}
+                document_date: {type: [string, 'null'], format: date}
+                jir: {type: [string, 'null']}
+                zki: {type: [string, 'null']}
+                queued_at: {type: string, format: date-time}
+                issued_at: {type: [string, 'null'], format: date-time}
             Cancellation:
               type: object
               required: [match_id, dry_run, state, reason, tickets_voided, orders_refunded, orders_to_refund, open_orders, amount_to_refund_cents,
@@ -1996,6 +2028,20 @@ enum OpenAPIDocument {
                 '422': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
+          /api/v1/orders/{orderId}/invoice:
+            get:
+              summary: >-
+                My order's invoice as a PDF (fetched from e-računi once, then kept). 409 invoice-not-issued while it
+                waits in the accounting queue (hours after a sell-out); 503 with Retry-After when e-računi cannot be asked now.
+              x-hns-role: customer
+              parameters: [{$ref: '#/components/parameters/orderId'}]
+              responses:
+                '200': {description: the invoice, content: {application/pdf: {schema: {type: string, format: binary}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
+                '401': {$ref: '#/components/responses/Problem'}
+                '403': {$ref: '#/components/responses/Problem'}
           /api/v1/orders/{orderId}/payment:
             post:
               summary: Start paying (creates the Stripe PaymentIntent; the hold then waits for its outcome)
@@ -2129,15 +2175,48 @@ enum OpenAPIDocument {
             get:
               summary: >-
                 Prove every seat, payment and refund (admin): each seat at most one valid ticket; each captured
-                payment equal to its valid tickets' price or covered by refunds; our payments and refunds as
-                Stripe reports them. Every row that breaks is listed, `unexplained` or `pending` (a refund on its
-                way). `stripe=false` skips asking Stripe (two requests per payment, at the refunds' pace).
+                payment equal to its valid tickets' price or covered by refunds; each paid order with an invoice
+                and each refund of tickets with a credit note of that amount; our payments and refunds as Stripe
+                reports them. Every row that breaks is listed, `unexplained` or `pending` (a refund on its way, a
+                document queued for e-računi, with its age). `stripe=false` skips asking Stripe (two requests per payment, at the refunds' pace).
               x-hns-role: admin
               parameters:
                 - {name: match, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
                 - {name: stripe, in: query, required: false, schema: {type: string, enum: ['true', 'false']}}
               responses:
                 '200': {description: the report, content: {application/json: {schema: {$ref: '#/components/schemas/Reconciliation'}}}}
+          /api/v1/admin/invoicing/documents:
+            get:
+              summary: >-
+                Accounting's documents (admin), in queue order, at most 500: `state=failed` is what needs an admin,
+                `order_id` an order's invoice and credit notes; with the backlog's size and the oldest queued document's age.
+              x-hns-role: admin
+              parameters:
+                - {name: state, in: query, required: false, schema: {type: string, enum: [queued, issued, failed]}}
+                - {name: order_id, in: query, required: false, schema: {type: string, format: uuid}}
+              responses:
+                '200':
+                  description: documents
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [queued, oldest_queued_seconds, documents]
+                        properties:
+                          queued: {type: integer}
+                          oldest_queued_seconds: {type: integer}
+                          documents: {type: array, items: {$ref: '#/components/schemas/AccountingDocument'}}
+                '422': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/invoicing/documents/{documentId}/retry:
+            post:
+              summary: Send a failed document to e-računi again (admin); it goes next. 409 unless it failed
+              x-hns-role: admin
+              parameters:
+                - {name: documentId, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+              responses:
+                '200': {description: queued again, content: {application/json: {schema: {$ref: '#/components/schemas/AccountingDocument'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/blacklist:
             get:
               summary: The blacklist (admin)

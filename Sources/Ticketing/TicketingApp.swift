@@ -26,6 +26,7 @@ struct TicketingModules: Sendable {
     let orders: Orders
     let queueGate: QueueGate
     let support: Support
+    let invoicing: Invoicing
     let reconciliation: Reconciliation
     /// Nil where no configuration sets them (tests of a module, subcommands).
     var purchaseLimits: PurchaseRateLimits?
@@ -58,10 +59,25 @@ struct TicketingModules: Sendable {
         payments.refundPacer = config.stripeRefundRate.map { RequestPacer(redis: redis, key: "hns:stripe:pace:refunds", rate: $0, logger: logger) }
         payments.refundConcurrency = config.stripeRefundConcurrency
         payments.refundClaim = config.refundClaim
+        var invoicing = Invoicing(postgres: postgres, client: nil, logger: logger)
+        if let e = config.eRacuni {
+            var pacer = e.rate.map { RequestPacer(redis: redis, key: "hns:eracuni:pace:\(e.username.uppercased())", rate: $0, logger: logger) }
+            // e-računi limits each user: one pace per user name, shared by every instance. Ten percent
+            // under its window: its limit counts arrivals, and a request that left on its slot may
+            // arrive late while the next arrives on time.
+            pacer?.headroom = 10
+            var client = ERacuniClient(endpoint: e.endpoint, username: e.username, secretKey: e.secretKey, token: e.token, client: http, pacer: pacer)
+            client.timeout = e.timeout
+            invoicing = Invoicing(postgres: postgres, client: client, logger: logger)
+            invoicing.settings.vatPercent = e.vatPercent
+            invoicing.settings.methodOfPayment = e.methodOfPayment
+            invoicing.settings.businessUnit = e.businessUnit
+            invoicing.settings.cashRegisterCode = e.cashRegisterCode
+        }
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, payments: payments,
-            purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze, clock: clock,
-            logger: logger)
+            invoicing: invoicing, purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze,
+            clock: clock, logger: logger)
         self.purchaseLimits = PurchaseRateLimits(
             limiter: RedisRateLimiter(redis: redis, logger: logger), perUser: config.purchaseRatePerUser, perAddress: config.purchaseRatePerAddress,
             addressHeader: config.clientAddressHeader.flatMap { HTTPField.Name($0) })
@@ -70,7 +86,7 @@ struct TicketingModules: Sendable {
     /// `payments` carries the Stripe client and the refunds' pace; none by default (no card payments).
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), payments: Payments? = nil,
-        purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck,
+        invoicing: Invoicing? = nil, purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck,
         transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, logger: Logger
     ) {
         self.postgres = postgres
@@ -103,6 +119,7 @@ struct TicketingModules: Sendable {
         self.support = Support(
             postgres: postgres, blacklist: self.blacklist, inventory: inventory, payments: self.payments, matches: matches,
             transferFreeze: transferFreeze, clock: clock, logger: logger)
+        self.invoicing = invoicing ?? Invoicing(postgres: postgres, client: nil, logger: logger)
         self.reconciliation = Reconciliation(postgres: postgres, payments: self.payments, logger: logger)
     }
 }
@@ -129,7 +146,14 @@ public enum TicketingApp {
         if let url = config.eventBusURL, let token = config.eventBusToken {
             publisher = BusPublisher(baseURL: url, token: token, client: http.client, timeout: .seconds(5), attempts: 2)
         }
-        services.append(OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger))
+        var relay = OutboxRelay(postgres: modules.postgres, redis: modules.redis, publisher: publisher, logger: logger)
+        let invoicing = modules.invoicing
+        relay.invoices = { connection, messages in try await invoicing.enqueue(connection, messages) }
+        services.append(relay)
+        services.append(
+            PeriodicService("invoice sender", every: config.invoiceSendInterval, immediately: true, logger: logger) {
+                try await invoicing.sendQueued()
+            })
         // The sweepers and reconcilers: each a round of its module's work, every interval.
         let reconciler = PaymentReconciler(orders: modules.orders, logger: logger)
         let (payments, inventory, matches, projection) = (modules.payments, modules.inventory, modules.matches, modules.inventory.projection)
@@ -209,6 +233,8 @@ public enum TicketingApp {
         }
         modules.support.addRefundRoutes(to: groups, idempotency: idempotency)
         modules.support.addCancellationRoutes(to: groups)
+        // E8 accounting
+        modules.invoicing.addRoutes(to: groups)
         // E14
         modules.reconciliation.addRoutes(to: groups)
         DaemonRouter.seal(router)

@@ -54,6 +54,32 @@ public struct TicketingConfiguration: Sendable {
     public var refundSendInterval: Duration = .seconds(1)
     /// The header a proxy in front writes the client's address into (`X-Forwarded-For`); nil: none.
     public var clientAddressHeader: String?
+    /// e-računi's API endpoint and credentials; nil: documents are queued and wait.
+    public var eRacuni: ERacuniSettings?
+    /// How often an idle invoice sender looks for documents to send.
+    public var invoiceSendInterval: Duration = .seconds(1)
+
+    public struct ERacuniSettings: Sendable {
+        public var endpoint: String
+        public var username: String
+        public var secretKey: Secret
+        public var token: Secret
+        /// Requests over every instance (the account's documented limit: 4 per 4 s); nil: unpaced.
+        public var rate: RateLimit? = RateLimit(count: 4, window: .seconds(4))
+        /// How long an answer may take before its outcome counts as unknown.
+        public var timeout: Duration = .seconds(30)
+        public var vatPercent = 25
+        public var methodOfPayment = "Stripe"
+        public var businessUnit: String?
+        public var cashRegisterCode: String?
+
+        public init(endpoint: String, username: String, secretKey: Secret, token: Secret) {
+            self.endpoint = endpoint
+            self.username = username
+            self.secretKey = secretKey
+            self.token = token
+        }
+    }
 
     public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws -> TicketingConfiguration {
         let env = EnvironmentReader(values)
@@ -89,6 +115,8 @@ public struct TicketingConfiguration: Sendable {
         let refundClaim = env.duration("HNS_REFUND_CLAIM", default: .seconds(300))
         if refundClaim < .seconds(1) { env.problem("HNS_REFUND_CLAIM must be at least 1s") }
         if let addressHeader, HTTPField.Name(addressHeader) == nil { env.problem("HNS_CLIENT_ADDRESS_HEADER is not a header name") }
+        let eRacuni = Self.readERacuni(env)
+        let invoiceInterval = env.duration("HNS_INVOICE_SEND_INTERVAL", default: .seconds(1))
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
@@ -110,7 +138,37 @@ public struct TicketingConfiguration: Sendable {
         config.stripeRefundConcurrency = refundConcurrency
         config.refundSendInterval = refundInterval
         config.refundClaim = refundClaim
+        config.eRacuni = eRacuni
+        config.invoiceSendInterval = invoiceInterval
         return config
+    }
+
+    /// `HNS_ERACUNI_URL` (the API's endpoint, e.g. https://e-racuni.com/WebServicesHR/API) with the
+    /// user name, API secret and company token: all four, or none.
+    static func readERacuni(_ env: EnvironmentReader) -> ERacuniSettings? {
+        let url = env.url("HNS_ERACUNI_URL", schemes: ["http", "https"], required: false)
+        let user = env.string("HNS_ERACUNI_USERNAME")
+        let secret = env.secret("HNS_ERACUNI_SECRET_KEY")
+        let token = env.secret("HNS_ERACUNI_TOKEN")
+        let rate = env.rateLimit("HNS_ERACUNI_RATE", default: RateLimit(count: 4, window: .seconds(4)))
+        let timeout = env.duration("HNS_ERACUNI_TIMEOUT", default: .seconds(30))
+        let vat = env.int("HNS_ERACUNI_VAT_PERCENT", default: 25, range: 0...100)
+        let method = env.string("HNS_ERACUNI_PAYMENT_METHOD", default: "Stripe")
+        if timeout < .seconds(1) { env.problem("HNS_ERACUNI_TIMEOUT must be at least 1s") }
+        let given = [url != nil, user != nil, secret != nil, token != nil]
+        guard given.contains(true) else { return nil }
+        guard let url, let user, let secret, let token else {
+            env.problem("HNS_ERACUNI_URL, HNS_ERACUNI_USERNAME, HNS_ERACUNI_SECRET_KEY and HNS_ERACUNI_TOKEN go together: set all four or none")
+            return nil
+        }
+        var settings = ERacuniSettings(endpoint: url.absoluteString, username: user, secretKey: secret, token: token)
+        settings.rate = rate
+        settings.timeout = timeout
+        settings.vatPercent = vat
+        settings.methodOfPayment = method
+        settings.businessUnit = env.string("HNS_ERACUNI_BUSINESS_UNIT")
+        settings.cashRegisterCode = env.string("HNS_ERACUNI_CASH_REGISTER")
+        return settings
     }
 }
 

@@ -41,6 +41,9 @@ enum TicketingProblems {
     static let orderNotRefundable = ProblemType("order-not-refundable", .conflict, "Order cannot be refunded")
     static let ticketNotRefundable = ProblemType("ticket-not-refundable", .conflict, "Ticket cannot be refunded")
     static let refundNotRetryable = ProblemType("refund-not-retryable", .conflict, "Refund cannot be retried")
+    // E8 accounting
+    static let invoiceNotIssued = ProblemType("invoice-not-issued", .conflict, "Invoice not issued yet")
+    static let documentNotRetryable = ProblemType("document-not-retryable", .conflict, "Document cannot be retried")
 
     static let all: [ProblemType] =
         ProblemType.common + [
@@ -48,7 +51,8 @@ enum TicketingProblems {
             oibTaken, attendeeRefused, blacklistEntryInUse, stadiumExists, invalidTransition, matchEnded, notAway, noUnassignedSectors,
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
             paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
-            ticketNotTransferable, transferFrozen, orderNotRefundable, ticketNotRefundable, refundNotRetryable,
+            ticketNotTransferable, transferFrozen, orderNotRefundable, ticketNotRefundable, refundNotRetryable, invoiceNotIssued,
+            documentNotRetryable,
         ]
 }
 
@@ -135,6 +139,28 @@ extension Payments.RefundRetryError: ProblemConvertible {
         case .notFound: .notFound("No such refund.")
         case .notFailed(let state):
             Problem(TicketingProblems.refundNotRetryable, detail: "Only a failed refund is retried; this one is \(state.rawValue).")
+        }
+    }
+}
+
+extension Invoicing.InvoicingError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound: .notFound("No such invoice.")
+        case .notIssued(let state):
+            Problem(
+                TicketingProblems.invoiceNotIssued,
+                detail: state == .queued
+                    ? "The invoice is queued at the accounting service and will be ready later."
+                    : "The invoice could not be issued yet; our staff has been told.")
+        case .notFailed(let state):
+            Problem(TicketingProblems.documentNotRetryable, detail: "Only a failed document is sent again; this one is \(state.rawValue).")
+        case .unavailable:
+            {
+                var p = Problem.unavailable("The accounting service is busy; try again in a minute.")
+                p.extraHeaders[.retryAfter] = "60"
+                return p
+            }()
         }
     }
 }

@@ -20,24 +20,38 @@ struct PurchaseHarness: Sendable {
     /// The environment the instance runs with (for a second instance beside it).
     let environment: [String: String]
 
+    /// `eRacuni`: the simulator also stands in for e-računi (with `eRacuniRate`, its limit per user),
+    /// and the monolith sends its invoices there.
     static func with<T: Sendable>(
         holdTTL: String = "15m", sweep: String = "1h", grace: String = "10m", reconcile: String = "1h", waitRecheck: String = "2s",
-        clock: ManualClock? = nil, environment extra: [String: String] = [:], _ body: @Sendable (PurchaseHarness) async throws -> T
+        clock: ManualClock? = nil, eRacuni: Bool = false, eRacuniRate: RateLimit? = RateLimit(count: 4, window: .seconds(4)),
+        environment extra: [String: String] = [:], _ body: @Sendable (PurchaseHarness) async throws -> T
     ) async throws -> T {
         let port = try await ChildProcess.freePort()
         var logger = Logger(label: "test.stripe-sim")
         logger.logLevel = .critical
-        let sim = try StripeSimulatorApp.build(
-            configuration: StripeSimulatorConfiguration(
-                http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .critical), apiKey: Secret(stripeKey)),
-            logger: logger)
+        var simConfig = StripeSimulatorConfiguration(
+            http: HTTPSettings(bind: "127.0.0.1", port: port, logLevel: .critical), apiKey: Secret(stripeKey))
+        // A user of its own per test: e-računi's limit (and so our pace) is per user.
+        let user = "HNS-TEST-\(Int.random(in: 100_000...999_999))"
+        simConfig.eRacuni = .init(username: user, secretKey: "api-secret-0123", token: "649026C063054A139549200F3C9D01C6")
+        simConfig.eRacuniRate = eRacuniRate
+        let sim = try StripeSimulatorApp.build(configuration: simConfig, logger: logger)
         let base = "http://127.0.0.1:\(port)"
         return try await withRunningService(sim, port: port) {
-            let environment = [
+            var settings = [
                 "HNS_STRIPE_API_BASE": base, "HNS_STRIPE_SECRET_KEY": stripeKey, "HNS_BUS_TOKEN_BACKEND": busToken,
                 "HNS_QUEUE_SIGNING_KEY": queueKey, "HNS_PAYMENT_GRACE": grace, "HNS_PAYMENT_RECONCILE_INTERVAL": reconcile,
                 "HNS_ORDER_WAIT_RECHECK": waitRecheck,
-            ].merging(extra) { _, new in new }
+            ]
+            if eRacuni {
+                settings.merge([
+                    "HNS_ERACUNI_URL": base + "/WebServicesHR/API", "HNS_ERACUNI_USERNAME": user.lowercased(),
+                    "HNS_ERACUNI_SECRET_KEY": "api-secret-0123",
+                    "HNS_ERACUNI_TOKEN": "649026C063054A139549200F3C9D01C6", "HNS_ERACUNI_TIMEOUT": "2s", "HNS_INVOICE_SEND_INTERVAL": "200ms",
+                ]) { _, new in new }
+            }
+            let environment = settings.merging(extra) { _, new in new }
             return try await TicketingHarness.with(holdTTL: holdTTL, sweep: sweep, environment: environment, clock: clock) { h in
                 try await body(PurchaseHarness(h: h, stripeBase: base, environment: environment))
             }

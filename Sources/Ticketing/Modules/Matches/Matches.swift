@@ -490,3 +490,21 @@ struct Matches: Sendable {
 struct MatchNotFound: Error {
     let id: Int64
 }
+
+extension Matches {
+    /// What a document of a sale calls each match: "Hrvatska – Italija, UEFA Euro 2028 Qualifying, 12.10.2027."
+    static func titles(_ connection: PostgresConnection, ids: [Int64], logger: Logger) async throws -> [Int64: String] {
+        let rows = try await connection.prepared(
+            "SELECT id, competition, opponent, venue_kind, kickoff_at FROM matches.matches WHERE id = ANY(\(ids))", logger: logger)
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "hr_HR")
+        day.timeZone = TimeZone(identifier: "Europe/Zagreb")
+        day.dateFormat = "d.M.yyyy."
+        var out: [Int64: String] = [:]
+        for try await (id, competition, opponent, kind, kickoff) in rows.decode((Int64, String, String, String, Date).self) {
+            let teams = kind == "away" ? "\(opponent) – Hrvatska" : "Hrvatska – \(opponent)"
+            out[id] = "\(teams), \(competition), \(day.string(from: kickoff))"
+        }
+        return out
+    }
+}

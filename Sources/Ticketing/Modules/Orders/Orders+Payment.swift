@@ -317,7 +317,7 @@ extension Orders {
                 payload: .object([
                     "order_id": .string(order), "match_id": .number(Double(row.matchID)), "buyer_id": .string(row.buyer),
                     "buyer_email": row.email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
-                ]), job: true),
+                ]), job: true, invoice: true),
             .init(
                 subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)",
                 payload: .object([

@@ -14,3 +14,12 @@ extension Orders {
         return try await Self.decodeRows(rows)
     }
 }
+
+extension Orders {
+    /// Orders by id, for the documents accounting makes of them (invoices, credit notes).
+    static func rows(_ connection: PostgresConnection, ids: [UUID], logger: Logger) async throws -> [UUID: Row] {
+        let rows = try await connection.prepared(
+            "SELECT \(unescaped: Self.rowColumns) FROM orders.orders WHERE id = ANY(\(ids))", logger: logger)
+        return Dictionary(try await Self.decodeRows(rows).map { ($0.id, $0) }) { first, _ in first }
+    }
+}

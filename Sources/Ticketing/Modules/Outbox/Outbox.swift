@@ -20,6 +20,8 @@ enum Outbox {
         let payload: JSONValue
         /// Also a job on `hns:jobs:notifications` for the notification workers.
         var job = false
+        /// Also owed a document in accounting (a sale's invoice, a refund's credit note).
+        var invoice = false
     }
 
     /// All of `messages` in one statement (a sale writes six or more).
@@ -35,12 +37,14 @@ enum Outbox {
         let subjects = messages.map(\.subject)
         let ids = messages.map(\.msgID)
         let jobs = messages.map(\.job)
+        let invoices = messages.map(\.invoice)
         let payloads = messages.map { String(decoding: $0.payload.encoded(), as: UTF8.self) }
         writes.add(
             """
-            INSERT INTO outbox.messages (subject, msg_id, payload, job)
-            SELECT m.subject, m.msg_id, m.payload::jsonb, m.job
-            FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[]) WITH ORDINALITY AS m(subject, msg_id, payload, job, n)
+            INSERT INTO outbox.messages (subject, msg_id, payload, job, invoice)
+            SELECT m.subject, m.msg_id, m.payload::jsonb, m.job, m.invoice
+            FROM unnest(\(subjects)::text[], \(ids)::text[], \(payloads)::text[], \(jobs)::boolean[], \(invoices)::boolean[])
+                WITH ORDINALITY AS m(subject, msg_id, payload, job, invoice, n)
             ORDER BY m.n ON CONFLICT (msg_id) DO NOTHING
             """)
     }
@@ -66,6 +70,9 @@ struct OutboxRelay: Service {
     var lease: Duration = .seconds(30)
     /// This relay's name on the leases.
     var owner = "relay-" + UUID().uuidString.lowercased()
+    /// Takes messages owed a document in accounting (in id order) into the invoicing queue, in the
+    /// transaction that marks them; nil: not relayed (invoicing not configured).
+    var invoices: (@Sendable (PostgresConnection, [Leased]) async throws -> Void)?
     static let jobsStream = RedisKeys.shared.notificationJobs
 
     func run() async throws {
@@ -77,6 +84,9 @@ struct OutboxRelay: Service {
                     group.addTask { await self.loop("bus") { try await self.publishBatch() } }
                 }
                 group.addTask { await self.loop("jobs") { try await self.queueJobs() } }
+                if self.invoices != nil {
+                    group.addTask { await self.loop("invoices") { try await self.queueInvoices() } }
+                }
             }
         }
     }
@@ -114,6 +124,8 @@ struct OutboxRelay: Service {
         let subject: String
         let msgID: String
         let payload: String
+        /// When the change it announces committed.
+        let createdAt: Date
     }
 
     /// Takes `target`'s lease (free or run out), renews it once half of it has passed, and while this
@@ -131,13 +143,13 @@ struct OutboxRelay: Service {
             held AS (
                 SELECT FROM outbox.relays
                 WHERE target = \(target) AND owner = \(self.owner) AND leased_until >= now() + make_interval(secs => \(half)))
-            SELECT id, subject, msg_id, payload::text FROM outbox.messages
+            SELECT id, subject, msg_id, payload::text, created_at FROM outbox.messages
             WHERE (EXISTS (SELECT FROM taken) OR EXISTS (SELECT FROM held)) AND \(unescaped: condition)
             ORDER BY id LIMIT \(limit)
             """, logger: self.logger)
         var leased: [Leased] = []
-        for try await (id, subject, msgID, payload) in rows.decode((Int64, String, String, String).self) {
-            leased.append(Leased(id: id, subject: subject, msgID: msgID, payload: payload))
+        for try await (id, subject, msgID, payload, createdAt) in rows.decode((Int64, String, String, String, Date).self) {
+            leased.append(Leased(id: id, subject: subject, msgID: msgID, payload: payload, createdAt: createdAt))
         }
         return leased.sorted { $0.id < $1.id }
     }
@@ -226,5 +238,38 @@ struct OutboxRelay: Service {
         try await self.postgres.query(
             "UPDATE outbox.messages SET job_queued_at = now() WHERE id = ANY(\(batch.map(\.id)))", logger: self.logger)
         return batch.count
+    }
+
+    /// Messages owed a document into the invoicing queue, marked in the same transaction: each is
+    /// queued once and in order, and a crash before the commit leaves them for the lease's next holder.
+    func queueInvoices(limit: Int = 500) async throws -> Int {
+        guard let invoices = self.invoices else { return 0 }
+        let batch = try await self.lease("invoices", where: "invoice AND invoice_queued_at IS NULL", limit: limit)
+        guard !batch.isEmpty else { return 0 }
+        do {
+            try await self.postgres.withConnection { connection in
+                try await connection.transaction(logger: self.logger) { connection in
+                    try await invoices(connection, batch)
+                    try await connection.query(
+                        "UPDATE outbox.messages SET invoice_queued_at = now() WHERE id = ANY(\(batch.map(\.id)))", logger: self.logger)
+                }
+            }
+        } catch {
+            try? await self.failed(batch.map(\.id), error: String(describing: error))
+            throw error
+        }
+        return batch.count
+    }
+}
+
+extension Outbox {
+    /// The messages owed a document that are not in the invoicing queue yet (their `msg_id`s), for
+    /// the reconciliation: a sale a moment old is on its way, not missing.
+    static func invoicesNotQueued(_ connection: PostgresConnection, logger: Logger) async throws -> Set<String> {
+        let rows = try await connection.query(
+            "SELECT msg_id FROM outbox.messages WHERE invoice AND invoice_queued_at IS NULL", logger: logger)
+        var out: Set<String> = []
+        for try await id in rows.decode(String.self) { out.insert(id) }
+        return out
     }
 }

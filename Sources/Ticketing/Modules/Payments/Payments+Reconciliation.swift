@@ -17,6 +17,7 @@ extension Payments {
             let fee: Int
             let failureReason: String?
             let createdAt: Date
+            let source: RefundSource
         }
         var intents: [String: Intent] = [:]
         var refunds: [String: [RefundLine]] = [:]
@@ -31,12 +32,14 @@ extension Payments {
         }
         let refunds = try await connection.prepared(
             """
-            SELECT payment_intent_id, id, state, amount_cents, fee_cents, failure_reason, created_at FROM payments.refunds
+            SELECT payment_intent_id, id, state, amount_cents, fee_cents, failure_reason, created_at, source FROM payments.refunds
             WHERE payment_intent_id = ANY(\(paymentIntents))
             """, logger: logger)
-        for try await r in refunds.decode((String, UUID, String, Int, Int, String?, Date).self) {
+        for try await r in refunds.decode((String, UUID, String, Int, Int, String?, Date, String).self) {
             let state = try RefundState.stored(r.2, column: "payments.refunds.state")
-            ledger.refunds[r.0, default: []].append(.init(id: r.1, state: state, amount: r.3, fee: r.4, failureReason: r.5, createdAt: r.6))
+            let source = RefundSource(rawValue: r.7) ?? .automatic
+            ledger.refunds[r.0, default: []].append(
+                .init(id: r.1, state: state, amount: r.3, fee: r.4, failureReason: r.5, createdAt: r.6, source: source))
         }
         return ledger
     }

@@ -284,8 +284,10 @@ extension Payments {
                             "refund_id": .string(refund.id.lowercased), "order_id": refund.orderId.map { .string($0.lowercased) } ?? .null,
                             "payment_intent_id": .string(refund.paymentIntentId), "stripe_refund_id": stripeRefund.map(JSONValue.string) ?? .null,
                             "amount_cents": .number(Double(refund.amountCents)), "reason": .string(refund.reason),
-                            "failure_reason": failureReason.map(JSONValue.string) ?? .null,
-                        ]), job: refund.source != .automatic)
+                            "failure_reason": failureReason.map(JSONValue.string) ?? .null, "source": .string(refund.source.rawValue),
+                        ]), job: refund.source != .automatic,
+                        // A refund of tickets sold reverses their invoice; an automatic one returns a payment we never kept.
+                        invoice: next == .succeeded && refund.source != .automatic && refund.orderId != nil)
                 ], to: &writes)
         }
         try await writes.run(on: connection, logger: self.logger)
@@ -331,6 +333,13 @@ extension Payments {
         let rows = try await self.postgres.query(
             "SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE id = \(id)", logger: self.logger)
         return try await Self.decodeRefunds(rows).first
+    }
+
+    /// Refunds by id on the caller's connection (accounting's credit notes are made from them).
+    static func refunds(_ connection: PostgresConnection, ids: [UUID], logger: Logger) async throws -> [UUID: Refund] {
+        let rows = try await connection.prepared(
+            "SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE id = ANY(\(ids))", logger: logger)
+        return Dictionary(uniqueKeysWithValues: try await Self.decodeRefunds(rows).map { ($0.id, $0) })
     }
 
     func refunds(state: RefundState?, orderID: UUID? = nil, limit: Int = 500) async throws -> [Refund] {

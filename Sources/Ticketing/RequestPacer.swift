@@ -3,33 +3,37 @@ import HNSCore
 import HNSRedis
 import Logging
 
-/// E8: paces requests to Stripe at a rate shared by every instance of the monolith (Stripe limits
-/// the account, not a process). Each request reserves the next free slot in Redis, one every
+/// Paces requests to an outside API (Stripe's refunds, e-računi) at a rate shared by every instance
+/// of the monolith (the API limits the account, not a process). Each request reserves the next free slot in Redis, one every
 /// `window / count`, and waits for it: requests leave evenly spaced, so no second ever holds more
 /// than the rate allows — a window counter would let two full windows' worth through around its
-/// edge. Aims 2 % under the configured rate, so that the network's jitter on the way never pushes
-/// a second over it.
+/// edge. Aims `headroom` percent under the configured rate (2 % by default), so that the network's
+/// jitter on the way never pushes a window over it.
 struct RequestPacer: Sendable {
     let redis: RedisClient
     let key: String
     let rate: RateLimit
     let logger: Logger
+    var headroom = 2
 
     /// Microseconds between two requests.
     var interval: Int64 {
         let window = self.rate.window.components
         let micros = window.seconds * 1_000_000 + window.attoseconds / 1_000_000_000_000
-        return max(1, micros * 51 / 50 / Int64(self.rate.count))
+        return max(1, micros * Int64(100 + self.headroom) / 100 / Int64(self.rate.count))
     }
 
-    /// The next free slot: now, or `interval` after the last one reserved. TIME is Redis's clock, the
-    /// same for every instance.
+    /// The next free slot: now, or `interval` after the last one reserved, unless that is more than
+    /// ARGV[2] microseconds away (then nothing is reserved and -1 comes back). TIME is Redis's clock,
+    /// the same for every instance.
     static let reserve = RedisScript(
         """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
         if slot < now then slot = now end
+        local limit = tonumber(ARGV[2] or '-1')
+        if limit >= 0 and slot - now > limit then return -1 end
         local interval = tonumber(ARGV[1])
         -- Kept until a minute after the last slot reserved, however far ahead that is.
         redis.call('SET', KEYS[1], string.format('%d', slot + interval), 'PX', math.floor((slot + interval - now) / 1000) + 60000)
@@ -39,13 +43,23 @@ struct RequestPacer: Sendable {
     /// Waits for this request's slot. Without Redis, each instance waits one interval on its own
     /// (slower, never faster than the rate with one instance).
     func wait() async throws {
+        _ = try await self.wait(atMost: nil)
+    }
+
+    /// Waits for this request's slot when it is at most `limit` away, and says whether it did; a
+    /// request that can be asked again later (a buyer's download) does not queue behind a backlog.
+    func wait(atMost limit: Duration?) async throws -> Bool {
+        var args = [String(self.interval)]
+        if let limit { args.append(String(limit.components.seconds * 1_000_000 + limit.components.attoseconds / 1_000_000_000_000)) }
         let micros: Int64
         do {
-            micros = Int64(try await Self.reserve.run(on: self.redis, keys: [self.key], args: [String(self.interval)]).int ?? 0)
+            micros = Int64(try await Self.reserve.run(on: self.redis, keys: [self.key], args: args).int ?? 0)
         } catch {
             self.logger.warning("request pacing without Redis", metadata: ["error": "\(error)"])
             micros = self.interval
         }
+        if micros < 0 { return false }
         if micros > 0 { try await Task.sleep(for: .microseconds(micros)) }
+        return true
     }
 }
