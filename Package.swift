@@ -23,6 +23,7 @@ extension Target.Dependency {
     static let jwt: Self = .product(name: "JWTKit", package: "jwt-kit")
     static let websocket: Self = .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket")
     static let wsTesting: Self = .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket")
+    static let zip: Self = .product(name: "ZIPFoundation", package: "ZIPFoundation")
 }
 
 let package = Package(
@@ -50,6 +51,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        // Spreadsheets (the financial reports' .xlsx) are ZIP archives of XML.
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Shared core
@@ -89,7 +92,7 @@ let package = Package(
             name: "Ticketing",
             dependencies: [
                 "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
-                .postgres, .logging, .metrics, .nioCore, .crypto, .ahc, .product(name: "NIOHTTP1", package: "swift-nio"),
+                .postgres, .logging, .metrics, .nioCore, .crypto, .ahc, .product(name: "NIOHTTP1", package: "swift-nio"), .zip,
             ], swiftSettings: upcoming),
         // Development and test double of the Stripe API (not deployed).
         .target(
@@ -125,7 +128,7 @@ let package = Package(
             name: "TicketingTests",
             dependencies: [
                 "Ticketing", "HNSCore", "HNSIdentity", "HNSRedis", "HNSPostgres", "HNSTestSupport", "StripeSimulator", "HNSBus",
-                .hummingbirdTesting, .postgres, .yams, .ahc, .crypto,
+                .hummingbirdTesting, .postgres, .yams, .ahc, .crypto, .zip,
             ], swiftSettings: upcoming),
         .testTarget(
             name: "WaitingRoomTests",

@@ -1655,6 +1655,77 @@ enum OpenAPIDocument {
                       amount_cents: {type: [integer, 'null']}
                       age_seconds: {type: [integer, 'null']}
                 not_checked: {type: array, items: {type: string}}
+            FinancialReport:
+              type: object
+              required: [match_id, from, to, generated_at, currency, totals, sales_by_channel, sales_by_sector, sales_by_payment_method,
+                refunds, documents, receivables, notes]
+              properties:
+                match_id: {type: [integer, 'null']}
+                from: {type: [string, 'null'], format: date}
+                to: {type: [string, 'null'], format: date}
+                generated_at: {type: string, format: date-time}
+                currency: {type: string}
+                totals:
+                  type: object
+                  required: [orders, tickets, gross_cents, refunded_cents, refunds_owed_cents, fees_kept_cents, net_cents]
+                  properties:
+                    orders: {type: integer}
+                    tickets: {type: integer}
+                    gross_cents: {type: integer}
+                    refunded_cents: {type: integer}
+                    refunds_owed_cents: {type: integer}
+                    fees_kept_cents: {type: integer}
+                    net_cents: {type: integer}
+                sales_by_channel:
+                  type: array
+                  items:
+                    type: object
+                    required: [channel, orders, tickets, gross_cents]
+                    properties: {channel: {type: string}, orders: {type: integer}, tickets: {type: integer}, gross_cents: {type: integer}}
+                sales_by_sector:
+                  type: array
+                  items:
+                    type: object
+                    required: [match_id, sector, price_category, orders, tickets, gross_cents]
+                    properties:
+                      match_id: {type: integer}
+                      sector: {type: string}
+                      price_category: {type: string}
+                      orders: {type: integer}
+                      tickets: {type: integer}
+                      gross_cents: {type: integer}
+                sales_by_payment_method:
+                  type: array
+                  items:
+                    type: object
+                    required: [payment_method, orders, gross_cents]
+                    properties: {payment_method: {type: string}, orders: {type: integer}, gross_cents: {type: integer}}
+                refunds:
+                  type: array
+                  items:
+                    type: object
+                    required: [source, state, count, refunded_cents, fees_cents]
+                    properties:
+                      source: {type: string, enum: [automatic, support, match_cancellation]}
+                      state: {type: string, enum: [created, pending, succeeded, failed, canceled]}
+                      count: {type: integer}
+                      refunded_cents: {type: integer}
+                      fees_cents: {type: integer}
+                documents:
+                  type: array
+                  items:
+                    type: object
+                    required: [kind, state, count, amount_cents]
+                    properties:
+                      kind: {type: string, enum: [invoice, credit_note]}
+                      state: {type: string, enum: [queued, issued, failed]}
+                      count: {type: integer}
+                      amount_cents: {type: integer}
+                receivables:
+                  type: object
+                  required: [open_orders, open_cents, overdue_orders, overdue_cents]
+                  properties: {open_orders: {type: integer}, open_cents: {type: integer}, overdue_orders: {type: integer}, overdue_cents: {type: integer}}
+                notes: {type: array, items: {type: string}}
             AccountingDocument:
               description: >-
                 An invoice (a paid order) or credit note (a refund of its tickets: negative amount, reversing the
@@ -2185,6 +2256,28 @@ enum OpenAPIDocument {
                 - {name: stripe, in: query, required: false, schema: {type: string, enum: ['true', 'false']}}
               responses:
                 '200': {description: the report, content: {application/json: {schema: {$ref: '#/components/schemas/Reconciliation'}}}}
+          /api/v1/admin/reports/financial:
+            get:
+              summary: >-
+                The money of a match or a period (admin): sales by channel, by sector and price category and by
+                payment method (orders whose tickets were issued, when they were); refunds by source and state
+                with the fees kept; invoices and credit notes by state; partner receivables. `from` and `to` are
+                days in Zagreb, both included. `format=csv` is one table (a `section` column, amounts in cents);
+                `format=xlsx` a workbook (a summary and a sheet per part, amounts in euros).
+              x-hns-role: admin
+              parameters:
+                - {name: match, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+                - {name: from, in: query, required: false, schema: {type: string, format: date}}
+                - {name: to, in: query, required: false, schema: {type: string, format: date}}
+                - {name: format, in: query, required: false, schema: {type: string, enum: [json, csv, xlsx]}}
+              responses:
+                '200':
+                  description: the report
+                  content:
+                    application/json: {schema: {$ref: '#/components/schemas/FinancialReport'}}
+                    text/csv: {schema: {type: string}}
+                    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+                '422': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/invoicing/documents:
             get:
               summary: >-

@@ -237,6 +237,7 @@ public enum TicketingApp {
         modules.invoicing.addRoutes(to: groups)
         // E14
         modules.reconciliation.addRoutes(to: groups)
+        FinancialReports(postgres: modules.postgres, logger: logger).addRoutes(to: groups)
         DaemonRouter.seal(router)
         return router
     }

@@ -335,3 +335,14 @@ extension Inventory {
         return assigned
     }
 }
+
+extension Inventory {
+    /// Each sector's price category, for the matches given (the financial report's grouping).
+    static func priceCategories(_ connection: PostgresConnection, matchIDs: [Int64], logger: Logger) async throws -> [String: String] {
+        let rows = try await connection.query(
+            "SELECT match_id, code, price_category FROM inventory.sectors WHERE match_id = ANY(\(matchIDs))", logger: logger)
+        var out: [String: String] = [:]
+        for try await (match, code, category) in rows.decode((Int64, String, String).self) { out["\(match)/\(code)"] = category }
+        return out
+    }
+}

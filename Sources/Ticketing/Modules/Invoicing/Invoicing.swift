@@ -336,3 +336,29 @@ struct Invoicing: Sendable {
         return (number, pdf)
     }
 }
+
+extension Invoicing {
+    struct Total: Sendable {
+        let kind: Kind
+        let state: State
+        let count: Int
+        let amount: Int
+    }
+
+    /// Documents by kind and state, of one match or all, for sales and refunds of a period
+    /// (`from` ≤ time < `to`, by when the money moved).
+    static func totals(_ connection: PostgresConnection, matchID: Int64?, from: Date?, to: Date?, logger: Logger) async throws -> [Total] {
+        let rows = try await connection.query(
+            """
+            SELECT kind, state, count(*)::int, coalesce(sum(amount_cents), 0)::bigint FROM invoicing.documents
+            WHERE (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+              AND (\(from)::timestamptz IS NULL OR occurred_at >= \(from)) AND (\(to)::timestamptz IS NULL OR occurred_at < \(to))
+            GROUP BY kind, state ORDER BY kind, state
+            """, logger: logger)
+        var out: [Total] = []
+        for try await (kind, state, count, amount) in rows.decode((String, String, Int, Int).self) {
+            out.append(Total(kind: Kind(rawValue: kind) ?? .invoice, state: State(rawValue: state) ?? .queued, count: count, amount: amount))
+        }
+        return out
+    }
+}

@@ -71,3 +71,35 @@ extension Payments {
         return try await call()
     }
 }
+
+extension Payments {
+    struct RefundTotal: Sendable {
+        let source: RefundSource
+        let state: RefundState
+        let count: Int
+        let amount: Int
+        let fees: Int
+    }
+
+    /// Refunds by source and state, of one match or all, made in a period (`from` ≤ time < `to`).
+    static func refundTotals(_ connection: PostgresConnection, matchID: Int64?, from: Date?, to: Date?, logger: Logger) async throws
+        -> [RefundTotal]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT source, state, count(*)::int, coalesce(sum(amount_cents), 0)::bigint, coalesce(sum(fee_cents), 0)::bigint
+            FROM payments.refunds
+            WHERE (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+              AND (\(from)::timestamptz IS NULL OR created_at >= \(from)) AND (\(to)::timestamptz IS NULL OR created_at < \(to))
+            GROUP BY source, state ORDER BY source, state
+            """, logger: logger)
+        var out: [RefundTotal] = []
+        for try await (source, state, count, amount, fees) in rows.decode((String, String, Int, Int, Int).self) {
+            out.append(
+                RefundTotal(
+                    source: RefundSource(rawValue: source) ?? .automatic, state: try RefundState.stored(state, column: "payments.refunds.state"),
+                    count: count, amount: amount, fees: fees))
+        }
+        return out
+    }
+}

@@ -31,3 +31,32 @@ extension Tickets {
         return out
     }
 }
+
+extension Tickets {
+    /// An order's tickets as issued: when, in which sector (an order sells one hold, in one sector),
+    /// how many.
+    struct Issue: Sendable {
+        let orderID: UUID
+        let matchID: Int64
+        let issuedAt: Date
+        let sector: String
+        let tickets: Int
+    }
+
+    /// The orders whose tickets were issued, of one match or all, in a period (`from` ≤ time < `to`):
+    /// the financial report's sales.
+    static func issuedByOrder(_ connection: PostgresConnection, matchID: Int64?, from: Date?, to: Date?, logger: Logger) async throws -> [Issue] {
+        let rows = try await connection.query(
+            """
+            SELECT order_id, min(match_id), min(issued_at), min(sector_code), count(*)::int FROM tickets.tickets
+            WHERE (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+            GROUP BY order_id
+            HAVING (\(from)::timestamptz IS NULL OR min(issued_at) >= \(from)) AND (\(to)::timestamptz IS NULL OR min(issued_at) < \(to))
+            """, logger: logger)
+        var out: [Issue] = []
+        for try await (order, match, at, sector, n) in rows.decode((UUID, Int64, Date, String, Int).self) {
+            out.append(Issue(orderID: order, matchID: match, issuedAt: at, sector: sector, tickets: n))
+        }
+        return out
+    }
+}
