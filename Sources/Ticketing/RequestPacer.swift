@@ -15,6 +15,16 @@ struct RequestPacer: Sendable {
     let rate: RateLimit
     let logger: Logger
     var headroom = 2
+    /// This process's own pace, for while Redis cannot be reached.
+    private let local = Locked<Int64>(0)
+
+    init(redis: RedisClient, key: String, rate: RateLimit, logger: Logger, headroom: Int = 2) {
+        self.redis = redis
+        self.key = key
+        self.rate = rate
+        self.logger = logger
+        self.headroom = headroom
+    }
 
     /// Microseconds between two requests.
     var interval: Int64 {
@@ -40,8 +50,8 @@ struct RequestPacer: Sendable {
         return slot - now
         """)
 
-    /// Waits for this request's slot. Without Redis, each instance waits one interval on its own
-    /// (slower, never faster than the rate with one instance).
+    /// Waits for this request's slot. Without Redis, each instance keeps the pace on its own (never
+    /// faster than the rate with one instance).
     func wait() async throws {
         _ = try await self.wait(atMost: nil)
     }
@@ -56,10 +66,41 @@ struct RequestPacer: Sendable {
             micros = Int64(try await Self.reserve.run(on: self.redis, keys: [self.key], args: args).int ?? 0)
         } catch {
             self.logger.warning("request pacing without Redis", metadata: ["error": "\(error)"])
-            micros = self.interval
+            let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+            let interval = self.interval
+            micros = self.local.withLock { next in
+                let slot = max(next, now)
+                next = slot + interval
+                return slot - now
+            }
         }
         if micros < 0 { return false }
         if micros > 0 { try await Task.sleep(for: .microseconds(micros)) }
         return true
+    }
+
+    /// Takes no slot for `pause` from now on: the API said we were too fast (a 429), so every
+    /// instance waits before its next request.
+    static let hold = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local slot = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local resume = now + tonumber(ARGV[1])
+        if slot < resume then
+            redis.call('SET', KEYS[1], string.format('%d', resume), 'PX', math.floor((resume - now) / 1000) + 60000)
+        end
+        return 0
+        """)
+
+    func pause(_ pause: Duration) async {
+        let micros = pause.components.seconds * 1_000_000 + pause.components.attoseconds / 1_000_000_000_000
+        do {
+            _ = try await Self.hold.run(on: self.redis, keys: [self.key], args: [String(micros)])
+        } catch {
+            self.logger.warning("request pacing without Redis", metadata: ["error": "\(error)"])
+            let resume = Int64(Date().timeIntervalSince1970 * 1_000_000) + micros
+            self.local.withLock { $0 = max($0, resume) }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import HNSBus
 import HNSCore
@@ -56,16 +57,21 @@ struct TicketingModules: Sendable {
         var stripe: StripeClient?
         if let base = config.stripeAPIBase, let key = config.stripeSecretKey { stripe = StripeClient(baseURL: base, secretKey: key, client: http) }
         var payments = Payments(postgres: postgres, stripe: stripe, logger: logger)
-        payments.refundPacer = config.stripeRefundRate.map { RequestPacer(redis: redis, key: "hns:stripe:pace:refunds", rate: $0, logger: logger) }
+        // Stripe limits an account: one pace per secret key, shared by every instance.
+        let account = config.stripeSecretKey.map { String(SHA256.hash(data: Array($0.value.utf8)).hexString.prefix(12)) } ?? "none"
+        payments.refundPacer = config.stripeRefundRate.map {
+            RequestPacer(redis: redis, key: "hns:stripe:pace:refunds:\(account)", rate: $0, logger: logger)
+        }
         payments.refundConcurrency = config.stripeRefundConcurrency
         payments.refundClaim = config.refundClaim
         var invoicing = Invoicing(postgres: postgres, client: nil, logger: logger)
         if let e = config.eRacuni {
-            var pacer = e.rate.map { RequestPacer(redis: redis, key: "hns:eracuni:pace:\(e.username.uppercased())", rate: $0, logger: logger) }
             // e-računi limits each user: one pace per user name, shared by every instance. Ten percent
             // under its window: its limit counts arrivals, and a request that left on its slot may
             // arrive late while the next arrives on time.
-            pacer?.headroom = 10
+            let pacer = e.rate.map {
+                RequestPacer(redis: redis, key: "hns:eracuni:pace:\(e.username.uppercased())", rate: $0, logger: logger, headroom: 10)
+            }
             var client = ERacuniClient(endpoint: e.endpoint, username: e.username, secretKey: e.secretKey, token: e.token, client: http, pacer: pacer)
             client.timeout = e.timeout
             invoicing = Invoicing(postgres: postgres, client: client, logger: logger)

@@ -146,4 +146,25 @@ import Testing
             #expect(Set(Self.kinds(report).values) == ["cancellation_refund_pending/pending"], "\(report)")
         }
     }
+
+    @Test func a_payment_of_another_amount_is_recorded_as_received_and_its_refund_covers_it() async throws {
+        try await PurchaseHarness.with { p in
+            let h = p.h
+            let match = try await h.matchOnSale()
+            let (_, order) = try await p.order(match, user: "fan-mm", seats: 2)
+            let orderID = try #require(order.object["id"] as? String)
+            let pay = try await p.pay(orderID, user: "fan-mm")
+            let pi = try #require(pay.object["payment_intent_id"] as? String)
+            try await p.confirm(pi)
+            // Stripe says it received less than the order's price (as the bus would deliver it).
+            let event = try #require(try await p.events(for: pi).last)
+            let changed = event.replacingOccurrences(of: #""amount_received":10000"#, with: #""amount_received":9000"#)
+            #expect(changed != event, "\(event)")
+            let handled = try await p.deliver(changed)
+            #expect(handled.object["outcome"] as? String == "refunded", "\(handled.body)")
+            #expect(try await h.query("SELECT amount_cents FROM payments.payment_intents WHERE id = \(pi)", as: Int.self) == [9000])
+            let report = try await Self.report(h, match: match, stripe: false)
+            #expect(report["unexplained"] as? Int == 0, "\(report)")
+        }
+    }
 }

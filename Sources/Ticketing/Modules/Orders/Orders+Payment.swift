@@ -241,9 +241,10 @@ extension Orders {
                 id: row.id, matchID: row.matchID, buyer: row.buyer, email: row.email, holdID: row.holdID, state: next, unitPrice: row.unitPrice,
                 amount: row.amount, currency: row.currency, paymentIntent: intent.id, windowEndsAt: row.windowEndsAt, createdAt: row.createdAt)
         }
-        // Our PaymentIntent succeeded, whatever becomes of the sale below (a refund included).
+        // Our PaymentIntent succeeded, whatever becomes of the sale below (a refund included): with what
+        // Stripe received, which a mismatched payment's refund returns.
         if row.paymentIntent == intent.id {
-            Payments.addIntent(id: intent.id, orderID: row.id, amountCents: row.amount, currency: row.currency, status: .succeeded, to: &writes)
+            Payments.addIntent(id: intent.id, orderID: row.id, amountCents: received, currency: currency, status: .succeeded, to: &writes)
         }
         if row.paymentIntent != intent.id || received != row.amount || currency != row.currency {
             try await self.payments.requestRefund(

@@ -103,3 +103,23 @@ extension Payments {
         return out
     }
 }
+
+extension Payments {
+    /// Refunds of payments that belong to no order (a payment we could not match), not yet
+    /// succeeded: the reconciliation of all matches lists them.
+    static func unsettledRefundsWithoutOrder(_ connection: PostgresConnection, logger: Logger) async throws -> [Ledger.RefundLine] {
+        let rows = try await connection.prepared(
+            """
+            SELECT id, state, amount_cents, fee_cents, failure_reason, created_at, source FROM payments.refunds
+            WHERE order_id IS NULL AND state IN ('created', 'pending', 'failed')
+            """, logger: logger)
+        var out: [Ledger.RefundLine] = []
+        for try await r in rows.decode((UUID, String, Int, Int, String?, Date, String).self) {
+            out.append(
+                .init(
+                    id: r.0, state: try RefundState.stored(r.1, column: "payments.refunds.state"), amount: r.2, fee: r.3, failureReason: r.4,
+                    createdAt: r.5, source: RefundSource(rawValue: r.6) ?? .automatic))
+        }
+        return out
+    }
+}

@@ -188,30 +188,32 @@ extension Payments {
             } catch {
                 switch error {
                 case .rejected(let status, let code, let message): return .rejected("\(status) \(code ?? ""): \(message)")
-                case .unavailable: return .unavailable(error.description)
+                case .unavailable(let why):
+                    // Stripe says we are too fast: every instance holds back for a second.
+                    if why == StripeClient.Failure.throttled { await pacer?.pause(.seconds(1)) }
+                    return .unavailable(error.description)
                 }
             }
         }
         try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             let actor = Actor.service("system:refunds")
             var later: (ids: [UUID], errors: [String], pauses: [Double]) = ([], [], [])
+            var changes: [StatusChange] = []
             for (refund, sent) in zip(owed, outcomes) {
                 switch sent {
                 case .accepted(let answer):
-                    try await self.apply(
-                        connection, refundID: refund.id, stripeRefund: answer.id, status: answer.status, failureReason: answer.failureReason,
-                        actor: actor)
+                    changes.append(
+                        StatusChange(refundID: refund.id, stripeRefund: answer.id, status: answer.status, failureReason: answer.failureReason))
                 case .rejected(let why):
                     // Stripe will not take it as it is (already refunded, the charge disputed…): failed, for
                     // support to look at and retry; not sent again by itself.
-                    try await self.apply(
-                        connection, refundID: refund.id, stripeRefund: nil, status: "failed", failureReason: why, actor: actor, onlyIf: .created)
+                    changes.append(StatusChange(refundID: refund.id, stripeRefund: nil, status: "failed", failureReason: why, onlyIf: .created))
                 case .unavailable(let why) where refund.attempts + 1 >= Self.maxRefundAttempts:
                     // Given up on: failed, for support to see and retry, rather than owed in silence.
-                    try await self.apply(
-                        connection, refundID: refund.id, stripeRefund: nil, status: "failed",
-                        failureReason: "not sent: Stripe unavailable after \(Self.maxRefundAttempts) attempts (\(why))", actor: actor,
-                        onlyIf: .created)
+                    changes.append(
+                        StatusChange(
+                            refundID: refund.id, stripeRefund: nil, status: "failed",
+                            failureReason: "not sent: Stripe unavailable after \(Self.maxRefundAttempts) attempts (\(why))", onlyIf: .created))
                 case .unavailable(let why):
                     later.ids.append(refund.id)
                     later.errors.append(why)
@@ -219,6 +221,7 @@ extension Payments {
                     later.pauses.append(min(300, pow(2, Double(min(refund.attempts, 9)))))
                 }
             }
+            try await self.apply(connection, changes, actor: actor)
             // Counted, not audited: the refund's state did not change.
             if !later.ids.isEmpty {
                 try await connection.prepared(
@@ -240,6 +243,18 @@ extension Payments {
     /// before it is marked failed.
     static let maxRefundAttempts = 50
 
+    /// One refund's new status from Stripe, for `apply`.
+    struct StatusChange: Sendable {
+        /// Ours, or nil to find the refund by Stripe's id.
+        let refundID: UUID?
+        let stripeRefund: String?
+        let status: String
+        let failureReason: String?
+        /// Change the refund only while it is in that state (our own verdict on a request must
+        /// not overwrite what Stripe's events said meanwhile).
+        var onlyIf: RefundState? = nil
+    }
+
     /// `onlyIf`: change the refund only while it is in that state (our own verdict on a request must
     /// not overwrite what Stripe's events said meanwhile).
     @discardableResult
@@ -247,51 +262,82 @@ extension Payments {
         _ connection: PostgresConnection, refundID: UUID?, stripeRefund: String?, status: String, failureReason: String?, actor: Actor,
         onlyIf: RefundState? = nil
     ) async throws -> RefundState? {
-        let found: [Refund]
-        if let refundID {
-            found = try await Self.decodeRefunds(
-                try await connection.prepared(
-                    "SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE id = \(refundID) FOR UPDATE", logger: self.logger))
-        } else {
-            found = try await Self.decodeRefunds(
-                try await connection.prepared(
-                    "SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE stripe_refund_id = \(stripeRefund) FOR UPDATE",
-                    logger: self.logger))
-        }
-        guard let refund = found.first, onlyIf == nil || refund.state == onlyIf, let next = refund.state.after(stripeStatus: status) else {
-            return nil
-        }
-        var writes = PreparedWrites()
-        writes.add(
-            """
-            UPDATE payments.refunds SET state = \(next.rawValue), stripe_refund_id = coalesce(\(stripeRefund), stripe_refund_id),
-                   failure_reason = \(next == .failed || next == .canceled ? failureReason : nil), attempts = attempts + 1, updated_at = now()
-            WHERE id = \(refund.id)
-            """)
-        var subjects = ["refund:\(refund.id.lowercased)", "payment_intent:\(refund.paymentIntentId)"]
-        if let order = refund.orderId { subjects.append("order:\(order.lowercased)") }
-        var data: [String: JSONValue] = ["from": .string(refund.state.rawValue), "to": .string(next.rawValue)]
-        if let stripeRefund { data["stripe_refund_id"] = .string(stripeRefund) }
-        if let failureReason, next == .failed { data["failure_reason"] = .string(failureReason) }
-        Audit.add(Audit.Entry(domain: .payment, action: "refund.\(next.rawValue)", actor: actor, subjects: subjects, data: data), to: &writes)
-        if next == .succeeded || next == .failed {
-            let subject = next == .succeeded ? "payment.refunded" : "payment.refund_failed"
-            Outbox.add(
-                [
+        let change = StatusChange(refundID: refundID, stripeRefund: stripeRefund, status: status, failureReason: failureReason, onlyIf: onlyIf)
+        return try await self.apply(connection, [change], actor: actor).first ?? nil
+    }
+
+    /// Refunds' new statuses, as one statement for all of them (a cancellation records hundreds of
+    /// Stripe's answers at once): each with its audit entry, and its announcement when it succeeded
+    /// or failed. Returns each refund's new state, or nil where the refund is not ours or the status
+    /// changes nothing. The refunds are locked in id order.
+    func apply(_ connection: PostgresConnection, _ changes: [StatusChange], actor: Actor) async throws -> [RefundState?] {
+        let ids = changes.compactMap(\.refundID)
+        let stripeIDs = changes.filter { $0.refundID == nil }.compactMap(\.stripeRefund)
+        let found = try await Self.decodeRefunds(
+            try await connection.prepared(
+                """
+                SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE id = ANY(\(ids)) OR stripe_refund_id = ANY(\(stripeIDs))
+                ORDER BY id FOR UPDATE
+                """, logger: self.logger))
+        var byID = Dictionary(found.map { ($0.id, $0) }) { first, _ in first }
+        let byStripe = Dictionary(found.compactMap { r in r.stripeRefundId.map { ($0, r.id) } }) { first, _ in first }
+        var update: (ids: [UUID], states: [String], stripe: [String], failures: [String]) = ([], [], [], [])
+        var entries: [Audit.Entry] = []
+        var messages: [Outbox.Message] = []
+        var results: [RefundState?] = []
+        for change in changes {
+            guard let id = change.refundID ?? change.stripeRefund.flatMap({ byStripe[$0] }), let refund = byID[id],
+                change.onlyIf == nil || refund.state == change.onlyIf, let next = refund.state.after(stripeStatus: change.status)
+            else {
+                results.append(nil)
+                continue
+            }
+            results.append(next)
+            let failure = next == .failed || next == .canceled ? change.failureReason : nil
+            update.ids.append(refund.id)
+            update.states.append(next.rawValue)
+            update.stripe.append(change.stripeRefund ?? "")
+            update.failures.append(failure ?? "")
+            var subjects = ["refund:\(refund.id.lowercased)", "payment_intent:\(refund.paymentIntentId)"]
+            if let order = refund.orderId { subjects.append("order:\(order.lowercased)") }
+            var data: [String: JSONValue] = ["from": .string(refund.state.rawValue), "to": .string(next.rawValue)]
+            if let stripeRefund = change.stripeRefund { data["stripe_refund_id"] = .string(stripeRefund) }
+            if let failureReason = change.failureReason, next == .failed { data["failure_reason"] = .string(failureReason) }
+            entries.append(Audit.Entry(domain: .payment, action: "refund.\(next.rawValue)", actor: actor, subjects: subjects, data: data))
+            if next == .succeeded || next == .failed {
+                let subject = next == .succeeded ? "payment.refunded" : "payment.refund_failed"
+                messages.append(
                     .init(
                         subject: subject, msgID: "\(subject):\(refund.id.lowercased)",
                         payload: .object([
                             "refund_id": .string(refund.id.lowercased), "order_id": refund.orderId.map { .string($0.lowercased) } ?? .null,
-                            "payment_intent_id": .string(refund.paymentIntentId), "stripe_refund_id": stripeRefund.map(JSONValue.string) ?? .null,
+                            "payment_intent_id": .string(refund.paymentIntentId),
+                            "stripe_refund_id": change.stripeRefund.map(JSONValue.string) ?? .null,
                             "amount_cents": .number(Double(refund.amountCents)), "reason": .string(refund.reason),
-                            "failure_reason": failureReason.map(JSONValue.string) ?? .null, "source": .string(refund.source.rawValue),
+                            "failure_reason": change.failureReason.map(JSONValue.string) ?? .null, "source": .string(refund.source.rawValue),
                         ]), job: refund.source != .automatic,
                         // A refund of tickets sold reverses their invoice; an automatic one returns a payment we never kept.
-                        invoice: next == .succeeded && refund.source != .automatic && refund.orderId != nil)
-                ], to: &writes)
+                        invoice: next == .succeeded && refund.source != .automatic && refund.orderId != nil))
+            }
+            // A later change of the same refund in this batch starts from this one.
+            byID[refund.id] = refund.with(state: next)
         }
+        guard !update.ids.isEmpty else { return results }
+        var writes = PreparedWrites()
+        writes.add(
+            """
+            UPDATE payments.refunds r SET state = x.state, stripe_refund_id = coalesce(nullif(x.stripe, ''), r.stripe_refund_id),
+                   failure_reason = nullif(x.failure, ''), attempts = r.attempts + 1, updated_at = now()
+            FROM (SELECT DISTINCT ON (id) id, state, stripe, failure
+                  FROM unnest(\(update.ids)::uuid[], \(update.states)::text[], \(update.stripe)::text[], \(update.failures)::text[])
+                      WITH ORDINALITY AS u(id, state, stripe, failure, n)
+                  ORDER BY id, n DESC) AS x
+            WHERE r.id = x.id
+            """)
+        Audit.add(entries, to: &writes)
+        Outbox.add(messages, to: &writes)
         try await writes.run(on: connection, logger: self.logger)
-        return next
+        return results
     }
 
     /// What support already refunded of each order (refunds in any state but canceled: a failed one
@@ -381,5 +427,15 @@ extension Payments {
                 "SELECT \(unescaped: Self.refundColumns) FROM payments.refunds WHERE id = \(refundID)", logger: self.logger)
             return try await Self.decodeRefunds(reread).first!
         }
+    }
+}
+
+extension Payments.Refund {
+    /// The same refund in another state (a batch of changes applies each to the one before).
+    func with(state: RefundState) -> Self {
+        Self(
+            id: self.id, orderId: self.orderId, paymentIntentId: self.paymentIntentId, amountCents: self.amountCents, feeCents: self.feeCents,
+            state: state, source: self.source, reason: self.reason, ticketIds: self.ticketIds, stripeRefundId: self.stripeRefundId,
+            failureReason: self.failureReason, requestedBy: self.requestedBy, createdAt: self.createdAt, updatedAt: self.updatedAt)
     }
 }

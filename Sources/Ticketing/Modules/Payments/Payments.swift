@@ -71,7 +71,8 @@ struct Payments: Sendable {
 
     /// Records an order's PaymentIntent and where it stands, as a part of the caller's closing
     /// statement: created with the payment's start (or with the first event about it), then moved by
-    /// each event. `created` never overwrites a later status (a retried start after a fast webhook).
+    /// each event; `succeeded` records what Stripe received. `created` never overwrites a later status
+    /// (a retried start after a fast webhook).
     static func addIntent(
         id: String, orderID: UUID, amountCents: Int, currency: String, status: IntentStatus, to writes: inout PreparedWrites
     ) {
@@ -79,7 +80,10 @@ struct Payments: Sendable {
             """
             INSERT INTO payments.payment_intents (id, order_id, amount_cents, currency, status)
             VALUES (\(id), \(orderID), \(amountCents), \(currency), \(status.rawValue))
-            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now() WHERE EXCLUDED.status <> 'created'
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, updated_at = now(),
+                amount_cents = CASE WHEN EXCLUDED.status = 'succeeded' THEN EXCLUDED.amount_cents ELSE payments.payment_intents.amount_cents END,
+                currency = CASE WHEN EXCLUDED.status = 'succeeded' THEN EXCLUDED.currency ELSE payments.payment_intents.currency END
+            WHERE EXCLUDED.status <> 'created'
             """)
     }
 }

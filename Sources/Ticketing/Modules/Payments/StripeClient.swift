@@ -49,6 +49,9 @@ struct StripeClient: Sendable {
         /// No answer, or a 5xx: retry later with the same idempotency key.
         case unavailable(String)
 
+        /// What `unavailable` says of a 429 (too many requests).
+        static let throttled = "HTTP 429"
+
         var description: String {
             switch self {
             case .rejected(let status, let code, let message): "Stripe refused (\(status) \(code ?? "")): \(message)"

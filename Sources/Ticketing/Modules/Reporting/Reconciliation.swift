@@ -70,7 +70,7 @@ struct Reconciliation: Sendable {
 
     func run(matchID: Int64?, stripe: Bool, now: Date = Date()) async throws -> Report {
         // One snapshot for every table: a sale or refund committing meanwhile is wholly in or out.
-        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued) = try await self.postgres.withConnection { connection in
+        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans) = try await self.postgres.withConnection { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
             do {
                 let orders = try await Orders.withPayments(connection, matchID: matchID, logger: self.logger)
@@ -80,8 +80,10 @@ struct Reconciliation: Sendable {
                 let cancelling = try await Support.cancelling(connection, matchID: matchID, logger: self.logger)
                 let documents = try await Invoicing.ledger(connection, orderIDs: orders.map(\.id), logger: self.logger)
                 let notQueued = try await Outbox.invoicesNotQueued(connection, logger: self.logger)
+                // Refunds of payments no order claims belong to no match: checked with all matches.
+                let orphans = matchID == nil ? try await Payments.unsettledRefundsWithoutOrder(connection, logger: self.logger) : []
                 try await connection.query("COMMIT", logger: self.logger)
-                return (orders, valid, conflicts, ledger, cancelling, documents, notQueued)
+                return (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: self.logger)
                 throw error
@@ -164,6 +166,22 @@ struct Reconciliation: Sendable {
                     order, pi, received, refunds.filter { $0.state == .pending || $0.state == .succeeded }.reduce(0) { $0 + $1.amount },
                     refunds.filter { $0.state == .created }.reduce(0) { $0 + $1.amount }
                 ))
+        }
+        for refund in orphans {
+            let age = Int(now.timeIntervalSince(refund.createdAt))
+            if refund.state == .failed {
+                rows.append(
+                    Row(
+                        kind: "refund_failed", status: .unexplained, subject: "refund:\(refund.id.lowercased)",
+                        detail: "a payment of no order: Stripe did not refund it (\(refund.failureReason ?? "no reason given"))",
+                        amountCents: refund.amount, ageSeconds: age))
+            } else {
+                rows.append(
+                    Row(
+                        kind: "refund_pending", status: .pending, subject: "refund:\(refund.id.lowercased)",
+                        detail: "a payment of no order: \(refund.state == .created ? "not yet accepted by Stripe" : "accepted, not yet settled")",
+                        amountCents: refund.amount, ageSeconds: age))
+            }
         }
         var stripeChecked = 0
         if stripe, self.payments.stripe != nil {
