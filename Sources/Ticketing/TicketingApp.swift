@@ -234,9 +234,7 @@ public enum TicketingApp {
             try await matches.match(id: matchID).kickoffAt
         }
         // E10
-        modules.support.addRoutes(to: groups, idempotency: idempotency) { matchID in
-            try await matches.match(id: matchID).kickoffAt
-        }
+        modules.support.addRoutes(to: groups, idempotency: idempotency)
         modules.support.addRefundRoutes(to: groups, idempotency: idempotency)
         modules.support.addCancellationRoutes(to: groups)
         // E8 accounting

@@ -508,3 +508,12 @@ extension Matches {
         return out
     }
 }
+
+extension Matches {
+    /// A match's kick-off on the caller's connection (inside its transaction), or nil.
+    static func kickoff(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Date? {
+        let rows = try await connection.prepared("SELECT kickoff_at FROM matches.matches WHERE id = \(matchID)", logger: logger)
+        for try await at in rows.decode(Date.self) { return at }
+        return nil
+    }
+}

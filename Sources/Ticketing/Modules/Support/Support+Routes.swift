@@ -5,8 +5,7 @@ import Hummingbird
 import Logging
 
 extension Support {
-    /// `kickoff` reads a match's kick-off (transfers close before it).
-    func addRoutes(to groups: RouteGroups, idempotency: Idempotency, kickoff: @escaping @Sendable (Int64) async throws -> Date) {
+    func addRoutes(to groups: RouteGroups, idempotency: Idempotency) {
         groups.support.get("support/tickets/:ticketId") { _, context -> Response in
             Idempotency.response(.ok, try Orders.json(try await self.ticket(id: try Self.ticketID(context))))
         }
@@ -20,7 +19,7 @@ extension Support {
             ) { _ in
                 let (person, email, reason) = try Self.validate(try Request.decodeJSON(as: TransferRequest.self, from: bytes))
                 let view = try await self.transfer(
-                    ticketID: id, to: person, deliverToEmail: email, reason: reason, agent: context.actor, kickoff: kickoff)
+                    ticketID: id, to: person, deliverToEmail: email, reason: reason, agent: context.actor)
                 return (.ok, try Orders.json(view))
             }
         }

@@ -111,16 +111,16 @@ struct Support: Sendable {
         return reason
     }
 
-    /// Transfers the ticket to `person`. `kickoff` reads the match's kick-off (the freeze).
-    func transfer(
-        ticketID: UUID, to person: PersonIdentity, deliverToEmail: String?, reason: String, agent: Actor,
-        kickoff: @escaping @Sendable (Int64) async throws -> Date
-    ) async throws -> TicketView {
+    /// Transfers the ticket to `person`; transfers close `transferFreeze` before kick-off.
+    func transfer(ticketID: UUID, to person: PersonIdentity, deliverToEmail: String?, reason: String, agent: Actor) async throws -> TicketView {
         let name = person.firstName + " " + person.lastName
         let outcome: Result<TicketView, RefusedHolder> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
             guard let ticket = try await Tickets.lock(connection, ticketID: ticketID, logger: self.logger) else { throw SupportError.ticketNotFound }
             guard ticket.transferable else { throw SupportError.notTransferable(status: ticket.status) }
-            let kickoffAt = try await kickoff(ticket.matchID)
+            // On the transaction's own connection: no second connection is waited for under the ticket's lock.
+            guard let kickoffAt = try await Matches.kickoff(connection, matchID: ticket.matchID, logger: self.logger) else {
+                throw SupportError.ticketNotFound
+            }
             if self.clock.now >= kickoffAt.addingTimeInterval(-self.transferFreeze.seconds) {
                 throw SupportError.frozen(kickoff: kickoffAt, freeze: self.transferFreeze)
             }
