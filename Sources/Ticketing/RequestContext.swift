@@ -168,3 +168,40 @@ struct Created<Body: ResponseEncodable>: ResponseGenerator {
         return response
     }
 }
+
+/// Encodes every stored property in declaration order, a nil one as `null`: the synthesized
+/// encoding leaves nil out, and the OpenAPI schemas list such fields as required and nullable. For
+/// the answers admins, support and portals read (it reads the value through `Mirror`), not the
+/// purchase path's.
+protocol EncodesNilAsNull: Encodable {}
+
+extension EncodesNilAsNull {
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: PropertyKey.self)
+        for child in Mirror(reflecting: self).children {
+            guard let label = child.label else { continue }
+            let key = PropertyKey(stringValue: label)
+            var value = child.value
+            let mirror = Mirror(reflecting: value)
+            if mirror.displayStyle == .optional {
+                guard let wrapped = mirror.children.first?.value else {
+                    try container.encodeNil(forKey: key)
+                    continue
+                }
+                value = wrapped
+            }
+            guard let encodable = value as? any Encodable else {
+                throw EncodingError.invalidValue(value, .init(codingPath: encoder.codingPath + [key], debugDescription: "not Encodable"))
+            }
+            try container.encode(encodable, forKey: key)
+        }
+    }
+}
+
+/// A stored property's name as a coding key (the encoder's key strategy makes it snake_case).
+struct PropertyKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}

@@ -132,3 +132,18 @@ import ZIPFoundation
         #expect(FinancialReport.csvField("a,\"b\"") == "\"a,\"\"b\"\"\"")
     }
 }
+
+/// Answers that list nullable fields as required write them as null.
+@Suite struct NullEncodingTests {
+    struct Sample: EncodesNilAsNull {
+        let someId: Int
+        let note: String?
+        let list: [String]
+        let when: Date?
+    }
+
+    @Test func nil_properties_are_written_as_null_in_order_with_the_key_strategy() throws {
+        let data = try TicketingJSON.encoder().encode(Sample(someId: 7, note: nil, list: ["a"], when: Date(timeIntervalSince1970: 0)))
+        #expect(String(decoding: data, as: UTF8.self) == #"{"list":["a"],"note":null,"some_id":7,"when":"1970-01-01T00:00:00Z"}"#)
+    }
+}

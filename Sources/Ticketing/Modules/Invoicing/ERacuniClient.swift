@@ -108,6 +108,13 @@ struct ERacuniClient: Sendable {
             result = try await self.call("SalesInvoiceList", .object(["issuedTimestampFrom": .string(from), "reference": .string(reference)]))
         } catch .refused(let why) where why.contains("noDocumentsFound") {
             return nil
+        } catch .refused(let why) where why.contains("#reference") {
+            // e-računi's documented filters are time and buyer: without ours, every document since then.
+            do {
+                result = try await self.call("SalesInvoiceList", .object(["issuedTimestampFrom": .string(from)]))
+            } catch .refused(let why) where why.contains("noDocumentsFound") {
+                return nil
+            }
         }
         let items: [JSONValue]
         switch result {

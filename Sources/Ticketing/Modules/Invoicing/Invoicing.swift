@@ -47,7 +47,7 @@ struct Invoicing: Sendable {
     }
 
     /// A document as admins and the reconciliation read it.
-    struct Document: Encodable, Sendable, Equatable {
+    struct Document: EncodesNilAsNull, Sendable, Equatable {
         let id: Int64
         let kind: Kind
         let reference: String
@@ -68,33 +68,6 @@ struct Invoicing: Sendable {
         let queuedAt: Date
         let issuedAt: Date?
 
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.id, forKey: .id)
-            try c.encode(self.kind, forKey: .kind)
-            try c.encode(self.reference, forKey: .reference)
-            try c.encode(self.orderId, forKey: .orderId)
-            try c.encode(self.refundId, forKey: .refundId)
-            try c.encode(self.reversesId, forKey: .reversesId)
-            try c.encode(self.matchId, forKey: .matchId)
-            try c.encode(self.amountCents, forKey: .amountCents)
-            try c.encode(self.currency, forKey: .currency)
-            try c.encode(self.state, forKey: .state)
-            try c.encode(self.attempts, forKey: .attempts)
-            try c.encode(self.lastError, forKey: .lastError)
-            try c.encode(self.documentId, forKey: .documentId)
-            try c.encode(self.number, forKey: .number)
-            try c.encode(self.documentDate, forKey: .documentDate)
-            try c.encode(self.jir, forKey: .jir)
-            try c.encode(self.zki, forKey: .zki)
-            try c.encode(self.queuedAt, forKey: .queuedAt)
-            try c.encode(self.issuedAt, forKey: .issuedAt)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, kind, reference, orderId, refundId, reversesId, matchId, amountCents, currency, state, attempts, lastError, documentId,
-                number, documentDate, jir, zki, queuedAt, issuedAt
-        }
     }
 
     static let documentColumns = """

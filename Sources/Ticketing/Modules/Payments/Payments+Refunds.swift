@@ -120,6 +120,9 @@ extension Payments {
                 domain: .payment, action: "refund.requested", actor: actor, subjects: subjects,
                 data: ["amount_cents": .number(Double(amount)), "reason": .string(reason), "source": .string(source.rawValue)]),
             to: &writes)
+        // A match cancellation's refund is announced by its order's `order.refunded`, written beside it:
+        // thousands of them at once need no second event each.
+        guard source != .matchCancellation else { return }
         Outbox.add(
             [
                 .init(

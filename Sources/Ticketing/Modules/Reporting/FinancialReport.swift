@@ -8,7 +8,7 @@ import PostgresNIO
 /// and price category, and by payment method; refunds and the fees kept; invoices and credit notes
 /// issued and pending; partner receivables. Read through the modules' facades, on one snapshot, and
 /// written as JSON, CSV or a real `.xlsx` workbook.
-struct FinancialReport: Encodable, Sendable {
+struct FinancialReport: EncodesNilAsNull, Sendable {
     struct Channel: Encodable, Sendable, Equatable {
         let channel: String
         let orders: Int
@@ -81,28 +81,6 @@ struct FinancialReport: Encodable, Sendable {
     let documents: [Documents]
     let receivables: Receivables
     let notes: [String]
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(self.matchId, forKey: .matchId)
-        try c.encode(self.from, forKey: .from)
-        try c.encode(self.to, forKey: .to)
-        try c.encode(self.generatedAt, forKey: .generatedAt)
-        try c.encode(self.currency, forKey: .currency)
-        try c.encode(self.totals, forKey: .totals)
-        try c.encode(self.salesByChannel, forKey: .salesByChannel)
-        try c.encode(self.salesBySector, forKey: .salesBySector)
-        try c.encode(self.salesByPaymentMethod, forKey: .salesByPaymentMethod)
-        try c.encode(self.refunds, forKey: .refunds)
-        try c.encode(self.documents, forKey: .documents)
-        try c.encode(self.receivables, forKey: .receivables)
-        try c.encode(self.notes, forKey: .notes)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case matchId, from, to, generatedAt, currency, totals, salesByChannel, salesBySector, salesByPaymentMethod, refunds, documents,
-            receivables, notes
-    }
 
     /// The period asked for: whole days in Zagreb, `from` to `to` inclusive.
     struct Period: Sendable, Equatable {

@@ -27,7 +27,7 @@ struct Reconciliation: Sendable {
         let ageSeconds: Int?
     }
 
-    struct Report: Encodable, Sendable {
+    struct Report: EncodesNilAsNull, Sendable {
         let matchId: Int64?
         let checkedAt: Date
         let orders: Int
@@ -43,26 +43,6 @@ struct Reconciliation: Sendable {
         /// What this version cannot prove yet.
         let notChecked: [String]
 
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.matchId, forKey: .matchId)
-            try c.encode(self.checkedAt, forKey: .checkedAt)
-            try c.encode(self.orders, forKey: .orders)
-            try c.encode(self.capturedCents, forKey: .capturedCents)
-            try c.encode(self.refundedCents, forKey: .refundedCents)
-            try c.encode(self.validTickets, forKey: .validTickets)
-            try c.encode(self.stripeChecked, forKey: .stripeChecked)
-            try c.encode(self.unexplained, forKey: .unexplained)
-            try c.encode(self.pending, forKey: .pending)
-            try c.encode(self.byKind, forKey: .byKind)
-            try c.encode(self.rows, forKey: .rows)
-            try c.encode(self.notChecked, forKey: .notChecked)
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case matchId, checkedAt, orders, capturedCents, refundedCents, validTickets, stripeChecked, unexplained, pending, byKind, rows,
-                notChecked
-        }
     }
 
     /// States of an order whose money we keep for tickets (in whole or part).

@@ -15,7 +15,7 @@ extension Support {
     }
 
     /// What a cancellation would do (a dry run), or where it stands.
-    struct Cancellation: Encodable, Sendable {
+    struct Cancellation: EncodesNilAsNull, Sendable {
         let matchId: Int64
         let dryRun: Bool
         /// running or done; nil for a dry run.
@@ -34,27 +34,6 @@ extension Support {
         let startedAt: Date?
         let finishedAt: Date?
 
-        enum CodingKeys: String, CodingKey {
-            case matchId, dryRun, state, reason, ticketsVoided, ordersRefunded, ordersToRefund, openOrders, amountToRefundCents,
-                refundsByMethod, refunds, startedAt, finishedAt
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.matchId, forKey: .matchId)
-            try c.encode(self.dryRun, forKey: .dryRun)
-            try c.encode(self.state, forKey: .state)
-            try c.encode(self.reason, forKey: .reason)
-            try c.encode(self.ticketsVoided, forKey: .ticketsVoided)
-            try c.encode(self.ordersRefunded, forKey: .ordersRefunded)
-            try c.encode(self.ordersToRefund, forKey: .ordersToRefund)
-            try c.encode(self.openOrders, forKey: .openOrders)
-            try c.encode(self.amountToRefundCents, forKey: .amountToRefundCents)
-            try c.encode(self.refundsByMethod, forKey: .refundsByMethod)
-            try c.encode(self.refunds, forKey: .refunds)
-            try c.encode(self.startedAt, forKey: .startedAt)
-            try c.encode(self.finishedAt, forKey: .finishedAt)
-        }
     }
 
     enum CancellationError: Error {

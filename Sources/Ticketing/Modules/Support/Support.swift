@@ -42,7 +42,7 @@ struct Support: Sendable {
     }
 
     /// A ticket as support sees it: where it is, and every holder it had.
-    struct TicketView: Encodable, Sendable {
+    struct TicketView: EncodesNilAsNull, Sendable {
         let id: UUID
         let orderId: UUID
         let matchId: Int64
@@ -57,25 +57,6 @@ struct Support: Sendable {
         let deliverToEmail: String?
         let transfers: [Transfer]
 
-        enum CodingKeys: String, CodingKey {
-            case id, orderId, matchId, position, status, holderName, sector, row, seat, walletUserId, deliverToEmail, transfers
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(self.id, forKey: .id)
-            try c.encode(self.orderId, forKey: .orderId)
-            try c.encode(self.matchId, forKey: .matchId)
-            try c.encode(self.position, forKey: .position)
-            try c.encode(self.status, forKey: .status)
-            try c.encode(self.holderName, forKey: .holderName)
-            try c.encode(self.sector, forKey: .sector)
-            try c.encode(self.row, forKey: .row)
-            try c.encode(self.seat, forKey: .seat)
-            try c.encode(self.walletUserId, forKey: .walletUserId)
-            try c.encode(self.deliverToEmail, forKey: .deliverToEmail)
-            try c.encode(self.transfers, forKey: .transfers)
-        }
     }
 
     enum SupportError: Error {
