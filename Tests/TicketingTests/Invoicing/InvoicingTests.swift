@@ -123,6 +123,11 @@ import Testing
                 "SELECT action FROM audit.entries WHERE action LIKE 'invoice.%' OR action LIKE 'credit_note.%' ORDER BY id",
                 as: String.self)
             #expect(trail == ["invoice.queued", "invoice.issued", "credit_note.queued", "credit_note.issued"], "\(trail)")
+            // Between rounds the sender's lease is given back (a restarted instance goes on at once).
+            #expect(
+                try await eventually {
+                    try await h.query("SELECT leased_until IS NULL FROM invoicing.sender", as: Bool.self) == [true]
+                })
         }
     }
 

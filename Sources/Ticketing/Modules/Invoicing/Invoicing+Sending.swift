@@ -38,16 +38,26 @@ extension Invoicing {
     func sendQueued(limit: Int = 10_000) async throws -> Int {
         var settled = 0
         if let client = self.client {
+            var leased = false
             while settled < limit, !Task.isCancelled {
                 guard try await self.takeLease() else { break }
+                leased = true
                 guard let head = try await self.head(), head.due else { break }
                 guard try await self.send(head, client: client) else { break }
                 settled += 1
                 if settled % 50 == 0 { try await self.recordBacklog() }
             }
+            // Given back between rounds: a restarted or other instance goes on at once (a crashed
+            // one's lease lapses).
+            if leased { try await self.releaseLease() }
         }
         try await self.recordBacklog()
         return settled
+    }
+
+    private func releaseLease() async throws {
+        try await self.postgres.query(
+            "UPDATE invoicing.sender SET leased_until = NULL WHERE owner = \(self.owner)", logger: self.logger)
     }
 
     /// The backlog as metrics: how many documents wait and how old the oldest is.
