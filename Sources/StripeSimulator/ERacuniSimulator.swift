@@ -61,6 +61,9 @@ final class ERacuniSimulator: Sendable {
     let credentials: Credentials
     let limit: RateLimit?
     let state = Locked(State())
+    /// Document ids continue from the time the simulator started: a restarted one (its documents
+    /// gone) never answers an id it gave before, as e-računi never does.
+    let firstDocument = Int(Date().timeIntervalSince1970) * 1_000_000
 
     init(credentials: Credentials, limit: RateLimit?) {
         self.credentials = credentials
@@ -215,7 +218,8 @@ final class ERacuniSimulator: Sendable {
             let date = Self.local(now, "yyyy-MM-dd")
             let zki = fiscal ? Self.hex(Insecure.MD5.hash(data: Array("\(n)|\(date)|\(total)".utf8))) : nil
             let document = Document(
-                documentID: "60:\(250_000 + n)", number: "\(n)-HNS-1", date: date, issuedTimestamp: Self.local(now, "yyyy-MM-dd'T'HH:mm:ss"),
+                documentID: "60:\(self.firstDocument + n)", number: "\(n)-HNS-1", date: date,
+                issuedTimestamp: Self.local(now, "yyyy-MM-dd'T'HH:mm:ss"),
                 issuedAt: now.timeIntervalSince1970, invoice: invoice, amount: total, jir: fiscal ? UUID().uuidString.lowercased() : nil, zki: zki)
             s.documents.append(document)
             let drop = s.dropAfterAccept > 0

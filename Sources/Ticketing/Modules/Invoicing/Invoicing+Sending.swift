@@ -113,11 +113,11 @@ extension Invoicing {
         if let sent = head.createSentAt {
             do {
                 if let found = try await client.findInvoice(reference: head.reference, issuedFrom: sent.addingTimeInterval(-3600)) {
-                    try await self.issued(head, found, recovered: true)
+                    try await self.record(head, found, recovered: true)
                     return true
                 }
-            } catch {
-                try await self.postpone(head, error: error, keepSent: true)
+            } catch let failure as ERacuniClient.Failure {
+                try await self.postpone(head, error: failure, keepSent: true)
                 return false
             }
         }
@@ -130,7 +130,7 @@ extension Invoicing {
         }
         switch outcome {
         case .success(let issued):
-            try await self.issued(head, issued, recovered: false)
+            try await self.record(head, issued, recovered: false)
             return true
         case .failure(.refused(let why)):
             try await self.fail(head, why: why)
@@ -174,6 +174,18 @@ extension Invoicing {
             invoice["remarks"] = .string("Storno računa \(number)")
         }
         return .object(invoice)
+    }
+
+    /// Records what e-računi issued; a document id another of ours already holds (e-računi answering
+    /// one document for two references) cannot be recorded twice: failed, for an admin to look at,
+    /// rather than blocking the queue.
+    private func record(_ head: Queued, _ document: ERacuniClient.Issued, recovered: Bool) async throws {
+        do {
+            try await self.issued(head, document, recovered: recovered)
+        } catch  where SQLState.isUniqueViolation(error) {
+            try await self.fail(
+                head, why: "e-računi answered document \(document.documentID) (\(document.number)), which another of our documents already records")
+        }
     }
 
     private func issued(_ head: Queued, _ document: ERacuniClient.Issued, recovered: Bool) async throws {
@@ -235,7 +247,7 @@ extension Invoicing {
             }
             Counter(label: "hns_invoicing_requests_failed_total", dimensions: [("kind", kind)]).increment()
         } else {
-            reason = String(describing: error)
+            reason = String(reflecting: error)
         }
         self.logger.warning(
             "e-računi document postponed", metadata: ["document": "\(head.id)", "error": "\(reason)", "retry_in": "\(delay)"])
