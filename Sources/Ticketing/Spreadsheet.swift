@@ -10,7 +10,6 @@ struct Spreadsheet: Sendable {
         case number(Int)
         /// Cents shown as euros with two decimals.
         case euros(Int)
-        case empty
     }
 
     struct Sheet: Sendable {
@@ -88,7 +87,6 @@ struct Spreadsheet: Sendable {
                         xml += #"<c r="\#(ref)" t="inlineStr"\#(style)><is><t xml:space="preserve">\#(Self.escape(text))</t></is></c>"#
                     case .number(let n): xml += #"<c r="\#(ref)"\#(style)><v>\#(n)</v></c>"#
                     case .euros(let cents): xml += #"<c r="\#(ref)" s="2"><v>\#(Self.decimal(cents))</v></c>"#
-                    case .empty: break
                     }
                 }
                 xml += "</row>"

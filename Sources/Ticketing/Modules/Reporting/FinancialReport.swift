@@ -141,12 +141,11 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
             let tickets = order.unitPrice > 0 ? order.amount / order.unitPrice : i.tickets
             return Sale(orderID: i.orderID, matchID: i.matchID, sector: i.sector, amount: order.amount, tickets: tickets, currency: order.currency)
         }
-        func tickets(_ sale: Sale) -> Int { sale.tickets }
         var channels: [String: (orders: Int, tickets: Int, gross: Int)] = [:]
         var bySector: [String: (match: Int64, sector: String, orders: Int, tickets: Int, gross: Int)] = [:]
         var methods: [String: (orders: Int, gross: Int)] = [:]
         for sale in sales {
-            let n = tickets(sale)
+            let n = sale.tickets
             channels[sale.channel, default: (0, 0, 0)].orders += 1
             channels[sale.channel]!.tickets += n
             channels[sale.channel]!.gross += sale.amount
@@ -165,7 +164,7 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         return FinancialReport(
             matchId: matchID, from: period.from, to: period.to, generatedAt: now, currency: sales.first?.currency ?? "eur",
             totals: Totals(
-                orders: sales.count, tickets: sales.reduce(0) { $0 + tickets($1) }, grossCents: gross, refundedCents: refunded,
+                orders: sales.count, tickets: sales.reduce(0) { $0 + $1.tickets }, grossCents: gross, refundedCents: refunded,
                 refundsOwedCents: owed, feesKeptCents: fees, netCents: gross - refunded - owed),
             salesByChannel: channels.sorted { $0.key < $1.key }.map {
                 Channel(channel: $0.key, orders: $0.value.orders, tickets: $0.value.tickets, grossCents: $0.value.gross)
