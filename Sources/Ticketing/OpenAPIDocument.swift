@@ -71,6 +71,11 @@ enum OpenAPIDocument {
               in: path
               required: true
               schema: {$ref: '#/components/schemas/Uuid'}
+            quotaId:
+              name: quotaId
+              in: path
+              required: true
+              schema: {$ref: '#/components/schemas/Uuid'}
             refundId:
               name: refundId
               in: path
@@ -131,6 +136,10 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/refund-not-retryable', status: 409, title: 'Refund cannot be retried'}
             - {type: 'https://hns.hr/problems/invoice-not-issued', status: 409, title: 'Invoice not issued yet'}
             - {type: 'https://hns.hr/problems/document-not-retryable', status: 409, title: 'Document cannot be retried'}
+            - {type: 'https://hns.hr/problems/quota-closed', status: 409, title: 'Quota closed'}
+            - {type: 'https://hns.hr/problems/delegation-not-allowed', status: 409, title: 'Delegation not allowed'}
+            - {type: 'https://hns.hr/problems/quota-seats-not-free', status: 409, title: 'Not enough free quota seats'}
+            - {type: 'https://hns.hr/problems/credit-limit', status: 409, title: 'Credit limit reached'}
             - {type: 'https://hns.hr/problems/rate-limited', status: 429, title: 'Too many requests'}
             - {type: 'https://hns.hr/problems/purchase-window-ended', status: 403, title: 'Purchase window ended'}
             - {type: 'https://hns.hr/problems/purchase-token-invalid', status: 403, title: 'Purchase token invalid'}
@@ -870,6 +879,175 @@ enum OpenAPIDocument {
                   maxItems: 50
                   uniqueItems: true
                   items: {$ref: '#/components/schemas/Attendee'}
+            QuotaSeats:
+              description: Seats per sector, each sector once; the best available together, as a sale picks them.
+              type: array
+              maxItems: 100
+              items:
+                type: object
+                required: [sector, quantity]
+                properties:
+                  sector: {$ref: '#/components/schemas/SectorCode'}
+                  quantity: {type: integer, minimum: 1, maximum: 50000}
+            QuotaUnits:
+              description: Seats named by unit id (from the sector's seat map).
+              type: array
+              maxItems: 50000
+              uniqueItems: true
+              items: {type: integer, minimum: 1, maximum: 9223372036854775807}
+            QuotaCreate:
+              description: >-
+                A quota (admin): seats per sector and/or named seats (at least one), a price per seat (the sector's full
+                price, a reduced price in `reduced_price_cents`, or free), a payment mode (`card`, or `deferred` with a
+                credit limit in euro cents), a claim deadline in the future and no later than kick-off, and whether
+                owners may delegate (then `max_depth` levels of sub-quotas, 1 to 5). `reduced_price_cents` only with a
+                reduced price, `credit_limit_cents` only with deferred payment.
+              type: object
+              required: [name, owner_email, price, payment_mode, claim_deadline]
+              properties:
+                name: {$ref: '#/components/schemas/NonBlank', maxLength: 200}
+                owner_email: {$ref: '#/components/schemas/Email'}
+                sectors: {$ref: '#/components/schemas/QuotaSeats'}
+                seats: {$ref: '#/components/schemas/QuotaUnits'}
+                price: {type: string, enum: [full, reduced, free]}
+                reduced_price_cents: {type: [integer, 'null'], minimum: 1, maximum: 10000000}
+                payment_mode: {type: string, enum: [card, deferred]}
+                credit_limit_cents: {type: [integer, 'null'], minimum: 0, maximum: 100000000000}
+                claim_deadline: {$ref: '#/components/schemas/DateTime'}
+                delegation_allowed: {type: [boolean, 'null']}
+                max_depth: {type: [integer, 'null'], minimum: 0, maximum: 5}
+            SubquotaCreate:
+              description: >-
+                A sub-quota carved from the owner's free seats for another email (seats per sector or named, one of the
+                two), with its own claim deadline in the future and no later than its parent's.
+              type: object
+              required: [name, owner_email, claim_deadline]
+              properties:
+                name: {$ref: '#/components/schemas/NonBlank', maxLength: 200}
+                owner_email: {$ref: '#/components/schemas/Email'}
+                sectors: {$ref: '#/components/schemas/QuotaSeats'}
+                seats: {$ref: '#/components/schemas/QuotaUnits'}
+                claim_deadline: {$ref: '#/components/schemas/DateTime'}
+            QuotaReturn:
+              description: Free seats the owner gives back, per sector (those a sale would sell last) or named; one of the two.
+              type: object
+              properties:
+                sectors: {$ref: '#/components/schemas/QuotaSeats'}
+                seats: {$ref: '#/components/schemas/QuotaUnits'}
+            QuotaClaim:
+              description: >-
+                Ticket holders for seats of the quota (checked as a purchase's attendees), and either chosen seats (one
+                free seat of this quota per attendee, in one sector) or none: then the best together, in `sector` or the
+                first sector with room for all.
+              type: object
+              required: [attendees]
+              properties:
+                attendees:
+                  type: array
+                  minItems: 1
+                  maxItems: 50
+                  uniqueItems: true
+                  items: {$ref: '#/components/schemas/Attendee'}
+                seats:
+                  type: [array, 'null']
+                  maxItems: 50
+                  uniqueItems: true
+                  items: {type: integer, minimum: 1, maximum: 9223372036854775807}
+                sector: {oneOf: [{$ref: '#/components/schemas/SectorCode'}, {type: 'null'}]}
+            QuotaCounts:
+              type: object
+              required: [allocated, free, claimed, paid, deferred, delegated, returned]
+              properties:
+                allocated: {type: integer, description: seats the quota has now, its sub-quotas' included}
+                free: {type: integer}
+                claimed: {type: integer, description: claimed, awaiting the card payment}
+                paid: {type: integer, description: paid by card, or free of charge}
+                deferred: {type: integer, description: tickets issued on the partner's account, not paid yet}
+                delegated: {type: integer, description: what its sub-quotas have}
+                returned: {type: integer, description: seats that left it (given back, lapsed, resized, revoked)}
+            Quota:
+              type: object
+              required: [id, match_id, root_id, parent_id, depth, name, owner_email, price, reduced_price_cents, payment_mode, credit_limit_cents,
+                deferred_open_cents, claim_deadline, delegation_allowed, max_depth, state, created_at, counts, subquotas]
+              properties:
+                id: {type: string, format: uuid}
+                match_id: {type: integer}
+                root_id: {type: string, format: uuid}
+                parent_id: {type: [string, 'null'], format: uuid}
+                depth: {type: integer}
+                name: {type: string}
+                owner_email: {type: string}
+                price: {type: string, enum: [full, reduced, free]}
+                reduced_price_cents: {type: [integer, 'null']}
+                payment_mode: {type: string, enum: [card, deferred]}
+                credit_limit_cents: {type: [integer, 'null'], description: the root's}
+                deferred_open_cents: {type: [integer, 'null'], description: what the partner owes for tickets on account (the root's)}
+                claim_deadline: {type: string, format: date-time}
+                delegation_allowed: {type: boolean}
+                max_depth: {type: integer}
+                state: {type: string, enum: [active, lapsing, lapsed, revoked]}
+                created_at: {type: string, format: date-time}
+                counts: {$ref: '#/components/schemas/QuotaCounts'}
+                subquotas: {type: array, items: {$ref: '#/components/schemas/Quota'}}
+            QuotaDetail:
+              type: object
+              required: [quota, seats]
+              properties:
+                quota: {$ref: '#/components/schemas/Quota'}
+                seats:
+                  type: array
+                  items:
+                    type: object
+                    required: [unit_id, sector, row, seat, state, subquota_id, order_id]
+                    properties:
+                      unit_id: {type: integer}
+                      sector: {type: string}
+                      row: {type: [string, 'null']}
+                      seat: {type: [string, 'null']}
+                      state: {type: string, enum: [free, claimed, paid, deferred, delegated]}
+                      subquota_id: {type: [string, 'null'], format: uuid, description: the sub-quota (a direct child) that has a delegated seat}
+                      order_id: {type: [string, 'null'], format: uuid}
+            QuotaClaimAnswer:
+              type: object
+              required: [id, quota_id, order_id, order_state, payment_terms, unit_price_cents, amount_cents, currency, hold_expires_at, seats, ticket_ids]
+              properties:
+                id: {type: string, format: uuid}
+                quota_id: {type: string, format: uuid}
+                order_id: {type: string, format: uuid}
+                order_state: {type: string, enum: [seats_held, tickets_issued], description: 'seats_held: pay it with POST /api/v1/orders/{order_id}/payment'}
+                payment_terms: {type: string, enum: [card, deferred, free]}
+                unit_price_cents: {type: integer}
+                amount_cents: {type: integer}
+                currency: {type: string}
+                hold_expires_at: {type: [string, 'null'], format: date-time}
+                seats:
+                  type: array
+                  items:
+                    type: object
+                    required: [unit_id, sector, attendee]
+                    properties:
+                      unit_id: {type: integer}
+                      sector: {type: string}
+                      row: {type: string}
+                      seat: {type: string}
+                      attendee: {type: string}
+                ticket_ids: {type: array, items: {type: string, format: uuid}}
+            QuotaMatchReport:
+              type: object
+              required: [match_id, totals, by_owner, quotas]
+              properties:
+                match_id: {type: integer}
+                totals: {$ref: '#/components/schemas/QuotaCounts'}
+                by_owner:
+                  type: array
+                  items:
+                    type: object
+                    required: [owner_email, quotas, counts]
+                    properties:
+                      owner_email: {type: string}
+                      quotas: {type: integer}
+                      counts: {$ref: '#/components/schemas/QuotaCounts'}
+                quotas: {type: array, items: {$ref: '#/components/schemas/Quota'}}
             BlacklistEntryInput:
               description: 'A blacklist entry as POSTed: an OIB, a passport (country and number together), or first name, last name and date of birth; blank
                 fields count as absent. id, added_by and created_at are the server''s and ignored.'
@@ -2191,6 +2369,104 @@ enum OpenAPIDocument {
                           refund: {$ref: '#/components/schemas/Refund'}
                           order_state: {type: string, enum: [partially_refunded, refunded]}
                           voided_ticket_ids: {type: array, items: {type: string, format: uuid}}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/matches/{matchId}/quotas:
+            post:
+              summary: >-
+                Create a quota (admin): its seats are allocated at once with a sale's rules (rows together, snake order,
+                no orphan seat where avoidable), in one transaction with the inventory; 409 not-enough-seats names the
+                sector and how many are free. The owner is invited (email and push jobs with a deep link).
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/matchId'}, {$ref: '#/components/parameters/idempotencyKey'}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaCreate'}}}}
+              responses:
+                '201': {description: created, content: {application/json: {schema: {$ref: '#/components/schemas/Quota'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
+            get:
+              summary: The match's quotas (admin) as trees, with totals and per owner
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/matchId'}]
+              responses:
+                '200': {description: the report, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaMatchReport'}}}}
+          /api/v1/admin/quotas/{quotaId}:
+            get:
+              summary: A quota (admin) with its seats and its sub-quotas
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/quotaId'}]
+              responses:
+                '200': {description: the quota, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaDetail'}}}}
+          /api/v1/admin/quotas/{quotaId}/resize:
+            post:
+              summary: >-
+                Set a root quota's seats per sector (admin): more are allocated, fewer give back the root's own free
+                seats (409 when delegated or claimed seats would be needed)
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/quotaId'}]
+              requestBody:
+                required: true
+                content: {application/json: {schema: {type: object, required: [sectors], properties: {sectors: {$ref: '#/components/schemas/QuotaSeats', minItems: 1}}}}}
+              responses:
+                '200': {description: resized, content: {application/json: {schema: {$ref: '#/components/schemas/Quota'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/quotas/{quotaId}/revoke:
+            post:
+              summary: Revoke a root quota and its tree (admin); unclaimed seats go back to general sale, issued tickets stay valid
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/quotaId'}]
+              requestBody:
+                required: true
+                content: {application/json: {schema: {type: object, required: [reason], properties: {reason: {$ref: '#/components/schemas/NonBlank', maxLength: 500}}}}}
+              responses:
+                '200': {description: revoked, content: {application/json: {schema: {$ref: '#/components/schemas/Quota'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/quotas:
+            get:
+              summary: >-
+                The caller's quotas at any level (quota_owner or customer). A quota is its owner email's: the first user
+                who signs in with it owns it from then on.
+              x-hns-role: quota_owner
+              responses:
+                '200':
+                  description: the quotas
+                  content:
+                    application/json:
+                      schema: {type: object, required: [quotas], properties: {quotas: {type: array, items: {$ref: '#/components/schemas/Quota'}}}}
+          /api/v1/quotas/{quotaId}:
+            get:
+              summary: A quota with every seat's state and its sub-quotas as a tree, for its owner or an owner above it (else 404)
+              x-hns-role: quota_owner
+              parameters: [{$ref: '#/components/parameters/quotaId'}]
+              responses:
+                '200': {description: the quota, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaDetail'}}}}
+          /api/v1/quotas/{quotaId}/claims:
+            post:
+              summary: >-
+                Claim seats for named people (the quota's owner). Card quotas place an order at the quota's price, paid
+                with POST /api/v1/orders/{order_id}/payment; deferred quotas issue the tickets at once on the partner's
+                account (409 credit-limit past its limit), free ones at once. 409 quota-closed after the deadline.
+              x-hns-role: quota_owner
+              parameters: [{$ref: '#/components/parameters/quotaId'}, {$ref: '#/components/parameters/idempotencyKey'}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaClaim'}}}}
+              responses:
+                '201': {description: claimed, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaClaimAnswer'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/quotas/{quotaId}/subquotas:
+            post:
+              summary: Hand part of the quota's free seats to another email (the quota's owner, when its root allows that depth)
+              x-hns-role: quota_owner
+              parameters: [{$ref: '#/components/parameters/quotaId'}, {$ref: '#/components/parameters/idempotencyKey'}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/SubquotaCreate'}}}}
+              responses:
+                '201': {description: delegated, content: {application/json: {schema: {$ref: '#/components/schemas/Quota'}}}}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/quotas/{quotaId}/returns:
+            post:
+              summary: Give free seats back (the quota's owner) to the parent quota, or from a root to general sale
+              x-hns-role: quota_owner
+              parameters: [{$ref: '#/components/parameters/quotaId'}]
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaReturn'}}}}
+              responses:
+                '200': {description: given back, content: {application/json: {schema: {$ref: '#/components/schemas/Quota'}}}}
                 '409': {$ref: '#/components/responses/Problem'}
           /api/v1/support/refunds:
             get:

@@ -70,7 +70,16 @@ extension AccessRule {
 
 enum CustomerAccess: AccessRule { static let role = Role.customer }
 enum SupportAccess: AccessRule { static let role = Role.support }
-enum QuotaOwnerAccess: AccessRule { static let role = Role.quotaOwner }
+enum QuotaOwnerAccess: AccessRule {
+    static let role = Role.quotaOwner
+    /// A quota is offered to an email, and whoever signs in with it owns it: in the quota portal (role
+    /// `quota_owner`) or in the app (a customer). Which quotas a caller sees is decided per quota by
+    /// that email (`Quotas.Node.isOwned(by:)`).
+    static func check(_ identity: Identity) throws(IdentityError) {
+        if identity.roles.contains(.customer) { return }
+        try identity.require(Self.role)
+    }
+}
 enum PetrolStaffAccess: AccessRule { static let role = Role.petrolStaff }
 enum AdminAccess: AccessRule {
     static let role = Role.admin

@@ -29,6 +29,7 @@ struct TicketingModules: Sendable {
     let support: Support
     let invoicing: Invoicing
     let reconciliation: Reconciliation
+    let quotas: Quotas
     /// Nil where no configuration sets them (tests of a module, subcommands).
     var purchaseLimits: PurchaseRateLimits?
 
@@ -127,6 +128,7 @@ struct TicketingModules: Sendable {
             transferFreeze: transferFreeze, clock: clock, logger: logger)
         self.invoicing = invoicing ?? Invoicing(postgres: postgres, client: nil, logger: logger)
         self.reconciliation = Reconciliation(postgres: postgres, payments: self.payments, logger: logger)
+        self.quotas = Quotas(postgres: postgres, inventory: inventory, orders: self.orders, matches: matches, logger: logger)
     }
 }
 
@@ -187,6 +189,8 @@ public enum TicketingApp {
             PeriodicService("match cancellations", every: config.cancellationInterval, logger: logger) {
                 try await support.runCancellations(batch: batch)
             })
+        let quotas = modules.quotas
+        services.append(PeriodicService("quota deadlines", every: config.quotaLapseInterval, logger: logger) { _ = try await quotas.lapseDue() })
         services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
         services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
@@ -233,6 +237,8 @@ public enum TicketingApp {
         modules.orders.addRoutes(to: groups, queueGate: gate, idempotency: idempotency) { matchID in
             try await matches.match(id: matchID).kickoffAt
         }
+        // E7
+        modules.quotas.addRoutes(to: groups, idempotency: idempotency)
         // E10
         modules.support.addRoutes(to: groups, idempotency: idempotency)
         modules.support.addRefundRoutes(to: groups, idempotency: idempotency)

@@ -43,6 +43,9 @@ public struct TicketingConfiguration: Sendable {
     /// refunds per transaction.
     public var cancellationInterval: Duration = .seconds(2)
     public var cancellationBatch = 100
+    /// How often each instance looks for quotas whose claim deadline passed (their unclaimed seats
+    /// go to the parent quota, a root's to general sale).
+    public var quotaLapseInterval: Duration = .seconds(5)
     /// Refund requests to Stripe, over every instance; nil: unpaced. By default Stripe's documented
     /// limit for one endpoint (25 requests/s; 100/s for the whole account in live mode).
     public var stripeRefundRate: RateLimit? = RateLimit(count: 25, window: .seconds(1))
@@ -109,6 +112,7 @@ public struct TicketingConfiguration: Sendable {
         let transferFreeze = env.duration("HNS_TRANSFER_FREEZE", default: .seconds(2 * 3600))
         let cancellationInterval = env.duration("HNS_CANCELLATION_INTERVAL", default: .seconds(2))
         let cancellationBatch = env.int("HNS_CANCELLATION_BATCH", default: 100, range: 1...1000)
+        let quotaLapse = env.duration("HNS_QUOTA_LAPSE_INTERVAL", default: .seconds(5))
         let refundRate = env.rateLimit("HNS_STRIPE_REFUND_RATE", default: RateLimit(count: 25, window: .seconds(1)))
         let refundConcurrency = env.int("HNS_STRIPE_REFUND_CONCURRENCY", default: 16, range: 1...256)
         let refundInterval = env.duration("HNS_REFUND_SEND_INTERVAL", default: .seconds(1))
@@ -134,6 +138,7 @@ public struct TicketingConfiguration: Sendable {
         config.transferFreeze = transferFreeze
         config.cancellationInterval = cancellationInterval
         config.cancellationBatch = cancellationBatch
+        config.quotaLapseInterval = quotaLapse
         config.stripeRefundRate = refundRate
         config.stripeRefundConcurrency = refundConcurrency
         config.refundSendInterval = refundInterval

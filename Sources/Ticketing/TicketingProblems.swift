@@ -45,6 +45,12 @@ enum TicketingProblems {
     static let invoiceNotIssued = ProblemType("invoice-not-issued", .conflict, "Invoice not issued yet")
     static let documentNotRetryable = ProblemType("document-not-retryable", .conflict, "Document cannot be retried")
 
+    // E7
+    static let quotaClosed = ProblemType("quota-closed", .conflict, "Quota closed")
+    static let delegationNotAllowed = ProblemType("delegation-not-allowed", .conflict, "Delegation not allowed")
+    static let quotaSeatsNotFree = ProblemType("quota-seats-not-free", .conflict, "Not enough free quota seats")
+    static let creditLimit = ProblemType("credit-limit", .conflict, "Credit limit reached")
+
     static let all: [ProblemType] =
         ProblemType.common + [
             .purchaseWindowEnded, .purchaseTokenInvalid,
@@ -52,7 +58,7 @@ enum TicketingProblems {
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
             paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
             ticketNotTransferable, transferFrozen, orderNotRefundable, ticketNotRefundable, refundNotRetryable, invoiceNotIssued,
-            documentNotRetryable,
+            documentNotRetryable, quotaClosed, delegationNotAllowed, quotaSeatsNotFree, creditLimit,
         ]
 }
 
@@ -82,6 +88,32 @@ extension InventoryError: ProblemConvertible {
         case .paymentUnderWay:
             Problem(TicketingProblems.paymentUnderWay, detail: "A payment for these seats is under way; cancel the order's payment instead.")
         case .contention: .unavailable("Too many fans are reserving in this sector right now; try again.")
+        }
+    }
+}
+
+extension QuotaError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound: .notFound("No such quota.")
+        case .closed(let state):
+            Problem(TicketingProblems.quotaClosed, detail: "This quota is \(state); its seats can no longer be claimed or handed on.")
+        case .delegationNotAllowed(let why): Problem(TicketingProblems.delegationNotAllowed, detail: why)
+        case .notEnoughFree(let sector, let requested, let free):
+            Problem(
+                TicketingProblems.quotaSeatsNotFree,
+                detail: "This quota has \(free) free seat(s) together in sector \(sector); \(requested) were asked for.",
+                extensions: ["sector": .string(sector), "free": .number(Double(free))])
+        case .seatsNotFree(let ids):
+            Problem(
+                TicketingProblems.quotaSeatsNotFree, detail: "Some of the chosen seats are not free seats of this quota.",
+                errors: [.init(field: "seats", message: "units \(ids.map(String.init).joined(separator: ", ")) are not free here")],
+                extensions: ["unavailable_unit_ids": .array(ids.map { .number(Double($0)) })])
+        case .creditLimit(let limit, let open, let requested):
+            Problem(
+                TicketingProblems.creditLimit,
+                detail: "The partner's open amount would pass its credit limit: \(open) of \(limit) cents owed, \(requested) more asked.",
+                extensions: ["credit_limit_cents": .number(Double(limit)), "open_cents": .number(Double(open))])
         }
     }
 }

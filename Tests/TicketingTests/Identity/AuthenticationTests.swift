@@ -72,7 +72,8 @@ import Yams
     static func tokenWithout(_ role: String) async throws -> String {
         switch role {
         case "admin": try await TicketingHarness.token(user: "almost-admin", roles: ["admin", "customer", "support"], amr: ["pwd"])
-        case "customer": try await TicketingHarness.token(user: "staff", roles: ["support", "petrol_staff"], amr: ["pwd", "mfa"])
+        // Quota owners sign in to the quota portal or (as customers) to the app: staff roles only lack both.
+        case "customer", "quota_owner": try await TicketingHarness.token(user: "staff", roles: ["support", "petrol_staff"], amr: ["pwd", "mfa"])
         default: try await TicketingHarness.token(user: "fan", roles: ["customer"], amr: ["pwd", "mfa"])
         }
     }

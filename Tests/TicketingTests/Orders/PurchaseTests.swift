@@ -611,6 +611,7 @@ import Testing
         #expect(try OrderState.awaitingPayment.after(.cancel) == .cancelled)
         #expect(try OrderState.expired.after(.lateSuccessReseated) == .paid)
         #expect(try OrderState.ticketsIssued.after(.refundedInPart).after(.refundedInFull) == .refunded)
+        #expect(try OrderState.seatsHeld.after(.issuedOnAccount) == .ticketsIssued)
     }
 
     @Test func every_other_transition_is_refused() {
@@ -619,7 +620,7 @@ import Testing
             "awaiting_payment.paymentFailed", "created.expire", "seats_held.expire", "awaiting_payment.expire", "created.cancel",
             "seats_held.cancel", "awaiting_payment.cancel", "expired.lateSuccessReseated", "cancelled.lateSuccessReseated",
             "payment_failed.lateSuccessReseated", "tickets_issued.refundedInPart", "partially_refunded.refundedInPart",
-            "tickets_issued.refundedInFull", "partially_refunded.refundedInFull",
+            "tickets_issued.refundedInFull", "partially_refunded.refundedInFull", "seats_held.issuedOnAccount",
         ]
         for state in OrderState.allCases {
             for event in OrderState.Event.allCases {

@@ -15,16 +15,18 @@ extension Inventory {
         guard !units.isEmpty else { return [] }
         let rows = try await connection.prepared(
             """
-            UPDATE inventory.units u SET status = \(blockReason == nil ? "available" : "blocked"), hold_id = NULL, block_reason = \(blockReason)
+            UPDATE inventory.units u SET status = \(blockReason == nil ? "available" : "blocked"), hold_id = NULL, block_reason = \(blockReason),
+                   allocation_id = NULL
             FROM inventory.holds h
             WHERE u.id = ANY(\(units.sorted())) AND u.match_id = \(matchID) AND u.status = 'sold' AND h.id = u.hold_id
-            RETURNING u.id, u.sector_code, h.buyer_id
+            RETURNING u.id, u.sector_code, h.buyer_id, h.allocation_id IS NOT NULL
             """, logger: self.logger)
         var bySector: [String: [Int64]] = [:]
         var byBuyer: [String: Int] = [:]
-        for try await (id, sector, buyer) in rows.decode((Int64, String, String).self) {
+        for try await (id, sector, buyer, fromAllocation) in rows.decode((Int64, String, String, Bool).self) {
             bySector[sector, default: []].append(id)
-            byBuyer[buyer, default: 0] += 1
+            // A quota's claim never counted against its owner's own limit.
+            if !fromAllocation { byBuyer[buyer, default: 0] += 1 }
         }
         var writes = PreparedWrites()
         // Parts run last-added first: the counters, added first, are locked last.

@@ -89,6 +89,8 @@ extension Inventory {
         /// The seats come from the active hold (false: the hold had ended, and a late payment re-takes
         /// them from the free seats).
         let fromHeld: Bool
+        /// Held from a quota's allocation: not counted against the buyer's own limit.
+        let fromAllocation: Bool
         let actor: Actor
 
         var counts: CountsChange {
@@ -105,6 +107,7 @@ extension Inventory {
         var available = 0
         var held = 0
         var sold = 0
+        var allocated = 0
     }
 
     /// The change as a part of the caller's closing statement (with the other writes of its transaction).
@@ -112,10 +115,10 @@ extension Inventory {
     /// CopyPropagation, a compiler crash).
     @inline(never)
     func add(_ change: CountsChange, to writes: inout PreparedWrites) {
-        guard change.available != 0 || change.held != 0 || change.sold != 0 else { return }
+        guard change.available != 0 || change.held != 0 || change.sold != 0 || change.allocated != 0 else { return }
         _ = Self.addCounts(
             matchID: change.matchID, sector: change.sector, available: change.available, held: change.held, sold: change.sold,
-            to: &writes)
+            allocated: change.allocated, to: &writes)
     }
 
     /// Sells the hold's seats in the caller's transaction: locks and checks them now; the caller adds
@@ -128,8 +131,9 @@ extension Inventory {
         // locked, in id order, in one statement. The units read the hold's row, so they are locked after it.
         let rows = try await connection.prepared(
             """
-            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, h.unit_ids, u.id, u.status, u.hold_id, u.sector_code, u.row_label, u.seat_label
-            FROM (SELECT match_id, buyer_id, sector_code, state, unit_ids FROM inventory.holds WHERE id = \(holdID) FOR UPDATE) h
+            SELECT h.match_id, h.buyer_id, h.sector_code, h.state, h.unit_ids, u.id, u.status, u.hold_id, u.sector_code, u.row_label, u.seat_label,
+                   h.allocation_id IS NOT NULL
+            FROM (SELECT match_id, buyer_id, sector_code, state, unit_ids, allocation_id FROM inventory.holds WHERE id = \(holdID) FOR UPDATE) h
             LEFT JOIN LATERAL (
                 SELECT id, status, hold_id, sector_code, row_label, seat_label FROM inventory.units
                 WHERE id = ANY(h.unit_ids) AND match_id = h.match_id ORDER BY id FOR UPDATE
@@ -137,13 +141,15 @@ extension Inventory {
             ORDER BY u.id
             """, logger: self.logger)
         var hold: (Int64, String, String, String)?
+        var fromAllocation = false
         var unitIDs: [Int64] = []
         var units: [(id: Int64, status: String, hold: UUID?)] = []
         var seats: [HeldSeat] = []
-        for try await (match, buyer, sector, state, ids, unit, status, unitHold, code, row, seat) in rows.decode(
-            (Int64, String, String, String, [Int64]?, Int64?, String?, UUID?, String?, String?, String?).self)
+        for try await (match, buyer, sector, state, ids, unit, status, unitHold, code, row, seat, allocation) in rows.decode(
+            (Int64, String, String, String, [Int64]?, Int64?, String?, UUID?, String?, String?, String?, Bool).self)
         {
             hold = (match, buyer, sector, state)
+            fromAllocation = allocation
             unitIDs = (ids ?? []).sorted()
             if let unit, let status, let code {
                 units.append((unit, status, unitHold))
@@ -170,7 +176,7 @@ extension Inventory {
         return .sold(
             Sale(
                 holdID: holdID, matchID: matchID, buyer: buyer, sector: sector, unitIDs: unitIDs, seats: seats, fromHeld: fromHeld,
-                actor: actor))
+                fromAllocation: fromAllocation, actor: actor))
     }
 
     /// The sale's writes as parts of the caller's closing statement: the units, the hold, the buyer's
@@ -185,11 +191,13 @@ extension Inventory {
             UPDATE inventory.holds SET state = 'sold', ended_at = now(), end_reason = \(sale.fromHeld ? "sold" : "sold_after_expiry")
             WHERE id = \(holdID)
             """)
-        writes.add(
-            """
-            INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(sale.matchID), \(sale.buyer), 0, \(n))
-            ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(sale.fromHeld ? n : 0), sold = b.sold + \(n)
-            """)
+        if !sale.fromAllocation {
+            writes.add(
+                """
+                INSERT INTO inventory.buyer_counts AS b (match_id, buyer_id, held, sold) VALUES (\(sale.matchID), \(sale.buyer), 0, \(n))
+                ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held - \(sale.fromHeld ? n : 0), sold = b.sold + \(n)
+                """)
+        }
         Audit.add(
             Self.entry(
                 sale.fromHeld ? "hold.sold" : "hold.sold_after_expiry", matchID: sale.matchID, hold: holdID, sector: sale.sector,

@@ -162,7 +162,7 @@ extension Inventory {
             var found = false
             for try await (id, sector, row, label, status) in rows.decode((Int64, String, String?, String?, String).self) {
                 found = true
-                if status == "held" || status == "sold" {
+                if status == "held" || status == "sold" || status == "allocated" {
                     conflicts.append(Conflict(change: "block", sector: sector, row: row, seat: label, unitId: id, status: status))
                 } else {
                     blockIDs.append((id, seat))

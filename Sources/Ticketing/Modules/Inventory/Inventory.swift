@@ -243,7 +243,7 @@ struct Inventory: Sendable {
         return (answer, (sector.with(counts), counts.version))
     }
 
-    private static func candidates(_ connection: PostgresConnection, _ query: PreparedSQL, logger: Logger) async throws -> [SeatCandidate] {
+    static func candidates(_ connection: PostgresConnection, _ query: PreparedSQL, logger: Logger) async throws -> [SeatCandidate] {
         let rows = try await connection.prepared(query, logger: logger)
         var candidates: [SeatCandidate] = []
         for try await (id, row, priority, number, snake) in rows.decode((Int64, String, Int, Int, Int).self) {
@@ -321,7 +321,7 @@ struct Inventory: Sendable {
         q.appendLiteral(") ON CONFLICT (match_id, buyer_id) DO UPDATE SET held = b.held + EXCLUDED.held RETURNING b.held + b.sold AS total")
     }
 
-    private func availableCount(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> Int {
+    func availableCount(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> Int {
         let rows = try await connection.prepared(
             "SELECT available FROM inventory.sector_counts WHERE match_id = \(matchID) AND sector_code = \(sector)", logger: self.logger)
         for try await n in rows.decode(Int.self) { return n }
@@ -352,10 +352,11 @@ struct Inventory: Sendable {
     @discardableResult
     func bumpCounts(
         _ connection: PostgresConnection, matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0,
-        with more: (inout PreparedWrites) throws -> Void = { _ in }
+        allocated: Int = 0, with more: (inout PreparedWrites) throws -> Void = { _ in }
     ) async throws -> Counts {
         var writes = PreparedWrites()
-        let counter = Self.addCounts(matchID: matchID, sector: sector, available: available, held: held, sold: sold, blocked: blocked, to: &writes)
+        let counter = Self.addCounts(
+            matchID: matchID, sector: sector, available: available, held: held, sold: sold, blocked: blocked, allocated: allocated, to: &writes)
         try more(&writes)
         let rows = try await writes.run(on: connection, select: "SELECT available, held, sold, blocked, version FROM \(counter)", logger: self.logger)
         guard let (a, h, s, b, v) = try rows.first?.decode((Int, Int, Int, Int, Int64).self) else { throw InventoryError.sectorNotFound(sector) }
@@ -364,12 +365,13 @@ struct Inventory: Sendable {
 
     /// The sector's counter change as a part of a combined statement; its rows are the new counts.
     static func addCounts(
-        matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0, to writes: inout PreparedWrites
+        matchID: Int64, sector: String, available: Int = 0, held: Int = 0, sold: Int = 0, blocked: Int = 0, allocated: Int = 0,
+        to writes: inout PreparedWrites
     ) -> String {
         writes.add(
             """
             UPDATE inventory.sector_counts SET available = available + \(available), held = held + \(held), sold = sold + \(sold),
-                   blocked = blocked + \(blocked), version = version + 1
+                   blocked = blocked + \(blocked), allocated = allocated + \(allocated), version = version + 1
             WHERE match_id = \(matchID) AND sector_code = \(sector) RETURNING available, held, sold, blocked, version
             """)
     }
@@ -393,12 +395,13 @@ struct Inventory: Sendable {
             connection in
             let rows = try await connection.prepared(
                 """
-                SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds', payment_started_at IS NOT NULL
+                SELECT match_id, buyer_id, sector_code, state, expires_at <= now() + interval '2 seconds', payment_started_at IS NOT NULL,
+                       allocation_id IS NOT NULL
                 FROM inventory.holds WHERE id = \(holdID) FOR UPDATE
                 """, logger: self.logger)
-            var hold: (Int64, String, String, String, Bool, Bool)?
-            for try await row in rows.decode((Int64, String, String, String, Bool, Bool).self) { hold = row }
-            guard let (matchID, holder, sector, state, due, paying) = hold else { throw InventoryError.holdNotFound }
+            var hold: (Int64, String, String, String, Bool, Bool, Bool)?
+            for try await row in rows.decode((Int64, String, String, String, Bool, Bool, Bool).self) { hold = row }
+            guard let (matchID, holder, sector, state, due, paying, fromAllocation) = hold else { throw InventoryError.holdNotFound }
             if let buyer, buyer != holder { throw InventoryError.holdNotFound }
             // Once a payment is under way only its outcome (or the end of its grace period) ends the hold.
             if buyer != nil, paying, state == "active" { throw InventoryError.paymentUnderWay }
@@ -408,23 +411,34 @@ struct Inventory: Sendable {
                 return nil
             }
             if reason == .expired, !due { return nil }
+            // Seats of an allocation go back to it (a quota's claim that was not paid); the others,
+            // and those whose allocation ended meanwhile, back on sale.
             let freed = try await connection.prepared(
                 """
-                UPDATE inventory.units SET status = 'available', hold_id = NULL
-                WHERE hold_id = \(holdID) AND status = 'held' RETURNING id
+                UPDATE inventory.units SET status = CASE WHEN allocation_id IS NULL THEN 'available' ELSE 'allocated' END, hold_id = NULL
+                WHERE hold_id = \(holdID) AND status = 'held' RETURNING id, allocation_id IS NOT NULL
                 """, logger: self.logger)
             var ids: [Int64] = []
-            for try await id in freed.decode(Int64.self) { ids.append(id) }
+            var allocated = 0
+            for try await (id, back) in freed.decode((Int64, Bool).self) {
+                ids.append(id)
+                if back { allocated += 1 }
+            }
             try await connection.prepared(
                 """
                 UPDATE inventory.holds SET state = \(reason.rawValue), ended_at = now(), end_reason = \(reason.rawValue)
                 WHERE id = \(holdID)
                 """, logger: self.logger)
-            try await connection.prepared(
-                """
-                UPDATE inventory.buyer_counts SET held = held - \(ids.count) WHERE match_id = \(matchID) AND buyer_id = \(holder)
-                """, logger: self.logger)
-            try await self.bumpCounts(connection, matchID: matchID, sector: sector, available: ids.count, held: -ids.count) {
+            // A quota's claims do not count against the owner's own purchase limit.
+            if !fromAllocation {
+                try await connection.prepared(
+                    """
+                    UPDATE inventory.buyer_counts SET held = held - \(ids.count) WHERE match_id = \(matchID) AND buyer_id = \(holder)
+                    """, logger: self.logger)
+            }
+            try await self.bumpCounts(
+                connection, matchID: matchID, sector: sector, available: ids.count - allocated, held: -ids.count, allocated: allocated
+            ) {
                 Audit.add(
                     Self.entry("hold.\(reason.rawValue)", matchID: matchID, hold: holdID, sector: sector, units: ids.sorted(), actor: actor), to: &$0)
             }
@@ -461,12 +475,15 @@ struct Inventory: Sendable {
     }
 
     /// The audit entry of a change to a hold's seats (E3).
-    static func entry(_ action: String, matchID: Int64, hold: UUID?, sector: String?, units: [Int64], actor: Actor) -> Audit.Entry {
+    static func entry(
+        _ action: String, matchID: Int64, hold: UUID?, sector: String?, units: [Int64], actor: Actor, allocation: UUID? = nil
+    ) -> Audit.Entry {
         var data: [String: JSONValue] = ["unit_ids": .array(units.map { .number(Double($0)) })]
         if let sector { data["sector"] = .string(sector) }
         return Audit.Entry(
             domain: .seatInventory, action: action, actor: actor,
-            subjects: (hold.map { ["hold:\($0.lowercased)"] } ?? []) + ["match:\(matchID)"], data: data)
+            subjects: (hold.map { ["hold:\($0.lowercased)"] } ?? []) + (allocation.map { ["quota:\($0.lowercased)"] } ?? []) + ["match:\(matchID)"],
+            data: data)
     }
 
     /// Of these holds, those that ended without a sale, and how.

@@ -2,6 +2,7 @@
 /// the database stores the state and each change with its reason.
 ///
 ///     created → seats_held → awaiting_payment → paid → tickets_issued
+///     seats_held → tickets_issued (a quota's claim on account or free of charge: no card payment)
 ///     seats_held | awaiting_payment → expired | cancelled
 ///     awaiting_payment → payment_failed (the seats are released; the buyer starts a new order)
 ///     tickets_issued | partially_refunded → partially_refunded | refunded (support refunds tickets)
@@ -37,6 +38,8 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
         case cancel
         /// A late success re-took the seats of an order that had ended.
         case lateSuccessReseated
+        /// Tickets issued without a card payment: on a partner's account (deferred) or free.
+        case issuedOnAccount
         /// Some tickets refunded, others left.
         case refundedInPart
         /// The last of its tickets refunded.
@@ -56,6 +59,7 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
         case (.seatsHeld, .paymentStarted): return .awaitingPayment
         case (.awaitingPayment, .paymentSucceeded): return .paid
         case (.paid, .ticketsIssued): return .ticketsIssued
+        case (.seatsHeld, .issuedOnAccount): return .ticketsIssued
         case (.awaitingPayment, .paymentFailed): return .paymentFailed
         case (.created, .expire), (.seatsHeld, .expire), (.awaitingPayment, .expire): return .expired
         case (.created, .cancel), (.seatsHeld, .cancel), (.awaitingPayment, .cancel): return .cancelled

@@ -288,15 +288,8 @@ extension Orders {
         self.inventory.add(sale.counts, to: &writes)
         self.inventory.add(sale, to: &writes)
         let sector = sale.sector
-        // Attendees in position order were matched to the hold's seats in snake order at creation.
-        let seatByUnit = Dictionary(uniqueKeysWithValues: sale.seats.map { ($0.unitId, $0) })
-        let newTickets = attendees.map { a in
-            let seat = seatByUnit[a.unitID]
-            return Tickets.NewTicket(
-                id: a.ticketID, unitID: a.unitID, position: a.position, holderName: a.name,
-                sector: seat?.sector ?? sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
-        }
-        let issued = Tickets.add(orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: newTickets, to: &writes)
+        let issued = Tickets.add(
+            orderID: row.id, matchID: row.matchID, buyer: row.buyer, tickets: Self.newTickets(attendees, sale: sale), to: &writes)
         let succeeded = Audit.Entry(
             domain: .payment, action: "payment.succeeded", actor: .service("stripe"),
             subjects: ["payment_intent:\(intent.id)", "order:\(row.id.lowercased)"],
@@ -327,25 +320,7 @@ extension Orders {
                     "tickets": .number(Double(issued.count)),
                 ])),
         ]
-        for t in issued {
-            messages.append(
-                .init(
-                    subject: "ticket.generated", msgID: "ticket.generated:\(t.id.uuidString.lowercased())",
-                    payload: .object([
-                        "ticket_id": .string(t.id.uuidString.lowercased()), "order_id": .string(order), "match_id": .number(Double(row.matchID)),
-                        "position": .number(Double(t.position)), "holder_user_id": t.deliverToEmail == nil ? .string(row.buyer) : .null,
-                        "deliver_to_email": t.deliverToEmail.map(JSONValue.string) ?? .null,
-                    ]), job: true))
-            if let email = t.deliverToEmail {
-                messages.append(
-                    .init(
-                        subject: "mail.ticket_delivery", msgID: "mail.ticket_delivery:\(t.id.uuidString.lowercased())",
-                        payload: .object([
-                            "template": .string("ticket_delivery"), "to": .string(email), "order_id": .string(order),
-                            "match_id": .number(Double(row.matchID)), "from_user_id": .string(row.buyer),
-                        ])))
-            }
-        }
+        messages += Self.ticketMessages(issued, orderID: row.id, matchID: row.matchID, buyer: row.buyer)
         Outbox.add(messages, to: &writes)
         let (inventory, holdID, matchID, buyer, orderID) = (self.inventory, row.holdID, row.matchID, row.buyer, row.id)
         afterCommit.append {
@@ -358,6 +333,43 @@ extension Orders {
                 ])
         }
         return .ticketsIssued
+    }
+
+    /// The tickets of a sale: attendees in position order were matched to the hold's seats at creation.
+    static func newTickets(_ attendees: [AttendeeRow], sale: Inventory.Sale) -> [Tickets.NewTicket] {
+        let seatByUnit = Dictionary(uniqueKeysWithValues: sale.seats.map { ($0.unitId, $0) })
+        return attendees.map { a in
+            let seat = seatByUnit[a.unitID]
+            return Tickets.NewTicket(
+                id: a.ticketID, unitID: a.unitID, position: a.position, holderName: a.name,
+                sector: seat?.sector ?? sale.sector, row: seat?.row, seat: seat?.seat, deliverToEmail: a.deliverToEmail)
+        }
+    }
+
+    /// Each issued ticket's event and job (and its delivery mail when it was sent to an email).
+    static func ticketMessages(_ issued: [Tickets.Issued], orderID: UUID, matchID: Int64, buyer: String) -> [Outbox.Message] {
+        let order = orderID.lowercased
+        var messages: [Outbox.Message] = []
+        for t in issued {
+            messages.append(
+                .init(
+                    subject: "ticket.generated", msgID: "ticket.generated:\(t.id.uuidString.lowercased())",
+                    payload: .object([
+                        "ticket_id": .string(t.id.uuidString.lowercased()), "order_id": .string(order), "match_id": .number(Double(matchID)),
+                        "position": .number(Double(t.position)), "holder_user_id": t.deliverToEmail == nil ? .string(buyer) : .null,
+                        "deliver_to_email": t.deliverToEmail.map(JSONValue.string) ?? .null,
+                    ]), job: true))
+            if let email = t.deliverToEmail {
+                messages.append(
+                    .init(
+                        subject: "mail.ticket_delivery", msgID: "mail.ticket_delivery:\(t.id.uuidString.lowercased())",
+                        payload: .object([
+                            "template": .string("ticket_delivery"), "to": .string(email), "order_id": .string(order),
+                            "match_id": .number(Double(matchID)), "from_user_id": .string(buyer),
+                        ])))
+            }
+        }
+        return messages
     }
 
     private func paymentEnded(

@@ -12,6 +12,11 @@ extension Orders {
         guard row.state.isRefundable else {
             throw Problem(TicketingProblems.orderNotRefundable, detail: "This order \(row.state.phrase); only paid orders with tickets are refunded.")
         }
+        // Tickets issued on a partner's account or free of charge had no card payment to give back.
+        let terms = try await connection.prepared("SELECT payment_terms FROM orders.orders WHERE id = \(orderID)", logger: logger)
+        for try await value in terms.decode(String.self) where value != PaymentTerms.card.rawValue {
+            throw Problem(TicketingProblems.orderNotRefundable, detail: "This order was not paid by card (\(value)); it has no payment to refund.")
+        }
         return row
     }
 
@@ -36,7 +41,8 @@ extension Orders {
         let rows = try await connection.prepared(
             """
             SELECT \(unescaped: Self.rowColumns) FROM orders.orders
-            WHERE match_id = \(matchID) AND state IN ('tickets_issued', 'partially_refunded') ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            WHERE match_id = \(matchID) AND state IN ('tickets_issued', 'partially_refunded') AND payment_terms = 'card'
+            ORDER BY id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """, logger: logger)
         return try await Self.decodeRows(rows)
     }
@@ -49,7 +55,7 @@ extension Orders {
             SELECT count(*) FILTER (WHERE state IN ('tickets_issued', 'partially_refunded'))::int,
                    coalesce(sum(amount_cents) FILTER (WHERE state IN ('tickets_issued', 'partially_refunded')), 0)::bigint,
                    count(*) FILTER (WHERE state IN ('created', 'seats_held', 'awaiting_payment'))::int
-            FROM orders.orders WHERE match_id = \(matchID)
+            FROM orders.orders WHERE match_id = \(matchID) AND payment_terms = 'card'
             """, logger: logger)
         for try await (paid, amount, open) in rows.decode((Int, Int, Int).self) { return (paid, amount, open) }
         return (0, 0, 0)

@@ -117,7 +117,15 @@ struct Orders: Sendable {
     static func validate(_ body: Create) throws -> (UUID, [Attendee]) {
         var errors: [Problem.FieldError] = []
         if body.holdId == nil { errors.append(.init(field: "hold_id", message: "is required")) }
-        let attendees = (body.attendees ?? []).map { a in
+        let attendees = Self.validate(attendees: body.attendees, errors: &errors)
+        if !errors.isEmpty { throw Problem.validation(errors) }
+        return (body.holdId!, attendees)
+    }
+
+    /// Ticket holders normalized, with every problem added to `errors` by field (`attendees[1].oib`):
+    /// at least one, each a valid identity, no person twice.
+    static func validate(attendees list: [Attendee]?, errors: inout [Problem.FieldError]) -> [Attendee] {
+        let attendees = (list ?? []).map { a in
             var copy = a
             copy.person = a.person.normalized()
             copy.deliverToEmail = a.deliverToEmail?.trimmingCharacters(in: .whitespaces).nilIfEmpty
@@ -136,8 +144,7 @@ struct Orders: Sendable {
                 keys[a.personKey] = i
             }
         }
-        if !errors.isEmpty { throw Problem.validation(errors) }
-        return (body.holdId!, attendees)
+        return attendees
     }
 
     static func looksLikeEmail(_ s: String) -> Bool {
@@ -154,111 +161,13 @@ struct Orders: Sendable {
         buyer actor: Actor, email: String?, holdID: UUID, attendees: [Attendee], key: Idempotency.Key? = nil,
         gate: @escaping @Sendable (Int64) async throws -> PurchaseToken?
     ) async throws -> [UInt8] {
-        let buyer = actor.id
         let outcome: Result<[UInt8], BlacklistRefusal> = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-            let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: buyer)
+            let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: actor.id)
             let window = try await gate(hold.matchID).map { (id: $0.tokenID, endsAt: $0.windowEndsAt) }
-            guard attendees.count == hold.seats.count else {
-                throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
-            }
-            let hits = try await self.blacklist.check(on: connection, attendees: attendees.map(\.person))
-            if !hits.isEmpty { return .failure(BlacklistRefusal(hits: hits, matchID: hold.matchID)) }
-
-            // One ticket per person per match, across concurrent orders: lock each person's key.
-            let keys = attendees.map(\.personKey)
-            // In one statement, taken in key order (the subquery's ORDER BY), so two orders never deadlock.
-            let lockKeys = keys.sorted().map { String(hold.matchID) + "|" + $0 }
-            try await connection.prepared(
-                """
-                SELECT pg_advisory_xact_lock(hashtextextended(k, 7))
-                FROM (SELECT k FROM unnest(\(lockKeys)::text[]) AS k ORDER BY k) AS ordered
-                """, logger: self.logger)
-            // Whether the hold has its order already, and which of these people have a ticket or an
-            // open order for the match, in one read (after the locks: a concurrent order is committed).
-            // Each person is looked up on their own (the LIMIT keeps the lateral subquery a per-person
-            // index lookup on both columns of `attendees_person`): a plan that filtered the keys instead
-            // would read every attendee of the match, and a generic plan made while a match has no
-            // attendees yet chose exactly that for `person_key = ANY(...)`.
-            let taken = try await connection.prepared(
-                """
-                SELECT 'hold', NULL FROM orders.orders WHERE hold_id = \(holdID)
-                UNION ALL
-                SELECT 'person', k.key FROM unnest(\(keys)::text[]) AS k(key)
-                CROSS JOIN LATERAL (
-                    SELECT 1 FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
-                    WHERE a.match_id = \(hold.matchID) AND a.person_key = k.key
-                      AND a.refunded_at IS NULL AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
-                    LIMIT 1
-                ) AS held
-                """, logger: self.logger)
-            var busy: [String] = []
-            for try await (kind, key) in taken.decode((String, String?).self) {
-                if kind == "hold" { throw OrdersError.holdHasOrder }
-                if let key { busy.append(key) }
-            }
-            if !busy.isEmpty {
-                let fields = attendees.enumerated().filter { busy.contains($0.element.personKey) }
-                    .map { Problem.FieldError(field: "attendees[\($0.offset)]", message: "already has a ticket or an open order for this match") }
-                throw Problem(TicketingProblems.attendeeHasTicket, detail: "A ticket holder already has a ticket for this match.", errors: fields)
-            }
-
-            let orderID = UUID.random()
-            let amount = hold.unitPriceCents * hold.seats.count
-            // created_at is the column's default, now(): the transaction's time, which the hold's read returned.
-            let (createdAt, currency) = (hold.transactionTime, "eur")
-            // The answer, as `order(id:)` would read it back, from what this transaction writes.
-            let seats = zip(attendees, hold.seats).map { a, seat in
-                OrderSeat(
-                    unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
-            }
-            let answer = Order(
-                id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: hold.unitPriceCents,
-                amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
-                createdAt: createdAt, seats: seats, tickets: []
-            ).json
-            // The order, its history, its attendees and its event in one statement. Each attendee keeps
-            // its seat's labels and the id its ticket will have, so the order reads from this schema alone.
-            var writes = PreparedWrites()
-            writes.add(
-                """
-                INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
-                                           window_id, window_ends_at, hold_expires_at)
-                VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), \(OrderState.seatsHeld.rawValue), \(hold.unitPriceCents),
-                        \(amount), \(currency), \(window?.id), \(window?.endsAt), \(hold.expiresAt))
-                """)
-            Audit.add(
-                Self.history(
-                    orderID, matchID: hold.matchID,
-                    [
-                        (nil, .created, "order placed", actor),
-                        (.created, .seatsHeld, "hold \(holdID.lowercased) attached, attendees accepted", actor),
-                    ]), to: &writes)
-            let attendeeRows: [PreparedWrites.Part] = zip(attendees, hold.seats).enumerated().map { i, pair in
-                let (a, seat, p) = (pair.0, pair.1, pair.0.person)
-                return """
-                    (\(orderID), \(i + 1), \(seat.unitId), \(p.firstName), \(p.lastName), \(p.dateOfBirth)::date, \(p.oib), \(p.passportNumber),
-                     \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID), \(seat.sector), \(seat.row),
-                     \(seat.seat), \(UUID.random()))
-                    """
-            }
-            writes.add(
-                """
-                INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
-                                              passport_country, nationality, deliver_to_email, person_key, match_id, sector_code, row_label,
-                                              seat_label, ticket_id) VALUES
-                """ + .list(attendeeRows))
-            Outbox.add(
-                [
-                    .init(
-                        subject: "order.created", msgID: "order.created:\(orderID.lowercased)",
-                        payload: .object([
-                            "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
-                            "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
-                        ]))
-                ], to: &writes)
-            key?.record(.created, answer, to: &writes)
-            try await writes.run(on: connection, logger: self.logger)
-            return .success(answer)
+            return try await self.place(
+                on: connection, buyer: actor, email: email, holdID: holdID, hold: hold, attendees: attendees, window: window,
+                unitPrice: hold.unitPriceCents, terms: .card, key: key
+            ).map(\.answer)
         }
         switch outcome {
         case .success(let answer): return answer
@@ -270,6 +179,141 @@ struct Orders: Sendable {
             }
             throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex))
         }
+    }
+
+    /// How an order is settled (`orders.payment_terms`).
+    enum PaymentTerms: String, Sendable, Codable {
+        /// A Stripe PaymentIntent (the buyer pays after placing the order).
+        case card
+        /// On a partner's account: tickets issued at once, valid while unpaid (a deferred quota).
+        case deferred
+        /// Nothing to pay (a free quota).
+        case free
+    }
+
+    /// An order placed (not yet committed): its answer and what issuing its tickets needs.
+    struct Placed: Sendable {
+        let id: UUID
+        let matchID: Int64
+        let amount: Int
+        let answer: [UInt8]
+        let attendees: [AttendeeRow]
+    }
+
+    /// Places the order for `hold` (read and locked on `connection`) in the caller's transaction: one
+    /// attendee per seat, each checked against the blacklist and the one-ticket-per-person rule for the
+    /// match across every channel. `window` is the queue's purchase window bounding it, if any.
+    func place(
+        on connection: PostgresConnection, buyer actor: Actor, email: String?, holdID: UUID, hold: Inventory.HoldForOrder,
+        attendees: [Attendee], window: (id: String, endsAt: Date)?, unitPrice: Int, terms: PaymentTerms, key: Idempotency.Key?
+    ) async throws -> Result<Placed, BlacklistRefusal> {
+        let buyer = actor.id
+        guard attendees.count == hold.seats.count else {
+            throw Problem.validation(field: "attendees", "the hold has \(hold.seats.count) seat(s); name exactly one ticket holder per seat")
+        }
+        let hits = try await self.blacklist.check(on: connection, attendees: attendees.map(\.person))
+        if !hits.isEmpty { return .failure(BlacklistRefusal(hits: hits, matchID: hold.matchID)) }
+
+        // One ticket per person per match, across concurrent orders: lock each person's key.
+        let keys = attendees.map(\.personKey)
+        // In one statement, taken in key order (the subquery's ORDER BY), so two orders never deadlock.
+        let lockKeys = keys.sorted().map { String(hold.matchID) + "|" + $0 }
+        try await connection.prepared(
+            """
+            SELECT pg_advisory_xact_lock(hashtextextended(k, 7))
+            FROM (SELECT k FROM unnest(\(lockKeys)::text[]) AS k ORDER BY k) AS ordered
+            """, logger: self.logger)
+        // Whether the hold has its order already, and which of these people have a ticket or an
+        // open order for the match, in one read (after the locks: a concurrent order is committed).
+        // Each person is looked up on their own (the LIMIT keeps the lateral subquery a per-person
+        // index lookup on both columns of `attendees_person`): a plan that filtered the keys instead
+        // would read every attendee of the match, and a generic plan made while a match has no
+        // attendees yet chose exactly that for `person_key = ANY(...)`.
+        let taken = try await connection.prepared(
+            """
+            SELECT 'hold', NULL FROM orders.orders WHERE hold_id = \(holdID)
+            UNION ALL
+            SELECT 'person', k.key FROM unnest(\(keys)::text[]) AS k(key)
+            CROSS JOIN LATERAL (
+                SELECT 1 FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
+                WHERE a.match_id = \(hold.matchID) AND a.person_key = k.key
+                  AND a.refunded_at IS NULL AND o.state NOT IN ('expired', 'cancelled', 'payment_failed')
+                LIMIT 1
+            ) AS held
+            """, logger: self.logger)
+        var busy: [String] = []
+        for try await (kind, key) in taken.decode((String, String?).self) {
+            if kind == "hold" { throw OrdersError.holdHasOrder }
+            if let key { busy.append(key) }
+        }
+        if !busy.isEmpty {
+            let fields = attendees.enumerated().filter { busy.contains($0.element.personKey) }
+                .map { Problem.FieldError(field: "attendees[\($0.offset)]", message: "already has a ticket or an open order for this match") }
+            throw Problem(TicketingProblems.attendeeHasTicket, detail: "A ticket holder already has a ticket for this match.", errors: fields)
+        }
+
+        let orderID = UUID.random()
+        let amount = unitPrice * hold.seats.count
+        // created_at is the column's default, now(): the transaction's time, which the hold's read returned.
+        let (createdAt, currency) = (hold.transactionTime, "eur")
+        // The answer, as `order(id:)` would read it back, from what this transaction writes.
+        let seats = zip(attendees, hold.seats).map { a, seat in
+            OrderSeat(
+                unitId: seat.unitId, sector: seat.sector, row: seat.row, seat: seat.seat, attendee: a.person.firstName + " " + a.person.lastName)
+        }
+        let answer = Order(
+            id: orderID, matchId: hold.matchID, buyerId: buyer, holdId: holdID, state: .seatsHeld, unitPriceCents: unitPrice,
+            amountCents: amount, currency: currency, paymentIntentId: nil, windowEndsAt: window?.endsAt, holdExpiresAt: hold.expiresAt,
+            createdAt: createdAt, seats: seats, tickets: []
+        ).json
+        // The order, its history, its attendees and its event in one statement. Each attendee keeps
+        // its seat's labels and the id its ticket will have, so the order reads from this schema alone.
+        var writes = PreparedWrites()
+        writes.add(
+            """
+            INSERT INTO orders.orders (id, match_id, buyer_id, buyer_email, hold_id, state, unit_price_cents, amount_cents, currency,
+                                       window_id, window_ends_at, hold_expires_at, payment_terms)
+            VALUES (\(orderID), \(hold.matchID), \(buyer), \(email), \(holdID), \(OrderState.seatsHeld.rawValue), \(unitPrice),
+                    \(amount), \(currency), \(window?.id), \(window?.endsAt), \(hold.expiresAt), \(terms.rawValue))
+            """)
+        Audit.add(
+            Self.history(
+                orderID, matchID: hold.matchID,
+                [
+                    (nil, .created, "order placed", actor),
+                    (.created, .seatsHeld, "hold \(holdID.lowercased) attached, attendees accepted", actor),
+                ]), to: &writes)
+        let placed = zip(attendees, hold.seats).enumerated().map { i, pair in
+            AttendeeRow(
+                position: i + 1, unitID: pair.1.unitId, name: pair.0.person.firstName + " " + pair.0.person.lastName,
+                deliverToEmail: pair.0.deliverToEmail, ticketID: UUID.random())
+        }
+        let attendeeRows: [PreparedWrites.Part] = zip(zip(attendees, hold.seats), placed).map { pair, row in
+            let (a, seat, p) = (pair.0, pair.1, pair.0.person)
+            return """
+                (\(orderID), \(row.position), \(seat.unitId), \(p.firstName), \(p.lastName), \(p.dateOfBirth)::date, \(p.oib), \(p.passportNumber),
+                 \(p.passportCountry), \(p.nationality), \(a.deliverToEmail), \(a.personKey), \(hold.matchID), \(seat.sector), \(seat.row),
+                 \(seat.seat), \(row.ticketID))
+                """
+        }
+        writes.add(
+            """
+            INSERT INTO orders.attendees (order_id, position, unit_id, first_name, last_name, date_of_birth, oib, passport_number,
+                                          passport_country, nationality, deliver_to_email, person_key, match_id, sector_code, row_label,
+                                          seat_label, ticket_id) VALUES
+            """ + .list(attendeeRows))
+        Outbox.add(
+            [
+                .init(
+                    subject: "order.created", msgID: "order.created:\(orderID.lowercased)",
+                    payload: .object([
+                        "order_id": .string(orderID.lowercased), "match_id": .number(Double(hold.matchID)), "buyer_id": .string(buyer),
+                        "amount_cents": .number(Double(amount)), "currency": .string("eur"), "seats": .number(Double(hold.seats.count)),
+                    ]))
+            ], to: &writes)
+        key?.record(.created, answer, to: &writes)
+        try await writes.run(on: connection, logger: self.logger)
+        return .success(Placed(id: orderID, matchID: hold.matchID, amount: amount, answer: answer, attendees: placed))
     }
 
     struct BlacklistRefusal: Error {

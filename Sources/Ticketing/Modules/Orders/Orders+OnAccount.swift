@@ -1,0 +1,81 @@
+import Foundation
+import HNSCore
+import HNSPostgres
+import HNSRedis
+import Logging
+import PostgresNIO
+
+/// E4 for quotas (E7): an order placed for a quota's claim that is not paid by card — on a partner's
+/// account (deferred, valid while unpaid) or free — is sold and its tickets issued in the
+/// transaction that placed it.
+extension Orders {
+    /// Sells the placed order's hold and issues its tickets in the caller's transaction; the caller
+    /// runs the returned work after its commit (the hold's key dropped, the sector's counts pushed).
+    /// `held` is the change to the sector's counters that holding the seats made, not yet written:
+    /// the two are written as one (a statement changes a row once).
+    func issueOnAccount(
+        on connection: PostgresConnection, placed: Placed, holdID: UUID, held: Inventory.CountsChange, buyer: String, email: String?,
+        terms: PaymentTerms, actor: Actor
+    ) async throws -> @Sendable () async -> Void {
+        guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: holdID, actor: actor), sale.fromHeld,
+            sale.sector == held.sector
+        else {
+            throw InventoryError.holdNotActive(state: "ended")
+        }
+        var counts = sale.counts
+        counts.available += held.available
+        counts.held += held.held
+        counts.sold += held.sold
+        counts.allocated += held.allocated
+        var writes = PreparedWrites()
+        // The sector's counter first: PostgreSQL runs the last-added part first, so it is locked last.
+        self.inventory.add(counts, to: &writes)
+        self.inventory.add(sale, to: &writes)
+        let issued = Tickets.add(
+            orderID: placed.id, matchID: placed.matchID, buyer: buyer, tickets: Self.newTickets(placed.attendees, sale: sale), to: &writes)
+        _ = try Self.addTransitions(
+            orderID: placed.id, matchID: placed.matchID, from: .seatsHeld,
+            [
+                (
+                    .issuedOnAccount,
+                    terms == .free ? "free of charge: \(issued.count) ticket(s) issued" : "on account: \(issued.count) ticket(s) issued", actor
+                )
+            ],
+            also: [Tickets.entry(issued: issued, orderID: placed.id, matchID: placed.matchID)], to: &writes)
+        let order = placed.id.lowercased
+        // No invoice here: a deferred order is invoiced when the partner is billed, a free one never.
+        var messages: [Outbox.Message] = [
+            .init(
+                subject: "order.completed", msgID: "order.completed:\(order)",
+                payload: .object([
+                    "order_id": .string(order), "match_id": .number(Double(placed.matchID)), "buyer_id": .string(buyer),
+                    "buyer_email": email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
+                    "payment_terms": .string(terms.rawValue), "amount_cents": .number(Double(placed.amount)),
+                ]), job: true),
+            .init(
+                subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)",
+                payload: .object([
+                    "template": .string("order_confirmation"), "to": email.map(JSONValue.string) ?? .null, "user_id": .string(buyer),
+                    "order_id": .string(order), "match_id": .number(Double(placed.matchID)), "amount_cents": .number(Double(placed.amount)),
+                    "tickets": .number(Double(issued.count)), "payment_terms": .string(terms.rawValue),
+                ])),
+        ]
+        messages += Self.ticketMessages(issued, orderID: placed.id, matchID: placed.matchID, buyer: buyer)
+        Outbox.add(messages, to: &writes)
+        try await writes.run(on: connection, logger: self.logger)
+        let (inventory, matchID, sector) = (self.inventory, placed.matchID, sale.sector)
+        return { await inventory.afterSale(holdID: holdID, matchID: matchID, sector: sector) }
+    }
+
+    /// How each of these orders stands and how it is settled (quotas show their seats by it).
+    func settlements(on connection: PostgresConnection, ids: [UUID]) async throws -> [UUID: (state: OrderState, terms: PaymentTerms)] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.prepared(
+            "SELECT id, state, payment_terms FROM orders.orders WHERE id = ANY(\(ids))", logger: self.logger)
+        var out: [UUID: (OrderState, PaymentTerms)] = [:]
+        for try await (id, state, terms) in rows.decode((UUID, String, String).self) {
+            out[id] = (try OrderState.stored(state, column: "orders.state"), PaymentTerms(rawValue: terms) ?? .card)
+        }
+        return out
+    }
+}
