@@ -1,4 +1,5 @@
--- E3: seats set aside for a quota (an allocation): neither on sale nor held. A unit keeps its
+-- E3: seats set aside for a quota (an allocation, named by the quota or sub-quota that has the seat):
+-- neither on sale nor held. A unit keeps its
 -- allocation while a claim holds or sold it; a hold taken from an allocation gives its seats back
 -- to it (or to general sale once the allocation is gone), and does not count against a buyer's limit.
 ALTER TABLE inventory.units DROP CONSTRAINT units_status_check;
@@ -6,6 +7,8 @@ ALTER TABLE inventory.units ADD CONSTRAINT units_status_check CHECK (status IN (
 ALTER TABLE inventory.units ADD COLUMN allocation_id uuid;
 ALTER TABLE inventory.units ADD CONSTRAINT units_allocated_check CHECK (status <> 'allocated' OR allocation_id IS NOT NULL);
 CREATE INDEX units_allocation ON inventory.units (allocation_id) WHERE allocation_id IS NOT NULL;
+-- A quota's free seats per sector in snake order (a claim picks from them).
+CREATE INDEX units_allocated ON inventory.units (allocation_id, sector_code, snake_order) WHERE status = 'allocated';
 ALTER TABLE inventory.sector_counts ADD COLUMN allocated integer NOT NULL DEFAULT 0 CHECK (allocated >= 0);
 ALTER TABLE inventory.holds ADD COLUMN allocation_id uuid;
 

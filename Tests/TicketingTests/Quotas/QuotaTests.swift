@@ -45,11 +45,11 @@ import Testing
             WHERE c.match_id = \(match) AND (c.available, c.held, c.sold, c.allocated) <> (u.a, u.h, u.s, u.q)
             """, as: String.self)
         #expect(mismatched.isEmpty, "counters differ from the units in \(mismatched)")
-        // A seat of a quota is set aside for it (or held or sold from it), never free for sale.
+        // A seat of a quota is set aside for the node that has it (or held or sold from it), never free for sale.
         let leaked = try await h.query(
             """
             SELECT count(*)::int FROM quotas.seats s JOIN inventory.units u ON u.id = s.unit_id
-            WHERE s.returned_at IS NULL AND (u.status = 'available' OR (u.status = 'allocated' AND u.allocation_id <> s.root_id))
+            WHERE s.returned_at IS NULL AND (u.status = 'available' OR (u.status IN ('allocated', 'held') AND u.allocation_id <> s.quota_id))
             """, as: Int.self)
         #expect(leaked == [0])
     }

@@ -11,175 +11,200 @@ import PostgresNIO
 /// counter changes to the caller's closing statement (the counter rows are a sale's hottest locks,
 /// taken last).
 extension Inventory {
-    enum AllocationRequest: Sendable {
-        case bestAvailable(sector: String, quantity: Int)
-        case seats([Int64])
-    }
-
-    /// Sets seats aside for `allocationID` with the rules of a sale (rows together, snake order, the
-    /// fewest orphan seats), locking only the free units it considers (`SKIP LOCKED`: buyers holding
-    /// seats at this moment keep them, and buyers after it skip these).
+    /// Sets seats aside for `allocationID`: `quantity` per sector with the rules of a sale (rows
+    /// together, snake order, the fewest orphan seats), and the named `seats`. The best free seats are
+    /// read without a lock and then marked, each only if still free: buyers at this moment keep the
+    /// seats they hold (and the seats marked here are skipped by theirs), and a seat a buyer took
+    /// meanwhile is made up by the next best. Returns the seats and the sectors' counter changes.
     func allocate(
-        on connection: PostgresConnection, matchID: Int64, allocationID: UUID, request: AllocationRequest, actor: Actor
+        on connection: PostgresConnection, matchID: Int64, allocationID: UUID, sectors: [(sector: String, quantity: Int)], seats named: [Int64],
+        actor: Actor
     ) async throws -> (seats: [HeldSeat], counts: [CountsChange]) {
-        let unitIDs: [Int64]
-        switch request {
-        case .bestAvailable(let code, let quantity):
-            let (kind, available) = try await self.sectorKind(connection, matchID: matchID, sector: code)
+        guard !sectors.isEmpty || !named.isEmpty else { return ([], []) }
+        var seats: [HeldSeat] = []
+        if !named.isEmpty { seats += try await self.allocateNamed(on: connection, matchID: matchID, allocationID: allocationID, seats: named) }
+        let kinds = try await self.sectorKinds(connection, matchID: matchID, sectors: sectors.map(\.sector))
+        for (code, quantity) in sectors {
+            guard let (_, available) = kinds[code] else { throw InventoryError.sectorNotFound(code) }
             if available < quantity { throw InventoryError.notEnoughSeats(sector: code, requested: quantity, available: available) }
-            // The rows holding the first free seats plus a margin (whole rows, as a sale's window), so
-            // that the pick can keep groups together and avoid orphans.
-            let window = quantity + max(32, quantity / 8)
-            var candidates = try await Self.candidates(
-                connection,
-                kind == "numbered"
-                    ? """
-                    SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
-                    FROM inventory.units
-                    WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
-                      AND row_priority <= coalesce((
-                          SELECT row_priority FROM inventory.units
-                          WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
-                          ORDER BY snake_order OFFSET \(window) LIMIT 1), 2147483647)
-                    ORDER BY snake_order
-                    FOR UPDATE SKIP LOCKED
-                    """
-                    : """
-                    SELECT id, '', row_priority, snake_order, snake_order FROM inventory.units
-                    WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
-                    ORDER BY snake_order LIMIT \(quantity)
-                    FOR UPDATE SKIP LOCKED
-                    """, logger: self.logger)
-            var pick = kind == "numbered" ? SeatSelection.best(quantity: quantity, from: candidates) : Array(candidates.prefix(quantity))
-            // Buyers hold some of those rows right now: every free seat not locked, again while their
-            // transactions (a few milliseconds each) hold seats this one needs. The locks taken so far
-            // are kept; a sale's buyers skip them.
-            var attempt = 0
-            while pick == nil || pick!.count < quantity {
-                let available = try await self.availableCount(connection, matchID: matchID, sector: code)
-                if available < quantity { throw InventoryError.notEnoughSeats(sector: code, requested: quantity, available: available) }
-                attempt += 1
-                if attempt > 40 { throw InventoryError.contention }
-                if attempt > 1 { try await Task.sleep(for: .milliseconds(5 * min(attempt, 10))) }
-                candidates = try await Self.candidates(
-                    connection,
-                    """
-                    SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
-                    FROM inventory.units
-                    WHERE match_id = \(matchID) AND sector_code = \(code) AND status = 'available'
-                    ORDER BY snake_order
-                    FOR UPDATE SKIP LOCKED
-                    """, logger: self.logger)
-                pick = SeatSelection.best(quantity: quantity, from: candidates)
+        }
+        var got: [String: Int] = [:]
+        var attempt = 0
+        while true {
+            var pick: [Int64] = []
+            for (code, quantity) in sectors where got[code, default: 0] < quantity {
+                pick += try await self.bestFree(
+                    connection, matchID: matchID, sector: code, numbered: kinds[code]?.kind == "numbered", quantity: quantity - got[code, default: 0])
             }
-            unitIDs = pick!.map(\.unitID).sorted()
-        case .seats(let ids):
-            let sorted = Array(Set(ids)).sorted()
+            guard !pick.isEmpty else { break }
+            attempt += 1
+            if attempt > 20 { throw InventoryError.contention }
+            if attempt > 1 { try await Task.sleep(for: .milliseconds(5 * attempt)) }
             let rows = try await connection.prepared(
                 """
-                SELECT id, sector_code, status FROM inventory.units
-                WHERE match_id = \(matchID) AND id = ANY(\(sorted))
-                ORDER BY id FOR UPDATE
+                UPDATE inventory.units SET status = 'allocated', allocation_id = \(allocationID)
+                WHERE id = ANY(\(pick.sorted())) AND status = 'available'
+                RETURNING id, sector_code, row_label, seat_label
                 """, logger: self.logger)
-            var found: [(Int64, String, String)] = []
-            for try await row in rows.decode((Int64, String, String).self) { found.append(row) }
-            let foundIDs = Set(found.map(\.0))
-            if let missing = sorted.first(where: { !foundIDs.contains($0) }) {
-                throw Problem.validation(field: "seats", "unit \(missing) is not a seat of this match")
+            for try await (id, code, row, seat) in rows.decode((Int64, String, String?, String?).self) {
+                seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
+                got[code, default: 0] += 1
             }
-            let taken = found.filter { $0.2 != "available" }.map(\.0)
-            if !taken.isEmpty { throw InventoryError.seatsUnavailable(taken) }
-            unitIDs = sorted
         }
-        var writes = PreparedWrites()
-        let units = writes.add(
-            """
-            UPDATE inventory.units SET status = 'allocated', allocation_id = \(allocationID)
-            WHERE id = ANY(\(unitIDs)) AND status = 'available'
-            RETURNING id, sector_code, row_label, seat_label
-            """)
-        Audit.add(
-            Self.entry("seats.allocated", matchID: matchID, hold: nil, sector: nil, units: unitIDs, actor: actor, allocation: allocationID),
-            to: &writes)
-        let rows = try await writes.run(on: connection, select: "SELECT id, sector_code, row_label, seat_label FROM \(units)", logger: self.logger)
-        var seats: [HeldSeat] = []
-        var bySector: [String: Int] = [:]
-        for row in rows {
-            let (id, code, rowLabel, seat) = try row.decode((Int64, String, String?, String?).self)
-            seats.append(HeldSeat(unitId: id, sector: code, row: rowLabel, seat: seat))
-            bySector[code, default: 0] += 1
-        }
-        guard seats.count == unitIDs.count else { throw InventoryError.contention }
         seats.sort { $0.unitId < $1.unitId }
+        try await Audit.write(
+            [
+                Self.entry(
+                    "seats.allocated", matchID: matchID, hold: nil, sector: nil, units: seats.map(\.unitId), actor: actor, allocation: allocationID)
+            ],
+            on: connection, logger: self.logger)
+        let bySector = Dictionary(grouping: seats, by: \.sector).mapValues(\.count)
         return (
             seats,
             bySector.sorted { $0.key < $1.key }.map { CountsChange(matchID: matchID, sector: $0.key, available: -$0.value, allocated: $0.value) }
         )
     }
 
-    /// Gives seats set aside for `allocationID` back to general sale: `units` of them that are free,
-    /// or (nil) all of them — then seats a claim holds leave the allocation too, so that they go on
+    /// The best `quantity` free seats of a sector as committed now (not locked): a window of whole rows
+    /// past the first free seats, else the whole sector. Too few free: `notEnoughSeats`.
+    private func bestFree(_ connection: PostgresConnection, matchID: Int64, sector: String, numbered: Bool, quantity: Int) async throws -> [Int64] {
+        let window = quantity + max(32, quantity / 8)
+        let candidates = try await Self.candidates(
+            connection,
+            """
+            SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
+            FROM inventory.units
+            WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+              AND row_priority <= coalesce((
+                  SELECT row_priority FROM inventory.units
+                  WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
+                  ORDER BY snake_order OFFSET \(window) LIMIT 1), 2147483647)
+            ORDER BY snake_order
+            """, logger: self.logger)
+        if !numbered, candidates.count >= quantity { return candidates.prefix(quantity).map(\.unitID) }
+        if let pick = SeatSelection.best(quantity: quantity, from: candidates) { return pick.map(\.unitID) }
+        if candidates.count < quantity {
+            throw InventoryError.notEnoughSeats(sector: sector, requested: quantity, available: candidates.count)
+        }
+        return candidates.prefix(quantity).map(\.unitID)
+    }
+
+    /// Named seats set aside: each a free seat of the match, locked in id order.
+    private func allocateNamed(on connection: PostgresConnection, matchID: Int64, allocationID: UUID, seats ids: [Int64]) async throws -> [HeldSeat] {
+        let sorted = Array(Set(ids)).sorted()
+        let rows = try await connection.prepared(
+            """
+            SELECT id, status FROM inventory.units WHERE match_id = \(matchID) AND id = ANY(\(sorted)) ORDER BY id FOR UPDATE
+            """, logger: self.logger)
+        var found: [Int64: String] = [:]
+        for try await (id, status) in rows.decode((Int64, String).self) { found[id] = status }
+        if let missing = sorted.first(where: { found[$0] == nil }) {
+            throw Problem.validation(field: "seats", "unit \(missing) is not a seat of this match")
+        }
+        let taken = sorted.filter { found[$0] != "available" }
+        if !taken.isEmpty { throw InventoryError.seatsUnavailable(taken) }
+        let updated = try await connection.prepared(
+            """
+            UPDATE inventory.units SET status = 'allocated', allocation_id = \(allocationID)
+            WHERE id = ANY(\(sorted)) AND status = 'available' RETURNING id, sector_code, row_label, seat_label
+            """, logger: self.logger)
+        var seats: [HeldSeat] = []
+        for try await (id, code, row, seat) in updated.decode((Int64, String, String?, String?).self) {
+            seats.append(HeldSeat(unitId: id, sector: code, row: row, seat: seat))
+        }
+        return seats
+    }
+
+    /// Gives seats set aside for `allocations` back to general sale: `units` of them that are free,
+    /// or (nil) all of them — then seats a claim holds leave their allocation too, so that they go on
     /// sale if that claim ends unpaid. Sold seats keep their allocation (history).
     func deallocate(
-        on connection: PostgresConnection, matchID: Int64, allocationID: UUID, units: [Int64]?, actor: Actor
+        on connection: PostgresConnection, matchID: Int64, allocations: [UUID], units: [Int64]?, actor: Actor
     ) async throws -> (units: [Int64], counts: [CountsChange]) {
         let rows = try await connection.prepared(
             """
             UPDATE inventory.units SET status = CASE WHEN status = 'allocated' THEN 'available' ELSE status END, allocation_id = NULL
-            WHERE allocation_id = \(allocationID) AND match_id = \(matchID)
+            WHERE allocation_id = ANY(\(allocations)) AND match_id = \(matchID)
               AND (\(units)::bigint[] IS NULL OR id = ANY(\(units)::bigint[]))
               AND (status = 'allocated' OR (\(units)::bigint[] IS NULL AND status = 'held'))
             RETURNING id, sector_code, status = 'available'
             """, logger: self.logger)
         var freed: [String: [Int64]] = [:]
         for try await (id, sector, free) in rows.decode((Int64, String, Bool).self) where free { freed[sector, default: []].append(id) }
-        var writes = PreparedWrites()
-        for (sector, ids) in freed.sorted(by: { $0.key < $1.key }) {
-            Audit.add(
-                Self.entry(
-                    "seats.deallocated", matchID: matchID, hold: nil, sector: sector, units: ids.sorted(), actor: actor, allocation: allocationID),
-                to: &writes)
+        let all = freed.values.flatMap { $0 }.sorted()
+        if !all.isEmpty {
+            try await Audit.write(
+                [Self.entry("seats.deallocated", matchID: matchID, hold: nil, sector: nil, units: all, actor: actor, allocation: allocations.first)],
+                on: connection, logger: self.logger)
         }
-        if writes.count > 0 { try await writes.run(on: connection, logger: self.logger) }
         return (
-            freed.values.flatMap { $0 }.sorted(),
+            all,
             freed.sorted { $0.key < $1.key }.map {
                 CountsChange(matchID: matchID, sector: $0.key, available: $0.value.count, allocated: -$0.value.count)
             }
         )
     }
 
-    /// Of `units`, those still set aside for `allocationID` and free (not held or sold), as candidates
-    /// for a seat pick, with their sectors.
-    func freeAllocated(on connection: PostgresConnection, allocationID: UUID, among units: [Int64]) async throws -> [(
-        sector: String, seat: SeatCandidate
-    )] {
-        guard !units.isEmpty else { return [] }
+    /// Hands seats of one allocation to another (a quota's seats to a sub-quota, or back to its
+    /// parent): `units` of them, or (nil) every one not sold. Seats a claim holds move too, so that an
+    /// unpaid claim's seats come back to the new allocation. Returns the units moved.
+    @discardableResult
+    func reassign(on connection: PostgresConnection, from: UUID, to: UUID, units: [Int64]?) async throws -> [Int64] {
+        let rows = try await connection.prepared(
+            """
+            UPDATE inventory.units SET allocation_id = \(to)
+            WHERE allocation_id = \(from) AND status IN ('allocated', 'held') AND (\(units)::bigint[] IS NULL OR id = ANY(\(units)::bigint[]))
+            RETURNING id
+            """, logger: self.logger)
+        var moved: [Int64] = []
+        for try await id in rows.decode(Int64.self) { moved.append(id) }
+        return moved.sorted()
+    }
+
+    /// The free seats (set aside, not held or sold) of `allocationID`, in one sector or all, in snake
+    /// order, at most `limit` per query (nil: all).
+    func freeAllocated(
+        on connection: PostgresConnection, allocationID: UUID, sector: String? = nil, limit: Int? = nil
+    ) async throws -> [(sector: String, seat: SeatCandidate)] {
         let rows = try await connection.prepared(
             """
             SELECT id, sector_code, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
-            FROM inventory.units WHERE id = ANY(\(units)) AND allocation_id = \(allocationID) AND status = 'allocated'
+            FROM inventory.units
+            WHERE allocation_id = \(allocationID) AND status = 'allocated' AND (\(sector)::text IS NULL OR sector_code = \(sector)::text)
+            ORDER BY sector_code, snake_order LIMIT \(limit ?? Int(Int32.max))
             """, logger: self.logger)
         var out: [(String, SeatCandidate)] = []
-        for try await (id, sector, row, priority, number, snake) in rows.decode((Int64, String, String, Int, Int, Int).self) {
-            out.append((sector, SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake)))
+        for try await (id, code, row, priority, number, snake) in rows.decode((Int64, String, String, Int, Int, Int).self) {
+            out.append((code, SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake)))
         }
         return out
     }
 
-    /// Where each unit set aside for `allocationID` stands: allocated (free), held (a claim awaits its
-    /// payment) or sold. Units no longer in the allocation are absent.
-    func allocationStatus(on connection: PostgresConnection, allocationID: UUID) async throws -> [Int64: String] {
+    /// Free seats of `allocationID` per sector.
+    func freeAllocatedCounts(on connection: PostgresConnection, allocationID: UUID) async throws -> [String: Int] {
         let rows = try await connection.prepared(
-            "SELECT id, status FROM inventory.units WHERE allocation_id = \(allocationID)", logger: self.logger)
-        var out: [Int64: String] = [:]
-        for try await (id, status) in rows.decode((Int64, String).self) { out[id] = status }
+            """
+            SELECT sector_code, count(*)::int FROM inventory.units WHERE allocation_id = \(allocationID) AND status = 'allocated'
+            GROUP BY sector_code
+            """, logger: self.logger)
+        var out: [String: Int] = [:]
+        for try await (code, n) in rows.decode((String, Int).self) { out[code] = n }
+        return out
+    }
+
+    /// Where each unit set aside for one of `allocations` stands: allocated (free), held (a claim
+    /// awaits its payment) or sold, and for which allocation. Units no longer set aside are absent.
+    func allocationStatus(on connection: PostgresConnection, allocations: [UUID]) async throws -> [Int64: (status: String, allocation: UUID)] {
+        let rows = try await connection.prepared(
+            "SELECT id, status, allocation_id FROM inventory.units WHERE allocation_id = ANY(\(allocations))", logger: self.logger)
+        var out: [Int64: (String, UUID)] = [:]
+        for try await (id, status, allocation) in rows.decode((Int64, String, UUID).self) { out[id] = (status, allocation) }
         return out
     }
 
     /// Holds `units` of the allocation (all free, one sector) for `buyer`, as a sale's hold: an order
     /// is placed for it in the same transaction. Ended without a sale, its seats return to the
-    /// allocation (or on sale, if the allocation ended meanwhile).
+    /// allocation they are in then (or on sale, if it ended meanwhile).
     func holdAllocated(
         on connection: PostgresConnection, matchID: Int64, allocationID: UUID, units: [Int64], buyer: Actor
     ) async throws -> (hold: UUID, counts: CountsChange) {
@@ -231,14 +256,19 @@ extension Inventory {
         await self.seatsLeftChanged(matchID, left)
     }
 
-    private func sectorKind(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> (String, Int) {
+    /// Each sector's kind and seats available as committed; sectors of other matches are absent.
+    private func sectorKinds(_ connection: PostgresConnection, matchID: Int64, sectors: [String]) async throws -> [String: (
+        kind: String, available: Int
+    )] {
+        guard !sectors.isEmpty else { return [:] }
         let rows = try await connection.prepared(
             """
-            SELECT s.kind, coalesce(c.available, 0) FROM inventory.sectors s
+            SELECT s.code, s.kind, coalesce(c.available, 0) FROM inventory.sectors s
             LEFT JOIN inventory.sector_counts c ON c.match_id = s.match_id AND c.sector_code = s.code
-            WHERE s.match_id = \(matchID) AND s.code = \(sector)
+            WHERE s.match_id = \(matchID) AND s.code = ANY(\(sectors))
             """, logger: self.logger)
-        for try await row in rows.decode((String, Int).self) { return row }
-        throw InventoryError.sectorNotFound(sector)
+        var out: [String: (String, Int)] = [:]
+        for try await (code, kind, available) in rows.decode((String, String, Int).self) { out[code] = (kind, available) }
+        return out
     }
 }

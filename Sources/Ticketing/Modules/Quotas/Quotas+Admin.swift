@@ -134,23 +134,8 @@ extension Quotas {
         }
         let id = UUID.random()
         let (answer, sectors) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> ([UInt8], [String]) in
-            var seats: [Inventory.HeldSeat] = []
-            var counts: [Inventory.CountsChange] = []
-            for (sector, quantity) in new.sectors {
-                let (got, change) = try await self.inventory.allocate(
-                    on: connection, matchID: matchID, allocationID: id, request: .bestAvailable(sector: sector, quantity: quantity), actor: actor)
-                seats += got
-                counts += change
-            }
-            if !new.seats.isEmpty {
-                let (got, change) = try await self.inventory.allocate(
-                    on: connection, matchID: matchID, allocationID: id, request: .seats(new.seats), actor: actor)
-                if let twice = got.first(where: { s in seats.contains { $0.unitId == s.unitId } }) {
-                    throw Problem.validation(field: "seats", "unit \(twice.unitId) is also among the seats per sector")
-                }
-                seats += got
-                counts += change
-            }
+            let (seats, counts) = try await self.inventory.allocate(
+                on: connection, matchID: matchID, allocationID: id, sectors: new.sectors, seats: new.seats, actor: actor)
             var writes = PreparedWrites()
             // The sectors' counters first: parts run last-added first, so these locks come last.
             for change in counts { self.inventory.add(change, to: &writes) }
@@ -220,21 +205,14 @@ extension Quotas {
             guard root.id == quotaID else { throw QuotaError.notFound }
             guard root.state == "active" else { throw QuotaError.closed(state: root.state) }
             let seats = try await Self.seats(connection, rootID: root.id, logger: self.logger).filter { !$0.returned }
-            let mine = seats.filter { $0.quotaID == root.id }
-            let free = try await self.inventory.freeAllocated(on: connection, allocationID: root.id, among: mine.map(\.unitID))
+            let free = try await self.inventory.freeAllocated(on: connection, allocationID: root.id)
             var writes = PreparedWrites()
-            var added: [Inventory.HeldSeat] = []
-            var counts: [Inventory.CountsChange] = []
+            var grow: [(sector: String, quantity: Int)] = []
             var givenBack: [Int64] = []
             for (sector, quantity) in sectors {
                 let now = seats.filter { $0.sector == sector }.count
                 if quantity > now {
-                    let (got, change) = try await self.inventory.allocate(
-                        on: connection, matchID: root.matchID, allocationID: root.id,
-                        request: .bestAvailable(sector: sector, quantity: quantity - now),
-                        actor: actor)
-                    added += got
-                    counts += change
+                    grow.append((sector, quantity - now))
                 } else if quantity < now {
                     let candidates = free.filter { $0.sector == sector }.map(\.seat).sorted { $0.snakeOrder > $1.snakeOrder }
                     guard candidates.count >= now - quantity else {
@@ -243,9 +221,12 @@ extension Quotas {
                     givenBack += candidates.prefix(now - quantity).map(\.unitID)
                 }
             }
+            let (added, grown) = try await self.inventory.allocate(
+                on: connection, matchID: root.matchID, allocationID: root.id, sectors: grow, seats: [], actor: actor)
+            var counts = grown
             if !givenBack.isEmpty {
                 let (units, change) = try await self.inventory.deallocate(
-                    on: connection, matchID: root.matchID, allocationID: root.id, units: givenBack, actor: actor)
+                    on: connection, matchID: root.matchID, allocations: [root.id], units: givenBack, actor: actor)
                 counts += change
                 Self.addReturned(units, from: root.id, to: &writes)
             }
@@ -275,8 +256,9 @@ extension Quotas {
             let root = try await Self.lockRoot(connection, of: quotaID, logger: self.logger)
             guard root.id == quotaID else { throw QuotaError.notFound }
             guard root.state == "active" else { throw QuotaError.closed(state: root.state) }
+            let nodes = try await Self.tree(connection, rootID: root.id, logger: self.logger).map(\.id)
             let (units, counts) = try await self.inventory.deallocate(
-                on: connection, matchID: root.matchID, allocationID: root.id, units: nil, actor: actor)
+                on: connection, matchID: root.matchID, allocations: nodes, units: nil, actor: actor)
             var writes = PreparedWrites()
             for change in counts { self.inventory.add(change, to: &writes) }
             Self.addReturned(units, from: nil, to: &writes)

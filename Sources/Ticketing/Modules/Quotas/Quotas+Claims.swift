@@ -104,8 +104,14 @@ extension Quotas {
                 throw QuotaError.closed(state: node.due && node.state == "active" ? "past its claim deadline" : node.state)
             }
             let units = try await self.pick(connection, root: root, node: node, count: attendees.count, chosen: chosen, sector: wanted)
-            let (holdID, held) = try await self.inventory.holdAllocated(
-                on: connection, matchID: root.matchID, allocationID: root.id, units: units, buyer: actor)
+            let holdID: UUID
+            let held: Inventory.CountsChange
+            do {
+                (holdID, held) = try await self.inventory.holdAllocated(
+                    on: connection, matchID: root.matchID, allocationID: node.id, units: units, buyer: actor)
+            } catch InventoryError.seatsUnavailable(let ids) {
+                throw QuotaError.seatsNotFree(ids)
+            }
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: actor.id)
             let price: Int =
                 switch root.priceKind {
@@ -187,26 +193,28 @@ extension Quotas {
     private func pick(
         _ connection: PostgresConnection, root: Node, node: Node, count: Int, chosen: [Int64], sector wanted: String?
     ) async throws -> [Int64] {
-        let units = try await Self.units(connection, quotaID: node.id, logger: self.logger)
-        let free = try await self.inventory.freeAllocated(on: connection, allocationID: root.id, among: units)
-        if !chosen.isEmpty {
-            let freeIDs = Set(free.map(\.seat.unitID))
-            let missing = chosen.filter { !freeIDs.contains($0) }
-            if !missing.isEmpty { throw QuotaError.seatsNotFree(missing) }
-            return chosen.sorted()
+        if !chosen.isEmpty { return chosen.sorted() }
+        // The best together among the first free seats of a sector (a window, as a sale reads one),
+        // else among all of that sector's.
+        func best(in sector: String) async throws -> [Int64]? {
+            let window = count * 16 + 32
+            let first = try await self.inventory.freeAllocated(on: connection, allocationID: node.id, sector: sector, limit: window).map(\.seat)
+            if let pick = SeatSelection.best(quantity: count, from: first) { return pick.map(\.unitID).sorted() }
+            guard first.count == window else { return nil }
+            let all = try await self.inventory.freeAllocated(on: connection, allocationID: node.id, sector: sector).map(\.seat)
+            return SeatSelection.best(quantity: count, from: all)?.map(\.unitID).sorted()
         }
-        let bySector = Dictionary(grouping: free, by: \.sector).mapValues { $0.map(\.seat) }
+        let free = try await self.inventory.freeAllocatedCounts(on: connection, allocationID: node.id)
         if let wanted {
-            let seats = bySector[wanted] ?? []
-            guard let best = SeatSelection.best(quantity: count, from: seats) else {
-                throw QuotaError.notEnoughFree(sector: wanted, requested: count, free: seats.count)
+            guard free[wanted, default: 0] >= count, let pick = try await best(in: wanted) else {
+                throw QuotaError.notEnoughFree(sector: wanted, requested: count, free: free[wanted, default: 0])
             }
-            return best.map(\.unitID).sorted()
+            return pick
         }
-        for code in bySector.keys.sorted() {
-            if let best = SeatSelection.best(quantity: count, from: bySector[code] ?? []) { return best.map(\.unitID).sorted() }
+        for code in free.keys.sorted() where free[code, default: 0] >= count {
+            if let pick = try await best(in: code) { return pick }
         }
-        let most = bySector.max { $0.value.count < $1.value.count }
-        throw QuotaError.notEnoughFree(sector: most?.key ?? "any", requested: count, free: most?.value.count ?? 0)
+        let most = free.max { $0.value < $1.value }
+        throw QuotaError.notEnoughFree(sector: most?.key ?? "any", requested: count, free: most?.value ?? 0)
     }
 }

@@ -81,8 +81,7 @@ extension Quotas {
     private func choose(
         _ connection: PostgresConnection, root: Node, node: Node, sectors: [(sector: String, quantity: Int)], seats: [Int64], worstFirst: Bool
     ) async throws -> [(sector: String, seat: SeatCandidate)] {
-        let units = try await Self.units(connection, quotaID: node.id, logger: self.logger)
-        let free = try await self.inventory.freeAllocated(on: connection, allocationID: root.id, among: units)
+        let free = try await self.inventory.freeAllocated(on: connection, allocationID: node.id)
         if !seats.isEmpty {
             let byID = Dictionary(free.map { ($0.seat.unitID, $0) }) { a, _ in a }
             let missing = seats.filter { byID[$0] == nil }
@@ -129,6 +128,7 @@ extension Quotas {
                         \(root.reducedPriceCents), \(root.paymentMode.rawValue), \(root.creditLimitCents), \(new.claimDeadline),
                         \(root.delegationAllowed), \(root.maxDepth), \(actor.id))
                 """)
+            try await self.inventory.reassign(on: connection, from: node.id, to: id, units: units)
             writes.add("UPDATE quotas.seats SET quota_id = \(id) WHERE unit_id = ANY(\(units)) AND quota_id = \(node.id)")
             Audit.add(
                 Self.entry(
@@ -168,12 +168,12 @@ extension Quotas {
             var sectorsChanged: [String] = []
             if node.isRoot {
                 let (freed, counts) = try await self.inventory.deallocate(
-                    on: connection, matchID: root.matchID, allocationID: root.id, units: units, actor: actor)
+                    on: connection, matchID: root.matchID, allocations: [node.id], units: units, actor: actor)
                 for change in counts { self.inventory.add(change, to: &writes) }
                 Self.addReturned(freed, from: node.id, to: &writes)
                 sectorsChanged = counts.map(\.sector)
-            } else {
-                Self.addMove(units, from: node, to: &writes)
+            } else if let parent = node.parentID {
+                Self.addMove(try await self.inventory.reassign(on: connection, from: node.id, to: parent, units: units), from: node, to: &writes)
             }
             Audit.add(
                 Self.entry(
@@ -229,17 +229,17 @@ extension Quotas {
             var moved = 0
             var sectors: [String] = []
             if node.isRoot {
+                let nodes = try await Self.tree(connection, rootID: root.id, logger: self.logger).map(\.id)
                 let (freed, counts) = try await self.inventory.deallocate(
-                    on: connection, matchID: root.matchID, allocationID: root.id, units: nil, actor: actor)
+                    on: connection, matchID: root.matchID, allocations: nodes, units: nil, actor: actor)
                 for change in counts { self.inventory.add(change, to: &writes) }
                 Self.addReturned(freed, from: nil, to: &writes)
                 writes.add("UPDATE quotas.quotas SET state = 'lapsed', ended_at = now() WHERE root_id = \(root.id) AND state = 'active'")
                 moved = freed.count
                 sectors = counts.map(\.sector)
             } else {
-                let units = try await Self.units(connection, quotaID: node.id, logger: self.logger)
-                let status = try await self.inventory.allocationStatus(on: connection, allocationID: root.id)
-                let unsold = units.filter { status[$0] == "allocated" || status[$0] == "held" }
+                // Free seats and those a claim holds (an unpaid claim's come back to the parent).
+                let unsold = try await self.inventory.reassign(on: connection, from: node.id, to: node.parentID ?? root.id, units: nil)
                 Self.addMove(unsold, from: node, to: &writes)
                 writes.add("UPDATE quotas.quotas SET state = 'lapsed', ended_at = now() WHERE id = \(node.id)")
                 moved = unsold.count

@@ -164,7 +164,7 @@ extension Quotas {
     func treeState(_ connection: PostgresConnection, rootID: UUID) async throws -> TreeState {
         let nodes = try await Self.tree(connection, rootID: rootID, logger: self.logger)
         let seats = try await Self.seats(connection, rootID: rootID, logger: self.logger)
-        let status = try await self.inventory.allocationStatus(on: connection, allocationID: rootID)
+        let status = try await self.inventory.allocationStatus(on: connection, allocations: nodes.map(\.id)).mapValues(\.status)
         let claims = try await connection.prepared("SELECT id, order_id FROM quotas.claims WHERE root_id = \(rootID)", logger: self.logger)
         var orders: [UUID: UUID] = [:]
         for try await (claim, order) in claims.decode((UUID, UUID).self) { orders[claim] = order }

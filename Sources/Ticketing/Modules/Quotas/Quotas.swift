@@ -128,15 +128,6 @@ struct Quotas: Sendable {
         return out
     }
 
-    /// The unit ids a node has now (not returned).
-    static func units(_ connection: PostgresConnection, quotaID: UUID, logger: Logger) async throws -> [Int64] {
-        let rows = try await connection.prepared(
-            "SELECT unit_id FROM quotas.seats WHERE quota_id = \(quotaID) AND returned_at IS NULL ORDER BY unit_id", logger: logger)
-        var out: [Int64] = []
-        for try await id in rows.decode(Int64.self) { out.append(id) }
-        return out
-    }
-
     /// The tree's root, locked: the first lock of every change to a tree.
     static func lockRoot(_ connection: PostgresConnection, of quotaID: UUID, logger: Logger) async throws -> Node {
         let rows = try await connection.prepared(
