@@ -16,9 +16,9 @@ ALTER TABLE inventory.holds ADD COLUMN allocation_id uuid;
 -- tickets are issued at once and valid while unpaid) or free of charge.
 ALTER TABLE orders.orders ADD COLUMN payment_terms text NOT NULL DEFAULT 'card' CHECK (payment_terms IN ('card', 'deferred', 'free'));
 
--- E7: a quota is a tree. The root is the contingent the federation gave (its seats allocated in
--- inventory under the root's id); each sub-quota is a part of its parent's seats handed to another
--- email. Price, payment mode and credit limit are the root's.
+-- E7: a quota is a tree. The root is the contingent the federation gave; each sub-quota is a part of
+-- its parent's seats handed to another email. Which node has a seat is inventory's (the unit's
+-- allocation), so a seat is in one place only. Price, payment mode and credit limit are the root's.
 CREATE SCHEMA IF NOT EXISTS quotas;
 CREATE TABLE quotas.quotas (
     id                  uuid PRIMARY KEY,
@@ -58,23 +58,7 @@ CREATE INDEX quotas_owner_user ON quotas.quotas (owner_user_id) WHERE owner_user
 CREATE INDEX quotas_parent ON quotas.quotas (parent_id) WHERE parent_id IS NOT NULL;
 CREATE INDEX quotas_due ON quotas.quotas (claim_deadline) WHERE state = 'active';
 
--- Each seat of a tree and the node that has it now. Whether it is free, held by a claim or sold is
--- inventory's (the unit's status); a returned seat keeps its row, for the reports.
-CREATE TABLE quotas.seats (
-    unit_id     bigint PRIMARY KEY,
-    root_id     uuid NOT NULL REFERENCES quotas.quotas (id),
-    quota_id    uuid NOT NULL REFERENCES quotas.quotas (id),
-    sector_code text NOT NULL,
-    row_label   text,
-    seat_label  text,
-    -- The claim that last took it (a claim whose hold ended leaves it free again in inventory).
-    claim_id    uuid,
-    returned_at timestamptz
-);
-CREATE INDEX seats_quota ON quotas.seats (quota_id) WHERE returned_at IS NULL;
-CREATE INDEX seats_root ON quotas.seats (root_id);
-
--- Every claim: which node, which order, which seats.
+-- Every claim: which node, which order, which seats (a seat's order is its latest claim's).
 CREATE TABLE quotas.claims (
     id         uuid PRIMARY KEY,
     quota_id   uuid NOT NULL REFERENCES quotas.quotas (id),
@@ -87,4 +71,4 @@ CREATE TABLE quotas.claims (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX claims_quota ON quotas.claims (quota_id, created_at);
-CREATE INDEX claims_root ON quotas.claims (root_id);
+CREATE INDEX claims_root ON quotas.claims (root_id, created_at);

@@ -45,13 +45,15 @@ import Testing
             WHERE c.match_id = \(match) AND (c.available, c.held, c.sold, c.allocated) <> (u.a, u.h, u.s, u.q)
             """, as: String.self)
         #expect(mismatched.isEmpty, "counters differ from the units in \(mismatched)")
-        // A seat of a quota is set aside for the node that has it (or held or sold from it), never free for sale.
-        let leaked = try await h.query(
+        // A seat set aside (or held from a quota) belongs to a quota of this match that is still open;
+        // a seat on sale or held by a buyer belongs to none.
+        let stray = try await h.query(
             """
-            SELECT count(*)::int FROM quotas.seats s JOIN inventory.units u ON u.id = s.unit_id
-            WHERE s.returned_at IS NULL AND (u.status = 'available' OR (u.status IN ('allocated', 'held') AND u.allocation_id <> s.quota_id))
+            SELECT count(*)::int FROM inventory.units u LEFT JOIN quotas.quotas q ON q.id = u.allocation_id
+            WHERE u.match_id = \(match) AND ((u.status = 'allocated' AND (q.id IS NULL OR q.state <> 'active' OR q.match_id <> u.match_id))
+               OR (u.status = 'available' AND u.allocation_id IS NOT NULL))
             """, as: Int.self)
-        #expect(leaked == [0])
+        #expect(stray == [0])
     }
 
     @Test func a_quota_takes_real_seats_together_and_only_admins_create_it() async throws {
@@ -79,8 +81,7 @@ import Testing
             #expect(replay.status == 201 && replay.object["id"] as? String == id && replay.headers["idempotent-replayed"] == "true")
             let rows = try await h.query(
                 """
-                SELECT u.row_label FROM quotas.seats s JOIN inventory.units u ON u.id = s.unit_id
-                WHERE s.root_id = \(UUID(uuidString: id)!) ORDER BY u.snake_order
+                SELECT row_label FROM inventory.units WHERE allocation_id = \(UUID(uuidString: id)!) ORDER BY snake_order
                 """, as: String.self)
             #expect(rows == Array(repeating: "1", count: 10) + ["2", "2"], "\(rows)")
             let a = try await Self.sector(h, match)
@@ -123,7 +124,8 @@ import Testing
             #expect(held == 100, "holds that got seats: \(held); statuses \(outcome.values.sorted())")
             let overlap = try await h.query(
                 """
-                SELECT count(*)::int FROM quotas.seats s JOIN inventory.holds h ON s.unit_id = ANY(h.unit_ids) WHERE h.match_id = \(match)
+                SELECT count(*)::int FROM inventory.units u JOIN inventory.holds h ON u.id = ANY(h.unit_ids)
+                WHERE h.match_id = \(match) AND u.allocation_id IS NOT NULL
                 """, as: Int.self)
             #expect(overlap == [0])
             try await Self.accountedFor(h, match)
@@ -311,7 +313,7 @@ import Testing
 
             func seatsOf(_ id: String) async throws -> Int {
                 try await h.query(
-                    "SELECT count(*)::int FROM quotas.seats WHERE quota_id = \(UUID(uuidString: id)!) AND returned_at IS NULL", as: Int.self
+                    "SELECT count(*)::int FROM inventory.units WHERE allocation_id = \(UUID(uuidString: id)!)", as: Int.self
                 )
                 .first ?? -1
             }

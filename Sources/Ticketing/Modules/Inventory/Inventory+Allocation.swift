@@ -117,20 +117,29 @@ extension Inventory {
 
     /// Gives seats set aside for `allocations` back to general sale: `units` of them that are free,
     /// or (nil) all of them — then seats a claim holds leave their allocation too, so that they go on
-    /// sale if that claim ends unpaid. Sold seats keep their allocation (history).
+    /// sale if that claim ends unpaid. Sold seats keep their allocation (history). Returns the seats
+    /// freed by the allocation that had them, and the sectors' counter changes.
     func deallocate(
         on connection: PostgresConnection, matchID: Int64, allocations: [UUID], units: [Int64]?, actor: Actor
-    ) async throws -> (units: [Int64], counts: [CountsChange]) {
+    ) async throws -> (freed: [UUID: [Int64]], counts: [CountsChange]) {
+        // The allocation each had, read under the rows' locks in the same statement as the change.
         let rows = try await connection.prepared(
             """
-            UPDATE inventory.units SET status = CASE WHEN status = 'allocated' THEN 'available' ELSE status END, allocation_id = NULL
-            WHERE allocation_id = ANY(\(allocations)) AND match_id = \(matchID)
-              AND (\(units)::bigint[] IS NULL OR id = ANY(\(units)::bigint[]))
-              AND (status = 'allocated' OR (\(units)::bigint[] IS NULL AND status = 'held'))
-            RETURNING id, sector_code, status = 'available'
+            UPDATE inventory.units u SET status = CASE WHEN u.status = 'allocated' THEN 'available' ELSE u.status END, allocation_id = NULL
+            FROM (SELECT id, allocation_id FROM inventory.units
+                  WHERE allocation_id = ANY(\(allocations)) AND match_id = \(matchID)
+                    AND (\(units)::bigint[] IS NULL OR id = ANY(\(units)::bigint[]))
+                    AND (status = 'allocated' OR (\(units)::bigint[] IS NULL AND status = 'held'))
+                  FOR UPDATE) old
+            WHERE u.id = old.id
+            RETURNING u.id, u.sector_code, u.status = 'available', old.allocation_id
             """, logger: self.logger)
-        var freed: [String: [Int64]] = [:]
-        for try await (id, sector, free) in rows.decode((Int64, String, Bool).self) where free { freed[sector, default: []].append(id) }
+        var bySector: [String: Int] = [:]
+        var freed: [UUID: [Int64]] = [:]
+        for try await (id, sector, free, allocation) in rows.decode((Int64, String, Bool, UUID).self) where free {
+            bySector[sector, default: 0] += 1
+            freed[allocation, default: []].append(id)
+        }
         let all = freed.values.flatMap { $0 }.sorted()
         if !all.isEmpty {
             try await Audit.write(
@@ -138,10 +147,8 @@ extension Inventory {
                 on: connection, logger: self.logger)
         }
         return (
-            all,
-            freed.sorted { $0.key < $1.key }.map {
-                CountsChange(matchID: matchID, sector: $0.key, available: $0.value.count, allocated: -$0.value.count)
-            }
+            freed,
+            bySector.sorted { $0.key < $1.key }.map { CountsChange(matchID: matchID, sector: $0.key, available: $0.value, allocated: -$0.value) }
         )
     }
 
@@ -192,13 +199,29 @@ extension Inventory {
         return out
     }
 
-    /// Where each unit set aside for one of `allocations` stands: allocated (free), held (a claim
-    /// awaits its payment) or sold, and for which allocation. Units no longer set aside are absent.
-    func allocationStatus(on connection: PostgresConnection, allocations: [UUID]) async throws -> [Int64: (status: String, allocation: UUID)] {
+    /// A seat set aside for an allocation, and where it stands: allocated (free), held (a claim
+    /// awaits its payment) or sold.
+    struct AllocatedSeat: Sendable {
+        let unitID: Int64
+        let allocation: UUID
+        let sector: String
+        let row: String?
+        let seat: String?
+        let status: String
+    }
+
+    /// Every seat set aside for one of `allocations` (seats given back are no longer any's), by sector
+    /// and snake order.
+    func allocatedSeats(on connection: PostgresConnection, allocations: [UUID]) async throws -> [AllocatedSeat] {
         let rows = try await connection.prepared(
-            "SELECT id, status, allocation_id FROM inventory.units WHERE allocation_id = ANY(\(allocations))", logger: self.logger)
-        var out: [Int64: (String, UUID)] = [:]
-        for try await (id, status, allocation) in rows.decode((Int64, String, UUID).self) { out[id] = (status, allocation) }
+            """
+            SELECT id, allocation_id, sector_code, row_label, seat_label, status FROM inventory.units
+            WHERE allocation_id = ANY(\(allocations)) ORDER BY sector_code, snake_order
+            """, logger: self.logger)
+        var out: [AllocatedSeat] = []
+        for try await (id, allocation, sector, row, seat, status) in rows.decode((Int64, UUID, String, String?, String?, String).self) {
+            out.append(AllocatedSeat(unitID: id, allocation: allocation, sector: sector, row: row, seat: seat, status: status))
+        }
         return out
     }
 

@@ -147,7 +147,6 @@ extension Quotas {
                         \(new.paymentMode.rawValue), \(new.creditLimitCents), \(new.claimDeadline), \(new.delegationAllowed), \(new.maxDepth),
                         \(actor.id))
                 """)
-            Self.addSeats(seats, rootID: id, quotaID: id, to: &writes)
             let bySector = Dictionary(grouping: seats, by: \.sector).mapValues(\.count)
             Audit.add(
                 Audit.Entry(
@@ -177,19 +176,6 @@ extension Quotas {
         try await writes.run(on: connection, logger: logger)
     }
 
-    /// The seats of a node as a part of the caller's statement.
-    static func addSeats(_ seats: [Inventory.HeldSeat], rootID: UUID, quotaID: UUID, to writes: inout PreparedWrites) {
-        guard !seats.isEmpty else { return }
-        writes.add(
-            """
-            INSERT INTO quotas.seats (unit_id, root_id, quota_id, sector_code, row_label, seat_label)
-            SELECT u, \(rootID), \(quotaID), s, nullif(r, ''), nullif(l, '')
-            FROM unnest(\(seats.map(\.unitId))::bigint[], \(seats.map(\.sector))::text[], \(seats.map { $0.row ?? "" })::text[],
-                        \(seats.map { $0.seat ?? "" })::text[])
-                 AS t(u, s, r, l)
-            """)
-    }
-
     // MARK: Resize, revoke
 
     struct ResizeRequest: Decodable, Sendable {
@@ -204,7 +190,8 @@ extension Quotas {
             let root = try await Self.lockRoot(connection, of: quotaID, logger: self.logger)
             guard root.id == quotaID else { throw QuotaError.notFound }
             guard root.state == "active" else { throw QuotaError.closed(state: root.state) }
-            let seats = try await Self.seats(connection, rootID: root.id, logger: self.logger).filter { !$0.returned }
+            let nodes = try await Self.tree(connection, rootID: root.id, logger: self.logger).map(\.id)
+            let seats = try await self.inventory.allocatedSeats(on: connection, allocations: nodes)
             let free = try await self.inventory.freeAllocated(on: connection, allocationID: root.id)
             var writes = PreparedWrites()
             var grow: [(sector: String, quantity: Int)] = []
@@ -225,13 +212,12 @@ extension Quotas {
                 on: connection, matchID: root.matchID, allocationID: root.id, sectors: grow, seats: [], actor: actor)
             var counts = grown
             if !givenBack.isEmpty {
-                let (units, change) = try await self.inventory.deallocate(
+                let (freed, change) = try await self.inventory.deallocate(
                     on: connection, matchID: root.matchID, allocations: [root.id], units: givenBack, actor: actor)
                 counts += change
-                Self.addReturned(units, from: root.id, to: &writes)
+                Self.addReturned(freed, to: &writes)
             }
             for change in counts { self.inventory.add(change, to: &writes) }
-            Self.addSeats(added, rootID: root.id, quotaID: root.id, to: &writes)
             Audit.add(
                 Self.entry(
                     "quota.resized", node: root, actor: actor,
@@ -257,17 +243,18 @@ extension Quotas {
             guard root.id == quotaID else { throw QuotaError.notFound }
             guard root.state == "active" else { throw QuotaError.closed(state: root.state) }
             let nodes = try await Self.tree(connection, rootID: root.id, logger: self.logger).map(\.id)
-            let (units, counts) = try await self.inventory.deallocate(
+            let (freed, counts) = try await self.inventory.deallocate(
                 on: connection, matchID: root.matchID, allocations: nodes, units: nil, actor: actor)
+            let units = freed.values.reduce(0) { $0 + $1.count }
             var writes = PreparedWrites()
             for change in counts { self.inventory.add(change, to: &writes) }
-            Self.addReturned(units, from: nil, to: &writes)
+            Self.addReturned(freed, to: &writes)
             writes.add(
                 "UPDATE quotas.quotas SET state = 'revoked', ended_at = now() WHERE root_id = \(root.id) AND state = 'active'")
             Audit.add(
-                Self.entry("quota.revoked", node: root, actor: actor, data: ["reason": .string(reason), "returned": .number(Double(units.count))]),
+                Self.entry("quota.revoked", node: root, actor: actor, data: ["reason": .string(reason), "returned": .number(Double(units))]),
                 to: &writes)
-            Outbox.add([Self.returned(root, to: nil, seats: units.count, reason: "revoked")], to: &writes)
+            Outbox.add([Self.returned(root, to: nil, seats: units, reason: "revoked")], to: &writes)
             try await writes.run(on: connection, logger: self.logger)
             return (root.matchID, counts.map(\.sector))
         }
@@ -275,20 +262,15 @@ extension Quotas {
         return try await self.summary(quotaID: quotaID)
     }
 
-    /// Seats that left their tree for general sale, as a part of the caller's statement: marked
-    /// returned and counted on the node that had them (`from`: one node, or nil: whichever had each).
-    static func addReturned(_ units: [Int64], from quotaID: UUID?, to writes: inout PreparedWrites) {
-        guard !units.isEmpty else { return }
-        let marked = writes.add(
-            """
-            UPDATE quotas.seats SET returned_at = now() WHERE unit_id = ANY(\(units)) AND returned_at IS NULL
-              AND (\(quotaID)::uuid IS NULL OR quota_id = \(quotaID)::uuid)
-            RETURNING quota_id
-            """)
+    /// Seats that left their nodes (by the node that had them) counted as returned there, as a part
+    /// of the caller's statement.
+    static func addReturned(_ byNode: [UUID: [Int64]], to writes: inout PreparedWrites) {
+        let nodes = byNode.keys.sorted { $0.uuidString < $1.uuidString }.filter { !(byNode[$0] ?? []).isEmpty }
+        guard !nodes.isEmpty else { return }
         writes.add(
             """
-            UPDATE quotas.quotas q SET returned_count = q.returned_count + m.n
-            FROM (SELECT quota_id, count(*)::int AS n FROM \(unescaped: marked) GROUP BY quota_id) m WHERE q.id = m.quota_id
+            UPDATE quotas.quotas q SET returned_count = q.returned_count + r.n
+            FROM unnest(\(nodes)::uuid[], \(nodes.map { byNode[$0]?.count ?? 0 })::int[]) AS r(id, n) WHERE q.id = r.id
             """)
     }
 

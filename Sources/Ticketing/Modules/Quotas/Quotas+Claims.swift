@@ -149,7 +149,6 @@ extension Quotas {
                 INSERT INTO quotas.claims (id, quota_id, root_id, order_id, unit_ids, terms, amount_cents, claimed_by)
                 VALUES (\(claimID), \(node.id), \(root.id), \(placed.id), \(units), \(terms.rawValue), \(amount), \(actor.id))
                 """)
-            writes.add("UPDATE quotas.seats SET claim_id = \(claimID) WHERE unit_id = ANY(\(units)) AND quota_id = \(node.id)")
             if terms == .deferred {
                 writes.add("UPDATE quotas.quotas SET deferred_open_cents = deferred_open_cents + \(amount) WHERE id = \(root.id)")
             }

@@ -129,7 +129,6 @@ extension Quotas {
                         \(root.delegationAllowed), \(root.maxDepth), \(actor.id))
                 """)
             try await self.inventory.reassign(on: connection, from: node.id, to: id, units: units)
-            writes.add("UPDATE quotas.seats SET quota_id = \(id) WHERE unit_id = ANY(\(units)) AND quota_id = \(node.id)")
             Audit.add(
                 Self.entry(
                     "quota.delegated", node: node, actor: actor,
@@ -170,10 +169,11 @@ extension Quotas {
                 let (freed, counts) = try await self.inventory.deallocate(
                     on: connection, matchID: root.matchID, allocations: [node.id], units: units, actor: actor)
                 for change in counts { self.inventory.add(change, to: &writes) }
-                Self.addReturned(freed, from: node.id, to: &writes)
+                Self.addReturned(freed, to: &writes)
                 sectorsChanged = counts.map(\.sector)
             } else if let parent = node.parentID {
-                Self.addMove(try await self.inventory.reassign(on: connection, from: node.id, to: parent, units: units), from: node, to: &writes)
+                let moved = try await self.inventory.reassign(on: connection, from: node.id, to: parent, units: units)
+                Self.addReturned([node.id: moved], to: &writes)
             }
             Audit.add(
                 Self.entry(
@@ -188,13 +188,6 @@ extension Quotas {
         }
         await self.inventory.afterAllocation(matchID: changed.0, sectors: changed.1)
         return try await self.summary(quotaID: quotaID)
-    }
-
-    /// Seats a sub-quota hands to its parent, as a part of the caller's statement.
-    static func addMove(_ units: [Int64], from node: Node, to writes: inout PreparedWrites) {
-        guard let parent = node.parentID, !units.isEmpty else { return }
-        writes.add("UPDATE quotas.seats SET quota_id = \(parent) WHERE unit_id = ANY(\(units)) AND quota_id = \(node.id)")
-        writes.add("UPDATE quotas.quotas SET returned_count = returned_count + \(units.count) WHERE id = \(node.id)")
     }
 
     // MARK: Deadlines
@@ -233,14 +226,14 @@ extension Quotas {
                 let (freed, counts) = try await self.inventory.deallocate(
                     on: connection, matchID: root.matchID, allocations: nodes, units: nil, actor: actor)
                 for change in counts { self.inventory.add(change, to: &writes) }
-                Self.addReturned(freed, from: nil, to: &writes)
+                Self.addReturned(freed, to: &writes)
                 writes.add("UPDATE quotas.quotas SET state = 'lapsed', ended_at = now() WHERE root_id = \(root.id) AND state = 'active'")
-                moved = freed.count
+                moved = freed.values.reduce(0) { $0 + $1.count }
                 sectors = counts.map(\.sector)
             } else {
                 // Free seats and those a claim holds (an unpaid claim's come back to the parent).
                 let unsold = try await self.inventory.reassign(on: connection, from: node.id, to: node.parentID ?? root.id, units: nil)
-                Self.addMove(unsold, from: node, to: &writes)
+                Self.addReturned([node.id: unsold], to: &writes)
                 writes.add("UPDATE quotas.quotas SET state = 'lapsed', ended_at = now() WHERE id = \(node.id)")
                 moved = unsold.count
             }

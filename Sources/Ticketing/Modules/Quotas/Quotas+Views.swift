@@ -87,20 +87,22 @@ extension Quotas {
             createdAt: node.createdAt, counts: counts, subquotas: subquotas)
     }
 
-    /// A whole tree read at once: its nodes, seats and each seat's state.
+    /// A whole tree read at once: its nodes, its seats (inventory's: the node that has each, and
+    /// where it stands) and each seat's state.
     struct TreeState: Sendable {
         let nodes: [Node]
-        let seats: [SeatRow]
-        /// Per unit: free, claimed, paid, deferred or returned.
+        let seats: [Inventory.AllocatedSeat]
+        /// Per unit: free, claimed, paid, deferred, or returned (its claim ended and the seat left).
         let states: [Int64: String]
-        let orders: [UUID: UUID]
+        /// Per unit: the order of its latest claim.
+        let orders: [Int64: UUID]
 
         func children(of id: UUID) -> [Node] { self.nodes.filter { $0.parentID == id } }
 
         /// The seats the node has itself, by state (`delegated` zero).
         func own(_ node: Node) -> Counts {
             var c = Counts()
-            for seat in self.seats where seat.quotaID == node.id && !seat.returned {
+            for seat in self.seats where seat.allocation == node.id {
                 switch self.states[seat.unitID] ?? "returned" {
                 case "free": c.free += 1
                 case "claimed": c.claimed += 1
@@ -144,16 +146,14 @@ extension Quotas {
                 below(child.id, top: child.id)
             }
             return self.seats.compactMap { seat in
-                guard !seat.returned else { return nil }
-                let order = seat.claimID.flatMap { self.orders[$0] }
-                if seat.quotaID == node.id {
+                if seat.allocation == node.id {
                     let state = self.states[seat.unitID] ?? "returned"
                     guard state != "returned" else { return nil }
                     return SeatView(
                         unitId: seat.unitID, sector: seat.sector, row: seat.row, seat: seat.seat, state: state, subquotaId: nil,
-                        orderId: state == "free" ? nil : order)
+                        orderId: state == "free" ? nil : self.orders[seat.unitID])
                 }
-                guard let top = topChild[seat.quotaID] else { return nil }
+                guard let top = topChild[seat.allocation] else { return nil }
                 return SeatView(
                     unitId: seat.unitID, sector: seat.sector, row: seat.row, seat: seat.seat, state: "delegated", subquotaId: top, orderId: nil)
             }
@@ -163,21 +163,21 @@ extension Quotas {
     /// The tree of `rootID` with every seat's state, read on one connection.
     func treeState(_ connection: PostgresConnection, rootID: UUID) async throws -> TreeState {
         let nodes = try await Self.tree(connection, rootID: rootID, logger: self.logger)
-        let seats = try await Self.seats(connection, rootID: rootID, logger: self.logger)
-        let status = try await self.inventory.allocationStatus(on: connection, allocations: nodes.map(\.id)).mapValues(\.status)
-        let claims = try await connection.prepared("SELECT id, order_id FROM quotas.claims WHERE root_id = \(rootID)", logger: self.logger)
-        var orders: [UUID: UUID] = [:]
-        for try await (claim, order) in claims.decode((UUID, UUID).self) { orders[claim] = order }
+        let seats = try await self.inventory.allocatedSeats(on: connection, allocations: nodes.map(\.id))
+        let claims = try await connection.prepared(
+            "SELECT order_id, unit_ids FROM quotas.claims WHERE root_id = \(rootID) ORDER BY created_at, id", logger: self.logger)
+        var orders: [Int64: UUID] = [:]
+        for try await (order, units) in claims.decode((UUID, [Int64]).self) {
+            for unit in units { orders[unit] = order }
+        }
         let settled = try await self.orders.settlements(on: connection, ids: Array(Set(orders.values)))
         var states: [Int64: String] = [:]
-        for seat in seats where !seat.returned {
-            let unit = status[seat.unitID]
-            if unit == "allocated" {
+        for seat in seats {
+            if seat.status == "allocated" {
                 states[seat.unitID] = "free"
                 continue
             }
-            let order = seat.claimID.flatMap { orders[$0] }.flatMap { settled[$0] }
-            switch (unit, order) {
+            switch (seat.status, orders[seat.unitID].flatMap { settled[$0] }) {
             case (_, let o?) where o.state.isOpen: states[seat.unitID] = "claimed"
             case (_, let o?) where [.paid, .ticketsIssued, .partiallyRefunded].contains(o.state):
                 states[seat.unitID] = o.terms == .deferred ? "deferred" : "paid"

@@ -86,17 +86,6 @@ struct Quotas: Sendable {
         }
     }
 
-    /// A seat of a tree as quotas store it.
-    struct SeatRow: Sendable {
-        let unitID: Int64
-        let quotaID: UUID
-        let sector: String
-        let row: String?
-        let seat: String?
-        let claimID: UUID?
-        let returned: Bool
-    }
-
     // MARK: Reads on a connection
 
     static func node(_ connection: PostgresConnection, id: UUID, lock: Bool, logger: Logger) async throws -> Node? {
@@ -112,19 +101,6 @@ struct Quotas: Sendable {
             "SELECT \(unescaped: Node.columns) FROM quotas.quotas WHERE root_id = \(rootID) ORDER BY depth, created_at, id", logger: logger)
         var out: [Node] = []
         for try await row in rows { out.append(try Node(row.makeRandomAccess())) }
-        return out
-    }
-
-    static func seats(_ connection: PostgresConnection, rootID: UUID, logger: Logger) async throws -> [SeatRow] {
-        let rows = try await connection.prepared(
-            """
-            SELECT s.unit_id, s.quota_id, s.sector_code, s.row_label, s.seat_label, s.claim_id, s.returned_at IS NOT NULL
-            FROM quotas.seats s WHERE s.root_id = \(rootID) ORDER BY s.sector_code, s.unit_id
-            """, logger: logger)
-        var out: [SeatRow] = []
-        for try await (unit, quota, sector, row, seat, claim, returned) in rows.decode((Int64, UUID, String, String?, String?, UUID?, Bool).self) {
-            out.append(SeatRow(unitID: unit, quotaID: quota, sector: sector, row: row, seat: seat, claimID: claim, returned: returned))
-        }
         return out
     }
 
