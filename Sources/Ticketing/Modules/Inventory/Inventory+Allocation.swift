@@ -15,12 +15,14 @@ extension Inventory {
     /// together, snake order, the fewest orphan seats), and the named `seats`. The best free seats are
     /// read without a lock and then marked, each only if still free: buyers at this moment keep the
     /// seats they hold (and the seats marked here are skipped by theirs), and a seat a buyer took
-    /// meanwhile is made up by the next best. Returns the seats and the sectors' counter changes.
+    /// meanwhile is made up by the next best. Every sector is read in one statement and marked in
+    /// one (a round trip is what a busy server waits for). Returns the seats, the sectors' counter
+    /// changes and the audit entry, for the caller's closing statement.
     func allocate(
         on connection: PostgresConnection, matchID: Int64, allocationID: UUID, sectors: [(sector: String, quantity: Int)], seats named: [Int64],
         actor: Actor
-    ) async throws -> (seats: [HeldSeat], counts: [CountsChange]) {
-        guard !sectors.isEmpty || !named.isEmpty else { return ([], []) }
+    ) async throws -> (seats: [HeldSeat], counts: [CountsChange], entry: Audit.Entry?) {
+        guard !sectors.isEmpty || !named.isEmpty else { return ([], [], nil) }
         var seats: [HeldSeat] = []
         if !named.isEmpty { seats += try await self.allocateNamed(on: connection, matchID: matchID, allocationID: allocationID, seats: named) }
         let kinds = try await self.sectorKinds(connection, matchID: matchID, sectors: sectors.map(\.sector))
@@ -31,15 +33,27 @@ extension Inventory {
         var got: [String: Int] = [:]
         var attempt = 0
         while true {
-            var pick: [Int64] = []
-            for (code, quantity) in sectors where got[code, default: 0] < quantity {
-                pick += try await self.bestFree(
-                    connection, matchID: matchID, sector: code, numbered: kinds[code]?.kind == "numbered", quantity: quantity - got[code, default: 0])
-            }
-            guard !pick.isEmpty else { break }
+            let short = sectors.filter { got[$0.sector, default: 0] < $0.quantity }.map { ($0.sector, $0.quantity - got[$0.sector, default: 0]) }
+            guard !short.isEmpty else { break }
             attempt += 1
             if attempt > 20 { throw InventoryError.contention }
             if attempt > 1 { try await Task.sleep(for: .milliseconds(5 * attempt)) }
+            let candidates = try await self.freeWindows(connection, matchID: matchID, sectors: short)
+            var pick: [Int64] = []
+            for (code, quantity) in short {
+                let free = candidates[code] ?? []
+                if kinds[code]?.kind == "numbered", let best = SeatSelection.best(quantity: quantity, from: free) {
+                    pick += best.map(\.unitID)
+                } else if free.count >= quantity {
+                    pick += free.prefix(quantity).map(\.unitID)
+                } else {
+                    // Buyers took seats since the count was read: too few left is a refusal.
+                    let available = try await self.availableCount(connection, matchID: matchID, sector: code)
+                    if available < quantity { throw InventoryError.notEnoughSeats(sector: code, requested: quantity, available: available) }
+                    pick += free.map(\.unitID)
+                }
+            }
+            guard !pick.isEmpty else { continue }
             let rows = try await connection.prepared(
                 """
                 UPDATE inventory.units SET status = 'allocated', allocation_id = \(allocationID)
@@ -52,41 +66,39 @@ extension Inventory {
             }
         }
         seats.sort { $0.unitId < $1.unitId }
-        try await Audit.write(
-            [
-                Self.entry(
-                    "seats.allocated", matchID: matchID, hold: nil, sector: nil, units: seats.map(\.unitId), actor: actor, allocation: allocationID)
-            ],
-            on: connection, logger: self.logger)
+        let entry = Self.entry(
+            "seats.allocated", matchID: matchID, hold: nil, sector: nil, units: seats.map(\.unitId), actor: actor, allocation: allocationID)
         let bySector = Dictionary(grouping: seats, by: \.sector).mapValues(\.count)
         return (
             seats,
-            bySector.sorted { $0.key < $1.key }.map { CountsChange(matchID: matchID, sector: $0.key, available: -$0.value, allocated: $0.value) }
+            bySector.sorted { $0.key < $1.key }.map { CountsChange(matchID: matchID, sector: $0.key, available: -$0.value, allocated: $0.value) },
+            entry
         )
     }
 
-    /// The best `quantity` free seats of a sector as committed now (not locked): a window of whole rows
-    /// past the first free seats, else the whole sector. Too few free: `notEnoughSeats`.
-    private func bestFree(_ connection: PostgresConnection, matchID: Int64, sector: String, numbered: Bool, quantity: Int) async throws -> [Int64] {
-        let window = quantity + max(32, quantity / 8)
-        let candidates = try await Self.candidates(
-            connection,
+    /// The free seats of each sector as committed now (not locked), in snake order: the rows holding
+    /// the first `quantity` free seats and a margin (whole rows, as a sale's window), for every sector
+    /// in one statement.
+    private func freeWindows(_ connection: PostgresConnection, matchID: Int64, sectors: [(String, Int)]) async throws -> [String: [SeatCandidate]] {
+        let rows = try await connection.prepared(
             """
-            SELECT id, coalesce(row_label, ''), row_priority, coalesce(seat_number, snake_order), snake_order
-            FROM inventory.units
-            WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
-              AND row_priority <= coalesce((
-                  SELECT row_priority FROM inventory.units
-                  WHERE match_id = \(matchID) AND sector_code = \(sector) AND status = 'available'
-                  ORDER BY snake_order OFFSET \(window) LIMIT 1), 2147483647)
-            ORDER BY snake_order
+            SELECT u.id, w.code, coalesce(u.row_label, ''), u.row_priority, coalesce(u.seat_number, u.snake_order), u.snake_order
+            FROM unnest(\(sectors.map(\.0))::text[], \(sectors.map { $0.1 + max(32, $0.1 / 8) })::int[]) AS w(code, win)
+            CROSS JOIN LATERAL (
+                SELECT id, row_label, row_priority, seat_number, snake_order FROM inventory.units
+                WHERE match_id = \(matchID) AND sector_code = w.code AND status = 'available'
+                  AND row_priority <= coalesce((
+                      SELECT row_priority FROM inventory.units
+                      WHERE match_id = \(matchID) AND sector_code = w.code AND status = 'available'
+                      ORDER BY snake_order OFFSET w.win LIMIT 1), 2147483647)
+                ORDER BY snake_order
+            ) u
             """, logger: self.logger)
-        if !numbered, candidates.count >= quantity { return candidates.prefix(quantity).map(\.unitID) }
-        if let pick = SeatSelection.best(quantity: quantity, from: candidates) { return pick.map(\.unitID) }
-        if candidates.count < quantity {
-            throw InventoryError.notEnoughSeats(sector: sector, requested: quantity, available: candidates.count)
+        var out: [String: [SeatCandidate]] = [:]
+        for try await (id, code, row, priority, number, snake) in rows.decode((Int64, String, String, Int, Int, Int).self) {
+            out[code, default: []].append(SeatCandidate(unitID: id, row: row, rowPriority: priority, number: number, snakeOrder: snake))
         }
-        return candidates.prefix(quantity).map(\.unitID)
+        return out
     }
 
     /// Named seats set aside: each a free seat of the match, locked in id order.

@@ -134,11 +134,12 @@ extension Quotas {
         }
         let id = UUID.random()
         let (answer, sectors) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> ([UInt8], [String]) in
-            let (seats, counts) = try await self.inventory.allocate(
+            let (seats, counts, allocated) = try await self.inventory.allocate(
                 on: connection, matchID: matchID, allocationID: id, sectors: new.sectors, seats: new.seats, actor: actor)
             var writes = PreparedWrites()
             // The sectors' counters first: parts run last-added first, so these locks come last.
             for change in counts { self.inventory.add(change, to: &writes) }
+            if let allocated { Audit.add(allocated, to: &writes) }
             writes.add(
                 """
                 INSERT INTO quotas.quotas (id, match_id, root_id, depth, name, owner_email, price_kind, reduced_price_cents, payment_mode,
@@ -208,7 +209,7 @@ extension Quotas {
                     givenBack += candidates.prefix(now - quantity).map(\.unitID)
                 }
             }
-            let (added, grown) = try await self.inventory.allocate(
+            let (added, grown, allocated) = try await self.inventory.allocate(
                 on: connection, matchID: root.matchID, allocationID: root.id, sectors: grow, seats: [], actor: actor)
             var counts = grown
             if !givenBack.isEmpty {
@@ -218,6 +219,7 @@ extension Quotas {
                 Self.addReturned(freed, to: &writes)
             }
             for change in counts { self.inventory.add(change, to: &writes) }
+            if let allocated { Audit.add(allocated, to: &writes) }
             Audit.add(
                 Self.entry(
                     "quota.resized", node: root, actor: actor,
