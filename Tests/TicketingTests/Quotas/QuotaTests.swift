@@ -259,6 +259,14 @@ import Testing
             let quota = try #require(detail.object["quota"] as? [String: Any])
             #expect(quota["deferred_open_cents"] as? Int == 10000)
             #expect((quota["counts"] as? [String: Any])?["deferred"] as? Int == 2, "\(detail.body)")
+            // Finance sees the quota's sale on the partner's account as owed.
+            let report = try await h.call("GET", "/api/v1/admin/reports/financial?match=\(match)", token: try await TicketingHarness.admin())
+            let receivables = try #require(report.object["receivables"] as? [String: Any], "\(report.body)")
+            #expect(receivables["open_orders"] as? Int == 1 && receivables["open_cents"] as? Int == 10000, "\(report.body)")
+            let channels = (report.object["sales_by_channel"] as? [[String: Any]]) ?? []
+            #expect(channels.map { $0["channel"] as? String } == ["quota"], "\(report.body)")
+            let methods = (report.object["sales_by_payment_method"] as? [[String: Any]]) ?? []
+            #expect(methods.map { $0["payment_method"] as? String } == ["deferred"], "\(report.body)")
             // Support cannot refund money that was never paid.
             let refund = try await h.call(
                 "POST", "/api/v1/support/orders/\(orderID.lowercased)/refunds", token: try await TransferTests.agent(), json: #"{"reason":"x"}"#)

@@ -78,4 +78,13 @@ extension Orders {
         }
         return out
     }
+
+    /// How each of these orders is settled, on the caller's connection (the financial report's snapshot).
+    static func paymentTerms(_ connection: PostgresConnection, ids: [UUID], logger: Logger) async throws -> [UUID: PaymentTerms] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.prepared("SELECT id, payment_terms FROM orders.orders WHERE id = ANY(\(ids))", logger: logger)
+        var out: [UUID: PaymentTerms] = [:]
+        for try await (id, terms) in rows.decode((UUID, String).self) { out[id] = PaymentTerms(rawValue: terms) ?? .card }
+        return out
+    }
 }

@@ -307,4 +307,13 @@ extension Quotas {
                 quotas: trees)
         }
     }
+
+    /// Of these orders, those a quota's claim placed (the financial report's channel).
+    static func claimedOrders(_ connection: PostgresConnection, among ids: [UUID], logger: Logger) async throws -> Set<UUID> {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.prepared("SELECT order_id FROM quotas.claims WHERE order_id = ANY(\(ids))", logger: logger)
+        var out: Set<UUID> = []
+        for try await id in rows.decode(UUID.self) { out.insert(id) }
+        return out
+    }
 }

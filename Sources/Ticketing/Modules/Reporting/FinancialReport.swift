@@ -109,29 +109,31 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         -> FinancialReport
     {
         let (start, end) = (period.start, period.end)
-        let (issued, orders, categories, refunds, documents) = try await postgres.withConnection { connection in
+        let (issued, orders, terms, quota, categories, refunds, documents) = try await postgres.withConnection { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let issued = try await Tickets.issuedByOrder(connection, matchID: matchID, from: start, to: end, logger: logger)
                 let orders = try await Orders.rows(connection, ids: issued.map(\.orderID), logger: logger)
+                let terms = try await Orders.paymentTerms(connection, ids: issued.map(\.orderID), logger: logger)
+                let quota = try await Quotas.claimedOrders(connection, among: issued.map(\.orderID), logger: logger)
                 let categories = try await Inventory.priceCategories(connection, matchIDs: Array(Set(issued.map(\.matchID))), logger: logger)
                 let refunds = try await Payments.refundTotals(connection, matchID: matchID, from: start, to: end, logger: logger)
                 let documents = try await Invoicing.totals(connection, matchID: matchID, from: start, to: end, logger: logger)
                 try await connection.query("COMMIT", logger: logger)
-                return (issued, orders, categories, refunds, documents)
+                return (issued, orders, terms, quota, categories, refunds, documents)
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
         }
-        // A sale: an order whose tickets were issued. Every sale so far is the app's, paid by card
-        // through Stripe (quota and Petrol orders will bring their channel and method).
+        // A sale: an order whose tickets were issued, by the app's card purchase or a quota's claim
+        // (paid by card, on the partner's account, or free of charge).
         struct Sale {
             let orderID: UUID
             let matchID: Int64
             let sector: String
-            let channel = "app"
-            let paymentMethod = "card"
+            let channel: String
+            let paymentMethod: String
             let amount: Int
             let tickets: Int
             let currency: String
@@ -139,8 +141,13 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         let sales = issued.compactMap { i -> Sale? in
             guard let order = orders[i.orderID] else { return nil }
             let tickets = order.unitPrice > 0 ? order.amount / order.unitPrice : i.tickets
-            return Sale(orderID: i.orderID, matchID: i.matchID, sector: i.sector, amount: order.amount, tickets: tickets, currency: order.currency)
+            return Sale(
+                orderID: i.orderID, matchID: i.matchID, sector: i.sector, channel: quota.contains(i.orderID) ? "quota" : "app",
+                paymentMethod: (terms[i.orderID] ?? .card).rawValue, amount: order.amount, tickets: tickets, currency: order.currency)
         }
+        // Tickets issued on a partner's account are owed until the partner pays (collection and due
+        // dates come with the partner billing in e-računi; until then nothing is overdue).
+        let deferred = sales.filter { $0.paymentMethod == Orders.PaymentTerms.deferred.rawValue }
         var channels: [String: (orders: Int, tickets: Int, gross: Int)] = [:]
         var bySector: [String: (match: Int64, sector: String, orders: Int, tickets: Int, gross: Int)] = [:]
         var methods: [String: (orders: Int, gross: Int)] = [:]
@@ -181,10 +188,10 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
                 Refunds(source: $0.source.rawValue, state: $0.state.rawValue, count: $0.count, refundedCents: $0.amount, feesCents: $0.fees)
             },
             documents: documents.map { Documents(kind: $0.kind.rawValue, state: $0.state.rawValue, count: $0.count, amountCents: $0.amount) },
-            receivables: Receivables(openOrders: 0, openCents: 0, overdueOrders: 0, overdueCents: 0),
+            receivables: Receivables(openOrders: deferred.count, openCents: deferred.reduce(0) { $0 + $1.amount }, overdueOrders: 0, overdueCents: 0),
             notes: [
                 "sales are orders whose tickets were issued, counted when they were; refunds when they were requested",
-                "partner receivables: no orders are sold on deferred payment yet (quota orders bring them)",
+                "partner receivables: quota orders issued on the partner's account (payment method deferred), not yet billed; none is overdue before billing",
             ])
     }
 
