@@ -936,8 +936,8 @@ enum OpenAPIDocument {
                 seats: {$ref: '#/components/schemas/QuotaUnits'}
             QuotaClaim:
               description: >-
-                Ticket holders for seats of the quota (checked as a purchase's attendees), and either chosen seats (one
-                free seat of this quota per attendee, in one sector) or none: then the best together, in `sector` or the
+                Ticket holders for seats of the quota (checked as a purchase's attendees), and either chosen seats (as many
+                free seats of this quota as attendees, in one sector; attendees get them in snake order) or none: then the best together, in `sector` or the
                 first sector with room for all.
               type: object
               required: [attendees]
@@ -1014,7 +1014,7 @@ enum OpenAPIDocument {
                 id: {type: string, format: uuid}
                 quota_id: {type: string, format: uuid}
                 order_id: {type: string, format: uuid}
-                order_state: {type: string, enum: [seats_held, tickets_issued], description: 'seats_held: pay it with POST /api/v1/orders/{order_id}/payment'}
+                order_state: {type: string, enum: [seats_held, tickets_issued], description: 'seats_held: pay it with POST /api/v1/quotas/{quota_id}/claims/{id}/payment'}
                 payment_terms: {type: string, enum: [card, deferred, free]}
                 unit_price_cents: {type: integer}
                 amount_cents: {type: integer}
@@ -1598,7 +1598,7 @@ enum OpenAPIDocument {
                       number: {type: [integer, "null"]}
                       x: {type: [number, "null"]}
                       y: {type: [number, "null"]}
-                      status: {type: string, enum: [available, held, sold, blocked]}
+                      status: {type: string, enum: [available, held, sold, blocked, allocated]}
                       accessible: {type: boolean}
                       restricted_view: {type: boolean}
             HoldRequest:
@@ -2442,7 +2442,7 @@ enum OpenAPIDocument {
             post:
               summary: >-
                 Claim seats for named people (the quota's owner). Card quotas place an order at the quota's price, paid
-                with POST /api/v1/orders/{order_id}/payment; deferred quotas issue the tickets at once on the partner's
+                with POST /api/v1/quotas/{quotaId}/claims/{claimId}/payment; deferred quotas issue the tickets at once on the partner's
                 account (409 credit-limit past its limit), free ones at once. 409 quota-closed after the deadline.
               x-hns-role: quota_owner
               parameters: [{$ref: '#/components/parameters/quotaId'}, {$ref: '#/components/parameters/idempotencyKey'}]
@@ -2450,6 +2450,24 @@ enum OpenAPIDocument {
               responses:
                 '201': {description: claimed, content: {application/json: {schema: {$ref: '#/components/schemas/QuotaClaimAnswer'}}}}
                 '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/quotas/{quotaId}/claims/{claimId}/payment:
+            post:
+              summary: >-
+                Start paying a card quota's claim (its owner; no queue token needed): the order's Stripe PaymentIntent at
+                the quota's price, as POST /api/v1/orders/{orderId}/payment does for a purchase (409 for a claim issued
+                without a card payment)
+              x-hns-role: quota_owner
+              parameters:
+              - {$ref: '#/components/parameters/quotaId'}
+              - {name: claimId, in: path, required: true, schema: {$ref: '#/components/schemas/Uuid'}}
+              - {$ref: '#/components/parameters/idempotencyKey'}
+              responses:
+                '201':
+                  description: pay with the client secret
+                  headers: {Idempotent-Replayed: {$ref: '#/components/headers/IdempotentReplayed'}}
+                  content: {application/json: {schema: {$ref: '#/components/schemas/PaymentStart'}}}
+                '409': {$ref: '#/components/responses/Problem'}
+                '503': {$ref: '#/components/responses/Problem'}
           /api/v1/quotas/{quotaId}/subquotas:
             post:
               summary: Hand part of the quota's free seats to another email (the quota's owner, when its root allows that depth)

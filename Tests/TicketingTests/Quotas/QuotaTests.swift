@@ -186,7 +186,11 @@ import Testing
             // The owner's own purchase limit is untouched by claims.
             #expect(try await h.query("SELECT count(*)::int FROM inventory.buyer_counts WHERE buyer_id = 'owner-1'", as: Int.self) == [0])
 
-            let pay = try await p.pay(orderID, user: "owner-1")
+            // Paid by the owner in the quota portal (role quota_owner only), not through the app's purchase route.
+            let claimID = try #require(claimed.object["id"] as? String)
+            let pay = try await h.call("POST", "/api/v1/quotas/\(id)/claims/\(claimID)/payment", token: owner)
+            #expect(pay.status == 201, "\(pay.body)")
+            #expect(try await h.call("POST", "/api/v1/quotas/\(id)/claims/\(claimID)/payment", token: try await Self.owner(2)).status == 404)
             #expect(pay.object["amount_cents"] as? Int == 3000, "\(pay.body)")
             let pi = try #require(pay.object["payment_intent_id"] as? String)
             try await p.confirm(pi)
@@ -272,6 +276,13 @@ import Testing
                 "POST", "/api/v1/support/orders/\(orderID.lowercased)/refunds", token: try await TransferTests.agent(), json: #"{"reason":"x"}"#)
             #expect(refund.status == 409 && (refund.object["detail"] as? String)?.contains("deferred") == true, "\(refund.body)")
             try await Self.accountedFor(h, match)
+            // A cancelled match's quota takes no more claims.
+            let cancelled = try await h.call(
+                "POST", "/api/v1/admin/matches/\(match)/cancel", token: try await TicketingHarness.admin(), json: #"{"reason":"storm"}"#)
+            #expect(cancelled.status == 202, "\(cancelled.body)")
+            let late = try await h.call(
+                "POST", "/api/v1/quotas/\(id)/claims", token: owner, json: #"{"attendees":[\#(PurchaseHarness.attendee(24))]}"#)
+            #expect(late.status == 409 && (late.object["type"] as? String)?.hasSuffix("/quota-closed") == true, "\(late.body)")
         }
     }
 

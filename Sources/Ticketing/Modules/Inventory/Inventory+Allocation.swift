@@ -27,7 +27,9 @@ extension Inventory {
         if !named.isEmpty { seats += try await self.allocateNamed(on: connection, matchID: matchID, allocationID: allocationID, seats: named) }
         let kinds = try await self.sectorKinds(connection, matchID: matchID, sectors: sectors.map(\.sector))
         for (code, quantity) in sectors {
-            guard let (_, available) = kinds[code] else { throw InventoryError.sectorNotFound(code) }
+            guard let (_, committed) = kinds[code] else { throw InventoryError.sectorNotFound(code) }
+            // The named seats of this sector are taken already (the counter follows at the commit).
+            let available = committed - seats.filter { $0.sector == code }.count
             if available < quantity { throw InventoryError.notEnoughSeats(sector: code, requested: quantity, available: available) }
         }
         var got: [String: Int] = [:]
@@ -215,7 +217,8 @@ extension Inventory {
     /// awaits its payment) or sold.
     struct AllocatedSeat: Sendable {
         let unitID: Int64
-        let allocation: UUID
+        /// Nil for a seat that left its allocation while a claim held it.
+        let allocation: UUID?
         let sector: String
         let row: String?
         let seat: String?
@@ -224,14 +227,18 @@ extension Inventory {
 
     /// Every seat set aside for one of `allocations` (seats given back are no longer any's), by sector
     /// and snake order.
-    func allocatedSeats(on connection: PostgresConnection, allocations: [UUID]) async throws -> [AllocatedSeat] {
+    /// With `also`: those units too, wherever they are now (seats a claim took, for its quota's view).
+    func allocatedSeats(on connection: PostgresConnection, allocations: [UUID], also: [Int64] = []) async throws -> [AllocatedSeat] {
         let rows = try await connection.prepared(
             """
             SELECT id, allocation_id, sector_code, row_label, seat_label, status FROM inventory.units
-            WHERE allocation_id = ANY(\(allocations)) ORDER BY sector_code, snake_order
+            WHERE allocation_id = ANY(\(allocations))
+            UNION
+            SELECT id, allocation_id, sector_code, row_label, seat_label, status FROM inventory.units WHERE id = ANY(\(also))
+            ORDER BY 3, 1
             """, logger: self.logger)
         var out: [AllocatedSeat] = []
-        for try await (id, allocation, sector, row, seat, status) in rows.decode((Int64, UUID, String, String?, String?, String).self) {
+        for try await (id, allocation, sector, row, seat, status) in rows.decode((Int64, UUID?, String, String?, String?, String).self) {
             out.append(AllocatedSeat(unitID: id, allocation: allocation, sector: sector, row: row, seat: seat, status: status))
         }
         return out

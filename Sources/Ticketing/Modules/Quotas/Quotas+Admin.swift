@@ -127,8 +127,7 @@ extension Quotas {
     /// Creates the quota with its seats allocated, in one transaction with the inventory. The answer
     /// (the new quota as `summary` shows it) is recorded for `key` in the same transaction.
     func create(matchID: Int64, _ new: NewQuota, actor: Actor, key: Idempotency.Key?) async throws -> [UInt8] {
-        let match = try await self.matches.match(id: matchID)
-        guard match.state != .cancelled, match.state != .closed else { throw QuotaError.closed(state: "match \(match.state.rawValue)") }
+        let match = try await self.requireSelling(matchID: matchID)
         if new.claimDeadline > match.kickoffAt {
             throw Problem.validation(field: "claim_deadline", "must be no later than kick-off")
         }
@@ -171,6 +170,15 @@ extension Quotas {
         return answer
     }
 
+    /// The match, while its seats can still be handed out (not cancelled or closed): a cancelled
+    /// match's quotas take no more claims, delegations or seats.
+    @discardableResult
+    func requireSelling(matchID: Int64) async throws -> Matches.Match {
+        let match = try await self.matches.match(id: matchID)
+        guard match.state != .cancelled, match.state != .closed else { throw QuotaError.closed(state: "for a match that is \(match.state.rawValue)") }
+        return match
+    }
+
     static func record(_ key: Idempotency.Key, _ answer: [UInt8], on connection: PostgresConnection, logger: Logger) async throws {
         var writes = PreparedWrites()
         key.record(.created, answer, to: &writes)
@@ -191,6 +199,7 @@ extension Quotas {
             let root = try await Self.lockRoot(connection, of: quotaID, logger: self.logger)
             guard root.id == quotaID else { throw QuotaError.notFound }
             guard root.state == "active" else { throw QuotaError.closed(state: root.state) }
+            try await self.requireSelling(matchID: root.matchID)
             let nodes = try await Self.tree(connection, rootID: root.id, logger: self.logger).map(\.id)
             let seats = try await self.inventory.allocatedSeats(on: connection, allocations: nodes)
             let free = try await self.inventory.freeAllocated(on: connection, allocationID: root.id)

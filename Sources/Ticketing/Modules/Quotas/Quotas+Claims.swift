@@ -33,7 +33,7 @@ extension Quotas {
         let id: UUID
         let quotaId: UUID
         let orderId: UUID
-        /// `seats_held` for a card quota (pay it with `POST /orders/{order_id}/payment`), else `tickets_issued`.
+        /// `seats_held` for a card quota (pay it with `POST /quotas/{quota_id}/claims/{id}/payment`), else `tickets_issued`.
         let orderState: String
         let paymentTerms: String
         let unitPriceCents: Int
@@ -98,6 +98,7 @@ extension Quotas {
             guard let node = quotaID == root.id ? root : try await Self.node(connection, id: quotaID, lock: false, logger: self.logger),
                 node.isOwned(by: identity)
             else { throw QuotaError.notFound }
+            try await self.requireSelling(matchID: root.matchID)
             // The deadline is the database's clock, read under the root's lock: the deadline keeper
             // takes the same lock, so a claim at the deadline either commits first or finds it passed.
             guard root.state == "active", node.isOpen else {
@@ -113,6 +114,8 @@ extension Quotas {
                 throw QuotaError.seatsNotFree(ids)
             }
             let hold = try await self.inventory.holdForOrder(on: connection, holdID: holdID, buyer: actor.id)
+            // A sector without a price is not on sale: its seats are not given away at "full price".
+            if root.priceKind == .full, hold.unitPriceCents == 0 { throw InventoryError.sectorClosed(held.sector) }
             let price: Int =
                 switch root.priceKind {
                 case .full: hold.unitPriceCents
@@ -215,5 +218,22 @@ extension Quotas {
         }
         let most = free.max { $0.value < $1.value }
         throw QuotaError.notEnoughFree(sector: most?.key ?? "any", requested: count, free: most?.value ?? 0)
+    }
+
+    /// The order of a card claim of `quotaID`, for its owner; else not found.
+    func cardClaimOrder(quotaID: UUID, claimID: UUID, identity: Identity) async throws -> UUID {
+        try await self.postgres.withConnection { connection in
+            let rows = try await connection.prepared(
+                "SELECT order_id, terms FROM quotas.claims WHERE id = \(claimID) AND quota_id = \(quotaID)", logger: self.logger)
+            var found: (UUID, String)?
+            for try await row in rows.decode((UUID, String).self) { found = row }
+            guard let (order, terms) = found, let node = try await Self.node(connection, id: quotaID, lock: false, logger: self.logger),
+                node.isOwned(by: identity)
+            else { throw QuotaError.notFound }
+            guard terms == Orders.PaymentTerms.card.rawValue else {
+                throw Problem(TicketingProblems.orderPaid, detail: "This claim's tickets were issued without a card payment (\(terms)).")
+            }
+            return order
+        }
     }
 }

@@ -59,6 +59,21 @@ extension Quotas {
                 return (.created, answer)
             }
         }
+        // A card quota's claim is paid here, by its owner (portal or app), never behind the queue:
+        // the seats are the quota's, not the general sale's.
+        groups.quotaOwner.post("quotas/:quotaId/claims/:claimId/payment") { request, context -> Response in
+            let id = try Self.quotaID(context)
+            guard let claim = context.parameters.decoded("claimId").flatMap(UUID.init(uuidString:)) else { throw QuotaError.notFound }
+            let bytes = try await request.body.collect(upTo: 1 << 16)
+            return try await idempotency.run(
+                request: request, buyer: context.identity.userID, route: "POST /quotas/\(id.lowercased)/claims/\(claim.lowercased)/payment",
+                body: bytes
+            ) { _ in
+                let orderID = try await self.cardClaimOrder(quotaID: id, claimID: claim, identity: context.identity)
+                guard let row = try await self.orders.row(id: orderID), row.buyer == context.identity.userID else { throw QuotaError.notFound }
+                return (.created, try await self.orders.startPayment(row, buyer: context.actor).json)
+            }
+        }
         groups.quotaOwner.post("quotas/:quotaId/subquotas") { request, context -> Response in
             let id = try Self.quotaID(context)
             let bytes = try await request.body.collect(upTo: 1 << 20)

@@ -73,6 +73,7 @@ extension Quotas {
         guard root.state == "active", node.isOpen else {
             throw QuotaError.closed(state: node.due && node.state == "active" ? "past its claim deadline" : node.state)
         }
+        try await self.requireSelling(matchID: root.matchID)
         return (root, node)
     }
 

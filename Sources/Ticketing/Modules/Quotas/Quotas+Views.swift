@@ -92,6 +92,10 @@ extension Quotas {
     struct TreeState: Sendable {
         let nodes: [Node]
         let seats: [Inventory.AllocatedSeat]
+        /// Per unit: the node it counts for — the node of its claim while that claim stands (also when
+        /// the seat moved on since, e.g. a claim still unpaid when its sub-quota lapsed), else the node
+        /// that has it.
+        let owners: [Int64: UUID]
         /// Per unit: free, claimed, paid, deferred, or returned (its claim ended and the seat left).
         let states: [Int64: String]
         /// Per unit: the order of its latest claim.
@@ -102,7 +106,7 @@ extension Quotas {
         /// The seats the node has itself, by state (`delegated` zero).
         func own(_ node: Node) -> Counts {
             var c = Counts()
-            for seat in self.seats where seat.allocation == node.id {
+            for seat in self.seats where self.owners[seat.unitID] == node.id {
                 switch self.states[seat.unitID] ?? "returned" {
                 case "free": c.free += 1
                 case "claimed": c.claimed += 1
@@ -146,53 +150,74 @@ extension Quotas {
                 below(child.id, top: child.id)
             }
             return self.seats.compactMap { seat in
-                if seat.allocation == node.id {
+                guard let owner = self.owners[seat.unitID] else { return nil }
+                if owner == node.id {
                     let state = self.states[seat.unitID] ?? "returned"
                     guard state != "returned" else { return nil }
                     return SeatView(
                         unitId: seat.unitID, sector: seat.sector, row: seat.row, seat: seat.seat, state: state, subquotaId: nil,
                         orderId: state == "free" ? nil : self.orders[seat.unitID])
                 }
-                guard let top = topChild[seat.allocation] else { return nil }
+                guard let top = topChild[owner] else { return nil }
                 return SeatView(
                     unitId: seat.unitID, sector: seat.sector, row: seat.row, seat: seat.seat, state: "delegated", subquotaId: top, orderId: nil)
             }
         }
     }
 
-    /// The tree of `rootID` with every seat's state, read on one connection.
+    /// The tree of `rootID` with every seat's state, read on one connection (callers read it in one
+    /// snapshot: `snapshot`).
     func treeState(_ connection: PostgresConnection, rootID: UUID) async throws -> TreeState {
         let nodes = try await Self.tree(connection, rootID: rootID, logger: self.logger)
-        let seats = try await self.inventory.allocatedSeats(on: connection, allocations: nodes.map(\.id))
         let claims = try await connection.prepared(
-            "SELECT order_id, unit_ids FROM quotas.claims WHERE root_id = \(rootID) ORDER BY created_at, id", logger: self.logger)
-        var orders: [Int64: UUID] = [:]
-        for try await (order, units) in claims.decode((UUID, [Int64]).self) {
-            for unit in units { orders[unit] = order }
+            "SELECT quota_id, order_id, unit_ids FROM quotas.claims WHERE root_id = \(rootID) ORDER BY created_at, id", logger: self.logger)
+        var claimOf: [Int64: (node: UUID, order: UUID)] = [:]
+        for try await (node, order, units) in claims.decode((UUID, UUID, [Int64]).self) {
+            for unit in units { claimOf[unit] = (node, order) }
         }
-        let settled = try await self.orders.settlements(on: connection, ids: Array(Set(orders.values)))
+        let seats = try await self.inventory.allocatedSeats(
+            on: connection, allocations: nodes.map(\.id), also: Array(claimOf.keys).sorted())
+        let settled = try await self.orders.settlements(on: connection, ids: Array(Set(claimOf.values.map(\.order))))
         var states: [Int64: String] = [:]
+        var owners: [Int64: UUID] = [:]
         for seat in seats {
+            let claim = claimOf[seat.unitID]
+            let order = claim.flatMap { settled[$0.order] }
+            let stands = order.map { $0.state.isOpen || [.paid, .ticketsIssued, .partiallyRefunded].contains($0.state) } ?? false
             if seat.status == "allocated" {
                 states[seat.unitID] = "free"
-                continue
-            }
-            switch (seat.status, orders[seat.unitID].flatMap { settled[$0] }) {
-            case (_, let o?) where o.state.isOpen: states[seat.unitID] = "claimed"
-            case (_, let o?) where [.paid, .ticketsIssued, .partiallyRefunded].contains(o.state):
-                states[seat.unitID] = o.terms == .deferred ? "deferred" : "paid"
-            case ("held", _): states[seat.unitID] = "claimed"
-            case ("sold", nil): states[seat.unitID] = "paid"
-            default: states[seat.unitID] = "returned"
+                owners[seat.unitID] = seat.allocation
+            } else if let claim, let order, stands {
+                states[seat.unitID] = order.state.isOpen ? "claimed" : (order.terms == .deferred ? "deferred" : "paid")
+                owners[seat.unitID] = claim.node
+            } else if seat.status == "held", let allocation = seat.allocation {
+                states[seat.unitID] = "claimed"
+                owners[seat.unitID] = allocation
             }
         }
-        return TreeState(nodes: nodes, seats: seats, states: states, orders: orders)
+        return TreeState(nodes: nodes, seats: seats, owners: owners, states: states, orders: claimOf.mapValues(\.order))
+    }
+
+    /// `body` on one connection in one read-only snapshot, so that a tree's nodes, seats and orders
+    /// are read as of one moment.
+    func snapshot<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await self.postgres.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
+            do {
+                let value = try await body(connection)
+                try await connection.query("COMMIT", logger: self.logger)
+                return value
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                throw error
+            }
+        }
     }
 
     // MARK: Reads
 
     func summary(quotaID: UUID) async throws -> Summary {
-        try await self.postgres.withConnection { connection in
+        try await self.snapshot { connection in
             guard let node = try await Self.node(connection, id: quotaID, lock: false, logger: self.logger) else { throw QuotaError.notFound }
             let tree = try await self.treeState(connection, rootID: node.rootID)
             return tree.summary(of: tree.nodes.first { $0.id == quotaID } ?? node)
@@ -202,7 +227,7 @@ extension Quotas {
     /// A node with its seats and its sub-quotas, for its owner (or an owner above it) or an admin
     /// (`identity` nil). Anyone else: not found.
     func detail(quotaID: UUID, identity: Identity?) async throws -> Detail {
-        try await self.postgres.withConnection { connection in
+        try await self.snapshot { connection in
             guard let node = try await Self.node(connection, id: quotaID, lock: false, logger: self.logger) else { throw QuotaError.notFound }
             let tree = try await self.treeState(connection, rootID: node.rootID)
             if let identity, !Self.canSee(node, in: tree.nodes, identity) { throw QuotaError.notFound }
@@ -245,7 +270,7 @@ extension Quotas {
                 if !entries.isEmpty { try await Audit.write(entries, on: connection, logger: self.logger) }
             }
         }
-        return try await self.postgres.withConnection { connection in
+        return try await self.snapshot { connection in
             let rows = try await connection.prepared(
                 "SELECT id, root_id FROM quotas.quotas WHERE owner_user_id = \(identity.userID) ORDER BY created_at DESC LIMIT 200",
                 logger: self.logger)
@@ -281,7 +306,7 @@ extension Quotas {
     /// Every quota of a match for admins: the trees, their totals and per owner.
     func report(matchID: Int64) async throws -> MatchReport {
         _ = try await self.matches.match(id: matchID)
-        return try await self.postgres.withConnection { connection in
+        return try await self.snapshot { connection in
             let rows = try await connection.prepared(
                 "SELECT id FROM quotas.quotas WHERE match_id = \(matchID) AND parent_id IS NULL ORDER BY created_at, id", logger: self.logger)
             var roots: [UUID] = []
