@@ -72,6 +72,22 @@ extension PostgresClient {
         }
     }
 
+    /// Runs `body` on one connection in one read-only snapshot (REPEATABLE READ): reads that must add
+    /// up — a report, a reconciliation, a view over several modules' tables — see one moment.
+    public func withReadSnapshot<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await self.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+                return result
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
     /// Runs `body` while the pool runs, outside a service group (subcommands, tests).
     public func withRunning<T>(
         isolation: isolated (any Actor)? = #isolation, _ body: (PostgresClient) async throws -> T

@@ -2467,6 +2467,7 @@ enum OpenAPIDocument {
                   headers: {Idempotent-Replayed: {$ref: '#/components/headers/IdempotentReplayed'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/PaymentStart'}}}
                 '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
                 '503': {$ref: '#/components/responses/Problem'}
           /api/v1/quotas/{quotaId}/subquotas:
             post:

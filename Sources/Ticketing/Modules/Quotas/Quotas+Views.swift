@@ -166,7 +166,7 @@ extension Quotas {
     }
 
     /// The tree of `rootID` with every seat's state, read on one connection (callers read it in one
-    /// snapshot: `snapshot`).
+    /// snapshot: `withReadSnapshot`).
     func treeState(_ connection: PostgresConnection, rootID: UUID) async throws -> TreeState {
         let nodes = try await Self.tree(connection, rootID: rootID, logger: self.logger)
         let claims = try await connection.prepared(
@@ -198,26 +198,10 @@ extension Quotas {
         return TreeState(nodes: nodes, seats: seats, owners: owners, states: states, orders: claimOf.mapValues(\.order))
     }
 
-    /// `body` on one connection in one read-only snapshot, so that a tree's nodes, seats and orders
-    /// are read as of one moment.
-    func snapshot<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await self.postgres.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-            do {
-                let value = try await body(connection)
-                try await connection.query("COMMIT", logger: self.logger)
-                return value
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                throw error
-            }
-        }
-    }
-
     // MARK: Reads
 
     func summary(quotaID: UUID) async throws -> Summary {
-        try await self.snapshot { connection in
+        try await self.postgres.withReadSnapshot(logger: self.logger) { connection in
             guard let node = try await Self.node(connection, id: quotaID, lock: false, logger: self.logger) else { throw QuotaError.notFound }
             let tree = try await self.treeState(connection, rootID: node.rootID)
             return tree.summary(of: tree.nodes.first { $0.id == quotaID } ?? node)
@@ -227,7 +211,7 @@ extension Quotas {
     /// A node with its seats and its sub-quotas, for its owner (or an owner above it) or an admin
     /// (`identity` nil). Anyone else: not found.
     func detail(quotaID: UUID, identity: Identity?) async throws -> Detail {
-        try await self.snapshot { connection in
+        try await self.postgres.withReadSnapshot(logger: self.logger) { connection in
             guard let node = try await Self.node(connection, id: quotaID, lock: false, logger: self.logger) else { throw QuotaError.notFound }
             let tree = try await self.treeState(connection, rootID: node.rootID)
             if let identity, !Self.canSee(node, in: tree.nodes, identity) { throw QuotaError.notFound }
@@ -270,7 +254,7 @@ extension Quotas {
                 if !entries.isEmpty { try await Audit.write(entries, on: connection, logger: self.logger) }
             }
         }
-        return try await self.snapshot { connection in
+        return try await self.postgres.withReadSnapshot(logger: self.logger) { connection in
             let rows = try await connection.prepared(
                 "SELECT id, root_id FROM quotas.quotas WHERE owner_user_id = \(identity.userID) ORDER BY created_at DESC LIMIT 200",
                 logger: self.logger)
@@ -306,7 +290,7 @@ extension Quotas {
     /// Every quota of a match for admins: the trees, their totals and per owner.
     func report(matchID: Int64) async throws -> MatchReport {
         _ = try await self.matches.match(id: matchID)
-        return try await self.snapshot { connection in
+        return try await self.postgres.withReadSnapshot(logger: self.logger) { connection in
             let rows = try await connection.prepared(
                 "SELECT id FROM quotas.quotas WHERE match_id = \(matchID) AND parent_id IS NULL ORDER BY created_at, id", logger: self.logger)
             var roots: [UUID] = []

@@ -109,22 +109,15 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         -> FinancialReport
     {
         let (start, end) = (period.start, period.end)
-        let (issued, orders, terms, quota, categories, refunds, documents) = try await postgres.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
-                let issued = try await Tickets.issuedByOrder(connection, matchID: matchID, from: start, to: end, logger: logger)
-                let orders = try await Orders.rows(connection, ids: issued.map(\.orderID), logger: logger)
-                let terms = try await Orders.paymentTerms(connection, ids: issued.map(\.orderID), logger: logger)
-                let quota = try await Quotas.claimedOrders(connection, among: issued.map(\.orderID), logger: logger)
-                let categories = try await Inventory.priceCategories(connection, matchIDs: Array(Set(issued.map(\.matchID))), logger: logger)
-                let refunds = try await Payments.refundTotals(connection, matchID: matchID, from: start, to: end, logger: logger)
-                let documents = try await Invoicing.totals(connection, matchID: matchID, from: start, to: end, logger: logger)
-                try await connection.query("COMMIT", logger: logger)
-                return (issued, orders, terms, quota, categories, refunds, documents)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
-                throw error
-            }
+        let (issued, orders, terms, quota, categories, refunds, documents) = try await postgres.withReadSnapshot(logger: logger) { connection in
+            let issued = try await Tickets.issuedByOrder(connection, matchID: matchID, from: start, to: end, logger: logger)
+            let orders = try await Orders.rows(connection, ids: issued.map(\.orderID), logger: logger)
+            let terms = try await Orders.paymentTerms(connection, ids: issued.map(\.orderID), logger: logger)
+            let quota = try await Quotas.claimedOrders(connection, among: issued.map(\.orderID), logger: logger)
+            let categories = try await Inventory.priceCategories(connection, matchIDs: Array(Set(issued.map(\.matchID))), logger: logger)
+            let refunds = try await Payments.refundTotals(connection, matchID: matchID, from: start, to: end, logger: logger)
+            let documents = try await Invoicing.totals(connection, matchID: matchID, from: start, to: end, logger: logger)
+            return (issued, orders, terms, quota, categories, refunds, documents)
         }
         // A sale: an order whose tickets were issued, by the app's card purchase or a quota's claim
         // (paid by card, on the partner's account, or free of charge).

@@ -50,24 +50,19 @@ struct Reconciliation: Sendable {
 
     func run(matchID: Int64?, stripe: Bool, now: Date = Date()) async throws -> Report {
         // One snapshot for every table: a sale or refund committing meanwhile is wholly in or out.
-        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans) = try await self.postgres.withConnection { connection in
-            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: self.logger)
-            do {
-                let orders = try await Orders.withPayments(connection, matchID: matchID, logger: self.logger)
-                let valid = try await Tickets.validByOrder(connection, matchID: matchID, logger: self.logger)
-                let conflicts = try await Tickets.seatsWithSeveralValid(connection, matchID: matchID, logger: self.logger)
-                let ledger = try await Payments.ledger(connection, paymentIntents: orders.compactMap(\.paymentIntent), logger: self.logger)
-                let cancelling = try await Support.cancelling(connection, matchID: matchID, logger: self.logger)
-                let documents = try await Invoicing.ledger(connection, orderIDs: orders.map(\.id), logger: self.logger)
-                let notQueued = try await Outbox.invoicesNotQueued(connection, logger: self.logger)
-                // Refunds of payments no order claims belong to no match: checked with all matches.
-                let orphans = matchID == nil ? try await Payments.unsettledRefundsWithoutOrder(connection, logger: self.logger) : []
-                try await connection.query("COMMIT", logger: self.logger)
-                return (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans)
-            } catch {
-                _ = try? await connection.query("ROLLBACK", logger: self.logger)
-                throw error
-            }
+        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans) = try await self.postgres.withReadSnapshot(
+            logger: self.logger
+        ) { connection in
+            let orders = try await Orders.withPayments(connection, matchID: matchID, logger: self.logger)
+            let valid = try await Tickets.validByOrder(connection, matchID: matchID, logger: self.logger)
+            let conflicts = try await Tickets.seatsWithSeveralValid(connection, matchID: matchID, logger: self.logger)
+            let ledger = try await Payments.ledger(connection, paymentIntents: orders.compactMap(\.paymentIntent), logger: self.logger)
+            let cancelling = try await Support.cancelling(connection, matchID: matchID, logger: self.logger)
+            let documents = try await Invoicing.ledger(connection, orderIDs: orders.map(\.id), logger: self.logger)
+            let notQueued = try await Outbox.invoicesNotQueued(connection, logger: self.logger)
+            // Refunds of payments no order claims belong to no match: checked with all matches.
+            let orphans = matchID == nil ? try await Payments.unsettledRefundsWithoutOrder(connection, logger: self.logger) : []
+            return (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans)
         }
         var rows: [Row] = []
         for seat in conflicts {
