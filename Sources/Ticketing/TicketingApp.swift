@@ -182,7 +182,12 @@ public enum TicketingApp {
         services.append(PeriodicService("hold sweeper", every: config.holdSweepInterval, logger: logger) { try await inventory.sweepExpiredHolds() })
         services.append(
             PeriodicService("availability refresh", every: config.availabilityRefreshInterval, immediately: true, logger: logger) {
-                await projection.refresh(matches: try await matches.liveMatchIDs())
+                // With each match's seats left, its sold-out state follows too: a change's own follow-up
+                // runs after its commit (a quota's seats back on sale, a refund), so a crash in between
+                // is repaired here.
+                for id in try await matches.liveMatchIDs() {
+                    if let left = await projection.push(matchID: id) { await inventory.seatsLeftChanged(id, left) }
+                }
             })
         let (support, batch) = (modules.support, config.cancellationBatch)
         services.append(

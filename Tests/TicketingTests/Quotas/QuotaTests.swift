@@ -408,6 +408,29 @@ import Testing
         }
     }
 
+    @Test func a_quota_of_every_free_seat_sells_the_match_out_and_its_return_puts_it_back_on_sale() async throws {
+        try await PurchaseHarness.with(environment: ["HNS_AVAILABILITY_REFRESH_INTERVAL": "200ms"]) { p in
+            let h = p.h
+            let match = try await h.matchOnSale(rows: 1, seats: 10)
+            func state() async throws -> String? {
+                try await h.call("GET", "/api/v1/matches/\(match)").object["state"] as? String
+            }
+            let made = try await Self.create(
+                h, match: match, sectors: #"[{"sector":"A","quantity":10},{"sector":"B","quantity":10},{"sector":"S","quantity":50}]"#)
+            #expect(made.status == 201, "\(made.body)")
+            let id = try #require(made.object["id"] as? String)
+            try await Self.waitUntil { try await state() == "sold_out" }
+            let revoked = try await h.call(
+                "POST", "/api/v1/admin/quotas/\(id)/revoke", token: try await TicketingHarness.admin(), json: #"{"reason":"not needed"}"#)
+            #expect(revoked.status == 200)
+            try await Self.waitUntil { try await state() == "on_sale" }
+            // A state a crash left behind (the follow-up runs after the commit) is set right by the refresh.
+            _ = try await h.query("UPDATE matches.matches SET state = 'sold_out' WHERE id = \(match) RETURNING 1", as: Int.self)
+            try await Self.waitUntil { try await state() == "on_sale" }
+            try await Self.accountedFor(h, match)
+        }
+    }
+
     @Test func resize_and_revoke_give_unclaimed_seats_back() async throws {
         try await PurchaseHarness.with { p in
             let h = p.h

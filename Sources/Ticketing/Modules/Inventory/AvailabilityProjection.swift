@@ -175,12 +175,6 @@ struct AvailabilityProjection: Sendable {
         }
     }
 
-    /// Re-pushes the counts of `matches`: run now and then, so a push lost to a crash between commit
-    /// and Redis (or a Redis restart) is repaired within one round.
-    func refresh(matches: [Int64]) async {
-        for id in matches { await self.push(matchID: id) }
-    }
-
     /// Availability per sector: from Redis, or — when Redis has no copy — from PostgreSQL, then copied.
     func read(matchID: Int64) async throws -> [SectorAvailability] {
         if let fields = try? await self.redis.hgetall(Self.key(matchID)), !fields.isEmpty {
