@@ -62,12 +62,7 @@ extension Quotas {
         let email = body.ownerEmail?.trimmingCharacters(in: .whitespaces) ?? ""
         if !Orders.looksLikeEmail(email) { errors.append(.init(field: "owner_email", message: "is not an email address")) }
         let sectors = Self.validate(sectors: body.sectors, field: "sectors", errors: &errors)
-        let seats = body.seats ?? []
-        if seats.count > Self.largestAllocation || seats.contains(where: { $0 <= 0 }) {
-            errors.append(.init(field: "seats", message: "must be at most \(Self.largestAllocation) positive unit ids"))
-        } else if Set(seats).count != seats.count {
-            errors.append(.init(field: "seats", message: "names a seat twice"))
-        }
+        let seats = Self.validate(seats: body.seats, errors: &errors)
         if (body.sectors ?? []).isEmpty && seats.isEmpty { errors.append(.init(field: "sectors", message: "name seats per sector, or seats")) }
         let price = body.price.flatMap(PriceKind.init(rawValue:))
         if price == nil { errors.append(.init(field: "price", message: "must be one of full, reduced, free")) }
@@ -103,6 +98,17 @@ extension Quotas {
             name: name, ownerEmail: email, sectors: sectors, seats: seats, price: price!, reducedPriceCents: body.reducedPriceCents,
             paymentMode: mode!, creditLimitCents: body.creditLimitCents, claimDeadline: body.claimDeadline!, delegationAllowed: allowed,
             maxDepth: allowed ? max(1, depth) : 0)
+    }
+
+    /// Named seats checked: distinct positive unit ids, at most the largest allocation.
+    static func validate(seats given: [Int64]?, errors: inout [Problem.FieldError]) -> [Int64] {
+        let seats = given ?? []
+        if seats.count > Self.largestAllocation || seats.contains(where: { $0 <= 0 }) {
+            errors.append(.init(field: "seats", message: "must be at most \(Self.largestAllocation) positive unit ids"))
+        } else if Set(seats).count != seats.count {
+            errors.append(.init(field: "seats", message: "names a seat twice"))
+        }
+        return seats
     }
 
     /// Per-sector counts checked (each sector once, 1 to the largest allocation).

@@ -51,12 +51,7 @@ extension Quotas {
         sectors list: [SectorCount]?, seats given: [Int64]?, errors: inout [Problem.FieldError]
     ) -> ([(sector: String, quantity: Int)], [Int64]) {
         let sectors = Self.validate(sectors: list, field: "sectors", errors: &errors)
-        let seats = given ?? []
-        if seats.count > Self.largestAllocation || seats.contains(where: { $0 <= 0 }) {
-            errors.append(.init(field: "seats", message: "must be at most \(Self.largestAllocation) positive unit ids"))
-        } else if Set(seats).count != seats.count {
-            errors.append(.init(field: "seats", message: "names a seat twice"))
-        }
+        let seats = Self.validate(seats: given, errors: &errors)
         if (list ?? []).isEmpty == seats.isEmpty {
             errors.append(.init(field: "sectors", message: "name seats per sector, or seats (one of the two)"))
         }
