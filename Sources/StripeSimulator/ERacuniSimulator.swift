@@ -11,8 +11,11 @@ import NIOCore
 /// `"status":"error"` and a `description` such as `Error nr: 1 #field - message;`. Its limit of
 /// 4 requests in 4 s per user answers 429 "Too Many Requests…". The methods our backend uses:
 /// SalesInvoiceCreate (a retail invoice paid by card is fiscalized: JIR and ZKI come back),
-/// SalesInvoiceGet, SalesInvoiceList, SalesInvoiceGetPDF and SalesInvoicePaymentRecordAdd.
-/// A fault mode accepts the next creates and then drops the connection without answering.
+/// SalesInvoiceGet, SalesInvoiceList, SalesInvoiceGetPDF and SalesInvoicePaymentRecordAdd; and for
+/// partners' payment offers SalesQuoteCreate, SalesQuoteGet, SalesQuoteList and
+/// SalesQuoteCreateInvoice (what accounting does when the partner pays: an invoice carrying the
+/// quote's items and reference). A fault mode accepts the next creates and then drops the connection
+/// without answering.
 final class ERacuniSimulator: Sendable {
     struct Credentials: Sendable {
         let username: String
@@ -49,6 +52,9 @@ final class ERacuniSimulator: Sendable {
 
     struct State: Sendable {
         var documents: [Document] = []
+        var quotes: [Document] = []
+        /// The invoice made from each quote (by the quote's document id).
+        var invoiced: [String: String] = [:]
         var accepted: [String: [Double]] = [:]
         /// Creates to accept and then answer by dropping the connection.
         var dropAfterAccept = 0
@@ -75,8 +81,8 @@ final class ERacuniSimulator: Sendable {
     func add(to router: Router<SimulatorContext>) {
         router.post(RouterPath(Self.path)) { request, context in try await self.api(request, context) }
         router.get("/_sim/eracuni/documents") { _, _ in
-            let documents = self.state.withLock { s in s.documents.map(\.json) }
-            return Self.json(.ok, .object(["documents": .array(documents)]))
+            let (documents, quotes) = self.state.withLock { s in (s.documents.map(\.json), s.quotes.map(\.json)) }
+            return Self.json(.ok, .object(["documents": .array(documents), "quotes": .array(quotes)]))
         }
         router.get("/_sim/eracuni/traffic") { _, _ in
             let s = self.state.value
@@ -153,15 +159,18 @@ final class ERacuniSimulator: Sendable {
         }
         let parameters = envelope["parameters"] ?? .object([:])
         switch method {
-        case "SalesInvoiceCreate":
-            return self.create(parameters, context: context, now: now)
-        case "SalesInvoiceGet":
-            guard let document = self.find(parameters) else {
+        case "SalesInvoiceCreate", "SalesQuoteCreate":
+            return self.create(parameters, type: String(method.dropLast("Create".count)), context: context, now: now)
+        case "SalesInvoiceGet", "SalesQuoteGet":
+            let type = String(method.dropLast("Get".count))
+            guard let document = self.find(parameters, quotes: type == "SalesQuote") else {
                 return Self.error(method: method, "Error nr: 1 #documentID - Document not found;")
             }
-            return Self.ok(.object(["SalesInvoice": document.json]))
-        case "SalesInvoiceList":
-            return self.list(parameters)
+            return Self.ok(.object([type: document.json]))
+        case "SalesInvoiceList", "SalesQuoteList":
+            return self.list(parameters, method: method)
+        case "SalesQuoteCreateInvoice":
+            return self.invoiceQuote(parameters, now: now)
         case "SalesInvoiceGetPDF":
             guard let document = self.find(parameters) else {
                 return Self.error(method: method, "Error nr: 1 #documentID - Document not found;")
@@ -174,9 +183,10 @@ final class ERacuniSimulator: Sendable {
         }
     }
 
-    private func create(_ parameters: JSONValue, context: SimulatorContext, now: Date) -> Response {
-        guard case .object(let invoice)? = parameters["SalesInvoice"] else {
-            return Self.error(method: "SalesInvoiceCreate", "Error nr: 1 #SalesInvoice - SalesInvoice is mandatory;")
+    private func create(_ parameters: JSONValue, type: String, context: SimulatorContext, now: Date) -> Response {
+        let method = type + "Create"
+        guard case .object(let invoice)? = parameters[type] else {
+            return Self.error(method: method, "Error nr: 1 #\(type) - \(type) is mandatory;")
         }
         var errors: [String] = []
         var total = 0.0
@@ -210,18 +220,13 @@ final class ERacuniSimulator: Sendable {
         if refuse { errors.append("#buyerTaxNumber - VAT ID entry is mandatory for buyer registered for VAT") }
         if !errors.isEmpty {
             let text = errors.enumerated().map { "Error nr: \($0.offset + 1) \($0.element);" }.joined(separator: " \r\n")
-            return Self.error(method: "SalesInvoiceCreate", text)
+            return Self.error(method: method, text)
         }
-        let fiscal = invoice["type"]?.stringValue == "Retail"
         let (document, drop) = self.state.withLock { s -> (Document, Bool) in
-            let n = s.documents.count + 1
-            let date = Self.local(now, "yyyy-MM-dd")
-            let zki = fiscal ? Self.hex(Insecure.MD5.hash(data: Array("\(n)|\(date)|\(total)".utf8))) : nil
-            let document = Document(
-                documentID: "60:\(self.firstDocument + n)", number: "\(n)-HNS-1", date: date,
-                issuedTimestamp: Self.local(now, "yyyy-MM-dd'T'HH:mm:ss"),
-                issuedAt: now.timeIntervalSince1970, invoice: invoice, amount: total, jir: fiscal ? UUID().uuidString.lowercased() : nil, zki: zki)
-            s.documents.append(document)
+            let document =
+                type == "SalesQuote"
+                ? Self.quote(&s, invoice, total: total, first: self.firstDocument, now: now)
+                : Self.issue(&s, invoice, total: total, first: self.firstDocument, now: now)
             let drop = s.dropAfterAccept > 0
             if drop { s.dropAfterAccept -= 1 }
             return (document, drop)
@@ -239,24 +244,69 @@ final class ERacuniSimulator: Sendable {
         return Self.ok(.object(result))
     }
 
-    private func find(_ parameters: JSONValue) -> Document? {
-        let id = parameters["documentID"]?.stringValue
-        let number = parameters["number"]?.stringValue
-        return self.state.withLock { s in s.documents.first { ($0.documentID == id && id != nil) || ($0.number == number && number != nil) } }
+    /// An invoice issued now (a retail one is fiscalized: JIR and ZKI).
+    private static func issue(_ s: inout State, _ invoice: [String: JSONValue], total: Double, first: Int, now: Date) -> Document {
+        let fiscal = invoice["type"]?.stringValue == "Retail"
+        let n = s.documents.count + 1
+        let date = Self.local(now, "yyyy-MM-dd")
+        let zki = fiscal ? Self.hex(Insecure.MD5.hash(data: Array("\(n)|\(date)|\(total)".utf8))) : nil
+        let document = Document(
+            documentID: "60:\(first + n)", number: "\(n)-HNS-1", date: date, issuedTimestamp: Self.local(now, "yyyy-MM-dd'T'HH:mm:ss"),
+            issuedAt: now.timeIntervalSince1970, invoice: invoice, amount: total, jir: fiscal ? UUID().uuidString.lowercased() : nil, zki: zki)
+        s.documents.append(document)
+        return document
     }
 
-    private func list(_ parameters: JSONValue) -> Response {
+    private static func quote(_ s: inout State, _ quote: [String: JSONValue], total: Double, first: Int, now: Date) -> Document {
+        let n = s.quotes.count + 1
+        let document = Document(
+            documentID: "61:\(first + n)", number: "P-\(n)-HNS", date: Self.local(now, "yyyy-MM-dd"),
+            issuedTimestamp: Self.local(now, "yyyy-MM-dd'T'HH:mm:ss"), issuedAt: now.timeIntervalSince1970, invoice: quote, amount: total,
+            jir: nil, zki: nil)
+        s.quotes.append(document)
+        return document
+    }
+
+    private func find(_ parameters: JSONValue, quotes: Bool = false) -> Document? {
+        let id = parameters["documentID"]?.stringValue
+        let number = parameters["number"]?.stringValue
+        return self.state.withLock { s in
+            (quotes ? s.quotes : s.documents).first { ($0.documentID == id && id != nil) || ($0.number == number && number != nil) }
+        }
+    }
+
+    private func list(_ parameters: JSONValue, method: String) -> Response {
         let from = parameters["issuedTimestampFrom"]?.stringValue
         let reference = parameters["reference"]?.stringValue
         let found = self.state.withLock { s in
-            s.documents.filter { d in
+            (method == "SalesQuoteList" ? s.quotes : s.documents).filter { d in
                 (from == nil || d.issuedTimestamp >= from!) && (reference == nil || d.invoice["reference"]?.stringValue == reference)
             }
         }
         guard !found.isEmpty else {
-            return Self.error(method: "SalesInvoiceList", "Error nr: 1 #noDocumentsFound - No documents were found matching search criteria!;")
+            return Self.error(method: method, "Error nr: 1 #noDocumentsFound - No documents were found matching search criteria!;")
         }
         return Self.ok(.array(found.map(\.json)))
+    }
+
+    /// Accounting invoices a quote (once): the invoice carries the quote's items, buyer and reference.
+    private func invoiceQuote(_ parameters: JSONValue, now: Date) -> Response {
+        let method = "SalesQuoteCreateInvoice"
+        guard let id = parameters["documentID"]?.stringValue else {
+            return Self.error(method: method, "Error nr: 1 #documentID - documentID is mandatory;")
+        }
+        let outcome = self.state.withLock { s -> (Document?, String) in
+            guard let quote = s.quotes.first(where: { $0.documentID == id }) else { return (nil, "#documentID - Document not found") }
+            guard s.invoiced[id] == nil else { return (nil, "#documentID - An invoice was already created from this quote") }
+            var invoice = quote.invoice
+            invoice["status"] = .string("IssuedInvoice")
+            invoice["quoteNumber"] = .string(quote.number)
+            let document = Self.issue(&s, invoice, total: quote.amount, first: self.firstDocument, now: now)
+            s.invoiced[id] = document.documentID
+            return (document, "")
+        }
+        guard let d = outcome.0 else { return Self.error(method: method, "Error nr: 1 \(outcome.1);") }
+        return Self.ok(.object(["documentID": .string(d.documentID), "number": .string(d.number), "date": .string(d.date)]))
     }
 
     private func recordPayment(_ parameters: JSONValue, now: Date) -> Response {

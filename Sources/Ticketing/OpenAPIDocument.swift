@@ -136,6 +136,7 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/refund-not-retryable', status: 409, title: 'Refund cannot be retried'}
             - {type: 'https://hns.hr/problems/invoice-not-issued', status: 409, title: 'Invoice not issued yet'}
             - {type: 'https://hns.hr/problems/document-not-retryable', status: 409, title: 'Document cannot be retried'}
+            - {type: 'https://hns.hr/problems/receivable-closed', status: 409, title: 'Receivable closed'}
             - {type: 'https://hns.hr/problems/quota-closed', status: 409, title: 'Quota closed'}
             - {type: 'https://hns.hr/problems/delegation-not-allowed', status: 409, title: 'Delegation not allowed'}
             - {type: 'https://hns.hr/problems/quota-seats-not-free', status: 409, title: 'Not enough free quota seats'}
@@ -1899,23 +1900,71 @@ enum OpenAPIDocument {
                       state: {type: string, enum: [queued, issued, failed]}
                       count: {type: integer}
                       amount_cents: {type: integer}
-                receivables:
-                  type: object
-                  required: [open_orders, open_cents, overdue_orders, overdue_cents]
-                  properties: {open_orders: {type: integer}, open_cents: {type: integer}, overdue_orders: {type: integer}, overdue_cents: {type: integer}}
+                receivables: {$ref: '#/components/schemas/ReceivableTotals'}
                 notes: {type: array, items: {type: string}}
+            ReceivableTotals:
+              description: Partner orders on account by state (overdue are open ones past their due date, also counted as open).
+              type: object
+              required: [open_orders, open_cents, overdue_orders, overdue_cents, paid_orders, paid_cents, blocked_orders, blocked_cents,
+                cancelled_orders]
+              properties:
+                open_orders: {type: integer}
+                open_cents: {type: integer}
+                overdue_orders: {type: integer}
+                overdue_cents: {type: integer}
+                paid_orders: {type: integer}
+                paid_cents: {type: integer}
+                blocked_orders: {type: integer}
+                blocked_cents: {type: integer}
+                cancelled_orders: {type: integer}
+            Receivable:
+              description: >-
+                A quota order issued on a partner's account: offered for payment in e-računi (`offer`, a pro-forma due
+                on `due_date`), invoiced by accounting (`invoice`, pulled back from e-računi), paid when the payments
+                recorded on that invoice cover it; blocked when still unpaid at the configured time before kick-off
+                (its tickets void, its seats back on sale); cancelled with its match.
+              type: object
+              required: [order_id, match_id, buyer_id, buyer_email, amount_cents, currency, due_date, state, overdue, days_overdue, paid_cents,
+                paid_at, closed_at, reminders, last_reminded_at, offer, invoice]
+              properties:
+                order_id: {type: string, format: uuid}
+                match_id: {type: integer}
+                buyer_id: {type: string}
+                buyer_email: {type: [string, 'null']}
+                amount_cents: {type: integer}
+                currency: {type: string}
+                due_date: {type: string, format: date}
+                state: {type: string, enum: [open, paid, blocked, cancelled]}
+                overdue: {type: boolean}
+                days_overdue: {type: integer}
+                paid_cents: {type: integer}
+                paid_at: {type: [string, 'null'], format: date-time}
+                closed_at: {type: [string, 'null'], format: date-time}
+                reminders: {type: integer}
+                last_reminded_at: {type: [string, 'null'], format: date-time}
+                offer: {oneOf: [{$ref: '#/components/schemas/ReceivableDocument'}, {type: 'null'}]}
+                invoice: {oneOf: [{$ref: '#/components/schemas/ReceivableDocument'}, {type: 'null'}]}
+            ReceivableDocument:
+              type: object
+              required: [id, state, number, document_id]
+              properties:
+                id: {type: integer, description: the document's id in GET /api/v1/admin/invoicing/documents}
+                state: {type: string, enum: [queued, issued, failed]}
+                number: {type: [string, 'null']}
+                document_id: {type: [string, 'null']}
             AccountingDocument:
               description: >-
                 An invoice (a paid order) or credit note (a refund of its tickets: negative amount, reversing the
                 invoice `reverses_id`) as made in e-računi: queued (in order, at the account's pace), issued (with
                 e-računi's document id, number, date and, when fiscalized, JIR and ZKI) or failed (refused; an admin
-                retries it).
+                retries it). A payment offer is the pro-forma of a partner's order on account; the invoice accounting
+                makes from it is pulled back (`offer_id` names the offer).
               type: object
               required: [id, kind, reference, order_id, refund_id, reverses_id, match_id, amount_cents, currency, state, attempts, last_error,
-                document_id, number, document_date, jir, zki, queued_at, issued_at]
+                document_id, number, document_date, jir, zki, queued_at, issued_at, offer_id]
               properties:
                 id: {type: integer}
-                kind: {type: string, enum: [invoice, credit_note]}
+                kind: {type: string, enum: [invoice, credit_note, payment_offer]}
                 reference: {type: string, description: ours, written on the document}
                 order_id: {type: string, format: uuid}
                 refund_id: {type: [string, 'null'], format: uuid}
@@ -1933,6 +1982,7 @@ enum OpenAPIDocument {
                 zki: {type: [string, 'null']}
                 queued_at: {type: string, format: date-time}
                 issued_at: {type: [string, 'null'], format: date-time}
+                offer_id: {type: [integer, 'null']}
             Cancellation:
               type: object
               required: [match_id, dry_run, state, reason, tickets_voided, orders_refunded, orders_to_refund, open_orders, amount_to_refund_cents,
@@ -2603,6 +2653,37 @@ enum OpenAPIDocument {
                 - {name: documentId, in: path, required: true, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
               responses:
                 '200': {description: queued again, content: {application/json: {schema: {$ref: '#/components/schemas/AccountingDocument'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/receivables:
+            get:
+              summary: >-
+                What partners owe for quota orders on their account (admin), oldest due first, at most 1000, with totals:
+                `state=overdue` is what is past due and unpaid.
+              x-hns-role: admin
+              parameters:
+                - {name: match_id, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 9223372036854775807}}
+                - {name: state, in: query, required: false, schema: {type: string, enum: [open, overdue, paid, blocked, cancelled]}}
+              responses:
+                '200':
+                  description: receivables
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [totals, receivables]
+                        properties:
+                          totals: {$ref: '#/components/schemas/ReceivableTotals'}
+                          receivables: {type: array, items: {$ref: '#/components/schemas/Receivable'}}
+                '422': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/receivables/{orderId}/reminders:
+            post:
+              summary: Remind the partner of an open order on account now (admin), by email; 409 unless open
+              x-hns-role: admin
+              parameters:
+                - {name: orderId, in: path, required: true, schema: {type: string, format: uuid}}
+              responses:
+                '200': {description: reminded, content: {application/json: {schema: {$ref: '#/components/schemas/Receivable'}}}}
                 '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/blacklist:

@@ -28,6 +28,7 @@ struct TicketingModules: Sendable {
     let queueGate: QueueGate
     let support: Support
     let invoicing: Invoicing
+    let receivables: Receivables
     let reconciliation: Reconciliation
     let quotas: Quotas
     /// Nil where no configuration sets them (tests of a module, subcommands).
@@ -80,7 +81,11 @@ struct TicketingModules: Sendable {
             invoicing.settings.methodOfPayment = e.methodOfPayment
             invoicing.settings.businessUnit = e.businessUnit
             invoicing.settings.cashRegisterCode = e.cashRegisterCode
+            invoicing.settings.accountMethodOfPayment = e.accountMethodOfPayment
         }
+        invoicing.settings.paymentDays = config.deferredPaymentDays
+        invoicing.settings.blockBefore = config.deferredBlockBefore
+        invoicing.settings.remindEvery = config.deferredRemindEvery
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, payments: payments,
             invoicing: invoicing, purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze,
@@ -127,6 +132,7 @@ struct TicketingModules: Sendable {
             postgres: postgres, blacklist: self.blacklist, inventory: inventory, payments: self.payments, matches: matches,
             transferFreeze: transferFreeze, clock: clock, logger: logger)
         self.invoicing = invoicing ?? Invoicing(postgres: postgres, client: nil, logger: logger)
+        self.receivables = Receivables(postgres: postgres, invoicing: self.invoicing, inventory: inventory, logger: logger, clock: clock)
         self.reconciliation = Reconciliation(postgres: postgres, payments: self.payments, logger: logger)
         self.quotas = Quotas(postgres: postgres, inventory: inventory, orders: self.orders, matches: matches, logger: logger)
     }
@@ -196,6 +202,8 @@ public enum TicketingApp {
             })
         let quotas = modules.quotas
         services.append(PeriodicService("quota deadlines", every: config.quotaLapseInterval, logger: logger) { _ = try await quotas.lapseDue() })
+        let receivables = modules.receivables
+        services.append(PeriodicService("partner collection", every: config.collectionInterval, logger: logger) { try await receivables.collect() })
         services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
         services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
         services.append(HoldExpiryListener(inventory: modules.inventory, database: config.redis.database, logger: logger))
@@ -250,6 +258,7 @@ public enum TicketingApp {
         modules.support.addCancellationRoutes(to: groups)
         // E8 accounting
         modules.invoicing.addRoutes(to: groups)
+        modules.receivables.addRoutes(to: groups)
         // E14
         modules.reconciliation.addRoutes(to: groups)
         FinancialReports(postgres: modules.postgres, logger: logger).addRoutes(to: groups)

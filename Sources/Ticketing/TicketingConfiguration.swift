@@ -61,6 +61,13 @@ public struct TicketingConfiguration: Sendable {
     public var eRacuni: ERacuniSettings?
     /// How often an idle invoice sender looks for documents to send.
     public var invoiceSendInterval: Duration = .seconds(1)
+    /// Partner orders on account (deferred): days to pay, when unpaid tickets are blocked before
+    /// kick-off, how often an overdue partner is reminded, and how often collection runs (pulls
+    /// invoices and payments back from e-računi, reminds, blocks).
+    public var deferredPaymentDays = 14
+    public var deferredBlockBefore: Duration = .seconds(48 * 3600)
+    public var deferredRemindEvery: Duration = .seconds(72 * 3600)
+    public var collectionInterval: Duration = .seconds(300)
 
     public struct ERacuniSettings: Sendable {
         public var endpoint: String
@@ -73,6 +80,8 @@ public struct TicketingConfiguration: Sendable {
         public var timeout: Duration = .seconds(30)
         public var vatPercent = 25
         public var methodOfPayment = "Stripe"
+        /// How e-računi books a partner's payment on account (a bank transfer).
+        public var accountMethodOfPayment = "BankTransfer"
         public var businessUnit: String?
         public var cashRegisterCode: String?
 
@@ -121,6 +130,12 @@ public struct TicketingConfiguration: Sendable {
         if let addressHeader, HTTPField.Name(addressHeader) == nil { env.problem("HNS_CLIENT_ADDRESS_HEADER is not a header name") }
         let eRacuni = Self.readERacuni(env)
         let invoiceInterval = env.duration("HNS_INVOICE_SEND_INTERVAL", default: .seconds(1))
+        let paymentDays = env.int("HNS_DEFERRED_PAYMENT_DAYS", default: 14, range: 0...365)
+        let blockBefore = env.duration("HNS_DEFERRED_BLOCK_BEFORE", default: .seconds(48 * 3600))
+        let remindEvery = env.duration("HNS_DEFERRED_REMIND_EVERY", default: .seconds(72 * 3600))
+        let collection = env.duration("HNS_COLLECTION_INTERVAL", default: .seconds(300))
+        // e-računi's pace is shared with the documents: a round is one list request.
+        if collection < .seconds(1) { env.problem("HNS_COLLECTION_INTERVAL must be at least 1s") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
@@ -145,6 +160,10 @@ public struct TicketingConfiguration: Sendable {
         config.refundClaim = refundClaim
         config.eRacuni = eRacuni
         config.invoiceSendInterval = invoiceInterval
+        config.deferredPaymentDays = paymentDays
+        config.deferredBlockBefore = blockBefore
+        config.deferredRemindEvery = remindEvery
+        config.collectionInterval = collection
         return config
     }
 
@@ -159,6 +178,7 @@ public struct TicketingConfiguration: Sendable {
         let timeout = env.duration("HNS_ERACUNI_TIMEOUT", default: .seconds(30))
         let vat = env.int("HNS_ERACUNI_VAT_PERCENT", default: 25, range: 0...100)
         let method = env.string("HNS_ERACUNI_PAYMENT_METHOD", default: "Stripe")
+        let accountMethod = env.string("HNS_ERACUNI_ACCOUNT_PAYMENT_METHOD", default: "BankTransfer")
         if timeout < .seconds(1) { env.problem("HNS_ERACUNI_TIMEOUT must be at least 1s") }
         let given = [url != nil, user != nil, secret != nil, token != nil]
         guard given.contains(true) else { return nil }
@@ -171,6 +191,7 @@ public struct TicketingConfiguration: Sendable {
         settings.timeout = timeout
         settings.vatPercent = vat
         settings.methodOfPayment = method
+        settings.accountMethodOfPayment = accountMethod
         settings.businessUnit = env.string("HNS_ERACUNI_BUSINESS_UNIT")
         settings.cashRegisterCode = env.string("HNS_ERACUNI_CASH_REGISTER")
         return settings

@@ -44,6 +44,7 @@ enum TicketingProblems {
     // E8 accounting
     static let invoiceNotIssued = ProblemType("invoice-not-issued", .conflict, "Invoice not issued yet")
     static let documentNotRetryable = ProblemType("document-not-retryable", .conflict, "Document cannot be retried")
+    static let receivableClosed = ProblemType("receivable-closed", .conflict, "Receivable closed")
 
     // E7
     static let quotaClosed = ProblemType("quota-closed", .conflict, "Quota closed")
@@ -58,7 +59,7 @@ enum TicketingProblems {
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
             paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
             ticketNotTransferable, transferFrozen, orderNotRefundable, ticketNotRefundable, refundNotRetryable, invoiceNotIssued,
-            documentNotRetryable, quotaClosed, delegationNotAllowed, quotaSeatsNotFree, creditLimit,
+            documentNotRetryable, receivableClosed, quotaClosed, delegationNotAllowed, quotaSeatsNotFree, creditLimit,
         ]
 }
 
@@ -193,6 +194,16 @@ extension Invoicing.InvoicingError: ProblemConvertible {
                 p.extraHeaders[.retryAfter] = "60"
                 return p
             }()
+        }
+    }
+}
+
+extension Receivables.ReceivableError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound: .notFound("No order on a partner's account with this id.")
+        case .notOpen(let state):
+            Problem(TicketingProblems.receivableClosed, detail: "This order's receivable is \(state.rawValue); only an open one is reminded.")
         }
     }
 }

@@ -612,6 +612,7 @@ import Testing
         #expect(try OrderState.expired.after(.lateSuccessReseated) == .paid)
         #expect(try OrderState.ticketsIssued.after(.refundedInPart).after(.refundedInFull) == .refunded)
         #expect(try OrderState.seatsHeld.after(.issuedOnAccount) == .ticketsIssued)
+        #expect(try OrderState.ticketsIssued.after(.voidedUnpaid) == .cancelled)
     }
 
     @Test func every_other_transition_is_refused() {
@@ -621,6 +622,7 @@ import Testing
             "seats_held.cancel", "awaiting_payment.cancel", "expired.lateSuccessReseated", "cancelled.lateSuccessReseated",
             "payment_failed.lateSuccessReseated", "tickets_issued.refundedInPart", "partially_refunded.refundedInPart",
             "tickets_issued.refundedInFull", "partially_refunded.refundedInFull", "seats_held.issuedOnAccount",
+            "tickets_issued.voidedUnpaid",
         ]
         for state in OrderState.allCases {
             for event in OrderState.Event.allCases {

@@ -251,10 +251,10 @@ import Testing
                 ])
             #expect(
                 try await h.query("SELECT count(*)::int FROM tickets.tickets WHERE order_id = \(orderID) AND status = 'issued'", as: Int.self) == [2])
-            // No invoice for an order not paid yet; no PaymentIntent either.
+            // No invoice for an order not paid yet, but a payment offer to the partner (the receivable).
             #expect(
                 try await h.query("SELECT invoice FROM outbox.messages WHERE msg_id = 'order.completed:' || \(orderID.lowercased)", as: Bool.self)
-                    == [false])
+                    == [true])
             let over = try await h.call(
                 "POST", "/api/v1/quotas/\(id)/claims", token: owner, json: #"{"attendees":[\#(PurchaseHarness.attendee(23))]}"#)
             #expect(over.status == 409 && (over.object["type"] as? String)?.hasSuffix("/credit-limit") == true, "\(over.body)")
@@ -263,10 +263,14 @@ import Testing
             let quota = try #require(detail.object["quota"] as? [String: Any])
             #expect(quota["deferred_open_cents"] as? Int == 10000)
             #expect((quota["counts"] as? [String: Any])?["deferred"] as? Int == 2, "\(detail.body)")
-            // Finance sees the quota's sale on the partner's account as owed.
+            // Finance sees the quota's sale on the partner's account as owed (once the outbox queued its offer).
+            #expect(
+                try await eventually {
+                    let report = try await h.call("GET", "/api/v1/admin/reports/financial?match=\(match)", token: try await TicketingHarness.admin())
+                    let receivables = report.object["receivables"] as? [String: Any]
+                    return receivables?["open_orders"] as? Int == 1 && receivables?["open_cents"] as? Int == 10000
+                })
             let report = try await h.call("GET", "/api/v1/admin/reports/financial?match=\(match)", token: try await TicketingHarness.admin())
-            let receivables = try #require(report.object["receivables"] as? [String: Any], "\(report.body)")
-            #expect(receivables["open_orders"] as? Int == 1 && receivables["open_cents"] as? Int == 10000, "\(report.body)")
             let channels = (report.object["sales_by_channel"] as? [[String: Any]]) ?? []
             #expect(channels.map { $0["channel"] as? String } == ["quota"], "\(report.body)")
             let methods = (report.object["sales_by_payment_method"] as? [[String: Any]]) ?? []

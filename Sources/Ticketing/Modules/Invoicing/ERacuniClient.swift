@@ -92,37 +92,51 @@ struct ERacuniClient: Sendable {
         }
     }
 
-    /// `SalesInvoiceCreate`: the invoice (or storno) issued, with its number.
-    func createInvoice(_ invoice: JSONValue) async throws(Failure) -> Issued {
-        let result = try await self.call("SalesInvoiceCreate", .object(["SalesInvoice": invoice]))
+    /// The kinds of document we make: a sales invoice (or its storno) and a sales quote (the
+    /// pro-forma a partner pays from). Each has its own `…Create` and `…List` method.
+    enum DocumentType: String, Sendable {
+        case salesInvoice = "SalesInvoice"
+        case salesQuote = "SalesQuote"
+    }
+
+    /// `SalesInvoiceCreate` or `SalesQuoteCreate`: the document issued, with its number.
+    func create(_ type: DocumentType, _ document: JSONValue) async throws(Failure) -> Issued {
+        let result = try await self.call(type.rawValue + "Create", .object([type.rawValue: document]))
         guard let issued = Issued(result) else { throw .unknown("no documentID and number in the answer") }
         return issued
     }
 
-    /// `SalesInvoiceList` from `issuedFrom` on, filtered to our `reference` here (the API filters by
-    /// time and buyer): how a create whose answer was lost is found. Nil: there is none.
-    func findInvoice(reference: String, issuedFrom: Date) async throws(Failure) -> Issued? {
-        let from = Self.localTimestamp(issuedFrom)
+    /// `…List` from `issuedFrom` on, filtered to our `reference` here (the API filters by time and
+    /// buyer): how a create whose answer was lost is found. Nil: there is none.
+    func find(_ type: DocumentType, reference: String, issuedFrom: Date) async throws(Failure) -> Issued? {
+        try await self.list(type, issuedFrom: issuedFrom, reference: reference).lazy.compactMap(Issued.init).first { $0.reference == reference }
+    }
+
+    /// Every document of a type issued from `issuedFrom` on (with `reference`, where e-računi filters
+    /// by it), as e-računi answers them.
+    func list(_ type: DocumentType, issuedFrom: Date, reference: String? = nil) async throws(Failure) -> [JSONValue] {
+        let method = type.rawValue + "List"
+        var parameters: [String: JSONValue] = ["issuedTimestampFrom": .string(Self.localTimestamp(issuedFrom))]
+        if let reference { parameters["reference"] = .string(reference) }
         let result: JSONValue
         do {
-            result = try await self.call("SalesInvoiceList", .object(["issuedTimestampFrom": .string(from), "reference": .string(reference)]))
+            result = try await self.call(method, .object(parameters))
         } catch .refused(let why) where why.contains("noDocumentsFound") {
-            return nil
+            return []
         } catch .refused(let why) where why.contains("#reference") {
             // e-računi's documented filters are time and buyer: without ours, every document since then.
+            parameters["reference"] = nil
             do {
-                result = try await self.call("SalesInvoiceList", .object(["issuedTimestampFrom": .string(from)]))
+                result = try await self.call(method, .object(parameters))
             } catch .refused(let why) where why.contains("noDocumentsFound") {
-                return nil
+                return []
             }
         }
-        let items: [JSONValue]
         switch result {
-        case .array(let list): items = list
-        case .object(let o): items = o["SalesInvoice"].flatMap { if case .array(let a) = $0 { a } else { nil } } ?? []
-        default: items = []
+        case .array(let list): return list
+        case .object(let o): return o[type.rawValue].flatMap { if case .array(let a) = $0 { a } else { nil } } ?? []
+        default: return []
         }
-        return items.lazy.compactMap(Issued.init).first { $0.reference == reference }
     }
 
     /// `SalesInvoiceGetPDF`: the document as a PDF (sent base64 in `pdfFile`).

@@ -5,6 +5,11 @@ import Logging
 import Metrics
 import PostgresNIO
 
+extension Invoicing.Kind {
+    /// What e-računi calls this kind of document (a credit note is an invoice with negative amounts).
+    var eRacuniType: ERacuniClient.DocumentType { self == .paymentOffer ? .salesQuote : .salesInvoice }
+}
+
 extension Invoicing {
     /// The head of the queue, with what its document needs.
     struct Queued: Sendable {
@@ -28,6 +33,8 @@ extension Invoicing {
         let invoiceState: State?
         let invoiceNumber: String?
         let invoiceDocumentID: String?
+        /// For a payment offer: when the partner is to pay.
+        let dueDate: String?
     }
 
     /// Sends queued documents in order, one at a time at e-računi's pace, while this instance holds
@@ -81,8 +88,10 @@ extension Invoicing {
         let rows = try await self.postgres.query(
             """
             SELECT d.id, d.kind, d.reference, d.order_id, d.description, d.quantity, d.unit_price_cents, d.fee_cents, d.amount_cents, d.currency,
-                   d.occurred_at, d.buyer_email, d.create_sent_at, d.next_attempt_at <= now(), d.attempts, i.state, i.number, i.document_id
+                   d.occurred_at, d.buyer_email, d.create_sent_at, d.next_attempt_at <= now(), d.attempts, i.state, i.number, i.document_id,
+                   r.due_date::text
             FROM invoicing.documents d LEFT JOIN invoicing.documents i ON i.id = d.reverses_id
+                LEFT JOIN invoicing.receivables r ON d.kind = 'payment_offer' AND r.order_id = d.order_id
             WHERE d.state = 'queued' ORDER BY d.id LIMIT 1
             """, logger: self.logger)
         for try await row in rows {
@@ -94,7 +103,7 @@ extension Invoicing {
                 unitPrice: try col(6, Int.self), fee: try col(7, Int.self), amount: try col(8, Int.self), currency: try col(9, String.self),
                 occurredAt: try col(10, Date.self), buyerEmail: try col(11, String?.self), createSentAt: try col(12, Date?.self),
                 due: try col(13, Bool.self), attempts: try col(14, Int.self), invoiceState: try col(15, String?.self).flatMap(State.init(rawValue:)),
-                invoiceNumber: try col(16, String?.self), invoiceDocumentID: try col(17, String?.self))
+                invoiceNumber: try col(16, String?.self), invoiceDocumentID: try col(17, String?.self), dueDate: try col(18, String?.self))
         }
         return nil
     }
@@ -112,7 +121,7 @@ extension Invoicing {
         // reference first, and only a document it does not know is created.
         if let sent = head.createSentAt {
             do {
-                if let found = try await client.findInvoice(reference: head.reference, issuedFrom: sent.addingTimeInterval(-3600)) {
+                if let found = try await client.find(head.kind.eRacuniType, reference: head.reference, issuedFrom: sent.addingTimeInterval(-3600)) {
                     try await self.record(head, found, recovered: true)
                     return true
                 }
@@ -124,7 +133,7 @@ extension Invoicing {
         try await self.postgres.query("UPDATE invoicing.documents SET create_sent_at = now() WHERE id = \(head.id)", logger: self.logger)
         let outcome: Result<ERacuniClient.Issued, ERacuniClient.Failure>
         do {
-            outcome = .success(try await client.createInvoice(self.document(head)))
+            outcome = .success(try await client.create(head.kind.eRacuniType, self.document(head)))
         } catch {
             outcome = .failure(error)
         }
@@ -143,7 +152,8 @@ extension Invoicing {
 
     /// The `SalesInvoice` e-računi issues: a retail invoice (gross prices, VAT included) paid by card,
     /// which it fiscalizes; a credit note is the same with negative quantities, naming the invoice
-    /// it reverses.
+    /// it reverses. A payment offer is a `SalesQuote` to the partner, paid by bank transfer by its
+    /// due date: not fiscal, so no business unit or cash register.
     func document(_ head: Queued) -> JSONValue {
         func money(_ cents: Int) -> JSONValue { .number(Double(cents) / 100) }
         var items: [JSONValue] = [
@@ -160,12 +170,22 @@ extension Invoicing {
                 ]))
         }
         var invoice: [String: JSONValue] = [
-            "type": .string("Retail"), "status": .string("IssuedInvoice"), "date": .string(ERacuniClient.localDate(Date())),
-            "dateOfSupplyFrom": .string(ERacuniClient.localDate(head.occurredAt)), "documentCurrency": .string(head.currency.uppercased()),
-            "currencyCode": .string(head.currency.uppercased()), "documentLanguage": .string("Croatian"), "reference": .string(head.reference),
-            "methodOfPayment": .string(self.settings.methodOfPayment), "Items": .array(items),
+            "date": .string(ERacuniClient.localDate(Date())), "dateOfSupplyFrom": .string(ERacuniClient.localDate(head.occurredAt)),
+            "documentCurrency": .string(head.currency.uppercased()), "currencyCode": .string(head.currency.uppercased()),
+            "documentLanguage": .string("Croatian"), "reference": .string(head.reference), "Items": .array(items),
         ]
         if let email = head.buyerEmail { invoice["buyerEMail"] = .string(email) }
+        if head.kind == .paymentOffer {
+            invoice["methodOfPayment"] = .string(self.settings.accountMethodOfPayment)
+            if let due = head.dueDate {
+                invoice["dateDue"] = .string(due)
+                invoice["expirationDate"] = .string(due)
+            }
+            return .object(invoice)
+        }
+        invoice["type"] = .string("Retail")
+        invoice["status"] = .string("IssuedInvoice")
+        invoice["methodOfPayment"] = .string(self.settings.methodOfPayment)
         if let unit = self.settings.businessUnit { invoice["businessUnit"] = .string(unit) }
         if let register = self.settings.cashRegisterCode { invoice["cashRegisterCode"] = .string(register) }
         if head.kind == .creditNote, let number = head.invoiceNumber {
@@ -207,6 +227,21 @@ extension Invoicing {
                 Audit.Entry(
                     domain: .payment, action: "\(head.kind.rawValue).issued", actor: .service("invoicing"),
                     subjects: ["\(head.kind.rawValue):\(head.id)", "order:\(head.orderID.lowercased)"], data: data), to: &writes)
+            if head.kind == .paymentOffer {
+                // The partner is told what to pay, by when, and what it refers to.
+                let order = head.orderID.lowercased
+                Outbox.add(
+                    [
+                        .init(
+                            subject: "mail.payment_offer", msgID: "mail.payment_offer:\(order)",
+                            payload: .object([
+                                "template": .string("payment_offer"), "to": head.buyerEmail.map(JSONValue.string) ?? .null,
+                                "order_id": .string(order), "offer_number": .string(document.number),
+                                "amount_cents": .number(Double(head.amount)), "currency": .string(head.currency),
+                                "due_date": head.dueDate.map(JSONValue.string) ?? .null,
+                            ]))
+                    ], to: &writes)
+            }
             try await writes.run(on: connection, logger: self.logger)
         }
         Counter(label: "hns_invoicing_documents_total", dimensions: [("kind", head.kind.rawValue), ("outcome", "issued")]).increment()

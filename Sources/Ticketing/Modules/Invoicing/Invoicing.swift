@@ -35,11 +35,20 @@ struct Invoicing: Sendable {
         var downloadWait: Duration = .seconds(5)
         /// How long the sender's lease lasts past its last document.
         var lease: Duration = .seconds(120)
+        /// Deferred orders (a partner's account): days the partner has to pay, how e-računi books the
+        /// payment (a bank transfer), and when unpaid tickets are blocked (this long before kick-off;
+        /// the due date is never later). Overdue partners are reminded every `remindEvery`.
+        var paymentDays = 14
+        var accountMethodOfPayment = "BankTransfer"
+        var blockBefore: Duration = .seconds(48 * 3600)
+        var remindEvery: Duration = .seconds(3 * 86400)
     }
 
     enum Kind: String, Codable, Sendable {
         case invoice
         case creditNote = "credit_note"
+        /// A pro-forma for a partner's deferred order (a `SalesQuote` in e-računi): not fiscal.
+        case paymentOffer = "payment_offer"
     }
 
     enum State: String, Codable, Sendable, CaseIterable {
@@ -67,12 +76,13 @@ struct Invoicing: Sendable {
         let zki: String?
         let queuedAt: Date
         let issuedAt: Date?
-
+        /// An invoice pulled back from e-računi: the payment offer it was made from.
+        let offerId: Int64?
     }
 
     static let documentColumns = """
         id, kind, reference, order_id, refund_id, reverses_id, match_id, amount_cents, currency, state, attempts, last_error, document_id,
-        number, document_date::text, jir, zki, queued_at, issued_at
+        number, document_date::text, jir, zki, queued_at, issued_at, offer_id
         """
 
     static func decodeDocuments(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Document] {
@@ -88,7 +98,7 @@ struct Invoicing: Sendable {
                     state: State(rawValue: try col(9, String.self)) ?? .queued, attempts: try col(10, Int.self),
                     lastError: try col(11, String?.self), documentId: try col(12, String?.self), number: try col(13, String?.self),
                     documentDate: try col(14, String?.self), jir: try col(15, String?.self), zki: try col(16, String?.self),
-                    queuedAt: try col(17, Date.self), issuedAt: try col(18, Date?.self)))
+                    queuedAt: try col(17, Date.self), issuedAt: try col(18, Date?.self), offerId: try col(19, Int64?.self)))
         }
         return out
     }
@@ -97,12 +107,14 @@ struct Invoicing: Sendable {
 
     /// Sales (`order.completed`) and refunds of tickets (`payment.refunded`) relayed from the outbox,
     /// queued in the relay's transaction and in its order. The document copies what was sold or
-    /// refunded now; a message queued before (a relay retry) changes nothing.
+    /// refunded now; a message queued before (a relay retry) changes nothing. A sale on a partner's
+    /// account is owed a payment offer instead of an invoice, and becomes a receivable.
     func enqueue(_ connection: PostgresConnection, _ messages: [OutboxRelay.Leased]) async throws {
         struct Owed {
             let message: OutboxRelay.Leased
             let orderID: UUID
             let refundID: UUID?
+            let deferred: Bool
         }
         var owed: [Owed] = []
         for message in messages {
@@ -113,14 +125,18 @@ struct Invoicing: Sendable {
             }
             let refund = message.subject == "payment.refunded" ? payload?["refund_id"]?.stringValue.flatMap(UUID.init(uuidString:)) : nil
             if message.subject == "payment.refunded", refund == nil { continue }
-            owed.append(Owed(message: message, orderID: order, refundID: refund))
+            let deferred = message.subject == "order.completed" && payload?["payment_terms"]?.stringValue == Orders.PaymentTerms.deferred.rawValue
+            owed.append(Owed(message: message, orderID: order, refundID: refund, deferred: deferred))
         }
         guard !owed.isEmpty else { return }
         let orders = try await Orders.rows(connection, ids: Array(Set(owed.map(\.orderID))), logger: self.logger)
         let refunds = try await Payments.refunds(connection, ids: owed.compactMap(\.refundID), logger: self.logger)
-        let titles = try await Matches.titles(connection, ids: Array(Set(orders.values.map(\.matchID))), logger: self.logger)
+        let matchIDs = Array(Set(orders.values.map(\.matchID)))
+        let titles = try await Matches.titles(connection, ids: matchIDs, logger: self.logger)
+        let kickoffs = owed.contains(where: \.deferred) ? try await Matches.kickoffs(connection, ids: matchIDs, logger: self.logger) : [:]
         var invoices = NewDocuments()
         var notes = NewDocuments()
+        var offers = NewDocuments()
         var entries: [Audit.Entry] = []
         for item in owed {
             guard let order = orders[item.orderID] else {
@@ -144,6 +160,16 @@ struct Invoicing: Sendable {
                         domain: .payment, action: "credit_note.queued", actor: .service("invoicing"),
                         subjects: ["refund:\(refundID.lowercased)", "order:\(order.id.lowercased)"],
                         data: ["amount_cents": .number(Double(-refund.amountCents))]))
+            } else if item.deferred {
+                let due = self.dueDate(issued: item.message.createdAt, kickoff: kickoffs[order.matchID]?.at)
+                let quantity = order.unitPrice > 0 && order.amount % order.unitPrice == 0 ? order.amount / order.unitPrice : 1
+                offers.add(
+                    reference: "HNS-P-" + order.id.lowercased, order: order, refundID: nil, description: title, quantity: quantity,
+                    unit: quantity == 1 ? order.amount : order.unitPrice, fee: 0, amount: order.amount, at: item.message.createdAt, due: due)
+                entries.append(
+                    Audit.Entry(
+                        domain: .payment, action: "payment_offer.queued", actor: .service("invoicing"), subjects: ["order:\(order.id.lowercased)"],
+                        data: ["amount_cents": .number(Double(order.amount)), "due_date": .string(due)]))
             } else {
                 let quantity = order.unitPrice > 0 && order.amount % order.unitPrice == 0 ? order.amount / order.unitPrice : 1
                 invoices.add(
@@ -157,7 +183,7 @@ struct Invoicing: Sendable {
         }
         // Invoices first, in a statement of their own: a credit note in the same batch finds the
         // invoice it reverses.
-        for (kind, new) in [(Kind.invoice, invoices), (Kind.creditNote, notes)] where !new.references.isEmpty {
+        for (kind, new) in [(Kind.invoice, invoices), (Kind.creditNote, notes), (Kind.paymentOffer, offers)] where !new.references.isEmpty {
             try await connection.query(
                 """
                 INSERT INTO invoicing.documents (kind, reference, order_id, refund_id, reverses_id, match_id, buyer_id, buyer_email, description,
@@ -174,7 +200,28 @@ struct Invoicing: Sendable {
                 ON CONFLICT (reference) DO NOTHING
                 """, logger: self.logger)
         }
+        if !offers.references.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO invoicing.receivables (order_id, match_id, buyer_id, buyer_email, amount_cents, currency, due_date)
+                SELECT o, m, b, nullif(e, ''), a, c, d
+                FROM unnest(\(offers.orderIDs)::uuid[], \(offers.matchIDs)::bigint[], \(offers.buyers)::text[], \(offers.emails)::text[],
+                    \(offers.amounts)::bigint[], \(offers.currencies)::text[], \(offers.dueDates)::date[]) AS n(o, m, b, e, a, c, d)
+                ON CONFLICT (order_id) DO NOTHING
+                """, logger: self.logger)
+        }
         try await Audit.write(entries, on: connection, logger: self.logger)
+    }
+
+    /// A deferred order's due date (Zagreb's calendar): `paymentDays` after it was issued, but no later
+    /// than the day before its tickets would be blocked, and never before the day it was issued.
+    func dueDate(issued: Date, kickoff: Date?) -> String {
+        var due = issued.addingTimeInterval(TimeInterval(self.settings.paymentDays) * 86400)
+        if let kickoff {
+            let block = kickoff.addingTimeInterval(-Double(self.settings.blockBefore.milliseconds) / 1000)
+            due = min(due, block.addingTimeInterval(-86400))
+        }
+        return ERacuniClient.localDate(max(due, issued))
     }
 
     /// Documents to queue, column by column (one INSERT for a whole batch).
@@ -193,10 +240,14 @@ struct Invoicing: Sendable {
         var amounts: [Int64] = []
         var currencies: [String] = []
         var times: [Date] = []
+        /// Offers only: when the partner is to pay.
+        var dueDates: [String] = []
 
         mutating func add(
-            reference: String, order: Orders.Row, refundID: UUID?, description: String, quantity: Int, unit: Int, fee: Int, amount: Int, at: Date
+            reference: String, order: Orders.Row, refundID: UUID?, description: String, quantity: Int, unit: Int, fee: Int, amount: Int, at: Date,
+            due: String? = nil
         ) {
+            if let due { self.dueDates.append(due) }
             self.references.append(reference)
             self.orderIDs.append(order.id)
             self.refundIDs.append(refundID?.lowercased ?? "")

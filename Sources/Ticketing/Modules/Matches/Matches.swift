@@ -516,4 +516,14 @@ extension Matches {
         for try await at in rows.decode(Date.self) { return at }
         return nil
     }
+
+    /// Kick-offs of matches, and whether each was cancelled, on the caller's connection.
+    static func kickoffs(_ connection: PostgresConnection, ids: [Int64], logger: Logger) async throws -> [Int64: (at: Date, cancelled: Bool)] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.prepared(
+            "SELECT id, kickoff_at, state = 'cancelled' FROM matches.matches WHERE id = ANY(\(ids))", logger: logger)
+        var out: [Int64: (at: Date, cancelled: Bool)] = [:]
+        for try await (id, at, cancelled) in rows.decode((Int64, Date, Bool).self) { out[id] = (at, cancelled) }
+        return out
+    }
 }

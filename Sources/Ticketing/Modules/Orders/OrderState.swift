@@ -44,6 +44,8 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
         case refundedInPart
         /// The last of its tickets refunded.
         case refundedInFull
+        /// Issued on a partner's account and still unpaid when its tickets were blocked before kick-off.
+        case voidedUnpaid
     }
 
     struct InvalidTransition: Error, Equatable, CustomStringConvertible {
@@ -66,6 +68,7 @@ enum OrderState: String, Sendable, Codable, CaseIterable {
         case (.expired, .lateSuccessReseated), (.cancelled, .lateSuccessReseated), (.paymentFailed, .lateSuccessReseated): return .paid
         case (.ticketsIssued, .refundedInPart), (.partiallyRefunded, .refundedInPart): return .partiallyRefunded
         case (.ticketsIssued, .refundedInFull), (.partiallyRefunded, .refundedInFull): return .refunded
+        case (.ticketsIssued, .voidedUnpaid): return .cancelled
         default: throw InvalidTransition(from: self, event: event)
         }
     }

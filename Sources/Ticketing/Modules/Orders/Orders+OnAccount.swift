@@ -43,7 +43,8 @@ extension Orders {
             ],
             also: [Tickets.entry(issued: issued, orderID: placed.id, matchID: placed.matchID)], to: &writes)
         let order = placed.id.lowercased
-        // No invoice here: a deferred order is invoiced when the partner is billed, a free one never.
+        // A deferred order is owed a payment offer to the partner (invoicing collects it); a free one
+        // no document at all.
         var messages: [Outbox.Message] = [
             .init(
                 subject: "order.completed", msgID: "order.completed:\(order)",
@@ -51,7 +52,7 @@ extension Orders {
                     "order_id": .string(order), "match_id": .number(Double(placed.matchID)), "buyer_id": .string(buyer),
                     "buyer_email": email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
                     "payment_terms": .string(terms.rawValue), "amount_cents": .number(Double(placed.amount)),
-                ]), job: true),
+                ]), job: true, invoice: terms == .deferred),
             .init(
                 subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)",
                 payload: .object([
@@ -86,5 +87,39 @@ extension Orders {
         var out: [UUID: PaymentTerms] = [:]
         for try await (id, terms) in rows.decode((UUID, String).self) { out[id] = PaymentTerms(rawValue: terms) ?? .card }
         return out
+    }
+
+    /// A deferred order still unpaid when its tickets are blocked (its partner did not pay in time):
+    /// locked, its valid tickets void for good (their barcodes revoked as `partner_unpaid`), the order
+    /// cancelled, the partner and the bus told — as parts of the caller's statement. Returns the units
+    /// whose seats the caller gives back; nil when the order is not an issued deferred one.
+    static func addVoidUnpaid(
+        _ connection: PostgresConnection, orderID: UUID, reason: String, actor: Actor, to writes: inout PreparedWrites, logger: Logger
+    ) async throws -> (matchID: Int64, units: [Int64])? {
+        guard let row = try await Self.lockedRow(connection, id: orderID, logger: logger), row.state == .ticketsIssued else { return nil }
+        let terms = try await Self.paymentTerms(connection, ids: [orderID], logger: logger)
+        guard terms[orderID] == .deferred else { return nil }
+        let tickets = try await Tickets.lock(connection, orderID: orderID, logger: logger).filter(\.transferable)
+        Tickets.void(tickets, reason: "partner_unpaid", to: &writes)
+        _ = try Self.addTransitions(
+            orderID: orderID, matchID: row.matchID, from: row.state, [(.voidedUnpaid, "unpaid on account: \(reason)", actor)], to: &writes)
+        let order = orderID.lowercased
+        let payload: JSONValue = .object([
+            "order_id": .string(order), "match_id": .number(Double(row.matchID)), "buyer_id": .string(row.buyer),
+            "buyer_email": row.email.map(JSONValue.string) ?? .null, "tickets": .number(Double(tickets.count)),
+            "amount_cents": .number(Double(row.amount)), "reason": .string("partner_unpaid"),
+        ])
+        Outbox.add(
+            [
+                .init(subject: "order.voided_unpaid", msgID: "order.voided_unpaid:\(order)", payload: payload, job: true),
+                .init(
+                    subject: "mail.tickets_blocked", msgID: "mail.tickets_blocked:\(order)",
+                    payload: .object([
+                        "template": .string("tickets_blocked"), "to": row.email.map(JSONValue.string) ?? .null, "order_id": .string(order),
+                        "match_id": .number(Double(row.matchID)), "tickets": .number(Double(tickets.count)),
+                        "amount_cents": .number(Double(row.amount)),
+                    ])),
+            ], to: &writes)
+        return (row.matchID, tickets.map(\.unitID))
     }
 }

@@ -13,6 +13,16 @@ extension Orders {
             """, logger: logger)
         return try await Self.decodeRows(rows)
     }
+
+    /// Orders whose tickets were issued on a partner's account (deferred), of one match or all.
+    static func onAccount(_ connection: PostgresConnection, matchID: Int64?, logger: Logger) async throws -> [Row] {
+        let rows = try await connection.prepared(
+            """
+            SELECT \(unescaped: Self.rowColumns) FROM orders.orders
+            WHERE payment_terms = 'deferred' AND state IN ('tickets_issued', 'cancelled') AND (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+            """, logger: logger)
+        return try await Self.decodeRows(rows)
+    }
 }
 
 extension Orders {

@@ -236,4 +236,14 @@ extension Quotas {
             return order
         }
     }
+
+    /// A deferred claim's order is settled — paid, blocked unpaid, or its match cancelled: its amount
+    /// no longer counts against its root's credit limit (part of the caller's statement).
+    static func addCreditReleased(orderID: UUID, to writes: inout PreparedWrites) {
+        writes.add(
+            """
+            UPDATE quotas.quotas q SET deferred_open_cents = greatest(0, q.deferred_open_cents - c.amount_cents)
+            FROM quotas.claims c WHERE c.order_id = \(orderID) AND c.terms = 'deferred' AND q.id = c.root_id
+            """)
+    }
 }

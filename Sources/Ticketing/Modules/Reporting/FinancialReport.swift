@@ -46,13 +46,6 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         let amountCents: Int
     }
 
-    struct Receivables: Encodable, Sendable, Equatable {
-        let openOrders: Int
-        let openCents: Int
-        let overdueOrders: Int
-        let overdueCents: Int
-    }
-
     struct Totals: Encodable, Sendable, Equatable {
         let orders: Int
         let tickets: Int
@@ -79,7 +72,7 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
     let salesByPaymentMethod: [PaymentMethod]
     let refunds: [Refunds]
     let documents: [Documents]
-    let receivables: Receivables
+    let receivables: Receivables.Totals
     let notes: [String]
 
     /// The period asked for: whole days in Zagreb, `from` to `to` inclusive.
@@ -109,7 +102,8 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         -> FinancialReport
     {
         let (start, end) = (period.start, period.end)
-        let (issued, orders, terms, quota, categories, refunds, documents) = try await postgres.withReadSnapshot(logger: logger) { connection in
+        let (issued, orders, terms, quota, categories, refunds, documents, owed) = try await postgres.withReadSnapshot(logger: logger) {
+            connection in
             let issued = try await Tickets.issuedByOrder(connection, matchID: matchID, from: start, to: end, logger: logger)
             let orders = try await Orders.rows(connection, ids: issued.map(\.orderID), logger: logger)
             let terms = try await Orders.paymentTerms(connection, ids: issued.map(\.orderID), logger: logger)
@@ -117,7 +111,8 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
             let categories = try await Inventory.priceCategories(connection, matchIDs: Array(Set(issued.map(\.matchID))), logger: logger)
             let refunds = try await Payments.refundTotals(connection, matchID: matchID, from: start, to: end, logger: logger)
             let documents = try await Invoicing.totals(connection, matchID: matchID, from: start, to: end, logger: logger)
-            return (issued, orders, terms, quota, categories, refunds, documents)
+            let owed = try await Receivables.totals(connection, matchID: matchID, from: start, to: end, logger: logger)
+            return (issued, orders, terms, quota, categories, refunds, documents, owed)
         }
         // A sale: an order whose tickets were issued, by the app's card purchase or a quota's claim
         // (paid by card, on the partner's account, or free of charge).
@@ -138,9 +133,6 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
                 orderID: i.orderID, matchID: i.matchID, sector: i.sector, channel: quota.contains(i.orderID) ? "quota" : "app",
                 paymentMethod: (terms[i.orderID] ?? .card).rawValue, amount: order.amount, tickets: tickets, currency: order.currency)
         }
-        // Tickets issued on a partner's account are owed until the partner pays (collection and due
-        // dates come with the partner billing in e-računi; until then nothing is overdue).
-        let deferred = sales.filter { $0.paymentMethod == Orders.PaymentTerms.deferred.rawValue }
         var channels: [String: (orders: Int, tickets: Int, gross: Int)] = [:]
         var bySector: [String: (match: Int64, sector: String, orders: Int, tickets: Int, gross: Int)] = [:]
         var methods: [String: (orders: Int, gross: Int)] = [:]
@@ -159,13 +151,13 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         }
         let gross = sales.reduce(0) { $0 + $1.amount }
         let refunded = refunds.filter { $0.state == .succeeded }.reduce(0) { $0 + $1.amount }
-        let owed = refunds.filter { $0.state == .created || $0.state == .pending }.reduce(0) { $0 + $1.amount }
+        let owedBack = refunds.filter { $0.state == .created || $0.state == .pending }.reduce(0) { $0 + $1.amount }
         let fees = refunds.filter { $0.state == .succeeded }.reduce(0) { $0 + $1.fees }
         return FinancialReport(
             matchId: matchID, from: period.from, to: period.to, generatedAt: now, currency: sales.first?.currency ?? "eur",
             totals: Totals(
                 orders: sales.count, tickets: sales.reduce(0) { $0 + $1.tickets }, grossCents: gross, refundedCents: refunded,
-                refundsOwedCents: owed, feesKeptCents: fees, netCents: gross - refunded - owed),
+                refundsOwedCents: owedBack, feesKeptCents: fees, netCents: gross - refunded - owedBack - owed.blockedCents),
             salesByChannel: channels.sorted { $0.key < $1.key }.map {
                 Channel(channel: $0.key, orders: $0.value.orders, tickets: $0.value.tickets, grossCents: $0.value.gross)
             },
@@ -181,10 +173,10 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
                 Refunds(source: $0.source.rawValue, state: $0.state.rawValue, count: $0.count, refundedCents: $0.amount, feesCents: $0.fees)
             },
             documents: documents.map { Documents(kind: $0.kind.rawValue, state: $0.state.rawValue, count: $0.count, amountCents: $0.amount) },
-            receivables: Receivables(openOrders: deferred.count, openCents: deferred.reduce(0) { $0 + $1.amount }, overdueOrders: 0, overdueCents: 0),
+            receivables: owed,
             notes: [
                 "sales are orders whose tickets were issued, counted when they were; refunds when they were requested",
-                "partner receivables: quota orders issued on the partner's account (payment method deferred), not yet billed; none is overdue before billing",
+                "partner receivables: quota orders issued on the partner's account (payment method deferred); overdue past the offer's due date; blocked ones (unpaid at the block before kick-off, tickets void) are not in net",
             ])
     }
 
@@ -233,6 +225,8 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         let r = self.receivables
         line("receivables", ["state": "open", "count": String(r.openOrders), "amount_cents": String(r.openCents)])
         line("receivables", ["state": "overdue", "count": String(r.overdueOrders), "amount_cents": String(r.overdueCents)])
+        line("receivables", ["state": "paid", "count": String(r.paidOrders), "amount_cents": String(r.paidCents)])
+        line("receivables", ["state": "blocked", "count": String(r.blockedOrders), "amount_cents": String(r.blockedCents)])
         return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
@@ -261,6 +255,8 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
                 [.text("Fees kept"), .euros(t.feesKeptCents)], [.text("Net"), .euros(t.netCents)],
                 [.text("Receivables open"), .euros(self.receivables.openCents)],
                 [.text("Receivables overdue"), .euros(self.receivables.overdueCents)],
+                [.text("Receivables paid"), .euros(self.receivables.paidCents)],
+                [.text("Receivables blocked"), .euros(self.receivables.blockedCents)],
             ] + self.notes.map { [.text("Note"), .text($0)] }
         return Spreadsheet(sheets: [
             .init(name: "Summary", rows: summary),

@@ -62,3 +62,58 @@ extension Reconciliation {
         return rows
     }
 }
+
+extension Reconciliation {
+    /// One order on a partner's account: it is owed (a receivable with its payment offer), paid (with
+    /// the invoice accounting made, of its amount), or closed with no valid ticket left. Money a
+    /// partner paid for tickets already blocked is unexplained: it goes back by hand.
+    static func receivableRows(
+        order: Orders.Row, entry: Receivables.Ledger?, validTickets: Int, matchCancelled: Bool, notQueued: Set<String>
+    ) -> [Row] {
+        let subject = "order:\(order.id.lowercased)"
+        func row(_ kind: String, _ status: Status, _ detail: String, _ amount: Int? = nil) -> Row {
+            Row(kind: kind, status: status, subject: subject, detail: detail, amountCents: amount ?? order.amount, ageSeconds: nil)
+        }
+        guard let entry else {
+            return notQueued.contains("order.completed:\(order.id.lowercased)")
+                ? [row("receivable_pending", .pending, "on its way from the outbox to the collection queue")]
+                : [row("receivable_missing", .unexplained, "issued on account, but nothing records what the partner owes")]
+        }
+        var rows: [Row] = []
+        switch entry.offerState {
+        case nil: rows.append(row("payment_offer_missing", .unexplained, "no payment offer queued or issued"))
+        case .queued?: rows.append(row("payment_offer_pending", .pending, "the payment offer is queued for e-računi"))
+        case .failed?: rows.append(row("payment_offer_failed", .unexplained, "e-računi refused the payment offer"))
+        case .issued?: break
+        }
+        switch entry.state {
+        case .open:
+            if validTickets == 0 {
+                rows.append(
+                    matchCancelled
+                        ? row("receivable_closing", .pending, "its match was cancelled; the next collection round closes it")
+                        : row("owed_without_tickets", .unexplained, "still owed, but no ticket of it is valid"))
+            }
+        case .paid:
+            if entry.invoiceState != .issued {
+                rows.append(row("invoice_missing", .unexplained, "paid, but no invoice from e-računi is recorded"))
+            } else if let invoiced = entry.invoiceCents, invoiced != entry.amountCents {
+                rows.append(
+                    row(
+                        "invoice_amount_mismatch", .unexplained, "the invoice is for \(invoiced) ¢, the order \(entry.amountCents) ¢",
+                        entry.amountCents - invoiced))
+            }
+        case .blocked, .cancelled:
+            if validTickets > 0 {
+                rows.append(row("closed_with_valid_tickets", .unexplained, "\(entry.state.rawValue), but \(validTickets) ticket(s) still valid"))
+            }
+            if entry.paidCents > 0 {
+                rows.append(
+                    row(
+                        "paid_after_close", .unexplained,
+                        "the partner paid \(entry.paidCents) ¢ after the order was \(entry.state.rawValue): return it", entry.paidCents))
+            }
+        }
+        return rows
+    }
+}

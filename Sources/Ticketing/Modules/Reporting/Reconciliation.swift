@@ -50,7 +50,7 @@ struct Reconciliation: Sendable {
 
     func run(matchID: Int64?, stripe: Bool, now: Date = Date()) async throws -> Report {
         // One snapshot for every table: a sale or refund committing meanwhile is wholly in or out.
-        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans) = try await self.postgres.withReadSnapshot(
+        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans, onAccount) = try await self.postgres.withReadSnapshot(
             logger: self.logger
         ) { connection in
             let orders = try await Orders.withPayments(connection, matchID: matchID, logger: self.logger)
@@ -62,7 +62,10 @@ struct Reconciliation: Sendable {
             let notQueued = try await Outbox.invoicesNotQueued(connection, logger: self.logger)
             // Refunds of payments no order claims belong to no match: checked with all matches.
             let orphans = matchID == nil ? try await Payments.unsettledRefundsWithoutOrder(connection, logger: self.logger) : []
-            return (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans)
+            let deferred = try await Orders.onAccount(connection, matchID: matchID, logger: self.logger)
+            let owed = try await Receivables.ledger(connection, orderIDs: deferred.map(\.id), logger: self.logger)
+            let matches = try await Matches.kickoffs(connection, ids: Array(Set(deferred.map(\.matchID))), logger: self.logger)
+            return (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans, (deferred, owed, matches))
         }
         var rows: [Row] = []
         for seat in conflicts {
@@ -157,6 +160,11 @@ struct Reconciliation: Sendable {
                         detail: "a payment of no order: \(refund.state == .created ? "not yet accepted by Stripe" : "accepted, not yet settled")",
                         amountCents: refund.amount, ageSeconds: age))
             }
+        }
+        for order in onAccount.0 {
+            rows += Self.receivableRows(
+                order: order, entry: onAccount.1[order.id], validTickets: valid[order.id] ?? 0,
+                matchCancelled: onAccount.2[order.matchID]?.cancelled ?? false, notQueued: notQueued)
         }
         var stripeChecked = 0
         if stripe, self.payments.stripe != nil {
