@@ -33,8 +33,9 @@ extension Invoicing {
         let invoiceState: State?
         let invoiceNumber: String?
         let invoiceDocumentID: String?
-        /// For a payment offer: when the partner is to pay.
+        /// For a payment offer: when the partner is to pay, and whether the order is still owed.
         let dueDate: String?
+        let receivableState: String?
     }
 
     /// Sends queued documents in order, one at a time at e-računi's pace, while this instance holds
@@ -89,7 +90,7 @@ extension Invoicing {
             """
             SELECT d.id, d.kind, d.reference, d.order_id, d.description, d.quantity, d.unit_price_cents, d.fee_cents, d.amount_cents, d.currency,
                    d.occurred_at, d.buyer_email, d.create_sent_at, d.next_attempt_at <= now(), d.attempts, i.state, i.number, i.document_id,
-                   r.due_date::text
+                   r.due_date::text, r.state
             FROM invoicing.documents d LEFT JOIN invoicing.documents i ON i.id = d.reverses_id
                 LEFT JOIN invoicing.receivables r ON d.kind = 'payment_offer' AND r.order_id = d.order_id
             WHERE d.state = 'queued' ORDER BY d.id LIMIT 1
@@ -103,7 +104,8 @@ extension Invoicing {
                 unitPrice: try col(6, Int.self), fee: try col(7, Int.self), amount: try col(8, Int.self), currency: try col(9, String.self),
                 occurredAt: try col(10, Date.self), buyerEmail: try col(11, String?.self), createSentAt: try col(12, Date?.self),
                 due: try col(13, Bool.self), attempts: try col(14, Int.self), invoiceState: try col(15, String?.self).flatMap(State.init(rawValue:)),
-                invoiceNumber: try col(16, String?.self), invoiceDocumentID: try col(17, String?.self), dueDate: try col(18, String?.self))
+                invoiceNumber: try col(16, String?.self), invoiceDocumentID: try col(17, String?.self), dueDate: try col(18, String?.self),
+                receivableState: try col(19, String?.self))
         }
         return nil
     }
@@ -115,6 +117,11 @@ extension Invoicing {
             // Its invoice was refused (or never queued): the storno of a document that does not exist
             // cannot be issued. Support retries both, the invoice first.
             try await self.fail(head, why: "the invoice it reverses is not issued (\(head.invoiceState?.rawValue ?? "none"))")
+            return true
+        }
+        if head.kind == .paymentOffer, let state = head.receivableState, state != "open", head.createSentAt == nil {
+            // Blocked or cancelled before its offer went out: the partner owes nothing, so none is made.
+            try await self.fail(head, why: "not sent: the order is no longer owed (\(state))")
             return true
         }
         // Never a second create while the first may have been done: e-računi is asked for our

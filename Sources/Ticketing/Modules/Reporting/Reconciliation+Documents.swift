@@ -80,7 +80,9 @@ extension Reconciliation {
                 : [row("receivable_missing", .unexplained, "issued on account, but nothing records what the partner owes")]
         }
         var rows: [Row] = []
-        switch entry.offerState {
+        // A closed order's offer may never have gone out (nothing was owed any more).
+        let closed = entry.state == .blocked || entry.state == .cancelled
+        switch closed ? .issued : entry.offerState {
         case nil: rows.append(row("payment_offer_missing", .unexplained, "no payment offer queued or issued"))
         case .queued?: rows.append(row("payment_offer_pending", .pending, "the payment offer is queued for e-računi"))
         case .failed?: rows.append(row("payment_offer_failed", .unexplained, "e-računi refused the payment offer"))
