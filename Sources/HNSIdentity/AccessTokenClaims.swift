@@ -12,9 +12,12 @@ struct AccessTokenClaims: JWTPayload {
     var email: String?
     var roles: [String]
     var amr: [String]
+    /// A Petrol clerk's station (`petrol_station`), as the quota portal's sign-in sets it.
+    var station: String?
 
     private enum CodingKeys: String, CodingKey {
         case iss, sub, aud, exp, nbf, email, roles, amr
+        case station = "petrol_station"
     }
 
     init(from decoder: any Decoder) throws {
@@ -29,6 +32,7 @@ struct AccessTokenClaims: JWTPayload {
         self.email = try? c.decode(String.self, forKey: .email)
         self.roles = Self.strings(c, .roles)
         self.amr = Self.strings(c, .amr)
+        self.station = try? c.decode(String.self, forKey: .station)
     }
 
     private static func strings(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) -> [String] {
@@ -45,6 +49,7 @@ struct AccessTokenClaims: JWTPayload {
         try c.encodeIfPresent(self.email, forKey: .email)
         try c.encode(self.roles, forKey: .roles)
         try c.encode(self.amr, forKey: .amr)
+        try c.encodeIfPresent(self.station, forKey: .station)
     }
 
     /// Claims are checked by `IdentityVerifier`, which owns the leeway and maps each failure to

@@ -20,13 +20,16 @@ public struct Identity: Sendable, Equatable {
     public let amr: [String]
     /// When the token stops being accepted (`exp`, before leeway).
     public let expiresAt: Date
+    /// A Petrol clerk's station (`petrol_station`); nil for everyone else.
+    public let station: String?
 
-    public init(userID: String, email: String? = nil, roles: Set<Role> = [], amr: [String] = [], expiresAt: Date) {
+    public init(userID: String, email: String? = nil, roles: Set<Role> = [], amr: [String] = [], expiresAt: Date, station: String? = nil) {
         self.userID = userID
         self.email = email
         self.roles = roles
         self.amr = amr
         self.expiresAt = expiresAt
+        self.station = station
     }
 
     /// Whether the session was established with a second factor.

@@ -123,9 +123,12 @@ public final class IdentityVerifier: Sendable {
             !subject.unicodeScalars.contains(where: JSONBodyRules.isRefused)
         else { throw .malformedToken }
         let email = claims.email.flatMap { $0.utf8.count <= 320 && !$0.unicodeScalars.contains(where: JSONBodyRules.isRefused) ? $0 : nil }
+        let station = claims.station.flatMap {
+            !$0.isEmpty && $0.utf8.count <= 64 && !$0.unicodeScalars.contains(where: JSONBodyRules.isRefused) ? $0 : nil
+        }
         return Identity(
             userID: subject, email: email, roles: Set(claims.roles.compactMap(Role.init(rawValue:))), amr: claims.amr,
-            expiresAt: Date(timeIntervalSince1970: expiresAt))
+            expiresAt: Date(timeIntervalSince1970: expiresAt), station: station)
     }
 }
 

@@ -137,6 +137,9 @@ enum OpenAPIDocument {
             - {type: 'https://hns.hr/problems/invoice-not-issued', status: 409, title: 'Invoice not issued yet'}
             - {type: 'https://hns.hr/problems/document-not-retryable', status: 409, title: 'Document cannot be retried'}
             - {type: 'https://hns.hr/problems/receivable-closed', status: 409, title: 'Receivable closed'}
+            - {type: 'https://hns.hr/problems/pin-held-elsewhere', status: 409, title: 'PIN held at another till'}
+            - {type: 'https://hns.hr/problems/petrol-hold-ended', status: 409, title: 'Till hold ended'}
+            - {type: 'https://hns.hr/problems/pin-closed', status: 409, title: 'PIN no longer usable'}
             - {type: 'https://hns.hr/problems/quota-closed', status: 409, title: 'Quota closed'}
             - {type: 'https://hns.hr/problems/delegation-not-allowed', status: 409, title: 'Delegation not allowed'}
             - {type: 'https://hns.hr/problems/quota-seats-not-free', status: 409, title: 'Not enough free quota seats'}
@@ -1902,6 +1905,79 @@ enum OpenAPIDocument {
                       amount_cents: {type: integer}
                 receivables: {$ref: '#/components/schemas/ReceivableTotals'}
                 notes: {type: array, items: {type: string}}
+            PinRequestInput:
+              description: >-
+                The holders of the tickets to buy at a Petrol station, in one sector of a match; checked now as a
+                purchase's attendees are (OIB or passport, blacklist, one ticket per person per match).
+              type: object
+              required: [match_id, sector, attendees]
+              properties:
+                match_id: {type: integer, minimum: 1, maximum: 9223372036854775807}
+                sector: {type: string, minLength: 1, maxLength: 40}
+                attendees:
+                  type: array
+                  minItems: 1
+                  maxItems: 10
+                  uniqueItems: true
+                  items: {$ref: '#/components/schemas/Attendee'}
+            PinRequest:
+              description: >-
+                A PIN to show at a Petrol till: pending (no till holds it), held (seats held at `station` until
+                `hold_expires_at`), confirmed (sold: `order_id`'s tickets are in the wallet), cancelled or expired.
+              type: object
+              required: [id, pin, match_id, sector, quantity, unit_price_cents, amount_cents, currency, state, expires_at, station,
+                hold_expires_at, order_id, holder_names]
+              properties:
+                id: {type: string, format: uuid}
+                pin: {type: string, pattern: '^[0-9]{10}$'}
+                match_id: {type: integer}
+                sector: {type: string}
+                quantity: {type: integer}
+                unit_price_cents: {type: integer}
+                amount_cents: {type: integer}
+                currency: {type: string}
+                state: {type: string, enum: [pending, held, confirmed, cancelled, expired]}
+                expires_at: {type: string, format: date-time}
+                station: {type: [string, 'null']}
+                hold_expires_at: {type: [string, 'null'], format: date-time}
+                order_id: {type: [string, 'null'], format: uuid}
+                holder_names: {type: array, items: {type: string}}
+            TillInput:
+              type: object
+              required: [terminal_id]
+              properties:
+                terminal_id: {type: string, minLength: 1, maxLength: 64, description: the till's id (the station is the clerk's token's)}
+                payment_reference: {type: string, minLength: 1, maxLength: 128, description: "Petrol's payment reference (confirm: required)"}
+            TillView:
+              description: What the till shows of a PIN's sale; holders by name only.
+              type: object
+              required: [pin, match_id, sector, quantity, amount_cents, currency, state, station, terminal_id, hold_expires_at, order_id,
+                holder_names, ticket_ids]
+              properties:
+                pin: {type: string}
+                match_id: {type: integer}
+                sector: {type: string}
+                quantity: {type: integer}
+                amount_cents: {type: integer}
+                currency: {type: string}
+                state: {type: string, enum: [pending, held, confirmed, cancelled, expired]}
+                station: {type: [string, 'null']}
+                terminal_id: {type: [string, 'null']}
+                hold_expires_at: {type: [string, 'null'], format: date-time}
+                order_id: {type: [string, 'null'], format: uuid}
+                holder_names: {type: array, items: {type: string}}
+                ticket_ids: {type: array, items: {type: string, format: uuid}}
+            PetrolSettlementLine:
+              type: object
+              required: [station, day, sales, tickets, amount_cents, commission_cents, net_cents]
+              properties:
+                station: {type: string}
+                day: {type: string}
+                sales: {type: integer}
+                tickets: {type: integer}
+                amount_cents: {type: integer}
+                commission_cents: {type: integer}
+                net_cents: {type: integer, description: what Petrol owes HNS (amount less commission)}
             ReceivableTotals:
               description: Partner orders on account by state (overdue are open ones past their due date, also counted as open).
               type: object
@@ -2655,6 +2731,110 @@ enum OpenAPIDocument {
                 '200': {description: queued again, content: {application/json: {schema: {$ref: '#/components/schemas/AccountingDocument'}}}}
                 '404': {$ref: '#/components/responses/Problem'}
                 '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/petrol/pin-requests:
+            post:
+              summary: >-
+                Ask for a PIN to buy these holders' tickets at a Petrol station (the fan): checked now as a purchase is;
+                one live request per fan and match (409 pin-closed); the answer names the amount to pay at the till.
+              x-hns-role: customer
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/PinRequestInput'}}}}
+              responses:
+                '201': {description: the PIN, content: {application/json: {schema: {$ref: '#/components/schemas/PinRequest'}}}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+          /api/v1/petrol/pin-requests/{requestId}:
+            get:
+              summary: A PIN request of mine and its state
+              x-hns-role: customer
+              parameters:
+                - {name: requestId, in: path, required: true, schema: {type: string, format: uuid}}
+              responses:
+                '200': {description: the request, content: {application/json: {schema: {$ref: '#/components/schemas/PinRequest'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+          /api/v1/petrol/pin-requests/{requestId}/cancel:
+            post:
+              summary: Withdraw a PIN request not yet sold (a till's hold on it ends with it)
+              x-hns-role: customer
+              parameters:
+                - {name: requestId, in: path, required: true, schema: {type: string, format: uuid}}
+              responses:
+                '200': {description: cancelled, content: {application/json: {schema: {$ref: '#/components/schemas/PinRequest'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+          /api/v1/petrol/pins/{pin}/hold:
+            post:
+              summary: >-
+                Hold the PIN's seats at this till for 20 minutes (petrol_staff; the token's `petrol_station` names the station). The same till again: the same hold; another till while held: 409 pin-held-elsewhere. Look-ups are limited per clerk and station; repeated misses lock the clerk out (429).
+              x-hns-role: petrol_staff
+              parameters:
+                - {name: pin, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 64}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/TillInput'}}}}
+              responses:
+                '200': {description: the sale at this till, content: {application/json: {schema: {$ref: '#/components/schemas/TillView'}}}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '429': {$ref: '#/components/responses/Problem'}
+          /api/v1/petrol/pins/{pin}/confirm:
+            post:
+              summary: >-
+                Petrol took the money: the order is paid through the channel petrol and its tickets issued (the holders checked against the blacklist again). 409 petrol-hold-ended after the hold ran out; the same confirmation again answers the same sale. Look-ups are limited per clerk and station; repeated misses lock the clerk out (429).
+              x-hns-role: petrol_staff
+              parameters:
+                - {name: pin, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 64}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/TillInput'}}}}
+              responses:
+                '200': {description: the sale at this till, content: {application/json: {schema: {$ref: '#/components/schemas/TillView'}}}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '429': {$ref: '#/components/responses/Problem'}
+          /api/v1/petrol/pins/{pin}/release:
+            post:
+              summary: >-
+                Give the PIN's seats back (the fan may go to another till). Look-ups are limited per clerk and station; repeated misses lock the clerk out (429).
+              x-hns-role: petrol_staff
+              parameters:
+                - {name: pin, in: path, required: true, schema: {type: string, minLength: 1, maxLength: 64}}
+              requestBody: {required: true, content: {application/json: {schema: {$ref: '#/components/schemas/TillInput'}}}}
+              responses:
+                '200': {description: the sale at this till, content: {application/json: {schema: {$ref: '#/components/schemas/TillView'}}}}
+                '403': {$ref: '#/components/responses/Problem'}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+                '429': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/petrol/settlement:
+            get:
+              summary: >-
+                Petrol's settlement (admin): confirmed sales per station and Zagreb day from `from` to `to` (inclusive),
+                with Petrol's commission and what Petrol owes; JSON or a real XLSX (`format=xlsx`).
+              x-hns-role: admin
+              parameters:
+                - {name: from, in: query, required: true, schema: {type: string, format: date}}
+                - {name: to, in: query, required: true, schema: {type: string, format: date}}
+                - {name: station, in: query, required: false, schema: {type: string, minLength: 1, maxLength: 64}}
+                - {name: format, in: query, required: false, schema: {type: string, enum: [json, xlsx]}}
+              responses:
+                '200':
+                  description: the settlement
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [from, to, commission_basis_points, lines, totals]
+                        properties:
+                          from: {type: string}
+                          to: {type: string}
+                          commission_basis_points: {type: integer}
+                          lines: {type: array, items: {$ref: '#/components/schemas/PetrolSettlementLine'}}
+                          totals: {$ref: '#/components/schemas/PetrolSettlementLine'}
+                    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+                '422': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/receivables:
             get:
               summary: >-

@@ -29,6 +29,7 @@ struct TicketingModules: Sendable {
     let support: Support
     let invoicing: Invoicing
     let receivables: Receivables
+    let petrol: Petrol
     let reconciliation: Reconciliation
     let quotas: Quotas
     /// Nil where no configuration sets them (tests of a module, subcommands).
@@ -89,7 +90,7 @@ struct TicketingModules: Sendable {
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, payments: payments,
             invoicing: invoicing, purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze,
-            clock: clock, logger: logger)
+            clock: clock, petrol: config.petrol, logger: logger)
         self.purchaseLimits = PurchaseRateLimits(
             limiter: RedisRateLimiter(redis: redis, logger: logger), perUser: config.purchaseRatePerUser, perAddress: config.purchaseRatePerAddress,
             addressHeader: config.clientAddressHeader.flatMap { HTTPField.Name($0) })
@@ -99,7 +100,7 @@ struct TicketingModules: Sendable {
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), payments: Payments? = nil,
         invoicing: Invoicing? = nil, purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck,
-        transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, logger: Logger
+        transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, petrol: Petrol.Settings = .init(), logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis
@@ -135,6 +136,14 @@ struct TicketingModules: Sendable {
         self.receivables = Receivables(postgres: postgres, invoicing: self.invoicing, inventory: inventory, logger: logger, clock: clock)
         self.reconciliation = Reconciliation(postgres: postgres, payments: self.payments, logger: logger)
         self.quotas = Quotas(postgres: postgres, inventory: inventory, orders: self.orders, matches: matches, logger: logger)
+        let (profiles, sales) = (self.profiles, self.matches)
+        var till = Petrol(
+            postgres: postgres, redis: redis, inventory: inventory, orders: self.orders,
+            limiter: RedisRateLimiter(redis: redis, logger: logger),
+            limit: { matchID, buyer in try await sales.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) } },
+            logger: logger)
+        till.settings = petrol
+        self.petrol = till
     }
 }
 
@@ -259,6 +268,8 @@ public enum TicketingApp {
         // E8 accounting
         modules.invoicing.addRoutes(to: groups)
         modules.receivables.addRoutes(to: groups)
+        // E12
+        modules.petrol.addRoutes(to: groups)
         // E14
         modules.reconciliation.addRoutes(to: groups)
         FinancialReports(postgres: modules.postgres, logger: logger).addRoutes(to: groups)

@@ -68,6 +68,8 @@ public struct TicketingConfiguration: Sendable {
     public var deferredBlockBefore: Duration = .seconds(48 * 3600)
     public var deferredRemindEvery: Duration = .seconds(72 * 3600)
     public var collectionInterval: Duration = .seconds(300)
+    /// Petrol station sales: PIN lifetime, a till's hold, Petrol's commission, look-up limits.
+    var petrol = Petrol.Settings()
 
     public struct ERacuniSettings: Sendable {
         public var endpoint: String
@@ -136,6 +138,15 @@ public struct TicketingConfiguration: Sendable {
         let collection = env.duration("HNS_COLLECTION_INTERVAL", default: .seconds(300))
         // e-računi's pace is shared with the documents: a round is one list request.
         if collection < .seconds(1) { env.problem("HNS_COLLECTION_INTERVAL must be at least 1s") }
+        var petrol = Petrol.Settings()
+        petrol.pinTTL = env.duration("HNS_PETROL_PIN_TTL", default: petrol.pinTTL)
+        petrol.holdTTL = env.duration("HNS_PETROL_HOLD_TTL", default: petrol.holdTTL)
+        petrol.commissionBasisPoints = env.int("HNS_PETROL_COMMISSION_BPS", default: petrol.commissionBasisPoints, range: 0...10_000)
+        petrol.lookupsPerClerk = env.rateLimit("HNS_PETROL_LOOKUPS_PER_CLERK", default: petrol.lookupsPerClerk)
+        petrol.lookupsPerStation = env.rateLimit("HNS_PETROL_LOOKUPS_PER_STATION", default: petrol.lookupsPerStation)
+        petrol.missesBeforeLockout = env.int("HNS_PETROL_MISSES_BEFORE_LOCKOUT", default: petrol.missesBeforeLockout, range: 1...1000)
+        petrol.lockout = env.duration("HNS_PETROL_LOCKOUT", default: petrol.lockout)
+        if petrol.holdTTL < .seconds(1) { env.problem("HNS_PETROL_HOLD_TTL must be at least 1s") }
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
@@ -164,6 +175,7 @@ public struct TicketingConfiguration: Sendable {
         config.deferredBlockBefore = blockBefore
         config.deferredRemindEvery = remindEvery
         config.collectionInterval = collection
+        config.petrol = petrol
         return config
     }
 

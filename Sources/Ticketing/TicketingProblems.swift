@@ -46,6 +46,11 @@ enum TicketingProblems {
     static let documentNotRetryable = ProblemType("document-not-retryable", .conflict, "Document cannot be retried")
     static let receivableClosed = ProblemType("receivable-closed", .conflict, "Receivable closed")
 
+    // E12
+    static let pinHeldElsewhere = ProblemType("pin-held-elsewhere", .conflict, "PIN held at another till")
+    static let petrolHoldEnded = ProblemType("petrol-hold-ended", .conflict, "Till hold ended")
+    static let pinClosed = ProblemType("pin-closed", .conflict, "PIN no longer usable")
+
     // E7
     static let quotaClosed = ProblemType("quota-closed", .conflict, "Quota closed")
     static let delegationNotAllowed = ProblemType("delegation-not-allowed", .conflict, "Delegation not allowed")
@@ -59,7 +64,8 @@ enum TicketingProblems {
             configConflict, soldOut, notOnSale, salesPhase, sectorClosed, notEnoughSeats, seatsUnavailable, buyerLimit, holdNotActive,
             paymentUnderWay, holdHasOrder, attendeeHasTicket, orderPaid, orderEnded, idempotencyKeyReused, rateLimited,
             ticketNotTransferable, transferFrozen, orderNotRefundable, ticketNotRefundable, refundNotRetryable, invoiceNotIssued,
-            documentNotRetryable, receivableClosed, quotaClosed, delegationNotAllowed, quotaSeatsNotFree, creditLimit,
+            documentNotRetryable, receivableClosed, pinHeldElsewhere, petrolHoldEnded, pinClosed, quotaClosed, delegationNotAllowed,
+            quotaSeatsNotFree, creditLimit,
         ]
 }
 
@@ -204,6 +210,32 @@ extension Receivables.ReceivableError: ProblemConvertible {
         case .notFound: .notFound("No order on a partner's account with this id.")
         case .notOpen(let state):
             Problem(TicketingProblems.receivableClosed, detail: "This order's receivable is \(state.rawValue); only an open one is reminded.")
+        }
+    }
+}
+
+extension Petrol.PetrolError: ProblemConvertible {
+    var problem: Problem {
+        switch self {
+        case .notFound: .notFound("No live PIN request matches.")
+        case .noStation: Problem(.forbidden, detail: "This sign-in names no Petrol station (claim petrol_station).")
+        case .heldElsewhere(let station):
+            Problem(TicketingProblems.pinHeldElsewhere, detail: "This PIN's seats are held at another till (station \(station)).")
+        case .holdExpired:
+            Problem(TicketingProblems.petrolHoldEnded, detail: "The till's hold on these seats has ended; nothing was sold. Hold the PIN again.")
+        case .notHeldHere: Problem(TicketingProblems.petrolHoldEnded, detail: "This till holds no seats for this PIN; hold it first.")
+        case .locked(let wait):
+            {
+                let seconds = max(1, Int((wait.seconds).rounded(.up)))
+                var p = Problem(TicketingProblems.rateLimited, detail: "Too many PIN look-ups; try again in \(seconds) s.")
+                p.extraHeaders[.retryAfter] = String(seconds)
+                return p
+            }()
+        case .closed(let state):
+            Problem(
+                TicketingProblems.pinClosed,
+                detail: state == .pending
+                    ? "A live PIN request for this match exists already; cancel it first." : "This PIN request is \(state.rawValue).")
         }
     }
 }

@@ -70,10 +70,11 @@ struct TicketingHarness: Sendable {
 
     static func token(
         user: String = "fan-1", email: String? = nil, roles: [String] = ["customer"], amr: [String] = ["pwd"], expiresIn: Duration = .seconds(300),
-        issuer: String = TicketingHarness.issuer, secret: String = TicketingHarness.secret
+        issuer: String = TicketingHarness.issuer, secret: String = TicketingHarness.secret, station: String? = nil
     ) async throws -> String {
         var claims = JWKSTestServer.claims(issuer: issuer, audience: audience, subject: user, roles: roles, amr: amr, expiresIn: expiresIn)
         if let email { claims["email"] = .string(email) }
+        if let station { claims["petrol_station"] = .string(station) }
         return try await JWKSTestServer.mint(claims: claims, signature: .hs256(secret: secret))
     }
 

@@ -71,13 +71,15 @@ struct Inventory: Sendable {
 
     /// Holds seats for `buyer`, at most `limit` per buyer and match counting what they hold and bought.
     /// Holds the seats; the answer (`Hold.answer()`) is recorded for `key` in the same transaction.
-    func reserve(matchID: Int64, buyer: Actor, request: Request, limit: Int, key: Idempotency.Key? = nil) async throws -> Hold {
+    /// `ttl`: how long this hold lasts, when not `holdTTL` (a Petrol till's).
+    func reserve(matchID: Int64, buyer: Actor, request: Request, limit: Int, key: Idempotency.Key? = nil, ttl: Duration? = nil) async throws -> Hold {
         let backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(100))
         var attempt = 1
         while true {
             do {
                 let (hold, sector) = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-                    try await self.reserve(on: connection, matchID: matchID, buyer: buyer, request: request, limit: limit, key: key)
+                    try await self.reserve(
+                        on: connection, matchID: matchID, buyer: buyer, request: request, limit: limit, key: key, ttl: ttl ?? self.holdTTL)
                 }
                 await self.afterCommit(hold: hold, sector: sector)
                 return hold
@@ -90,7 +92,7 @@ struct Inventory: Sendable {
 
     /// Returns the hold and its sector's counts as this transaction left them, for the Redis copy.
     private func reserve(
-        on connection: PostgresConnection, matchID: Int64, buyer actor: Actor, request: Request, limit: Int, key: Idempotency.Key?
+        on connection: PostgresConnection, matchID: Int64, buyer actor: Actor, request: Request, limit: Int, key: Idempotency.Key?, ttl: Duration
     ) async throws -> (Hold, (AvailabilityProjection.SectorAvailability, version: Int64)) {
         let buyer = actor.id
         let quantity: Int
@@ -202,7 +204,7 @@ struct Inventory: Sendable {
         let sectorCode = sector.code
 
         let holdID = UUID.random()
-        let ttlSeconds = Double(self.holdTTL.components.seconds) + Double(self.holdTTL.components.attoseconds) / 1e18
+        let ttlSeconds = Double(ttl.components.seconds) + Double(ttl.components.attoseconds) / 1e18
         // The hold (with the units it takes, the record a late payment re-takes them from), its units
         // and the audit entry in one statement (the units' foreign key to the hold is checked at its
         // end, when the hold row is there). Fewer units than asked: a concurrent buyer took one since
@@ -260,6 +262,11 @@ struct Inventory: Sendable {
         if let left = await self.projection.push(matchID: hold.matchId, entries: [sector], with: [setKey]), left == 0 {
             await self.seatsLeftChanged(hold.matchId, left)
         }
+    }
+
+    /// The sector as it is sold now, for a sale that holds its seats later (a Petrol PIN's price).
+    func sectorForSale(_ connection: PostgresConnection, matchID: Int64, sector: String) async throws -> AvailabilityProjection.SectorAvailability {
+        try await self.sellableSector(connection, matchID: matchID, sector: sector)
     }
 
     /// The sector as it is sold now (price from the match's current configuration, seats available

@@ -14,19 +14,21 @@ extension Orders {
     /// `held` is the change to the sector's counters that holding the seats made, not yet written:
     /// the two are written as one (a statement changes a row once).
     func issueOnAccount(
-        on connection: PostgresConnection, placed: Placed, holdID: UUID, held: Inventory.CountsChange, buyer: String, email: String?,
-        terms: PaymentTerms, actor: Actor
+        on connection: PostgresConnection, placed: Placed, holdID: UUID, held: Inventory.CountsChange?, buyer: String, email: String?,
+        terms: PaymentTerms, actor: Actor, reason: String? = nil
     ) async throws -> @Sendable () async -> Void {
         guard case .sold(let sale) = try await self.inventory.sell(on: connection, holdID: holdID, actor: actor), sale.fromHeld,
-            sale.sector == held.sector
+            held == nil || sale.sector == held?.sector
         else {
             throw InventoryError.holdNotActive(state: "ended")
         }
         var counts = sale.counts
-        counts.available += held.available
-        counts.held += held.held
-        counts.sold += held.sold
-        counts.allocated += held.allocated
+        if let held {
+            counts.available += held.available
+            counts.held += held.held
+            counts.sold += held.sold
+            counts.allocated += held.allocated
+        }
         var writes = PreparedWrites()
         // The sector's counter first: PostgreSQL runs the last-added part first, so it is locked last.
         self.inventory.add(counts, to: &writes)
@@ -38,13 +40,14 @@ extension Orders {
             [
                 (
                     .issuedOnAccount,
-                    terms == .free ? "free of charge: \(issued.count) ticket(s) issued" : "on account: \(issued.count) ticket(s) issued", actor
+                    reason ?? (terms == .free ? "free of charge: \(issued.count) ticket(s) issued" : "on account: \(issued.count) ticket(s) issued"),
+                    actor
                 )
             ],
             also: [Tickets.entry(issued: issued, orderID: placed.id, matchID: placed.matchID)], to: &writes)
         let order = placed.id.lowercased
-        // A deferred order is owed a payment offer to the partner (invoicing collects it); a free one
-        // no document at all.
+        // A deferred order is owed a payment offer to the partner (invoicing collects it), one paid at
+        // a Petrol till its invoice; a free one no document at all.
         var messages: [Outbox.Message] = [
             .init(
                 subject: "order.completed", msgID: "order.completed:\(order)",
@@ -52,7 +55,8 @@ extension Orders {
                     "order_id": .string(order), "match_id": .number(Double(placed.matchID)), "buyer_id": .string(buyer),
                     "buyer_email": email.map(JSONValue.string) ?? .null, "tickets": .number(Double(issued.count)),
                     "payment_terms": .string(terms.rawValue), "amount_cents": .number(Double(placed.amount)),
-                ]), job: true, invoice: terms == .deferred),
+                    "channel": .string(terms == .petrol ? "petrol" : "quota"),
+                ]), job: true, invoice: terms == .deferred || terms == .petrol),
             .init(
                 subject: "mail.order_confirmation", msgID: "mail.order_confirmation:\(order)",
                 payload: .object([
@@ -121,5 +125,55 @@ extension Orders {
                     ])),
             ], to: &writes)
         return (row.matchID, tickets.map(\.unitID))
+    }
+
+    /// Issues the tickets of an order whose seats are held and whose money was taken elsewhere (a
+    /// Petrol till), in the caller's transaction: the order locked with its attendees, its hold sold.
+    /// Returns the order's tickets and the work to run after the commit; throws `orderEnded` unless
+    /// the order still holds its seats.
+    func issueHeld(
+        on connection: PostgresConnection, orderID: UUID, terms: PaymentTerms, actor: Actor, reason: String
+    ) async throws -> (tickets: [UUID], after: @Sendable () async -> Void) {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.rowColumns.split(separator: ", ").map { "o." + $0 }.joined(separator: ", ")),
+                   a.position, a.unit_id, a.first_name || ' ' || a.last_name, a.deliver_to_email, a.ticket_id
+            FROM orders.orders o JOIN orders.attendees a ON a.order_id = o.id
+            WHERE o.id = \(orderID) ORDER BY a.position FOR UPDATE OF o
+            """, logger: self.logger)
+        var order: Row?
+        var attendees: [AttendeeRow] = []
+        for try await raw in rows {
+            let r = raw.makeRandomAccess()
+            order = try Row(r)
+            attendees.append(
+                AttendeeRow(
+                    position: try r[12].decode(Int.self, context: .default), unitID: try r[13].decode(Int64.self, context: .default),
+                    name: try r[14].decode(String.self, context: .default), deliverToEmail: try r[15].decode(String?.self, context: .default),
+                    ticketID: try r[16].decode(UUID.self, context: .default)))
+        }
+        guard let order else { throw OrdersError.notFound }
+        guard order.state == .seatsHeld else { throw OrdersError.invalidTransition(.init(from: order.state, event: .issuedOnAccount)) }
+        let placed = Placed(id: order.id, matchID: order.matchID, amount: order.amount, answer: [], attendees: attendees)
+        let after = try await self.issueOnAccount(
+            on: connection, placed: placed, holdID: order.holdID, held: nil, buyer: order.buyer, email: order.email, terms: terms, actor: actor,
+            reason: reason)
+        return (attendees.map(\.ticketID), after)
+    }
+
+    /// Of these people (their `personKey`s), those who already have a ticket or an open order for the
+    /// match: the one-ticket-per-person rule, checked before anything is held (a Petrol PIN request).
+    static func personsTaken(_ connection: PostgresConnection, matchID: Int64, keys: [String], logger: Logger) async throws -> Set<String> {
+        let rows = try await connection.prepared(
+            """
+            SELECT k.key FROM unnest(\(keys)::text[]) AS k(key)
+            WHERE EXISTS (
+                SELECT 1 FROM orders.attendees a JOIN orders.orders o ON o.id = a.order_id
+                WHERE a.match_id = \(matchID) AND a.person_key = k.key
+                  AND a.refunded_at IS NULL AND o.state NOT IN ('expired', 'cancelled', 'payment_failed'))
+            """, logger: logger)
+        var out: Set<String> = []
+        for try await key in rows.decode(String.self) { out.insert(key) }
+        return out
     }
 }

@@ -189,6 +189,8 @@ struct Orders: Sendable {
         case deferred
         /// Nothing to pay (a free quota).
         case free
+        /// Paid at a Petrol station's till (E12): tickets issued when the clerk confirms.
+        case petrol
     }
 
     /// An order placed (not yet committed): its answer and what issuing its tickets needs.

@@ -130,7 +130,8 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
             guard let order = orders[i.orderID] else { return nil }
             let tickets = order.unitPrice > 0 ? order.amount / order.unitPrice : i.tickets
             return Sale(
-                orderID: i.orderID, matchID: i.matchID, sector: i.sector, channel: quota.contains(i.orderID) ? "quota" : "app",
+                orderID: i.orderID, matchID: i.matchID, sector: i.sector,
+                channel: terms[i.orderID] == .petrol ? "petrol" : quota.contains(i.orderID) ? "quota" : "app",
                 paymentMethod: (terms[i.orderID] ?? .card).rawValue, amount: order.amount, tickets: tickets, currency: order.currency)
         }
         var channels: [String: (orders: Int, tickets: Int, gross: Int)] = [:]
