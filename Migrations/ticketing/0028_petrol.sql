@@ -39,3 +39,6 @@ CREATE TABLE petrol.pin_requests (
 CREATE UNIQUE INDEX pin_requests_live_pin ON petrol.pin_requests (pin) WHERE state IN ('pending', 'held');
 CREATE UNIQUE INDEX pin_requests_live_user ON petrol.pin_requests (user_id, match_id) WHERE state IN ('pending', 'held');
 CREATE INDEX pin_requests_confirmed ON petrol.pin_requests (confirmed_at, station) WHERE state = 'confirmed';
+
+-- A Petrol sale's invoice names the till as how it was paid (not a card through Stripe).
+ALTER TABLE invoicing.documents ADD COLUMN payment_channel text;

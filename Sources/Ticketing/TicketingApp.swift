@@ -83,6 +83,7 @@ struct TicketingModules: Sendable {
             invoicing.settings.businessUnit = e.businessUnit
             invoicing.settings.cashRegisterCode = e.cashRegisterCode
             invoicing.settings.accountMethodOfPayment = e.accountMethodOfPayment
+            invoicing.settings.petrolMethodOfPayment = e.petrolMethodOfPayment
         }
         invoicing.settings.paymentDays = config.deferredPaymentDays
         invoicing.settings.blockBefore = config.deferredBlockBefore

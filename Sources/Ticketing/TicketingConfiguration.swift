@@ -84,6 +84,8 @@ public struct TicketingConfiguration: Sendable {
         public var methodOfPayment = "Stripe"
         /// How e-računi books a partner's payment on account (a bank transfer).
         public var accountMethodOfPayment = "BankTransfer"
+        /// How e-računi books a sale paid at a Petrol till.
+        public var petrolMethodOfPayment = "Other"
         public var businessUnit: String?
         public var cashRegisterCode: String?
 
@@ -191,6 +193,7 @@ public struct TicketingConfiguration: Sendable {
         let vat = env.int("HNS_ERACUNI_VAT_PERCENT", default: 25, range: 0...100)
         let method = env.string("HNS_ERACUNI_PAYMENT_METHOD", default: "Stripe")
         let accountMethod = env.string("HNS_ERACUNI_ACCOUNT_PAYMENT_METHOD", default: "BankTransfer")
+        let petrolMethod = env.string("HNS_ERACUNI_PETROL_PAYMENT_METHOD", default: "Other")
         if timeout < .seconds(1) { env.problem("HNS_ERACUNI_TIMEOUT must be at least 1s") }
         let given = [url != nil, user != nil, secret != nil, token != nil]
         guard given.contains(true) else { return nil }
@@ -204,6 +207,7 @@ public struct TicketingConfiguration: Sendable {
         settings.vatPercent = vat
         settings.methodOfPayment = method
         settings.accountMethodOfPayment = accountMethod
+        settings.petrolMethodOfPayment = petrolMethod
         settings.businessUnit = env.string("HNS_ERACUNI_BUSINESS_UNIT")
         settings.cashRegisterCode = env.string("HNS_ERACUNI_CASH_REGISTER")
         return settings

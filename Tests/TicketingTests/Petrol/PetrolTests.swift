@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func a_pin_is_held_at_one_till_confirmed_and_its_tickets_land_in_the_fans_wallet() async throws {
-        try await PurchaseHarness.with { p in
+        try await PurchaseHarness.with(eRacuni: true) { p in
             let h = p.h
             let match = try await h.matchOnSale(rows: 4, seats: 10)
             let made = try await Self.requestPIN(h, match: match, people: [31, 32])
@@ -101,6 +101,11 @@ import Testing
             let report = try await h.call("GET", "/api/v1/admin/reports/financial?match=\(match)", token: admin)
             let channels = (report.object["sales_by_channel"] as? [[String: Any]]) ?? []
             #expect(channels.map { $0["channel"] as? String } == ["petrol"], "\(report.body)")
+            // Its invoice says it was paid at the till, not by card.
+            #expect(
+                try await eventually(timeout: .seconds(20)) {
+                    try await InvoicingTests.simDocuments(p).first?["methodOfPayment"] as? String == "Other"
+                })
         }
     }
 

@@ -36,6 +36,8 @@ extension Invoicing {
         /// For a payment offer: when the partner is to pay, and whether the order is still owed.
         let dueDate: String?
         let receivableState: String?
+        /// `petrol` for a sale paid at a Petrol till; nil: by card through Stripe.
+        let channel: String?
     }
 
     /// Sends queued documents in order, one at a time at e-računi's pace, while this instance holds
@@ -90,7 +92,7 @@ extension Invoicing {
             """
             SELECT d.id, d.kind, d.reference, d.order_id, d.description, d.quantity, d.unit_price_cents, d.fee_cents, d.amount_cents, d.currency,
                    d.occurred_at, d.buyer_email, d.create_sent_at, d.next_attempt_at <= now(), d.attempts, i.state, i.number, i.document_id,
-                   r.due_date::text, r.state
+                   r.due_date::text, r.state, d.payment_channel
             FROM invoicing.documents d LEFT JOIN invoicing.documents i ON i.id = d.reverses_id
                 LEFT JOIN invoicing.receivables r ON d.kind = 'payment_offer' AND r.order_id = d.order_id
             WHERE d.state = 'queued' ORDER BY d.id LIMIT 1
@@ -105,7 +107,7 @@ extension Invoicing {
                 occurredAt: try col(10, Date.self), buyerEmail: try col(11, String?.self), createSentAt: try col(12, Date?.self),
                 due: try col(13, Bool.self), attempts: try col(14, Int.self), invoiceState: try col(15, String?.self).flatMap(State.init(rawValue:)),
                 invoiceNumber: try col(16, String?.self), invoiceDocumentID: try col(17, String?.self), dueDate: try col(18, String?.self),
-                receivableState: try col(19, String?.self))
+                receivableState: try col(19, String?.self), channel: try col(20, String?.self))
         }
         return nil
     }
@@ -192,7 +194,7 @@ extension Invoicing {
         }
         invoice["type"] = .string("Retail")
         invoice["status"] = .string("IssuedInvoice")
-        invoice["methodOfPayment"] = .string(self.settings.methodOfPayment)
+        invoice["methodOfPayment"] = .string(head.channel == "petrol" ? self.settings.petrolMethodOfPayment : self.settings.methodOfPayment)
         if let unit = self.settings.businessUnit { invoice["businessUnit"] = .string(unit) }
         if let register = self.settings.cashRegisterCode { invoice["cashRegisterCode"] = .string(register) }
         if head.kind == .creditNote, let number = head.invoiceNumber {

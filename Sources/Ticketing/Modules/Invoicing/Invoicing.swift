@@ -40,6 +40,8 @@ struct Invoicing: Sendable {
         /// the due date is never later). Overdue partners are reminded every `remindEvery`.
         var paymentDays = 14
         var accountMethodOfPayment = "BankTransfer"
+        /// How e-računi books a sale paid at a Petrol till.
+        var petrolMethodOfPayment = "Other"
         var blockBefore: Duration = .seconds(48 * 3600)
         var remindEvery: Duration = .seconds(3 * 86400)
     }
@@ -115,6 +117,7 @@ struct Invoicing: Sendable {
             let orderID: UUID
             let refundID: UUID?
             let deferred: Bool
+            let channel: String
         }
         var owed: [Owed] = []
         for message in messages {
@@ -125,8 +128,11 @@ struct Invoicing: Sendable {
             }
             let refund = message.subject == "payment.refunded" ? payload?["refund_id"]?.stringValue.flatMap(UUID.init(uuidString:)) : nil
             if message.subject == "payment.refunded", refund == nil { continue }
-            let deferred = message.subject == "order.completed" && payload?["payment_terms"]?.stringValue == Orders.PaymentTerms.deferred.rawValue
-            owed.append(Owed(message: message, orderID: order, refundID: refund, deferred: deferred))
+            let terms = message.subject == "order.completed" ? payload?["payment_terms"]?.stringValue : nil
+            owed.append(
+                Owed(
+                    message: message, orderID: order, refundID: refund, deferred: terms == Orders.PaymentTerms.deferred.rawValue,
+                    channel: terms == Orders.PaymentTerms.petrol.rawValue ? "petrol" : ""))
         }
         guard !owed.isEmpty else { return }
         let orders = try await Orders.rows(connection, ids: Array(Set(owed.map(\.orderID))), logger: self.logger)
@@ -174,7 +180,8 @@ struct Invoicing: Sendable {
                 let quantity = order.unitPrice > 0 && order.amount % order.unitPrice == 0 ? order.amount / order.unitPrice : 1
                 invoices.add(
                     reference: "HNS-O-" + order.id.lowercased, order: order, refundID: nil, description: title, quantity: quantity,
-                    unit: quantity == 1 ? order.amount : order.unitPrice, fee: 0, amount: order.amount, at: item.message.createdAt)
+                    unit: quantity == 1 ? order.amount : order.unitPrice, fee: 0, amount: order.amount, at: item.message.createdAt,
+                    channel: item.channel)
                 entries.append(
                     Audit.Entry(
                         domain: .payment, action: "invoice.queued", actor: .service("invoicing"), subjects: ["order:\(order.id.lowercased)"],
@@ -187,15 +194,16 @@ struct Invoicing: Sendable {
             try await connection.query(
                 """
                 INSERT INTO invoicing.documents (kind, reference, order_id, refund_id, reverses_id, match_id, buyer_id, buyer_email, description,
-                    quantity, unit_price_cents, fee_cents, amount_cents, currency, occurred_at)
+                    quantity, unit_price_cents, fee_cents, amount_cents, currency, occurred_at, payment_channel)
                 SELECT \(kind.rawValue), n.reference, n.order_id, nullif(n.refund_id, '')::uuid,
                     CASE WHEN n.refund_id <> '' THEN (SELECT i.id FROM invoicing.documents i WHERE i.order_id = n.order_id AND i.kind = 'invoice') END,
-                    n.match_id, n.buyer_id, nullif(n.buyer_email, ''), n.description, n.quantity, n.unit_price, n.fee, n.amount, n.currency, n.occurred_at
+                    n.match_id, n.buyer_id, nullif(n.buyer_email, ''), n.description, n.quantity, n.unit_price, n.fee, n.amount, n.currency, n.occurred_at,
+                    nullif(n.channel, '')
                 FROM unnest(\(new.references)::text[], \(new.orderIDs)::uuid[], \(new.refundIDs)::text[], \(new.matchIDs)::bigint[],
                     \(new.buyers)::text[], \(new.emails)::text[], \(new.descriptions)::text[], \(new.quantities)::int[], \(new.units)::bigint[],
-                    \(new.fees)::bigint[], \(new.amounts)::bigint[], \(new.currencies)::text[], \(new.times)::timestamptz[])
+                    \(new.fees)::bigint[], \(new.amounts)::bigint[], \(new.currencies)::text[], \(new.times)::timestamptz[], \(new.channels)::text[])
                     WITH ORDINALITY AS n(reference, order_id, refund_id, match_id, buyer_id, buyer_email, description, quantity, unit_price, fee,
-                        amount, currency, occurred_at, position)
+                        amount, currency, occurred_at, channel, position)
                 ORDER BY n.position
                 ON CONFLICT (reference) DO NOTHING
                 """, logger: self.logger)
@@ -242,12 +250,15 @@ struct Invoicing: Sendable {
         var times: [Date] = []
         /// Offers only: when the partner is to pay.
         var dueDates: [String] = []
+        /// Where the money was taken when not by card through Stripe (`petrol`); empty: card.
+        var channels: [String] = []
 
         mutating func add(
             reference: String, order: Orders.Row, refundID: UUID?, description: String, quantity: Int, unit: Int, fee: Int, amount: Int, at: Date,
-            due: String? = nil
+            due: String? = nil, channel: String = ""
         ) {
             if let due { self.dueDates.append(due) }
+            self.channels.append(channel)
             self.references.append(reference)
             self.orderIDs.append(order.id)
             self.refundIDs.append(refundID?.lowercased ?? "")
