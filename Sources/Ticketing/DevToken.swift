@@ -16,6 +16,7 @@ extension TicketingCommand {
         @Flag(help: "An admin whose session passed MFA.") var admin = false
         @Option(help: "A role instead of customer (support, quota_owner, petrol_staff, admin); repeat for several.") var role: [String] = []
         @Option(help: "Minutes until it expires.") var minutes = 60
+        @Option(help: "A Petrol clerk's station (the petrol_station claim).") var station: String?
 
         func run() async throws {
             let env = EnvironmentReader()
@@ -34,17 +35,16 @@ extension TicketingCommand {
                 FileHandle.standardError.write(Data(hint.utf8))
                 throw ExitCode(78)
             }
-            print(
-                Self.sign(
-                    secret: secret,
-                    claims: [
-                        "iss": .string(issuer), "aud": .string(audience), "sub": .string(self.user),
-                        "email": .string(self.email ?? "\(self.user)@example.test"),
-                        "roles": .array(self.roles.map(JSONValue.string)),
-                        "amr": .array((self.roles.contains("admin") ? ["pwd", "mfa"] : ["pwd"]).map(JSONValue.string)),
-                        "iat": .number(Date().timeIntervalSince1970.rounded(.down)),
-                        "exp": .number(Date().timeIntervalSince1970.rounded(.down) + Double(self.minutes * 60)),
-                    ]))
+            var claims: [String: JSONValue] = [
+                "iss": .string(issuer), "aud": .string(audience), "sub": .string(self.user),
+                "email": .string(self.email ?? "\(self.user)@example.test"),
+                "roles": .array(self.roles.map(JSONValue.string)),
+                "amr": .array((self.roles.contains("admin") ? ["pwd", "mfa"] : ["pwd"]).map(JSONValue.string)),
+                "iat": .number(Date().timeIntervalSince1970.rounded(.down)),
+                "exp": .number(Date().timeIntervalSince1970.rounded(.down) + Double(self.minutes * 60)),
+            ]
+            if let station = self.station { claims["petrol_station"] = .string(station) }
+            print(Self.sign(secret: secret, claims: claims))
         }
 
         var roles: [String] {
