@@ -28,6 +28,8 @@ CREATE TABLE petrol.pin_requests (
     hold_id           uuid,
     order_id          uuid,
     hold_expires_at   timestamptz,
+    -- A till taking the PIN (between its claim and its hold, a few seconds): no other till may.
+    claimed_until     timestamptz,
     payment_reference text,
     commission_cents  bigint,
     confirmed_at      timestamptz,

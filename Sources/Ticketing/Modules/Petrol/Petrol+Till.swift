@@ -72,35 +72,65 @@ extension Petrol {
                 data: ["terminal_id": .string(clerk.terminal)]), to: &writes)
     }
 
-    /// Holds the PIN's seats for this terminal (the same terminal again: the same hold).
+    /// Holds the PIN's seats for this terminal (the same terminal again: the same hold). In three
+    /// steps, none holding a connection while it waits for another: the till claims the PIN for a
+    /// few seconds (another till now gets 409), the seats are held, and the order is placed on them
+    /// while the claim is checked to be still this till's.
     func hold(pin: String, clerk: Clerk) async throws -> TillView {
         try await self.admit(clerk)
         guard Self.valid(pin) else { try await self.missed(pin, clerk) }
-        var taken: UUID?
-        let view: TillView?
+        enum Claimed {
+            case same(TillView)
+            case claimed(Row)
+        }
+        let claimed: Claimed? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+            guard let row = try await self.lookUp(connection, pin: pin) else { return nil }
+            let mine = row.station == clerk.station && row.terminal == clerk.terminal
+            if row.state == .held {
+                guard mine else { throw PetrolError.heldElsewhere(station: row.station ?? "another station") }
+                var writes = PreparedWrites()
+                Self.lookedUp(row, clerk, "pin.looked_up", to: &writes)
+                try await writes.run(on: connection, logger: self.logger)
+                return .same(row.till())
+            }
+            if let until = row.claimedUntil, until > row.now, !mine {
+                throw PetrolError.heldElsewhere(station: row.station ?? "another station")
+            }
+            try await connection.query(
+                """
+                UPDATE petrol.pin_requests SET station = \(clerk.station), terminal = \(clerk.terminal), clerk_id = \(clerk.id),
+                    claimed_until = now() + interval '30 seconds'
+                WHERE id = \(row.id)
+                """, logger: self.logger)
+            return .claimed(row)
+        }
+        guard let claimed else { try await self.missed(pin, clerk) }
+        guard case .claimed(let row) = claimed else {
+            if case .same(let view) = claimed { return view }
+            throw PetrolError.notFound
+        }
+        // A hold of another till that ran out ends first, so that its order no longer counts.
+        if row.stored == .held, let old = row.holdID {
+            _ = try await self.inventory.release(holdID: old, buyer: nil, reason: .expired, actor: clerk.actor)
+        }
+        let fan = Actor(id: row.userID, role: "customer", requestID: clerk.actor.requestID)
+        let hold: Inventory.Hold
         do {
-            view = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-                taken = nil
-                guard let row = try await self.lookUp(connection, pin: pin) else { return nil as TillView? }
-                if row.state == .held {
-                    guard row.station == clerk.station, row.terminal == clerk.terminal else {
-                        throw PetrolError.heldElsewhere(station: row.station ?? "another station")
-                    }
-                    var writes = PreparedWrites()
-                    Self.lookedUp(row, clerk, "pin.looked_up", to: &writes)
-                    try await writes.run(on: connection, logger: self.logger)
-                    return row.till()
-                }
-                // A hold of another till that ran out ends first, so that its order no longer counts.
-                if row.stored == .held, let old = row.holdID {
-                    _ = try await self.inventory.release(holdID: old, buyer: nil, reason: .expired, actor: clerk.actor)
-                }
-                let fan = Actor(id: row.userID, role: "customer", requestID: clerk.actor.requestID)
-                let limit = try await self.limit(row.matchID, row.userID)
-                let hold = try await self.inventory.reserve(
-                    matchID: row.matchID, buyer: fan, request: .bestAvailable(sector: row.sector, quantity: row.quantity), limit: limit,
-                    ttl: self.settings.holdTTL)
-                taken = hold.id
+            let limit = try await self.limit(row.matchID, row.userID)
+            hold = try await self.inventory.reserve(
+                matchID: row.matchID, buyer: fan, request: .bestAvailable(sector: row.sector, quantity: row.quantity), limit: limit,
+                ttl: self.settings.holdTTL)
+        } catch {
+            try? await self.unclaim(row.id, clerk)
+            throw error
+        }
+        do {
+            let view: TillView? = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
+                let rows = try await connection.query(
+                    "SELECT \(unescaped: Self.columns) FROM petrol.pin_requests WHERE id = \(row.id) FOR UPDATE", logger: self.logger)
+                guard let now = try await Self.decode(rows).first, now.stored == .pending || now.stored == .held,
+                    now.station == clerk.station, now.terminal == clerk.terminal, (now.claimedUntil ?? now.now) > now.now
+                else { throw PetrolError.heldElsewhere(station: "another station") }
                 let forOrder = try await self.inventory.holdForOrder(on: connection, holdID: hold.id, buyer: row.userID)
                 let placed: Orders.Placed
                 switch try await self.orders.place(
@@ -113,25 +143,34 @@ extension Petrol {
                 var writes = PreparedWrites()
                 writes.add(
                     """
-                    UPDATE petrol.pin_requests SET state = 'held', station = \(clerk.station), terminal = \(clerk.terminal), clerk_id = \(clerk.id),
-                        hold_id = \(hold.id), order_id = \(placed.id), hold_expires_at = \(hold.expiresAt)
+                    UPDATE petrol.pin_requests SET state = 'held', hold_id = \(hold.id), order_id = \(placed.id), hold_expires_at = \(hold.expiresAt),
+                        claimed_until = NULL
                     WHERE id = \(row.id)
                     """)
                 Self.lookedUp(row, clerk, "pin.held", to: &writes)
                 try await writes.run(on: connection, logger: self.logger)
-                taken = nil
                 let read = try await connection.query(
                     "SELECT \(unescaped: Self.columns) FROM petrol.pin_requests WHERE id = \(row.id)", logger: self.logger)
                 return try await Self.decode(read).first?.till()
             }
+            guard let view else { throw PetrolError.notFound }
+            return view
         } catch {
             // Nothing placed on the seats just held: they go back at once rather than at the hold's end.
-            if let taken { _ = try? await self.inventory.release(holdID: taken, buyer: nil, reason: .released, actor: clerk.actor) }
+            _ = try? await self.inventory.release(holdID: hold.id, buyer: nil, reason: .released, actor: clerk.actor)
+            try? await self.unclaim(row.id, clerk)
             if let refusal = error as? Orders.BlacklistRefusal { throw OrdersError.refused(attendees: refusal.hits.map(\.attendeeIndex)) }
             throw error
         }
-        guard let view else { try await self.missed(pin, clerk) }
-        return view
+    }
+
+    /// A claim that came to nothing is given up at once.
+    private func unclaim(_ id: UUID, _ clerk: Clerk) async throws {
+        try await self.postgres.query(
+            """
+            UPDATE petrol.pin_requests SET claimed_until = NULL
+            WHERE id = \(id) AND state = 'pending' AND terminal = \(clerk.terminal) AND station = \(clerk.station)
+            """, logger: self.logger)
     }
 
     /// Petrol took the money: the order is paid through the channel `petrol` and its tickets issued,
@@ -211,7 +250,7 @@ extension Petrol {
             writes.add(
                 """
                 UPDATE petrol.pin_requests SET state = 'pending', station = NULL, terminal = NULL, clerk_id = NULL, hold_id = NULL, order_id = NULL,
-                    hold_expires_at = NULL
+                    hold_expires_at = NULL, claimed_until = NULL
                 WHERE id = \(row.id)
                 """)
             Self.lookedUp(row, clerk, "pin.released", to: &writes)
@@ -223,7 +262,8 @@ extension Petrol {
         return Row(
             id: row.id, pin: row.pin, userID: row.userID, email: row.email, matchID: row.matchID, sector: row.sector, attendees: row.attendees,
             quantity: row.quantity, unitPrice: row.unitPrice, amount: row.amount, currency: row.currency, stored: .pending,
-            expiresAt: row.expiresAt, station: nil, terminal: nil, holdID: nil, orderID: nil, holdExpiresAt: nil, paymentReference: nil, now: row.now
+            expiresAt: row.expiresAt, station: nil, terminal: nil, holdID: nil, orderID: nil, holdExpiresAt: nil, paymentReference: nil,
+            claimedUntil: nil, now: row.now
         ).till()
     }
 }

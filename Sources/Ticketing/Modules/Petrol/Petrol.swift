@@ -127,6 +127,7 @@ struct Petrol: Sendable {
         let orderID: UUID?
         let holdExpiresAt: Date?
         let paymentReference: String?
+        let claimedUntil: Date?
         let now: Date
 
         /// A hold past its time is over (the seats are freed by inventory's expiry); a PIN past its
@@ -162,7 +163,7 @@ struct Petrol: Sendable {
 
     static let columns = """
         id, pin, user_id, email, match_id, sector_code, attendees::text, quantity, unit_price_cents, amount_cents, currency, state, expires_at,
-        station, terminal, hold_id, order_id, hold_expires_at, payment_reference, now()
+        station, terminal, hold_id, order_id, hold_expires_at, payment_reference, claimed_until, now()
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [Row] {
@@ -179,7 +180,7 @@ struct Petrol: Sendable {
                     stored: State(rawValue: try col(11, String.self)) ?? .pending, expiresAt: try col(12, Date.self),
                     station: try col(13, String?.self), terminal: try col(14, String?.self), holdID: try col(15, UUID?.self),
                     orderID: try col(16, UUID?.self), holdExpiresAt: try col(17, Date?.self), paymentReference: try col(18, String?.self),
-                    now: try col(19, Date.self)))
+                    claimedUntil: try col(19, Date?.self), now: try col(20, Date.self)))
         }
         return out
     }
