@@ -4,11 +4,13 @@
   loadgen.py requests --url U --match ID --count N --sectors 30 --people 2 --out FILE
       N fans (one token each) ask for a PIN for `--people` holders (valid, distinct OIBs) in sectors
       S1..S<sectors> in turn, 50 at a time; writes the PINs to FILE. Prints {"ok", "statuses", "wall"}.
-  loadgen.py tills --url U --pins FILE --tills 200 --seconds S
+  loadgen.py tills --url U --pins FILE --tills 200 --seconds S --pace P --pay Y
       200 tills (one clerk and station each, one connection each) take PINs from the shared list and
-      sell each: POST /api/v1/petrol/pins/{pin}/hold, then …/confirm with a payment reference, until
-      the list is empty or S seconds passed. Prints {"sales", "wall", "rate", "p50_ms", "p99_ms"
-      (hold sent to confirmation answered), "statuses", "errors"}.
+      sell each: POST /api/v1/petrol/pins/{pin}/hold, Y seconds taking the money, then …/confirm with
+      a payment reference; a till starts a sale every P seconds (0: flat out), the tills spread over
+      the first P seconds, until the list is empty or S seconds passed. Prints {"sales", "wall",
+      "rate", "p50_ms"/"p99_ms" (hold sent to confirmation answered, the payment's Y included),
+      "hold_p99_ms", "confirm_p99_ms" (each request alone), "statuses", "errors"}.
 Tokens are HS256 JWTs minted as bench/inventory/loadgen.py does; a clerk's carries `petrol_station`.
 """
 import argparse
@@ -75,7 +77,7 @@ async def cmd_requests(a):
 async def cmd_tills(a):
     pins = json.load(open(a.pins))
     random.shuffle(pins)
-    latencies, statuses, errors = [], Counter(), []
+    latencies, holds, confirms, statuses, errors = [], [], [], Counter(), []
     start = asyncio.Event()
     deadline = [0.0]
 
@@ -83,6 +85,8 @@ async def cmd_tills(a):
         token = jwt(claims(f"clerk-{inv.RUN}-{k}", ["petrol_staff"], petrol_station=f"ST-{k}"))
         headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
         await start.wait()
+        if a.pace > 0:
+            await asyncio.sleep(random.uniform(0, a.pace))
         while pins and time.monotonic() < deadline[0]:
             pin = pins.pop()
             t0 = time.monotonic()
@@ -94,14 +98,21 @@ async def cmd_tills(a):
                     if len(errors) < 10:
                         errors.append(f"hold {r.status} {text[:300]}")
                     continue
+            holds.append(time.monotonic() - t0)
+            await asyncio.sleep(a.pay)
             body["payment_reference"] = f"PET-{inv.RUN}-{pin}"
+            t1 = time.monotonic()
             async with s.post(f"{a.url}/api/v1/petrol/pins/{pin}/confirm", data=json.dumps(body), headers=headers) as r:
                 text = await r.text()
                 statuses["confirm " + str(r.status)] += 1
                 if r.status == 200:
+                    confirms.append(time.monotonic() - t1)
                     latencies.append(time.monotonic() - t0)
                 elif len(errors) < 10:
                     errors.append(f"confirm {r.status} {text[:300]}")
+            rest = min(a.pace - (time.monotonic() - t0), deadline[0] - time.monotonic())
+            if rest > 0:
+                await asyncio.sleep(rest)
 
     async with inv.session(a.tills) as s:
         tasks = [asyncio.create_task(till(s, k)) for k in range(a.tills)]
@@ -115,6 +126,8 @@ async def cmd_tills(a):
     print(json.dumps({"sales": sales, "wall": wall, "rate": sales / wall if wall else 0,
                       "p50_ms": round(1000 * pur.pct(latencies, 50)) if latencies else None,
                       "p99_ms": round(1000 * pur.pct(latencies, 99)) if latencies else None,
+                      "hold_p99_ms": round(1000 * pur.pct(holds, 99)) if holds else None,
+                      "confirm_p99_ms": round(1000 * pur.pct(confirms, 99)) if confirms else None,
                       "statuses": dict(statuses), "errors": errors}))
 
 
@@ -133,6 +146,8 @@ def main():
     c.add_argument("--pins", required=True)
     c.add_argument("--tills", type=int, default=200)
     c.add_argument("--seconds", type=float, default=20)
+    c.add_argument("--pace", type=float, default=5)
+    c.add_argument("--pay", type=float, default=1)
     a = p.parse_args()
     if inv.uvloop is not None:
         inv.uvloop.install()
