@@ -14,12 +14,13 @@ extension Orders {
         return try await Self.decodeRows(rows)
     }
 
-    /// Orders whose tickets were issued on a partner's account (deferred), of one match or all.
-    static func onAccount(_ connection: PostgresConnection, matchID: Int64?, logger: Logger) async throws -> [Row] {
+    /// Orders whose tickets were issued with `terms` (on a partner's account, or paid at a Petrol
+    /// till), of one match or all.
+    static func issued(_ connection: PostgresConnection, terms: PaymentTerms, matchID: Int64?, logger: Logger) async throws -> [Row] {
         let rows = try await connection.prepared(
             """
             SELECT \(unescaped: Self.rowColumns) FROM orders.orders
-            WHERE payment_terms = 'deferred' AND state IN ('tickets_issued', 'cancelled') AND (\(matchID)::bigint IS NULL OR match_id = \(matchID))
+            WHERE payment_terms = \(terms.rawValue) AND state IN ('tickets_issued', 'cancelled') AND (\(matchID)::bigint IS NULL OR match_id = \(matchID))
             """, logger: logger)
         return try await Self.decodeRows(rows)
     }

@@ -50,23 +50,29 @@ struct Reconciliation: Sendable {
 
     func run(matchID: Int64?, stripe: Bool, now: Date = Date()) async throws -> Report {
         // One snapshot for every table: a sale or refund committing meanwhile is wholly in or out.
-        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans, onAccount) = try await self.postgres.withReadSnapshot(
-            logger: self.logger
-        ) { connection in
-            let orders = try await Orders.withPayments(connection, matchID: matchID, logger: self.logger)
-            let valid = try await Tickets.validByOrder(connection, matchID: matchID, logger: self.logger)
-            let conflicts = try await Tickets.seatsWithSeveralValid(connection, matchID: matchID, logger: self.logger)
-            let ledger = try await Payments.ledger(connection, paymentIntents: orders.compactMap(\.paymentIntent), logger: self.logger)
-            let cancelling = try await Support.cancelling(connection, matchID: matchID, logger: self.logger)
-            let documents = try await Invoicing.ledger(connection, orderIDs: orders.map(\.id), logger: self.logger)
-            let notQueued = try await Outbox.invoicesNotQueued(connection, logger: self.logger)
-            // Refunds of payments no order claims belong to no match: checked with all matches.
-            let orphans = matchID == nil ? try await Payments.unsettledRefundsWithoutOrder(connection, logger: self.logger) : []
-            let deferred = try await Orders.onAccount(connection, matchID: matchID, logger: self.logger)
-            let owed = try await Receivables.ledger(connection, orderIDs: deferred.map(\.id), logger: self.logger)
-            let matches = try await Matches.kickoffs(connection, ids: Array(Set(deferred.map(\.matchID))), logger: self.logger)
-            return (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans, (deferred, owed, matches))
-        }
+        let (orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans, onAccount, tills) = try await self.postgres
+            .withReadSnapshot(
+                logger: self.logger
+            ) { connection in
+                let orders = try await Orders.withPayments(connection, matchID: matchID, logger: self.logger)
+                let valid = try await Tickets.validByOrder(connection, matchID: matchID, logger: self.logger)
+                let conflicts = try await Tickets.seatsWithSeveralValid(connection, matchID: matchID, logger: self.logger)
+                let ledger = try await Payments.ledger(connection, paymentIntents: orders.compactMap(\.paymentIntent), logger: self.logger)
+                let cancelling = try await Support.cancelling(connection, matchID: matchID, logger: self.logger)
+                let documents = try await Invoicing.ledger(connection, orderIDs: orders.map(\.id), logger: self.logger)
+                let notQueued = try await Outbox.invoicesNotQueued(connection, logger: self.logger)
+                // Refunds of payments no order claims belong to no match: checked with all matches.
+                let orphans = matchID == nil ? try await Payments.unsettledRefundsWithoutOrder(connection, logger: self.logger) : []
+                let deferred = try await Orders.issued(connection, terms: .deferred, matchID: matchID, logger: self.logger)
+                let owed = try await Receivables.ledger(connection, orderIDs: deferred.map(\.id), logger: self.logger)
+                let matches = try await Matches.kickoffs(connection, ids: Array(Set(deferred.map(\.matchID))), logger: self.logger)
+                // Sales at a Petrol till: paid there, so each is owed its invoice as a card sale is.
+                let petrol = try await Orders.issued(connection, terms: .petrol, matchID: matchID, logger: self.logger)
+                let petrolDocuments = try await Invoicing.ledger(connection, orderIDs: petrol.map(\.id), logger: self.logger)
+                return (
+                    orders, valid, conflicts, ledger, cancelling, documents, notQueued, orphans, (deferred, owed, matches), (petrol, petrolDocuments)
+                )
+            }
         var rows: [Row] = []
         for seat in conflicts {
             rows.append(
@@ -165,6 +171,10 @@ struct Reconciliation: Sendable {
             rows += Self.receivableRows(
                 order: order, entry: onAccount.1[order.id], validTickets: valid[order.id] ?? 0,
                 matchCancelled: onAccount.2[order.matchID]?.cancelled ?? false, notQueued: notQueued)
+        }
+        for order in tills.0 where order.state == .ticketsIssued {
+            rows += Self.documentRows(
+                order: order, received: order.amount, refunds: [], documents: tills.1[order.id] ?? [], notQueued: notQueued, now: now)
         }
         var stripeChecked = 0
         if stripe, self.payments.stripe != nil {
