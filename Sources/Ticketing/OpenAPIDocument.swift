@@ -1907,13 +1907,18 @@ enum OpenAPIDocument {
                 notes: {type: array, items: {type: string}}
             PinRequestInput:
               description: >-
-                The holders of the tickets to buy at a Petrol station, in one sector of a match; checked now as a
+                The holders of the tickets to buy at a Petrol station, in one sector of a match (`sector`, or
+                `price_category`: the open sector of that category with the most seats left); checked now as a
                 purchase's attendees are (OIB or passport, blacklist, one ticket per person per match).
               type: object
-              required: [match_id, sector, attendees]
+              required: [match_id, attendees]
+              oneOf:
+                - {required: [sector], not: {required: [price_category]}}
+                - {required: [price_category], not: {required: [sector]}}
               properties:
                 match_id: {type: integer, minimum: 1, maximum: 9223372036854775807}
                 sector: {type: string, minLength: 1, maxLength: 40}
+                price_category: {type: string, minLength: 1, maxLength: 40}
                 attendees:
                   type: array
                   minItems: 1

@@ -98,6 +98,8 @@ import Testing
             #expect(xlsx.status == 200 && xlsx.body.hasPrefix("PK"), "\(xlsx.status)")
             let bad = try await h.call("GET", "/api/v1/admin/petrol/settlement?from=2026-13-01", token: admin)
             #expect(bad.status == 422 && Set(bad.fields) == ["from", "to"], "\(bad.body)")
+            let control = try await h.call("GET", "/api/v1/admin/petrol/settlement?from=\(today)&to=\(today)&station=%C2%9B", token: admin)
+            #expect(control.status == 422 && control.fields == ["station"], "\(control.body)")
             let report = try await h.call("GET", "/api/v1/admin/reports/financial?match=\(match)", token: admin)
             let channels = (report.object["sales_by_channel"] as? [[String: Any]]) ?? []
             #expect(channels.map { $0["channel"] as? String } == ["petrol"], "\(report.body)")
@@ -172,6 +174,15 @@ import Testing
             let bad = try await h.call(
                 "POST", "/api/v1/petrol/pin-requests", token: try await Self.fan(), json: #"{"match_id":0,"sector":"","attendees":[]}"#)
             #expect(Set(bad.fields).isSuperset(of: ["match_id", "sector"]), "\(bad.body)")
+            // By price category instead of sector: a sector of it with room is chosen.
+            let byCategory = try await h.call(
+                "POST", "/api/v1/petrol/pin-requests", token: try await Self.fan(9),
+                json: #"{"match_id":\#(match),"price_category":"CAT1","attendees":[\#(PurchaseHarness.attendee(64))]}"#)
+            #expect(byCategory.status == 201 && byCategory.object["unit_price_cents"] as? Int == 5000, "\(byCategory.body)")
+            let noCategory = try await h.call(
+                "POST", "/api/v1/petrol/pin-requests", token: try await Self.fan(10),
+                json: #"{"match_id":\#(match),"price_category":"CAT9","attendees":[\#(PurchaseHarness.attendee(65))]}"#)
+            #expect(noCategory.status == 422 && noCategory.fields == ["price_category"], "\(noCategory.body)")
             let pin = try #require(try await Self.requestPIN(h, match: match, people: [63]).object["pin"] as? String)
             #expect(try await Self.till(h, "hold", pin: pin).status == 200)
             // Banned between the PIN and the sale: the till cannot sell to this holder.

@@ -52,7 +52,9 @@ extension Petrol {
                     }
                     if name == "from" { from = v } else { to = v }
                 case "station":
-                    if v.isEmpty || v.count > 64 { errors.append(.init(field: "station", message: "must be a station id")) }
+                    if v.isEmpty || v.count > 64 || v.unicodeScalars.contains(where: JSONBodyRules.isRefused) {
+                        errors.append(.init(field: "station", message: "must be a station id"))
+                    }
                     station = v
                 case "format":
                     if v != "json" && v != "xlsx" { errors.append(.init(field: "format", message: "must be json or xlsx")) }

@@ -45,11 +45,20 @@ struct Petrol: Sendable {
     struct PinRequestBody: Decodable, Sendable {
         var matchId: Int64?
         var sector: String?
+        /// Instead of a sector: any sector of this price category (the one with the most seats left).
+        var priceCategory: String?
         var attendees: [Orders.Attendee]?
         enum CodingKeys: String, CodingKey {
             case matchId = "match_id"
+            case priceCategory = "price_category"
             case sector, attendees
         }
+    }
+
+    /// Where the fan wants to sit.
+    enum Wanted: Sendable {
+        case sector(String)
+        case priceCategory(String)
     }
 
     struct TillBody: Decodable, Sendable {
@@ -196,28 +205,60 @@ struct Petrol: Sendable {
 
     // MARK: The fan's request
 
-    static func validate(_ body: PinRequestBody) throws -> (matchID: Int64, sector: String, attendees: [Orders.Attendee]) {
+    static func validate(_ body: PinRequestBody) throws -> (matchID: Int64, wanted: Wanted, attendees: [Orders.Attendee]) {
         var errors: [Problem.FieldError] = []
         if body.matchId == nil || body.matchId! <= 0 { errors.append(.init(field: "match_id", message: "is required (a match id)")) }
         let sector = body.sector?.trimmingCharacters(in: .whitespaces) ?? ""
-        if sector.isEmpty || sector.count > 40 { errors.append(.init(field: "sector", message: "is required (a sector code)")) }
+        let category = body.priceCategory?.trimmingCharacters(in: .whitespaces) ?? ""
+        switch (body.sector, body.priceCategory) {
+        case (nil, nil): errors.append(.init(field: "sector", message: "is required (a sector code), or price_category"))
+        case (.some, .some): errors.append(.init(field: "price_category", message: "name a sector or a price category, not both"))
+        case (.some, nil) where sector.isEmpty || sector.count > 40: errors.append(.init(field: "sector", message: "is not a sector code"))
+        case (nil, .some) where category.isEmpty || category.count > 40:
+            errors.append(.init(field: "price_category", message: "is not a price category"))
+        default: break
+        }
         let attendees = Orders.validate(attendees: body.attendees, errors: &errors)
         if attendees.count > 10 { errors.append(.init(field: "attendees", message: "at most 10 ticket holders per PIN")) }
         if !errors.isEmpty { throw Problem.validation(errors) }
-        return (body.matchId!, sector, attendees)
+        return (body.matchId!, body.sector != nil ? .sector(sector) : .priceCategory(category), attendees)
+    }
+
+    /// The sector to sell from: the one named, or of the price category the open sector with the most
+    /// seats left for them.
+    private func pick(_ connection: PostgresConnection, matchID: Int64, wanted: Wanted, quantity: Int) async throws
+        -> AvailabilityProjection.SectorAvailability
+    {
+        switch wanted {
+        case .sector(let code):
+            return try await self.inventory.sectorForSale(connection, matchID: matchID, sector: code)
+        case .priceCategory(let category):
+            let categories = try await Inventory.priceCategories(connection, matchIDs: [matchID], logger: self.logger)
+            var best: AvailabilityProjection.SectorAvailability?
+            for (key, value) in categories.sorted(by: { $0.key < $1.key }) where value == category {
+                let code = String(key.split(separator: "/", maxSplits: 1).last ?? "")
+                let sector = try await self.inventory.sectorForSale(connection, matchID: matchID, sector: code)
+                guard sector.open, (sector.priceCents ?? 0) > 0, sector.available >= quantity else { continue }
+                if best == nil || sector.available > best!.available { best = sector }
+            }
+            guard let best else {
+                throw Problem.validation(field: "price_category", "no open sector of \(category) has \(quantity) seat(s) left")
+            }
+            return best
+        }
     }
 
     /// A PIN for the fan's holders, checked now as a purchase would be; one live request per fan and match.
     func request(_ body: PinRequestBody, identity: Identity, actor: Actor) async throws -> PinRequest {
-        let (matchID, sector, attendees) = try Self.validate(body)
+        let (matchID, wanted, attendees) = try Self.validate(body)
         let limit = try await self.limit(matchID, identity.userID)
         if attendees.count > limit {
             throw Problem.validation(field: "attendees", "at most \(limit) ticket(s) per buyer for this match")
         }
         do {
             return try await self.postgres.withRetryingTransaction(logger: self.logger) { connection in
-                let forSale = try await self.inventory.sectorForSale(connection, matchID: matchID, sector: sector)
-                guard forSale.open, let price = forSale.priceCents, price > 0 else { throw InventoryError.sectorClosed(sector) }
+                let forSale = try await self.pick(connection, matchID: matchID, wanted: wanted, quantity: attendees.count)
+                guard forSale.open, let price = forSale.priceCents, price > 0 else { throw InventoryError.sectorClosed(forSale.code) }
                 let hits = try await self.orders.blacklist.check(on: connection, attendees: attendees.map(\.person))
                 if !hits.isEmpty { throw Orders.BlacklistRefusal(hits: hits, matchID: matchID) }
                 let taken = try await Orders.personsTaken(connection, matchID: matchID, keys: attendees.map(\.personKey), logger: self.logger)
