@@ -276,21 +276,19 @@ struct Petrol: Sendable {
                 let id = UUID.random()
                 let json = String(decoding: try JSONEncoder().encode(attendees), as: UTF8.self)
                 var writes = PreparedWrites()
-                let inserted = writes.add(
+                writes.add(
                     """
                     INSERT INTO petrol.pin_requests (id, pin, user_id, email, match_id, sector_code, attendees, quantity, unit_price_cents,
                         amount_cents, expires_at)
                     VALUES (\(id), \(Self.newPIN()), \(identity.userID), \(identity.email), \(matchID), \(forSale.code), \(json)::jsonb,
                         \(attendees.count), \(price), \(price * attendees.count), now() + make_interval(secs => \(Self.seconds(self.settings.pinTTL))))
-                    RETURNING \(unescaped: Self.columns)
                     """)
                 Audit.add(
                     Audit.Entry(
                         domain: .petrol, action: "pin.requested", actor: actor, subjects: ["pin_request:\(id.lowercased)", "match:\(matchID)"],
                         data: ["sector": .string(forSale.code), "quantity": .number(Double(attendees.count))]), to: &writes)
                 do {
-                    let rows = try await writes.run(on: connection, select: "SELECT * FROM \(inserted)", logger: self.logger)
-                    _ = rows
+                    try await writes.run(on: connection, logger: self.logger)
                 } catch  where SQLState.isUniqueViolation(error) {
                     throw PetrolError.closed(.pending)
                 }
