@@ -56,6 +56,7 @@ let package = Package(
     ],
     targets: [
         // Shared core
+        .systemLibrary(name: "CHNSZlib"),
         .target(
             name: "HNSCore",
             dependencies: [
@@ -93,6 +94,7 @@ let package = Package(
             dependencies: [
                 "HNSCore", "HNSPostgres", "HNSRedis", "HNSBus", "HNSIdentity", .hummingbird, .argumentParser, .lifecycle,
                 .postgres, .logging, .metrics, .nioCore, .crypto, .ahc, .product(name: "NIOHTTP1", package: "swift-nio"), .zip,
+                "CHNSZlib",
             ], swiftSettings: upcoming),
         // Development and test double of the Stripe API (not deployed).
         .target(

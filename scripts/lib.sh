@@ -19,7 +19,7 @@ HNS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 HNS_PG_BINDIR="${HNS_PG_BINDIR:-/usr/lib/postgresql/15/bin}"
 
 # Debian packages the scripts need. Keep this the only list.
-HNS_APT_PACKAGES="postgresql-15 redis-server curl procps iproute2 zlib1g-dev"
+HNS_APT_PACKAGES="postgresql-15 redis-server curl procps iproute2 zlib1g-dev python3-openpyxl"
 
 hns_log() { printf '[hns] %s\n' "$*" >&2; }
 hns_warn() { printf '[hns] warning: %s\n' "$*" >&2; }

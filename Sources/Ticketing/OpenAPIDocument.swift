@@ -1972,6 +1972,20 @@ enum OpenAPIDocument {
                 order_id: {type: [string, 'null'], format: uuid}
                 holder_names: {type: array, items: {type: string}}
                 ticket_ids: {type: array, items: {type: string, format: uuid}}
+            AccessExport:
+              type: object
+              required: [version, since_version, format, holder_names, actor, started_at, completed_at, valid_rows, revoked_rows, sha256]
+              properties:
+                version: {type: integer}
+                since_version: {type: [integer, 'null']}
+                format: {type: string, enum: [xlsx, csv]}
+                holder_names: {type: boolean}
+                actor: {type: string}
+                started_at: {type: string, format: date-time}
+                completed_at: {type: [string, 'null'], format: date-time, description: null while the file streams, or when it broke off}
+                valid_rows: {type: [integer, 'null']}
+                revoked_rows: {type: [integer, 'null']}
+                sha256: {type: [string, 'null']}
             PetrolSettlementLine:
               type: object
               required: [station, day, sales, tickets, amount_cents, commission_cents, net_cents]
@@ -2363,6 +2377,61 @@ enum OpenAPIDocument {
                 '422': {$ref: '#/components/responses/Problem'}
                 '401': {$ref: '#/components/responses/Problem'}
                 '403': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/matches/{matchId}/access-export:
+            get:
+              summary: >-
+                The valid codes for the stadium's gate system (admin): a real XLSX, or CSV with `format=csv`, streamed.
+                Each export gets the next version (header `HNS-Export-Version`); `since_version=N` gives only what changed
+                since export N: codes added or re-seated (`change` added) and codes revoked with their reason. Cells a
+                spreadsheet would run as a formula start with `'`.
+              x-hns-role: admin
+              parameters:
+                - {$ref: '#/components/parameters/matchId'}
+                - {name: format, in: query, required: false, schema: {type: string, enum: [xlsx, csv]}}
+                - {name: since_version, in: query, required: false, schema: {type: integer, minimum: 1, maximum: 2147483647}}
+                - {name: holder_names, in: query, required: false, schema: {type: string, enum: ['true', 'false']}}
+              responses:
+                '200':
+                  description: >-
+                    the codes: barcode, ticket_id, sector, row, seat, gate, price_category, holder_name (unless
+                    holder_names=false), state; a delta adds change first and reason, revoked_at last
+                  headers:
+                    HNS-Export-Version: {schema: {type: integer}}
+                  content:
+                    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+                    text/csv: {schema: {type: string}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/matches/{matchId}/access-exports:
+            get:
+              summary: The match's gate exports (admin), newest first, each with its rows and the SHA-256 of the file as sent
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/matchId'}]
+              responses:
+                '200':
+                  description: exports
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [exports]
+                        properties:
+                          exports: {type: array, items: {$ref: '#/components/schemas/AccessExport'}}
+                '404': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/matches/{matchId}/attendee-list:
+            get:
+              summary: >-
+                AWAY match — the ticket holders for the host federation as XLSX (admin): name, date of birth, nationality,
+                document, sector and seat once assigned; 409 for a home match
+              x-hns-role: admin
+              parameters: [{$ref: '#/components/parameters/matchId'}]
+              responses:
+                '200':
+                  description: the list
+                  content:
+                    application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '409': {$ref: '#/components/responses/Problem'}
           /api/v1/orders:
             get:
               summary: My orders, newest first

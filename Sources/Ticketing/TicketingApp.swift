@@ -30,6 +30,7 @@ struct TicketingModules: Sendable {
     let invoicing: Invoicing
     let receivables: Receivables
     let petrol: Petrol
+    let access: Access
     let reconciliation: Reconciliation
     let quotas: Quotas
     /// Nil where no configuration sets them (tests of a module, subcommands).
@@ -145,6 +146,7 @@ struct TicketingModules: Sendable {
             logger: logger)
         till.settings = petrol
         self.petrol = till
+        self.access = Access(postgres: postgres, matches: matches, logger: logger)
     }
 }
 
@@ -271,6 +273,7 @@ public enum TicketingApp {
         modules.receivables.addRoutes(to: groups)
         // E12
         modules.petrol.addRoutes(to: groups)
+        modules.access.addRoutes(to: groups)
         // E14
         modules.reconciliation.addRoutes(to: groups)
         FinancialReports(postgres: modules.postgres, logger: logger).addRoutes(to: groups)

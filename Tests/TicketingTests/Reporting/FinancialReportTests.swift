@@ -128,8 +128,8 @@ import ZIPFoundation
             Spreadsheet.sheetNames(["Sales/2026", "Sales-2026", String(repeating: "x", count: 40)]) == [
                 "Sales-2026", "Sales-2026 (2)", String(repeating: "x", count: 31),
             ])
-        #expect(FinancialReport.csvField("=SUM(A1)") == "'=SUM(A1)" && FinancialReport.csvField("-4500") == "-4500")
-        #expect(FinancialReport.csvField("a,\"b\"") == "\"a,\"\"b\"\"\"")
+        #expect(Spreadsheet.csvField("=SUM(A1)") == "'=SUM(A1)" && Spreadsheet.csvField("-4500") == "-4500")
+        #expect(Spreadsheet.csvField("a,\"b\"") == "\"a,\"\"b\"\"\"")
     }
 }
 

@@ -335,6 +335,17 @@ struct Inventory: Sendable {
         return 0
     }
 
+    /// Each sector's gate and price category: what access control prints beside a code.
+    static func gates(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> [String: (
+        gate: String, priceCategory: String
+    )] {
+        let rows = try await connection.query(
+            "SELECT code, gate, price_category FROM inventory.sectors WHERE match_id = \(matchID)", logger: logger)
+        var out: [String: (gate: String, priceCategory: String)] = [:]
+        for try await (code, gate, category) in rows.decode((String, String, String).self) { out[code] = (gate, category) }
+        return out
+    }
+
     /// Seats that can still be bought at the match (open sectors only), as `connection` sees them.
     static func sellableSeats(_ connection: PostgresConnection, matchID: Int64, logger: Logger) async throws -> Int {
         let rows = try await connection.query(

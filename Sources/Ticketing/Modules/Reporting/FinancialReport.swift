@@ -228,16 +228,7 @@ struct FinancialReport: EncodesNilAsNull, Sendable {
         line("receivables", ["state": "overdue", "count": String(r.overdueOrders), "amount_cents": String(r.overdueCents)])
         line("receivables", ["state": "paid", "count": String(r.paidOrders), "amount_cents": String(r.paidCents)])
         line("receivables", ["state": "blocked", "count": String(r.blockedOrders), "amount_cents": String(r.blockedCents)])
-        return lines.map { $0.map(Self.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
-    }
-
-    /// RFC 4180: quoted when it holds a comma, quote or line break; a leading `=`, `+`, `-` or `@`
-    /// is prefixed with `'` so that a spreadsheet never runs it as a formula.
-    static func csvField(_ value: String) -> String {
-        var v = value
-        if let first = v.first, "=+-@".contains(first), Int(v) == nil { v = "'" + v }
-        guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
-        return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        return lines.map { $0.map(Spreadsheet.csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
     /// The workbook: a summary, then one sheet per part; amounts in euros.

@@ -64,7 +64,7 @@ extension Tickets {
         let barcode = Self.newBarcode()
         writes.add(
             """
-            UPDATE tickets.tickets SET barcode = \(barcode), holder_name = \(holderName),
+            UPDATE tickets.tickets SET barcode = \(barcode), code_xid = pg_current_xact_id(), holder_name = \(holderName),
                    holder_user_id = CASE WHEN \(deliverToEmail)::text IS NULL THEN holder_user_id END,
                    deliver_to_email = coalesce(\(deliverToEmail)::text, deliver_to_email)
             WHERE id = \(ticket.id)

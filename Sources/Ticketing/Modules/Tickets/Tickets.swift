@@ -71,12 +71,14 @@ struct Tickets: Sendable {
             data: ["ticket_ids": .array(issued.map { .string($0.id.lowercased) })])
     }
 
-    /// Gives valid tickets the seat labels an AWAY match's seat map assigned to their units.
+    /// Gives valid tickets the seat labels an AWAY match's seat map assigned to their units (the gates'
+    /// next export lists them again, with their seats).
     static func relabel(_ connection: PostgresConnection, matchID: Int64, seats: [Inventory.Relabelled], logger: Logger) async throws {
         guard !seats.isEmpty else { return }
         try await connection.query(
             """
-            UPDATE tickets.tickets t SET sector_code = s.sector, row_label = s.row_label, seat_label = s.seat_label
+            UPDATE tickets.tickets t SET sector_code = s.sector, row_label = s.row_label, seat_label = s.seat_label,
+                   code_xid = pg_current_xact_id()
             FROM unnest(\(seats.map(\.unitID))::bigint[], \(seats.map(\.sector))::text[], \(seats.map(\.row))::text[], \(seats.map(\.seat))::text[])
                  AS s(unit_id, sector, row_label, seat_label)
             WHERE t.match_id = \(matchID) AND t.unit_id = s.unit_id AND t.status <> 'void'

@@ -1,0 +1,2 @@
+// zlib (Debian's zlib1g-dev), for deflating spreadsheets as they stream out.
+#include <zlib.h>
