@@ -1972,6 +1972,78 @@ enum OpenAPIDocument {
                 order_id: {type: [string, 'null'], format: uuid}
                 holder_names: {type: array, items: {type: string}}
                 ticket_ids: {type: array, items: {type: string, format: uuid}}
+            AttendanceReport:
+              type: object
+              required: [import_id, match_id, format, rows, codes, repeated_scans, marked_used, already_used, unknown, revoked_scanned,
+                         sectors, sold, scanned, no_shows, loyalty, replayed]
+              properties:
+                import_id: {type: string, format: uuid}
+                match_id: {type: integer}
+                format: {type: string, enum: [csv, xlsx]}
+                rows: {type: integer}
+                codes: {type: integer, description: distinct codes in the file}
+                repeated_scans: {type: integer, description: scans of a code after its first (re-entries)}
+                marked_used: {type: integer}
+                already_used: {type: integer, description: used by an earlier import}
+                unknown:
+                  type: object
+                  required: [count, codes]
+                  properties:
+                    count: {type: integer}
+                    codes: {type: array, maxItems: 1000, items: {type: string}}
+                revoked_scanned:
+                  description: revoked codes that were scanned (a fraud signal), with why they were revoked
+                  type: array
+                  items:
+                    type: object
+                    required: [barcode, ticket_id, reason, revoked_at, scanned_at, gate]
+                    properties:
+                      barcode: {type: string}
+                      ticket_id: {type: [string, 'null']}
+                      reason: {type: string, enum: [transferred, refunded, partner_unpaid, match_cancelled, blocked_by_support]}
+                      revoked_at: {type: [string, 'null'], format: date-time}
+                      scanned_at: {type: string, format: date-time}
+                      gate: {type: [string, 'null']}
+                sectors:
+                  type: array
+                  items:
+                    type: object
+                    required: [sector, sold, scanned, no_shows]
+                    properties:
+                      sector: {type: string}
+                      sold: {type: integer}
+                      scanned: {type: integer}
+                      no_shows: {type: integer}
+                sold: {type: integer}
+                scanned: {type: integer}
+                no_shows: {type: integer}
+                loyalty:
+                  type: object
+                  required: [people_awarded, tier_changes]
+                  properties:
+                    people_awarded: {type: integer}
+                    tier_changes: {type: integer}
+                replayed: {type: boolean}
+            LoyaltyAccount:
+              type: object
+              required: [points, tier, next_tier, points_to_next_tier, history]
+              properties:
+                points: {type: integer}
+                tier: {type: string, enum: [none, bronze, silver, gold]}
+                next_tier: {type: [string, 'null'], enum: [bronze, silver, gold, null]}
+                points_to_next_tier: {type: [integer, 'null']}
+                history:
+                  type: array
+                  maxItems: 100
+                  items:
+                    type: object
+                    required: [points, reason, match_id, ticket_id, at]
+                    properties:
+                      points: {type: integer}
+                      reason: {type: string, enum: [attendance]}
+                      match_id: {type: [integer, 'null']}
+                      ticket_id: {type: [string, 'null'], format: uuid}
+                      at: {type: string, format: date-time}
             AccessExport:
               type: object
               required: [version, since_version, format, holder_names, actor, started_at, completed_at, valid_rows, revoked_rows, sha256]
@@ -2165,6 +2237,14 @@ enum OpenAPIDocument {
               summary: This document
               security: []
               responses: {'200': {description: OpenAPI 3.1}}
+          /api/v1/loyalty/me:
+            get:
+              summary: >-
+                The signed-in fan's loyalty points, tier and latest awards (by the person their profile names: OIB or passport;
+                zero without a profile). Points come from attendance; tiers open early-access sales phases.
+              x-hns-role: customer
+              responses:
+                '200': {description: the account, content: {application/json: {schema: {$ref: '#/components/schemas/LoyaltyAccount'}}}}
           /api/v1/me/profile:
             get:
               summary: My ticketing profile
@@ -2401,6 +2481,33 @@ enum OpenAPIDocument {
                     application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
                     text/csv: {schema: {type: string}}
                 '404': {$ref: '#/components/responses/Problem'}
+                '422': {$ref: '#/components/responses/Problem'}
+          /api/v1/admin/matches/{matchId}/attendance:
+            post:
+              summary: >-
+                Import the stadium's attendance export (admin), CSV (comma or semicolon) or XLSX (first sheet), all or
+                nothing: each scanned code marks its ticket used (first scan's time and gate) and earns its holder loyalty
+                points. The columns are header names: given here they are kept for the match's stadium, else the stadium's
+                kept ones, else barcode, scanned_at, gate. Times are RFC 3339, `YYYY-MM-DD HH:MM[:SS]` or
+                `DD.MM.YYYY HH:MM[:SS]` in Zagreb time, or date cells. The same file again answers its first report (200,
+                `replayed`) and changes nothing. Bad rows are named `rows[n].field`, n the file's row number (the header
+                is row 1).
+              x-hns-role: admin
+              parameters:
+                - {$ref: '#/components/parameters/matchId'}
+                - {name: barcode_column, in: query, required: false, schema: {type: string, minLength: 1, maxLength: 100}}
+                - {name: scanned_at_column, in: query, required: false, schema: {type: string, minLength: 1, maxLength: 100}}
+                - {name: gate_column, in: query, required: false, schema: {type: string, maxLength: 100, description: empty for none}}
+              requestBody:
+                required: true
+                content:
+                  text/csv: {schema: {type: string, minLength: 1}}
+                  application/vnd.openxmlformats-officedocument.spreadsheetml.sheet: {schema: {type: string, format: binary}}
+              responses:
+                '201': {description: imported, content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceReport'}}}}
+                '200': {description: this file was imported before, content: {application/json: {schema: {$ref: '#/components/schemas/AttendanceReport'}}}}
+                '404': {$ref: '#/components/responses/Problem'}
+                '413': {$ref: '#/components/responses/Problem'}
                 '422': {$ref: '#/components/responses/Problem'}
           /api/v1/admin/matches/{matchId}/access-exports:
             get:

@@ -31,6 +31,7 @@ struct TicketingModules: Sendable {
     let receivables: Receivables
     let petrol: Petrol
     let access: Access
+    let loyalty: Loyalty
     let reconciliation: Reconciliation
     let quotas: Quotas
     /// Nil where no configuration sets them (tests of a module, subcommands).
@@ -92,7 +93,7 @@ struct TicketingModules: Sendable {
         self.init(
             postgres: postgres, redis: redis, holdTTL: config.holdTTL, paymentGrace: config.paymentGrace, payments: payments,
             invoicing: invoicing, purchaseTokens: purchaseTokens, orderWaitRecheck: config.orderWaitRecheck, transferFreeze: config.transferFreeze,
-            clock: clock, petrol: config.petrol, logger: logger)
+            clock: clock, petrol: config.petrol, loyalty: config.loyalty, logger: logger)
         self.purchaseLimits = PurchaseRateLimits(
             limiter: RedisRateLimiter(redis: redis, logger: logger), perUser: config.purchaseRatePerUser, perAddress: config.purchaseRatePerAddress,
             addressHeader: config.clientAddressHeader.flatMap { HTTPField.Name($0) })
@@ -102,13 +103,13 @@ struct TicketingModules: Sendable {
     init(
         postgres: PostgresClient, redis: RedisClient, holdTTL: Duration, paymentGrace: Duration = .seconds(600), payments: Payments? = nil,
         invoicing: Invoicing? = nil, purchaseTokens: PurchaseTokenVerifier? = nil, orderWaitRecheck: Duration = Orders.defaultLongPollRecheck,
-        transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, petrol: Petrol.Settings = .init(), logger: Logger
+        transferFreeze: Duration = .seconds(2 * 3600), clock: WallClock = .system, petrol: Petrol.Settings = .init(),
+        loyalty: Loyalty.Settings = .init(), logger: Logger
     ) {
         self.postgres = postgres
         self.redis = redis
         self.payments = payments ?? Payments(postgres: postgres, stripe: nil, logger: logger)
         let stripe = self.payments.stripe
-        self.profiles = Profiles(postgres: postgres, logger: logger)
         self.stadiums = Stadiums(postgres: postgres, logger: logger)
         var inventory = Inventory(postgres: postgres, redis: redis, holdTTL: holdTTL, logger: logger)
         inventory.seatsLeftChanged = { matchID, left in
@@ -125,6 +126,14 @@ struct TicketingModules: Sendable {
             try await Tickets.relabel(connection, matchID: matchID, seats: seats, logger: logger)
         }
         self.matches = matches
+        // A profile shows its person's tier, which the loyalty ledger keeps (per person, not account).
+        var profiles = Profiles(postgres: postgres, logger: logger)
+        var programme = Loyalty(postgres: postgres, profiles: profiles, matches: matches, logger: logger)
+        programme.settings = loyalty
+        let ledger = programme
+        profiles.tierOf = { try await ledger.tier(personKey: $0) }
+        self.profiles = profiles
+        self.loyalty = programme
         self.tickets = Tickets(postgres: postgres, logger: logger)
         self.blacklist = Blacklist(postgres: postgres, logger: logger)
         self.orders = Orders(
@@ -138,15 +147,15 @@ struct TicketingModules: Sendable {
         self.receivables = Receivables(postgres: postgres, invoicing: self.invoicing, inventory: inventory, logger: logger, clock: clock)
         self.reconciliation = Reconciliation(postgres: postgres, payments: self.payments, logger: logger)
         self.quotas = Quotas(postgres: postgres, inventory: inventory, orders: self.orders, matches: matches, logger: logger)
-        let (profiles, sales) = (self.profiles, self.matches)
+        let (points, sales) = (self.loyalty, self.matches)
         var till = Petrol(
             postgres: postgres, redis: redis, inventory: inventory, orders: self.orders,
             limiter: RedisRateLimiter(redis: redis, logger: logger),
-            limit: { matchID, buyer in try await sales.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) } },
+            limit: { matchID, buyer in try await sales.saleRules(matchID: matchID, buyer: buyer) { try await points.tier(userID: buyer) } },
             logger: logger)
         till.settings = petrol
         self.petrol = till
-        self.access = Access(postgres: postgres, matches: matches, logger: logger)
+        self.access = Access(postgres: postgres, matches: matches, loyalty: self.loyalty, logger: logger)
     }
 }
 
@@ -215,6 +224,11 @@ public enum TicketingApp {
         let quotas = modules.quotas
         services.append(PeriodicService("quota deadlines", every: config.quotaLapseInterval, logger: logger) { _ = try await quotas.lapseDue() })
         let receivables = modules.receivables
+        let loyalty = modules.loyalty
+        services.append(
+            PeriodicService("early access notices", every: config.loyaltyNoticeInterval, logger: logger) {
+                _ = try await loyalty.announceOpenPhases()
+            })
         services.append(PeriodicService("partner collection", every: config.collectionInterval, logger: logger) { try await receivables.collect() })
         services.append(OrderWatchListener(watch: modules.orders.watch, redis: modules.redis, logger: logger))
         services.append(QueueEventsConsumer(orders: modules.orders, redis: modules.redis, logger: logger))
@@ -241,7 +255,7 @@ public enum TicketingApp {
         OpenAPIRoute.add(to: router, yaml: OpenAPIDocument.yaml)
         // Every route is registered in the group of the role that may call it (RequestContext.swift).
         let groups = RouteGroups(router: router, verifier: verifier, busToken: busToken, purchaseLimits: modules.purchaseLimits)
-        let (matches, profiles, gate) = (modules.matches, modules.profiles, modules.queueGate)
+        let (matches, loyalty, gate) = (modules.matches, modules.loyalty, modules.queueGate)
         let idempotency = Idempotency(postgres: modules.postgres, logger: logger)
         // E1
         modules.profiles.addRoutes(to: groups)
@@ -252,7 +266,7 @@ public enum TicketingApp {
         modules.inventory.addRoutes(to: groups, idempotency: idempotency) { matchID in
             try await matches.isPublic(matchID: matchID)
         } rules: { matchID, buyer, purchaseToken in
-            let limit = try await matches.saleRules(matchID: matchID, buyer: buyer) { try await profiles.loyaltyTier(userID: buyer) }
+            let limit = try await matches.saleRules(matchID: matchID, buyer: buyer) { try await loyalty.tier(userID: buyer) }
             _ = try await gate.check(matchID: matchID, user: buyer, token: purchaseToken)
             return limit
         }
@@ -274,6 +288,7 @@ public enum TicketingApp {
         // E12
         modules.petrol.addRoutes(to: groups)
         modules.access.addRoutes(to: groups)
+        modules.loyalty.addRoutes(to: groups)
         // E14
         modules.reconciliation.addRoutes(to: groups)
         FinancialReports(postgres: modules.postgres, logger: logger).addRoutes(to: groups)

@@ -70,6 +70,10 @@ public struct TicketingConfiguration: Sendable {
     public var collectionInterval: Duration = .seconds(300)
     /// Petrol station sales: PIN lifetime, a till's hold, Petrol's commission, look-up limits.
     var petrol = Petrol.Settings()
+    /// Loyalty points' rules and tiers (`HNS_LOYALTY_RULES`, `HNS_LOYALTY_TIERS`).
+    var loyalty = Loyalty.Settings()
+    /// How often early-access phases that opened are announced to their fans.
+    public var loyaltyNoticeInterval: Duration = .seconds(30)
 
     public struct ERacuniSettings: Sendable {
         public var endpoint: String
@@ -149,6 +153,8 @@ public struct TicketingConfiguration: Sendable {
         petrol.missesBeforeLockout = env.int("HNS_PETROL_MISSES_BEFORE_LOCKOUT", default: petrol.missesBeforeLockout, range: 1...1000)
         petrol.lockout = env.duration("HNS_PETROL_LOCKOUT", default: petrol.lockout)
         if petrol.holdTTL < .seconds(1) { env.problem("HNS_PETROL_HOLD_TTL must be at least 1s") }
+        let loyalty = Self.readLoyalty(env)
+        let loyaltyNotices = env.duration("HNS_LOYALTY_NOTICE_INTERVAL", default: .seconds(30))
         try env.validate("hns-ticketing")
         var config = TicketingConfiguration(
             http: http, postgres: postgres!, redis: redis!, eventBusURL: busURL?.absoluteString, eventBusToken: busToken,
@@ -172,6 +178,8 @@ public struct TicketingConfiguration: Sendable {
         config.refundSendInterval = refundInterval
         config.refundClaim = refundClaim
         config.eRacuni = eRacuni
+        config.loyalty = loyalty
+        config.loyaltyNoticeInterval = loyaltyNotices
         config.invoiceSendInterval = invoiceInterval
         config.deferredPaymentDays = paymentDays
         config.deferredBlockBefore = blockBefore
@@ -183,6 +191,47 @@ public struct TicketingConfiguration: Sendable {
 
     /// `HNS_ERACUNI_URL` (the API's endpoint, e.g. https://e-racuni.com/WebServicesHR/API) with the
     /// user name, API secret and company token: all four, or none.
+    /// `HNS_LOYALTY_RULES`: JSON `{"home":10,"away":20,"competitions":{"<name>":{"home":5,"away":10}},
+    /// "transferred_tickets_earn":false,"other_email_tickets_earn":false}` (every key optional);
+    /// `HNS_LOYALTY_TIERS`: `bronze=10,silver=50,gold=150` (points from which each tier starts).
+    static func readLoyalty(_ env: EnvironmentReader) -> Loyalty.Settings {
+        var settings = Loyalty.Settings()
+        if let text = env.string("HNS_LOYALTY_RULES") {
+            if let rules = try? JSONDecoder().decode(Loyalty.Rules.self, from: Data(text.utf8)) {
+                settings.points = .init(home: rules.home ?? settings.points.home, away: rules.away ?? settings.points.away)
+                settings.competitions = rules.competitions ?? [:]
+                settings.transferredEarns = rules.transferredTicketsEarn ?? false
+                settings.otherEmailEarns = rules.otherEmailTicketsEarn ?? false
+                let all = [settings.points] + settings.competitions.values
+                if all.contains(where: { $0.home < 0 || $0.away < 0 || $0.home > 10_000 || $0.away > 10_000 }) {
+                    env.problem("HNS_LOYALTY_RULES: points must be 0…10000")
+                }
+            } else {
+                env.problem("HNS_LOYALTY_RULES is not the JSON object the README describes")
+            }
+        }
+        if let text = env.string("HNS_LOYALTY_TIERS") {
+            var tiers: [(name: String, points: Int)] = []
+            for part in text.split(separator: ",") {
+                let pair = part.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, SalesPhase.tiers.dropFirst().contains(pair[0]), let points = Int(pair[1]), points > 0 else {
+                    env.problem("HNS_LOYALTY_TIERS must read bronze=N,silver=N,gold=N")
+                    return settings
+                }
+                tiers.append((pair[0], points))
+            }
+            let order = tiers.map { SalesPhase.tiers.firstIndex(of: $0.name) ?? 0 }
+            guard tiers.count == 3, order == order.sorted(), Set(order).count == 3, tiers.map(\.points) == tiers.map(\.points).sorted(),
+                Set(tiers.map(\.points)).count == 3
+            else {
+                env.problem("HNS_LOYALTY_TIERS must give bronze, silver and gold, in that order, with rising points")
+                return settings
+            }
+            settings.tiers = tiers
+        }
+        return settings
+    }
+
     static func readERacuni(_ env: EnvironmentReader) -> ERacuniSettings? {
         let url = env.url("HNS_ERACUNI_URL", schemes: ["http", "https"], required: false)
         let user = env.string("HNS_ERACUNI_USERNAME")

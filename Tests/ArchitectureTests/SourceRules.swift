@@ -23,6 +23,7 @@ enum SourceRules {
         "Audit": ["audit"], "Idempotency": ["idempotency"], "Inventory": ["inventory"], "Matches": ["matches"], "Orders": ["orders"],
         "Outbox": ["outbox"], "Payments": ["payments"], "Profiles": ["profiles"], "Security": ["security"], "Stadiums": ["stadiums"],
         "Tickets": ["tickets"], "Quotas": ["quotas"], "Support": ["support"], "Invoicing": ["invoicing"], "Petrol": ["petrol"], "Access": ["access"],
+        "Loyalty": ["loyalty"],
         // E14 reads through the other modules' facades; its own tables (reports) come with it.
         "Reporting": ["reporting"],
     ]

@@ -149,9 +149,12 @@ import Testing
             try await h.db.withClient { client in
                 try await client.query(
                     """
-                    INSERT INTO profiles.profiles (user_id, first_name, last_name, date_of_birth, oib, nationality, loyalty_tier)
-                    VALUES ('gold-fan', 'Ana', 'Horvat', '1990-01-01', '69435151530', 'HR', 'gold')
+                    INSERT INTO profiles.profiles (user_id, first_name, last_name, date_of_birth, oib, nationality)
+                    VALUES ('gold-fan', 'Ana', 'Horvat', '1990-01-01', '69435151530', 'HR')
                     """, logger: TicketingHarness.logger)
+                // Gold by the points ledger's balance (150 points by default).
+                try await client.query(
+                    "INSERT INTO loyalty.balances (person_key, points) VALUES ('oib:69435151530', 150)", logger: TicketingHarness.logger)
             }
             #expect(try await h.hold(match, user: "gold-fan", quantity: 1).status == 201)
         }

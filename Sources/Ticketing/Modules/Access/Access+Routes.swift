@@ -41,6 +41,29 @@ extension Access {
             headers[.contentDisposition] = "attachment; filename=\"attendees-\(matchID).xlsx\""
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
+        // After the match: the stadium's attendance export.
+        groups.admin.post("admin/matches/:matchId/attendance") { request, context -> Response in
+            let matchID = try context.parameters.id("matchId")
+            var query = MappingQuery()
+            var errors: [Problem.FieldError] = []
+            for (name, value) in request.uri.queryParameters {
+                let v = String(value)
+                guard ["barcode_column", "scanned_at_column", "gate_column"].contains(name) else { continue }
+                if v.utf8.count > 100 || v.unicodeScalars.contains(where: JSONBodyRules.isRefused) || (v.isEmpty && name != "gate_column") {
+                    errors.append(.init(field: String(name), message: "must be a column name of the file's header"))
+                }
+                switch name {
+                case "barcode_column": query.barcode = v
+                case "scanned_at_column": query.scannedAt = v
+                default: query.gate = v
+                }
+            }
+            if !errors.isEmpty { throw Problem.validation(errors) }
+            let body = try await request.body.collect(upTo: Self.attendanceLimit)
+            let (created, report) = try await self.importAttendance(
+                matchID: matchID, body: Array(buffer: body), query: query, actor: context.actor)
+            return Idempotency.response(created ? .created : .ok, try Orders.json(report))
+        }
         groups.admin.get("admin/matches/:matchId/access-exports") { _, context -> Response in
             let exports = try await self.exports(matchID: try context.parameters.id("matchId"))
             return Idempotency.response(.ok, try Orders.json(["exports": exports]))
@@ -48,6 +71,8 @@ extension Access {
     }
 
     static let versionHeader = HTTPField.Name("HNS-Export-Version")!
+    /// An attendance file's largest size (a 60,000-seat stadium's export is a few MiB).
+    static let attendanceLimit = 64 << 20
 
     static func exportRequest(_ query: [(String, String)]) throws -> ExportRequest {
         var out = ExportRequest()

@@ -13,6 +13,7 @@ import PostgresNIO
 struct Access: Sendable {
     let postgres: PostgresClient
     let matches: Matches
+    let loyalty: Loyalty
     let logger: Logger
 
     struct ExportRequest: Sendable {

@@ -33,3 +33,15 @@ extension Orders {
         return out
     }
 }
+
+extension Orders {
+    /// The person (`PersonIdentity.key`) each of these tickets of a match is in the name of.
+    static func personKeys(_ connection: PostgresConnection, matchID: Int64, ticketIDs: [UUID], logger: Logger) async throws -> [UUID: String] {
+        guard !ticketIDs.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            "SELECT ticket_id, person_key FROM orders.attendees WHERE match_id = \(matchID) AND ticket_id = ANY(\(ticketIDs))", logger: logger)
+        var out: [UUID: String] = [:]
+        for try await (ticket, key) in rows.decode((UUID, String).self) { out[ticket] = key }
+        return out
+    }
+}

@@ -56,10 +56,7 @@ struct Orders: Sendable {
         }
 
         /// One person, one ticket per match: by OIB, else by passport.
-        var personKey: String {
-            if let oib = self.person.oib { return "oib:" + oib }
-            return "passport:\(self.person.passportCountry ?? ""):\(self.person.passportNumber ?? "")"
-        }
+        var personKey: String { self.person.key }
     }
 
     struct Create: Decodable, Sendable {

@@ -4,6 +4,14 @@ import HNSCore
 /// The identity of a person as we capture it for a profile or a ticket holder: a name, a date of
 /// birth and an OIB or a passport. Validated the same way wherever it is captured.
 struct PersonIdentity: Codable, Sendable, Equatable {
+    /// One person across every channel: by OIB, else by passport country and number.
+    var key: String { Self.key(oib: self.oib, passportCountry: self.passportCountry, passportNumber: self.passportNumber) }
+
+    static func key(oib: String?, passportCountry: String?, passportNumber: String?) -> String {
+        if let oib { return "oib:" + oib }
+        return "passport:\(passportCountry ?? ""):\(passportNumber ?? "")"
+    }
+
     var firstName: String
     var lastName: String
     /// `YYYY-MM-DD`.

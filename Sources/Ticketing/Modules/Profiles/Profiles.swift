@@ -11,6 +11,8 @@ import PostgresNIO
 struct Profiles: Sendable {
     let postgres: PostgresClient
     let logger: Logger
+    /// A person's loyalty tier (the loyalty ledger's, by person key); shown on the profile.
+    var tierOf: @Sendable (_ personKey: String) async throws -> String = { _ in "none" }
 
     /// Sent flat: the person's fields beside the profile's own.
     struct Profile: Encodable, ResponseEncodable, Sendable, Equatable {
@@ -55,16 +57,17 @@ struct Profiles: Sendable {
         let rows = try await self.postgres.query(
             """
             SELECT user_id, email, first_name, last_name, to_char(date_of_birth, 'YYYY-MM-DD'), oib, passport_number,
-                   passport_country, nationality, phone, loyalty_tier, updated_at
+                   passport_country, nationality, phone, updated_at
             FROM profiles.profiles WHERE user_id = \(userID)
             """, logger: self.logger)
-        for try await (user, email, first, last, dob, oib, passport, country, nationality, phone, tier, updated) in rows.decode(
-            (String, String?, String, String, String, String?, String?, String?, String, String?, String, Date).self)
+        for try await (user, email, first, last, dob, oib, passport, country, nationality, phone, updated) in rows.decode(
+            (String, String?, String, String, String, String?, String?, String?, String, String?, Date).self)
         {
             let person = PersonIdentity(
                 firstName: first, lastName: last, dateOfBirth: dob, oib: oib, passportNumber: passport,
                 passportCountry: country, nationality: nationality)
-            return Profile(userId: user, email: email, person: person, phone: phone, loyaltyTier: tier, updatedAt: updated)
+            return Profile(
+                userId: user, email: email, person: person, phone: phone, loyaltyTier: try await self.tierOf(person.key), updatedAt: updated)
         }
         return nil
     }
@@ -108,11 +111,30 @@ struct Profiles: Sendable {
         return try await self.profile(userID: userID)!
     }
 
-    /// The loyalty tier that sales phases check; `none` without a profile.
-    func loyaltyTier(userID: String) async throws -> String {
-        let rows = try await self.postgres.query("SELECT loyalty_tier FROM profiles.profiles WHERE user_id = \(userID)", logger: self.logger)
-        for try await tier in rows.decode(String.self) { return tier }
-        return "none"
+    /// The person a user's profile names (OIB, else passport: `PersonIdentity.key`); nil without a profile.
+    func personKey(userID: String) async throws -> String? {
+        let rows = try await self.postgres.query(
+            "SELECT oib, passport_country, passport_number FROM profiles.profiles WHERE user_id = \(userID)", logger: self.logger)
+        for try await (oib, country, number) in rows.decode((String?, String?, String?).self) {
+            return PersonIdentity.key(oib: oib, passportCountry: country, passportNumber: number)
+        }
+        return nil
+    }
+
+    /// The users whose profiles name these people (the fans a loyalty notice goes to).
+    static func users(_ connection: PostgresConnection, personKeys: [String], logger: Logger) async throws -> [String] {
+        let oibs = personKeys.compactMap { $0.hasPrefix("oib:") ? String($0.dropFirst(4)) : nil }
+        let passports = personKeys.filter { $0.hasPrefix("passport:") }
+        let rows = try await connection.query(
+            """
+            SELECT user_id FROM profiles.profiles WHERE oib = ANY(\(oibs))
+            UNION
+            SELECT user_id FROM profiles.profiles
+            WHERE passport_number IS NOT NULL AND 'passport:' || passport_country || ':' || passport_number = ANY(\(passports))
+            """, logger: logger)
+        var out: [String] = []
+        for try await user in rows.decode(String.self) { out.append(user) }
+        return out
     }
 }
 
