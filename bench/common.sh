@@ -57,7 +57,7 @@ bench_build() {
 
 # The harness's Python packages, in a git-ignored venv.
 bench_venv() {
-    if "$BENCH_PY" -c 'import aiohttp, nats, uvloop' 2>/dev/null; then
+    if "$BENCH_PY" -c 'import aiohttp, nats, uvloop, openpyxl' 2>/dev/null; then
         return 0
     fi
     hns_log "creating $BENCH_VENV (pip install -r bench/requirements.txt)"

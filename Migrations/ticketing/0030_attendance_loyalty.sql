@@ -59,7 +59,6 @@ CREATE TABLE loyalty.balances (
     points     integer NOT NULL,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX balances_points ON loyalty.balances (points);
 
 -- An early-access phase whose eligible fans were sent their push, once.
 CREATE TABLE loyalty.phase_notices (

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HNSCore
 
 /// A workbook as an Office Open XML spreadsheet (`.xlsx`, what Excel and LibreOffice open): a ZIP
 /// of XML parts, one worksheet per sheet, cells numbers, amounts or inline text, the first row bold
@@ -212,7 +213,8 @@ final class WorkbookStream {
                     + #"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#
                     + #"<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#
                     + #"<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>"#
-                    + #"<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>"# + "</styleSheet>"
+                    + #"<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>"#
+                    + #"<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>"# + "</styleSheet>"
             ),
         ]
         for (path, xml) in parts {
@@ -282,7 +284,7 @@ final class TableStream {
     }
 
     /// The SHA-256 of everything taken, in hex.
-    var checksum: String { self.hash.finalize().map { String(format: "%02x", $0) }.joined() }
+    var checksum: String { self.hash.finalize().hexString }
 
     private func write(_ cells: [Spreadsheet.Cell]) throws {
         if let book = self.book { return try book.row(cells) }

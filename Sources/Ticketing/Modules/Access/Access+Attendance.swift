@@ -34,7 +34,7 @@ extension Access {
     /// report is answered again and nothing changes).
     func importAttendance(matchID: Int64, body: [UInt8], query: MappingQuery, actor: Actor) async throws -> (created: Bool, report: JSONValue) {
         let match = try await self.matches.match(id: matchID)
-        let sha = SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let sha = SHA256.hash(data: body).hexString
         if let report = try await self.storedReport(matchID: matchID, sha256: sha) { return (false, report) }
         let file: AttendanceFile
         do { file = try AttendanceFile.read(body) } catch AttendanceFile.Failure.unreadable(let why) {
@@ -63,7 +63,7 @@ extension Access {
                 guard let ticket = o.ticketID, let person = people[ticket] else { return nil }
                 return Loyalty.Attended(ticketID: ticket, personKey: person, transferred: o.transferred, otherEmail: o.otherEmail)
             }
-            let (awarded, tierChanges) = try await self.loyalty.award(connection, matchID: matchID, attended: attended, actor: actor)
+            let (awarded, tierChanges) = try await self.loyalty.award(connection, match: match, attended: attended, actor: actor)
             let sectors = try await Tickets.attendance(connection, matchID: matchID, logger: self.logger)
             let report = Self.report(
                 id: id, matchID: matchID, file: file, scans: scans.count, outcomes: outcomes, sectors: sectors, awarded: awarded,
@@ -144,9 +144,9 @@ extension Access {
             if errors.count < Self.listedErrors { errors.append(.init(field: "rows[\(row)].\(field)", message: message)) }
         }
         for (number, cells) in file.rows {
-            let code = b < cells.count ? cells[b].trimmingCharacters(in: .whitespaces) : ""
-            let time = t < cells.count ? cells[t].trimmingCharacters(in: .whitespaces) : ""
-            let gateName = g.flatMap { $0 < cells.count ? cells[$0].trimmingCharacters(in: .whitespaces) : nil }
+            let code = b < cells.count ? Self.trimmed(cells[b]) : ""
+            let time = t < cells.count ? Self.trimmed(cells[t]) : ""
+            let gateName = g.flatMap { $0 < cells.count ? Self.trimmed(cells[$0]) : nil }
             if code.isEmpty {
                 fail(number, "barcode", "is empty")
             } else if code.utf8.count > 200 || code.unicodeScalars.contains(where: JSONBodyRules.isRefused) {
@@ -165,6 +165,14 @@ extension Access {
             throw Problem.validation(errors, detail: "\(bad) row(s) of the file are invalid; nothing was imported.")
         }
         return scans
+    }
+
+    /// Without surrounding spaces and tabs; the string itself when it has none (most cells).
+    static func trimmed(_ text: String) -> String {
+        let utf8 = text.utf8
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+        guard let first = utf8.first, let last = utf8.last, blank(first) || blank(last) else { return text }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     static func report(
@@ -233,7 +241,12 @@ struct ScanTimes {
                 digits += 1
                 if digits > 4 { return nil }
             } else {
-                guard digits > 0, b == 0x2d || b == 0x2e || b == 0x3a || b == 0x20 else { return nil }
+                guard b == 0x2d || b == 0x2e || b == 0x3a || b == 0x20 else { return nil }
+                // `01.05.2030. 20:15`: a separator right after another (the date's closing dot) is skipped.
+                if digits == 0 {
+                    if numbers.isEmpty { return nil }
+                    continue
+                }
                 numbers.append(current)
                 separators.append(b)
                 current = 0

@@ -64,18 +64,22 @@ struct Loyalty: Sendable {
         let otherEmail: Bool
     }
 
+    /// People per `loyalty.points_awarded` event.
+    static let eventBatch = 1000
+
     /// A pseudonym for a person in events and the trail: their documents stay in the database.
     static func personRef(_ key: String) -> String {
-        "p_" + SHA256.hash(data: Array(key.utf8)).prefix(10).map { String(format: "%02x", $0) }.joined()
+        "p_" + SHA256.hash(data: Array(key.utf8)).prefix(10).hexString
     }
 
     /// Awards points for a match's attended tickets as part of the caller's transaction: once per
     /// person and match (the ledger's unique index makes a second import a no-op), none where the
     /// rules say a transferred or re-sent ticket does not earn. Bus events and the trail's entry go
     /// with it. Returns how many people earned, and how many of them changed tier.
-    func award(_ connection: PostgresConnection, matchID: Int64, attended: [Attended], actor: Actor) async throws -> (awarded: Int, tierChanges: Int)
-    {
-        let match = try await self.matches.match(id: matchID)
+    func award(_ connection: PostgresConnection, match: Matches.Match, attended: [Attended], actor: Actor) async throws -> (
+        awarded: Int, tierChanges: Int
+    ) {
+        let matchID = match.id
         let points = self.settings.points(competition: match.competition, venueKind: match.venueKind)
         let earning = attended.filter { (self.settings.transferredEarns || !$0.transferred) && (self.settings.otherEmailEarns || !$0.otherEmail) }
         guard points > 0, !earning.isEmpty else { return (0, 0) }
@@ -94,22 +98,35 @@ struct Loyalty: Sendable {
             SELECT ins.person_key, ins.ticket_id, bal.points FROM ins JOIN bal USING (person_key)
             """, logger: self.logger)
         var messages: [Outbox.Message] = []
+        var tierMessages: [Outbox.Message] = []
+        var awards: [JSONValue] = []
+        var first: UUID?
         var changes = 0
         var awarded = 0
-        for try await (key, ticket, balance) in rows.decode((String, UUID, Int).self) {
-            awarded += 1
-            let person = Self.personRef(key)
-            let (before, after) = (self.settings.tier(balance - points), self.settings.tier(balance))
+        // An import awards thousands at once: one event per `eventBatch` people, each listing them,
+        // named by its first ticket (which earns once, so the name is never reused).
+        func flush() {
+            guard !awards.isEmpty, let head = first else { return }
             messages.append(
                 .init(
-                    subject: "loyalty.points_awarded", msgID: "loyalty.points_awarded:\(matchID):\(person)",
+                    subject: "loyalty.points_awarded", msgID: "loyalty.points_awarded:\(matchID):\(head.lowercased)",
                     payload: .object([
-                        "person": .string(person), "match_id": .number(Double(matchID)), "ticket_id": .string(ticket.lowercased),
-                        "points": .number(Double(points)), "balance": .number(Double(balance)), "reason": .string("attendance"),
+                        "match_id": .number(Double(matchID)), "points": .number(Double(points)), "reason": .string("attendance"),
+                        "awards": .array(awards),
                     ])))
+            awards.removeAll(keepingCapacity: true)
+            first = nil
+        }
+        for try await (key, ticket, balance) in rows.decode((String, UUID, Int).self) {
+            awarded += 1
+            if first == nil { first = ticket }
+            let person = Self.personRef(key)
+            awards.append(.object(["person": .string(person), "ticket_id": .string(ticket.lowercased), "balance": .number(Double(balance))]))
+            if awards.count == Self.eventBatch { flush() }
+            let (before, after) = (self.settings.tier(balance - points), self.settings.tier(balance))
             if before != after {
                 changes += 1
-                messages.append(
+                tierMessages.append(
                     .init(
                         subject: "loyalty.tier_changed", msgID: "loyalty.tier_changed:\(matchID):\(person)",
                         payload: .object([
@@ -117,6 +134,8 @@ struct Loyalty: Sendable {
                         ])))
             }
         }
+        flush()
+        messages += tierMessages
         guard awarded > 0 else { return (0, 0) }
         var writes = PreparedWrites()
         Outbox.add(messages, to: &writes)

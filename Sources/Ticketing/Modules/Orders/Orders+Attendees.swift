@@ -39,7 +39,11 @@ extension Orders {
     static func personKeys(_ connection: PostgresConnection, matchID: Int64, ticketIDs: [UUID], logger: Logger) async throws -> [UUID: String] {
         guard !ticketIDs.isEmpty else { return [:] }
         let rows = try await connection.query(
-            "SELECT ticket_id, person_key FROM orders.attendees WHERE match_id = \(matchID) AND ticket_id = ANY(\(ticketIDs))", logger: logger)
+            // A join, not `= ANY(array)`: a bound array is searched element by element for every row.
+            """
+            SELECT a.ticket_id, a.person_key FROM orders.attendees a JOIN unnest(\(ticketIDs)::uuid[]) AS x(id) ON a.ticket_id = x.id
+            WHERE a.match_id = \(matchID)
+            """, logger: logger)
         var out: [UUID: String] = [:]
         for try await (ticket, key) in rows.decode((UUID, String).self) { out[ticket] = key }
         return out

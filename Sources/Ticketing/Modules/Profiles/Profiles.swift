@@ -127,10 +127,11 @@ struct Profiles: Sendable {
         let passports = personKeys.filter { $0.hasPrefix("passport:") }
         let rows = try await connection.query(
             """
-            SELECT user_id FROM profiles.profiles WHERE oib = ANY(\(oibs))
+            SELECT p.user_id FROM profiles.profiles p JOIN unnest(\(oibs)::text[]) AS k(oib) ON p.oib = k.oib
             UNION
-            SELECT user_id FROM profiles.profiles
-            WHERE passport_number IS NOT NULL AND 'passport:' || passport_country || ':' || passport_number = ANY(\(passports))
+            SELECT p.user_id FROM profiles.profiles p JOIN unnest(\(passports)::text[]) AS k(key)
+                ON 'passport:' || p.passport_country || ':' || p.passport_number = k.key
+            WHERE p.passport_number IS NOT NULL
             """, logger: logger)
         var out: [String] = []
         for try await user in rows.decode(String.self) { out.append(user) }

@@ -124,9 +124,9 @@ extension Tickets {
                 WHERE t.id = c.id AND c.reason IS NULL AND t.status IN ('issued', 'activated')
                 RETURNING t.id)
             SELECT c.barcode, c.at, c.gate, coalesce(c.id, c.revoked_ticket), c.id IN (SELECT id FROM u), coalesce(c.status = 'used', false),
-                   c.reason, c.revoked_at, coalesce(c.other_email, false),
-                   EXISTS (SELECT 1 FROM tickets.revoked_barcodes x WHERE x.ticket_id = c.id AND x.reason = 'transferred')
-            FROM c
+                   c.reason, c.revoked_at, coalesce(c.other_email, false), moved.ticket_id IS NOT NULL
+            FROM c LEFT JOIN (SELECT DISTINCT ticket_id FROM tickets.revoked_barcodes WHERE match_id = \(matchID) AND reason = 'transferred') moved
+                   ON moved.ticket_id = c.id
             """, logger: logger)
         var out: [ScanOutcome] = []
         out.reserveCapacity(scans.count)
