@@ -36,6 +36,7 @@ extension Access {
         let match = try await self.matches.match(id: matchID)
         let sha = SHA256.hash(data: body).hexString
         if let report = try await self.storedReport(matchID: matchID, sha256: sha) { return (false, report) }
+        let started = ContinuousClock.now
         let file: AttendanceFile
         do { file = try AttendanceFile.read(body) } catch AttendanceFile.Failure.unreadable(let why) {
             throw Problem.validation(field: "body", why)
@@ -45,8 +46,9 @@ extension Access {
         if let scannedAt = query.scannedAt { mapping.scannedAt = scannedAt }
         if let gate = query.gate { mapping.gate = gate.isEmpty ? nil : gate }
         let scans = try Self.scans(file, mapping: mapping)
+        let parsed = ContinuousClock.now
 
-        let outcome = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> (Bool, JSONValue) in
+        let outcome = try await self.postgres.withRetryingTransaction(logger: self.logger) { connection -> (Bool, JSONValue, [Duration]) in
             let id = UUID.random()
             let claimed = try await connection.query(
                 """
@@ -55,18 +57,22 @@ extension Access {
                 ON CONFLICT (match_id, sha256) DO NOTHING RETURNING 1
                 """, logger: self.logger)
             // The same file, imported at this moment by someone else: theirs is the import.
-            guard try await claimed.collect().count == 1 else { return (false, .null) }
-            let outcomes = try await Tickets.markUsed(connection, matchID: matchID, scans: scans, logger: self.logger)
-            let marked = outcomes.filter(\.marked)
-            let people = try await Orders.personKeys(connection, matchID: matchID, ticketIDs: marked.compactMap(\.ticketID), logger: self.logger)
-            let attended = marked.compactMap { o -> Loyalty.Attended? in
-                guard let ticket = o.ticketID, let person = people[ticket] else { return nil }
-                return Loyalty.Attended(ticketID: ticket, personKey: person, transferred: o.transferred, otherEmail: o.otherEmail)
+            guard try await claimed.collect().count == 1 else { return (false, .null, []) }
+            var laps = [ContinuousClock.now]
+            let marking = try await Tickets.markUsed(connection, matchID: matchID, scans: scans, logger: self.logger)
+            let marked = marking.marked
+            laps.append(.now)
+            let people = try await Orders.personKeys(connection, matchID: matchID, ticketIDs: marked.map(\.ticketID), logger: self.logger)
+            let attended = marked.compactMap { t -> Loyalty.Attended? in
+                guard let person = people[t.ticketID] else { return nil }
+                return Loyalty.Attended(ticketID: t.ticketID, personKey: person, transferred: t.transferred, otherEmail: t.otherEmail)
             }
+            laps.append(.now)
             let (awarded, tierChanges) = try await self.loyalty.award(connection, match: match, attended: attended, actor: actor)
+            laps.append(.now)
             let sectors = try await Tickets.attendance(connection, matchID: matchID, logger: self.logger)
             let report = Self.report(
-                id: id, matchID: matchID, file: file, scans: scans.count, outcomes: outcomes, sectors: sectors, awarded: awarded,
+                id: id, matchID: matchID, file: file, scans: scans.count, marking: marking, sectors: sectors, awarded: awarded,
                 tierChanges: tierChanges)
             var writes = PreparedWrites()
             writes.add("UPDATE access.attendance_imports SET report = \(String(decoding: report.encoded(), as: UTF8.self))::jsonb WHERE id = \(id)")
@@ -85,13 +91,22 @@ extension Access {
                     subjects: ["attendance_import:\(id.lowercased)", "match:\(matchID)"],
                     data: [
                         "sha256": .string(sha), "rows": .number(Double(file.rows.count)), "marked_used": .number(Double(marked.count)),
-                        "revoked_scanned": .number(Double(outcomes.count { $0.revokedReason != nil })),
-                        "unknown": .number(Double(outcomes.count { $0.ticketID == nil })),
+                        "revoked_scanned": .number(Double(marking.revoked.count)), "unknown": .number(Double(marking.unknown.count)),
                     ]), to: &writes)
             try await writes.run(on: connection, logger: self.logger)
-            return (true, report)
+            laps.append(.now)
+            return (true, report, zip(laps.dropFirst(), laps).map { $0 - $1 })
         }
-        if outcome.0 { return (true, outcome.1) }
+        if outcome.0 {
+            // Where an import's time goes (a stadium's file is tens of thousands of rows).
+            func ms(_ d: Duration) -> Logger.MetadataValue { "\(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)" }
+            let phases = ["mark_ms", "people_ms", "loyalty_ms", "report_ms"]
+            var metadata: Logger.Metadata = ["match_id": "\(matchID)", "rows": "\(file.rows.count)", "parse_ms": ms(parsed - started)]
+            for (name, d) in zip(phases, outcome.2) { metadata[name] = ms(d) }
+            metadata["total_ms"] = ms(ContinuousClock.now - started)
+            self.logger.info("attendance imported", metadata: metadata)
+            return (true, outcome.1)
+        }
         guard let report = try await self.storedReport(matchID: matchID, sha256: sha) else { throw Problem.unavailable("The import did not finish.") }
         return (false, report)
     }
@@ -176,28 +191,25 @@ extension Access {
     }
 
     static func report(
-        id: UUID, matchID: Int64, file: AttendanceFile, scans: Int, outcomes: [Tickets.ScanOutcome],
-        sectors: [(sector: String, sold: Int, used: Int)],
+        id: UUID, matchID: Int64, file: AttendanceFile, scans: Int, marking: Tickets.Marking, sectors: [(sector: String, sold: Int, used: Int)],
         awarded: Int, tierChanges: Int
     ) -> JSONValue {
         func n(_ v: Int) -> JSONValue { .number(Double(v)) }
-        let unknown = outcomes.filter { $0.ticketID == nil }
-        let revoked = outcomes.filter { $0.revokedReason != nil }
         let sold = sectors.reduce(0) { $0 + $1.sold }
         let used = sectors.reduce(0) { $0 + $1.used }
         return .object([
             "import_id": .string(id.lowercased), "match_id": n(Int(matchID)), "format": .string(file.format.rawValue), "rows": n(file.rows.count),
-            "codes": n(outcomes.count), "repeated_scans": n(scans - outcomes.count), "marked_used": n(outcomes.count(where: \.marked)),
-            "already_used": n(outcomes.count(where: \.alreadyUsed)),
+            "codes": n(marking.codes), "repeated_scans": n(scans - marking.codes), "marked_used": n(marking.marked.count),
+            "already_used": n(marking.alreadyUsed),
             "unknown": .object([
-                "count": n(unknown.count), "codes": .array(unknown.prefix(Self.listedUnknown).map { .string($0.barcode) }),
+                "count": n(marking.unknown.count), "codes": .array(marking.unknown.prefix(Self.listedUnknown).map { .string($0) }),
             ]),
             "revoked_scanned": .array(
-                revoked.map { o in
+                marking.revoked.map { r in
                     .object([
-                        "barcode": .string(o.barcode), "ticket_id": o.ticketID.map { .string($0.lowercased) } ?? .null,
-                        "reason": .string(o.revokedReason ?? ""), "revoked_at": o.revokedAt.map { .string(Envelope.rfc3339($0)) } ?? .null,
-                        "scanned_at": .string(Envelope.rfc3339(o.at)), "gate": o.gate.map(JSONValue.string) ?? .null,
+                        "barcode": .string(r.barcode), "ticket_id": .string(r.ticketID.lowercased), "reason": .string(r.reason),
+                        "revoked_at": .string(Envelope.rfc3339(r.revokedAt)), "scanned_at": .string(Envelope.rfc3339(r.scannedAt)),
+                        "gate": r.gate.map(JSONValue.string) ?? .null,
                     ])
                 }),
             "sectors": .array(

@@ -95,8 +95,14 @@ struct Loyalty: Sendable {
                 INSERT INTO loyalty.balances AS b (person_key, points) SELECT person_key, \(points) FROM ins
                 ON CONFLICT (person_key) DO UPDATE SET points = b.points + EXCLUDED.points, updated_at = now()
                 RETURNING person_key, points)
-            SELECT ins.person_key, ins.ticket_id, bal.points FROM ins JOIN bal USING (person_key)
+            SELECT coalesce(array_agg(ins.person_key), '{}'), coalesce(array_agg(ins.ticket_id), '{}'), coalesce(array_agg(bal.points::bigint), '{}')
+            FROM ins JOIN bal USING (person_key)
             """, logger: self.logger)
+        // One row of arrays: a row per person would be its own step through the driver.
+        var awardedRows: [(String, UUID, Int)] = []
+        for try await (keys, tickets, balances) in rows.decode(([String], [UUID], [Int]).self) {
+            awardedRows = (0..<min(keys.count, tickets.count, balances.count)).map { (keys[$0], tickets[$0], balances[$0]) }
+        }
         var messages: [Outbox.Message] = []
         var tierMessages: [Outbox.Message] = []
         var awards: [JSONValue] = []
@@ -117,7 +123,7 @@ struct Loyalty: Sendable {
             awards.removeAll(keepingCapacity: true)
             first = nil
         }
-        for try await (key, ticket, balance) in rows.decode((String, UUID, Int).self) {
+        for (key, ticket, balance) in awardedRows {
             awarded += 1
             if first == nil { first = ticket }
             let person = Self.personRef(key)

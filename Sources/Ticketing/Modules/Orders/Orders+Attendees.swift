@@ -38,14 +38,19 @@ extension Orders {
     /// The person (`PersonIdentity.key`) each of these tickets of a match is in the name of.
     static func personKeys(_ connection: PostgresConnection, matchID: Int64, ticketIDs: [UUID], logger: Logger) async throws -> [UUID: String] {
         guard !ticketIDs.isEmpty else { return [:] }
+        // A join, not `= ANY(array)` (a bound array is searched element by element for every row);
+        // one row of arrays, not a row per ticket (each its own step through the driver).
         let rows = try await connection.query(
-            // A join, not `= ANY(array)`: a bound array is searched element by element for every row.
             """
-            SELECT a.ticket_id, a.person_key FROM orders.attendees a JOIN unnest(\(ticketIDs)::uuid[]) AS x(id) ON a.ticket_id = x.id
+            SELECT coalesce(array_agg(a.ticket_id), '{}'), coalesce(array_agg(a.person_key), '{}')
+            FROM orders.attendees a JOIN unnest(\(ticketIDs)::uuid[]) AS x(id) ON a.ticket_id = x.id
             WHERE a.match_id = \(matchID)
             """, logger: logger)
         var out: [UUID: String] = [:]
-        for try await (ticket, key) in rows.decode((UUID, String).self) { out[ticket] = key }
+        for try await (tickets, keys) in rows.decode(([UUID], [String]).self) {
+            out.reserveCapacity(tickets.count)
+            for (ticket, key) in zip(tickets, keys) { out[ticket] = key }
+        }
         return out
     }
 }

@@ -84,29 +84,42 @@ extension Tickets {
         let gate: String?
     }
 
-    /// What a scanned code turned out to be.
-    struct ScanOutcome: Sendable {
-        let barcode: String
-        let at: Date
-        let gate: String?
-        /// The ticket the code is (or was, if revoked) on; nil: unknown at this match.
-        let ticketID: UUID?
-        /// Marked used by this call.
-        let marked: Bool
-        /// Used before this call (an earlier import).
-        let alreadyUsed: Bool
-        let revokedReason: String?
-        let revokedAt: Date?
+    /// A ticket a scan marked used.
+    struct Attended: Sendable {
+        let ticketID: UUID
         /// The ticket was sent to another email than the buyer's wallet.
         let otherEmail: Bool
         /// The ticket's holder was changed by a support transfer.
         let transferred: Bool
     }
 
+    /// A revoked code that was scanned.
+    struct RevokedScan: Sendable {
+        let barcode: String
+        let ticketID: UUID
+        let reason: String
+        let revokedAt: Date
+        let scannedAt: Date
+        let gate: String?
+    }
+
+    /// What the scans of a file turned out to be.
+    struct Marking: Sendable {
+        /// Distinct codes scanned.
+        let codes: Int
+        let marked: [Attended]
+        /// Codes whose tickets an earlier import marked used.
+        let alreadyUsed: Int
+        let revoked: [RevokedScan]
+        /// Codes no ticket of this match ever had.
+        let unknown: [String]
+    }
+
     /// Marks the tickets of valid scanned codes `used` (time and gate of the first scan of each code),
-    /// in the caller's transaction, and says of every distinct code what it was. A code already used,
-    /// revoked or unknown changes nothing.
-    static func markUsed(_ connection: PostgresConnection, matchID: Int64, scans: [Scan], logger: Logger) async throws -> [ScanOutcome] {
+    /// in the caller's transaction, and says what the other codes were. A code already used, revoked
+    /// or unknown changes nothing. The answer is one row of arrays: tens of thousands of rows, each
+    /// its own step through the driver, cost more than the marking itself.
+    static func markUsed(_ connection: PostgresConnection, matchID: Int64, scans: [Scan], logger: Logger) async throws -> Marking {
         let rows = try await connection.query(
             """
             WITH s AS (
@@ -122,23 +135,41 @@ extension Tickets {
             u AS (
                 UPDATE tickets.tickets t SET status = 'used', used_at = c.at, used_gate = c.gate FROM c
                 WHERE t.id = c.id AND c.reason IS NULL AND t.status IN ('issued', 'activated')
-                RETURNING t.id)
-            SELECT c.barcode, c.at, c.gate, coalesce(c.id, c.revoked_ticket), c.id IN (SELECT id FROM u), coalesce(c.status = 'used', false),
-                   c.reason, c.revoked_at, coalesce(c.other_email, false), moved.ticket_id IS NOT NULL
-            FROM c LEFT JOIN (SELECT DISTINCT ticket_id FROM tickets.revoked_barcodes WHERE match_id = \(matchID) AND reason = 'transferred') moved
-                   ON moved.ticket_id = c.id
+                RETURNING t.id, c.other_email),
+            moved AS (SELECT DISTINCT ticket_id FROM tickets.revoked_barcodes WHERE match_id = \(matchID) AND reason = 'transferred'),
+            m AS (SELECT u.id, u.other_email, moved.ticket_id IS NOT NULL AS transferred FROM u LEFT JOIN moved ON moved.ticket_id = u.id),
+            x AS (SELECT * FROM c WHERE c.reason IS NOT NULL OR c.id IS NULL)
+            SELECT (SELECT count(*)::int FROM c),
+                   (SELECT coalesce(array_agg(id), '{}') FROM m), (SELECT coalesce(array_agg(other_email), '{}') FROM m),
+                   (SELECT coalesce(array_agg(transferred), '{}') FROM m),
+                   (SELECT count(*)::int FROM c WHERE c.status = 'used' AND c.reason IS NULL),
+                   (SELECT coalesce(array_agg(barcode ORDER BY barcode), '{}') FROM x WHERE reason IS NULL),
+                   (SELECT coalesce(array_agg(barcode ORDER BY at), '{}') FROM x WHERE reason IS NOT NULL),
+                   (SELECT coalesce(array_agg(coalesce(id, revoked_ticket) ORDER BY at), '{}') FROM x WHERE reason IS NOT NULL),
+                   (SELECT coalesce(array_agg(reason ORDER BY at), '{}') FROM x WHERE reason IS NOT NULL),
+                   (SELECT coalesce(array_agg(revoked_at ORDER BY at), '{}') FROM x WHERE reason IS NOT NULL),
+                   (SELECT coalesce(array_agg(at ORDER BY at), '{}') FROM x WHERE reason IS NOT NULL),
+                   (SELECT coalesce(array_agg(coalesce(gate, '') ORDER BY at), '{}') FROM x WHERE reason IS NOT NULL)
             """, logger: logger)
-        var out: [ScanOutcome] = []
-        out.reserveCapacity(scans.count)
-        for try await (barcode, at, gate, ticket, marked, used, reason, revokedAt, otherEmail, transferred) in rows.decode(
-            (String, Date, String?, UUID?, Bool?, Bool, String?, Date?, Bool, Bool).self)
-        {
-            out.append(
-                ScanOutcome(
-                    barcode: barcode, at: at, gate: gate, ticketID: ticket, marked: marked ?? false, alreadyUsed: used, revokedReason: reason,
-                    revokedAt: revokedAt, otherEmail: otherEmail, transferred: transferred))
+        for try await row in rows {
+            let r = row.makeRandomAccess()
+            let codes = try r[0].decode(Int.self)
+            let (ids, otherEmail, transferred) = (try r[1].decode([UUID].self), try r[2].decode([Bool].self), try r[3].decode([Bool].self))
+            let (used, unknown, revokedCodes) = (try r[4].decode(Int.self), try r[5].decode([String].self), try r[6].decode([String].self))
+            let (revokedTickets, reasons, revokedAt) = (try r[7].decode([UUID].self), try r[8].decode([String].self), try r[9].decode([Date].self))
+            let (scannedAt, gates) = (try r[10].decode([Date].self), try r[11].decode([String].self))
+            return Marking(
+                codes: codes,
+                marked: ids.indices.map { Attended(ticketID: ids[$0], otherEmail: otherEmail[$0], transferred: transferred[$0]) },
+                alreadyUsed: used,
+                revoked: revokedCodes.indices.map {
+                    RevokedScan(
+                        barcode: revokedCodes[$0], ticketID: revokedTickets[$0], reason: reasons[$0], revokedAt: revokedAt[$0],
+                        scannedAt: scannedAt[$0], gate: gates[$0].isEmpty ? nil : gates[$0])
+                },
+                unknown: unknown)
         }
-        return out
+        return Marking(codes: 0, marked: [], alreadyUsed: 0, revoked: [], unknown: [])
     }
 
     /// Per sector: tickets sold (valid or used) and used.
