@@ -203,3 +203,31 @@ import Testing
         }
     }
 }
+
+/// The loyalty rules and tiers as the environment gives them.
+@Suite struct LoyaltySettingsTests {
+    static let base = [
+        "HNS_DATABASE_URL": "postgres://u@127.0.0.1:5432/db", "HNS_REDIS_URL": "redis://127.0.0.1:6379/0",
+        "HNS_IDENTITY_ISSUER": "https://hns.hr", "HNS_IDENTITY_AUDIENCE": "hns-ticketing",
+        "HNS_IDENTITY_HS256_SECRET": String(repeating: "s", count: 32),
+    ]
+
+    @Test func rules_and_tiers_are_read_and_bad_ones_named() throws {
+        let defaults = try TicketingConfiguration.fromEnvironment(Self.base).loyalty
+        #expect(defaults.points(competition: "Prva HNL", venueKind: "home") == 10 && defaults.tier(49) == "bronze" && defaults.tier(9) == "none")
+        let set = try TicketingConfiguration.fromEnvironment(
+            Self.base.merging([
+                "HNS_LOYALTY_RULES": #"{"home":3,"away":7,"competitions":{"Prijateljska":{"home":1,"away":2}},"transferred_tickets_earn":true}"#,
+                "HNS_LOYALTY_TIERS": "bronze=5,silver=20,gold=100",
+            ]) { _, n in n }
+        ).loyalty
+        #expect(set.points(competition: "Prva HNL", venueKind: "away") == 7 && set.points(competition: "Prijateljska", venueKind: "home") == 1)
+        #expect(set.transferredEarns && !set.otherEmailEarns && set.tier(20) == "silver" && set.tier(100) == "gold")
+        for bad in [
+            ["HNS_LOYALTY_RULES": "{\"home\":-1}"], ["HNS_LOYALTY_RULES": "points"], ["HNS_LOYALTY_TIERS": "gold=10,silver=50,bronze=150"],
+            ["HNS_LOYALTY_TIERS": "bronze=10,silver=5,gold=150"], ["HNS_LOYALTY_TIERS": "bronze=10"],
+        ] {
+            #expect(throws: (any Error).self, "\(bad)") { try TicketingConfiguration.fromEnvironment(Self.base.merging(bad) { _, n in n }) }
+        }
+    }
+}
