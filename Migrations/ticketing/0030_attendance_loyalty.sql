@@ -40,8 +40,8 @@ CREATE TABLE loyalty.ledger (
     ticket_id  uuid,
     at         timestamptz NOT NULL DEFAULT now()
 );
-CREATE UNIQUE INDEX ledger_attendance_once ON loyalty.ledger (person_key, match_id) WHERE reason = 'attendance';
-CREATE INDEX ledger_person ON loyalty.ledger (person_key, id);
+-- Once per person, match and reason (a person's history reads it by its first column too).
+CREATE UNIQUE INDEX ledger_once ON loyalty.ledger (person_key, match_id, reason);
 
 CREATE FUNCTION loyalty.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -89,7 +89,7 @@ struct Loyalty: Sendable {
             ins AS (
                 INSERT INTO loyalty.ledger (person_key, points, reason, match_id, ticket_id)
                 SELECT person_key, \(points), 'attendance', \(matchID), ticket_id FROM a
-                ON CONFLICT (person_key, match_id) WHERE reason = 'attendance' DO NOTHING
+                ON CONFLICT (person_key, match_id, reason) DO NOTHING
                 RETURNING person_key, ticket_id),
             bal AS (
                 INSERT INTO loyalty.balances AS b (person_key, points) SELECT person_key, \(points) FROM ins
