@@ -67,11 +67,6 @@ struct Loyalty: Sendable {
     /// People per `loyalty.points_awarded` event.
     static let eventBatch = 1000
 
-    /// A pseudonym for a person in events and the trail: their documents stay in the database.
-    static func personRef(_ key: String) -> String {
-        "p_" + SHA256.hash(data: Array(key.utf8)).prefix(10).hexString
-    }
-
     /// Awards points for a match's attended tickets as part of the caller's transaction: once per
     /// person and match (the ledger's unique index makes a second import a no-op), none where the
     /// rules say a transferred or re-sent ticket does not earn. Bus events and the trail's entry go
@@ -83,6 +78,7 @@ struct Loyalty: Sendable {
         let points = self.settings.points(competition: match.competition, venueKind: match.venueKind)
         let earning = attended.filter { (self.settings.transferredEarns || !$0.transferred) && (self.settings.otherEmailEarns || !$0.otherEmail) }
         guard points > 0, !earning.isEmpty else { return (0, 0) }
+        // The person's pseudonym is made here too: `p_` and 20 hex digits of the SHA-256 of their key.
         let rows = try await connection.query(
             """
             WITH a AS (SELECT * FROM unnest(\(earning.map(\.personKey))::text[], \(earning.map(\.ticketID))::uuid[]) AS a(person_key, ticket_id)),
@@ -95,53 +91,41 @@ struct Loyalty: Sendable {
                 INSERT INTO loyalty.balances AS b (person_key, points) SELECT person_key, \(points) FROM ins
                 ON CONFLICT (person_key) DO UPDATE SET points = b.points + EXCLUDED.points, updated_at = now()
                 RETURNING person_key, points)
-            SELECT coalesce(array_agg(ins.person_key), '{}'), coalesce(array_agg(ins.ticket_id), '{}'), coalesce(array_agg(bal.points::bigint), '{}')
+            SELECT coalesce(array_agg('p_' || left(encode(sha256(convert_to(ins.person_key, 'UTF8')), 'hex'), 20)), '{}'),
+                   coalesce(array_agg(ins.ticket_id::text), '{}'), coalesce(array_agg(bal.points::bigint), '{}')
             FROM ins JOIN bal USING (person_key)
             """, logger: self.logger)
         // One row of arrays: a row per person would be its own step through the driver.
-        var awardedRows: [(String, UUID, Int)] = []
-        for try await (keys, tickets, balances) in rows.decode(([String], [UUID], [Int]).self) {
-            awardedRows = (0..<min(keys.count, tickets.count, balances.count)).map { (keys[$0], tickets[$0], balances[$0]) }
-        }
+        var (people, tickets, balances): ([String], [String], [Int]) = ([], [], [])
+        for try await row in rows.decode(([String], [String], [Int]).self) { (people, tickets, balances) = row }
+        let awarded = min(people.count, tickets.count, balances.count)
         var messages: [Outbox.Message] = []
-        var tierMessages: [Outbox.Message] = []
-        var awards: [JSONValue] = []
-        var first: UUID?
         var changes = 0
-        var awarded = 0
-        // An import awards thousands at once: one event per `eventBatch` people, each listing them,
-        // named by its first ticket (which earns once, so the name is never reused).
-        func flush() {
-            guard !awards.isEmpty, let head = first else { return }
+        // An import awards thousands at once: one event per `eventBatch` people, listing them in
+        // three columns (people, ticket_ids, balances), named by its first ticket (which earns once,
+        // so the name is never reused).
+        for start in stride(from: 0, to: awarded, by: Self.eventBatch) {
+            let batch = start..<min(start + Self.eventBatch, awarded)
             messages.append(
                 .init(
-                    subject: "loyalty.points_awarded", msgID: "loyalty.points_awarded:\(matchID):\(head.lowercased)",
+                    subject: "loyalty.points_awarded", msgID: "loyalty.points_awarded:\(matchID):\(tickets[start])",
                     payload: .object([
                         "match_id": .number(Double(matchID)), "points": .number(Double(points)), "reason": .string("attendance"),
-                        "awards": .array(awards),
+                        "people": .array(people[batch].map(JSONValue.string)), "ticket_ids": .array(tickets[batch].map(JSONValue.string)),
+                        "balances": .array(balances[batch].map { .number(Double($0)) }),
                     ])))
-            awards.removeAll(keepingCapacity: true)
-            first = nil
         }
-        for (key, ticket, balance) in awardedRows {
-            awarded += 1
-            if first == nil { first = ticket }
-            let person = Self.personRef(key)
-            awards.append(.object(["person": .string(person), "ticket_id": .string(ticket.lowercased), "balance": .number(Double(balance))]))
-            if awards.count == Self.eventBatch { flush() }
-            let (before, after) = (self.settings.tier(balance - points), self.settings.tier(balance))
-            if before != after {
-                changes += 1
-                tierMessages.append(
-                    .init(
-                        subject: "loyalty.tier_changed", msgID: "loyalty.tier_changed:\(matchID):\(person)",
-                        payload: .object([
-                            "person": .string(person), "from": .string(before), "to": .string(after), "balance": .number(Double(balance)),
-                        ])))
-            }
+        for i in 0..<awarded {
+            let (before, after) = (self.settings.tier(balances[i] - points), self.settings.tier(balances[i]))
+            guard before != after else { continue }
+            changes += 1
+            messages.append(
+                .init(
+                    subject: "loyalty.tier_changed", msgID: "loyalty.tier_changed:\(matchID):\(people[i])",
+                    payload: .object([
+                        "person": .string(people[i]), "from": .string(before), "to": .string(after), "balance": .number(Double(balances[i])),
+                    ])))
         }
-        flush()
-        messages += tierMessages
         guard awarded > 0 else { return (0, 0) }
         var writes = PreparedWrites()
         Outbox.add(messages, to: &writes)
