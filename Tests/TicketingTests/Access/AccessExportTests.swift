@@ -20,21 +20,27 @@ import Testing
             rows = [["" if v is None else str(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
             print(json.dumps(rows))
             """
+        let out = try Self.python(script, arguments: [file.path])
+        guard let rows = try JSONSerialization.jsonObject(with: Data(out)) as? [[String]] else {
+            throw HarnessError(reply: .init(status: 0, body: String(decoding: out, as: UTF8.self)))
+        }
+        return rows
+    }
+
+    /// Runs a script with Debian's python3 (`HNS_TEST_PYTHON`, which has python3-openpyxl); its stdout.
+    static func python(_ script: String, arguments: [String] = []) throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["HNS_TEST_PYTHON"] ?? "/usr/bin/python3")
-        process.arguments = ["-c", script, file.path]
-        let out = Pipe()
-        let err = Pipe()
+        process.arguments = ["-c", script] + arguments
+        let (out, err) = (Pipe(), Pipe())
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         let problem = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0, let rows = try JSONSerialization.jsonObject(with: data) as? [[String]] else {
-            throw HarnessError(reply: .init(status: Int(process.terminationStatus), body: problem))
-        }
-        return rows
+        guard process.terminationStatus == 0 else { throw HarnessError(reply: .init(status: Int(process.terminationStatus), body: problem)) }
+        return Array(data)
     }
 
     static func csvRows(_ body: String) -> [[String]] {

@@ -99,7 +99,7 @@ import Testing
             let (_, tickets) = try await TransferTests.paidOrder(p, match: match, buyer: "fan-64", attendees: [PurchaseHarness.attendee(64)])
             let code = try await Self.barcode(h, tickets[0])
             // Shared strings and a real date cell (Excel's day serial), as a stadium's Excel writes them.
-            let file = try Self.python(
+            let file = try AccessExportTests.python(
                 """
                 import datetime, io, sys, openpyxl
                 book = openpyxl.Workbook()
@@ -121,19 +121,6 @@ import Testing
                 """, as: String.self)
             #expect(used == ["2030-05-01 18:30:15 Zapad 3"])
         }
-    }
-
-    static func python(_ script: String) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["HNS_TEST_PYTHON"] ?? "/usr/bin/python3")
-        process.arguments = ["-c", script]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw HarnessError(reply: .init(status: Int(process.terminationStatus), body: "python failed")) }
-        return Array(data)
     }
 
     @Test func points_are_awarded_once_per_person_not_for_a_transferred_ticket_and_a_new_tier_opens_early_access() async throws {
