@@ -243,7 +243,10 @@ final class WorkbookStream {
 /// One table (a header row, then rows) streamed out as CSV or as a one-sheet `.xlsx`, with the
 /// count of its rows and the SHA-256 of the bytes handed out: what a versioned export records.
 final class TableStream {
-    enum Format: String, Sendable { case xlsx, csv }
+    enum Format: String, Sendable {
+        case xlsx, csv
+        var contentType: String { self == .xlsx ? Spreadsheet.contentType : "text/csv; charset=utf-8" }
+    }
 
     let format: Format
     private let book: WorkbookStream?
@@ -258,8 +261,6 @@ final class TableStream {
         try self.book?.beginSheet(sheet)
         try self.write(columns.map { .text($0) })
     }
-
-    var contentType: String { self.format == .xlsx ? Spreadsheet.contentType : "text/csv; charset=utf-8" }
 
     var ready: Int { self.book?.ready ?? self.csv.count }
 

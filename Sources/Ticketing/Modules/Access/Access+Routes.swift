@@ -16,7 +16,7 @@ extension Access {
             let (access, actor) = (self, context.actor)
             let format = started.request.format
             var headers = HTTPFields()
-            headers[.contentType] = format == .xlsx ? Spreadsheet.contentType : "text/csv; charset=utf-8"
+            headers[.contentType] = format.contentType
             let name = "access-\(matchID)-v\(started.version)" + (started.request.sinceVersion.map { "-since-v\($0)" } ?? "")
             headers[.contentDisposition] = "attachment; filename=\"\(name).\(format.rawValue)\""
             headers[Self.versionHeader] = String(started.version)
